@@ -1,0 +1,119 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve } from 'node:path';
+import type { ViteDevServer } from 'vite';
+import { DEMO_ACCOUNTS, seedDemoAccounts, type DemoAccount } from './jmap/accounts';
+import { openDatabase, type Db } from './jmap/db';
+import { createJmapHandler } from './jmap/http';
+import { DEFAULT_LIMITS, type ServerLimits } from './jmap/limits';
+
+export type AppServerOptions = {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** `dist`: serve the production build; `dev`: Vite middleware with hot reload; `none`: JMAP only. */
+  serve: 'dist' | 'dev' | 'none';
+  distDir: string;
+  corsOrigins: string[];
+  seedDemo: boolean;
+  /** Pre-fill the sign-in form with this demo account (the companion config tells the app). */
+  prefillAccount: string | null;
+  limits?: Partial<ServerLimits>;
+};
+
+export type RunningAppServer = { server: Server; db: Db; url: string; createdDemo: DemoAccount[]; close(): Promise<void> };
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.ico': 'image/x-icon', '.wasm': 'application/wasm', '.txt': 'text/plain; charset=utf-8', '.webmanifest': 'application/manifest+json',
+};
+
+/** Headers for the app's own pages: no framing, no referrer, scripts only from here. */
+const APP_SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+    "connect-src 'self' https: http:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+};
+
+function serveStatic(distDir: string, req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const root = resolve(distDir);
+  let file = normalize(join(root, decodeURIComponent(url.pathname)));
+  if (!file.startsWith(root)) {
+    res.writeHead(400).end();
+    return;
+  }
+  if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html'); // single-page app fallback
+  if (!existsSync(file)) {
+    res.writeHead(503, { 'Content-Type': 'text/plain' }).end('The app is not built: run `npm run build`.');
+    return;
+  }
+  const isAsset = file.includes(`${join(root, 'assets')}`);
+  res.writeHead(200, {
+    ...APP_SECURITY_HEADERS,
+    'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
+    'Cache-Control': isAsset ? 'public, max-age=31536000, immutable' : 'no-cache',
+  });
+  createReadStream(file).pipe(res);
+}
+
+export async function startAppServer(options: AppServerOptions): Promise<RunningAppServer> {
+  const db = openDatabase(join(options.dataDir, 'jmap.sqlite'));
+  const createdDemo = options.seedDemo ? seedDemoAccounts(db) : [];
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const jmap = createJmapHandler({ db, limits, corsOrigins: options.corsOrigins });
+  const prefill = options.prefillAccount ? DEMO_ACCOUNTS.find((a) => a.username === options.prefillAccount) : undefined;
+  const companionConfig = JSON.stringify({
+    companion: 'pgp-composer',
+    version: 1,
+    jmapSessionPath: '/.well-known/jmap',
+    signInDefaults: prefill ? { username: prefill.username, password: prefill.password } : null,
+  });
+
+  let vite: ViteDevServer | undefined;
+  if (options.serve === 'dev') {
+    const { createServer: createVite } = await import('vite');
+    vite = await createVite({ server: { middlewareMode: true }, appType: 'spa' });
+  }
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      if (await jmap(req, res)) return;
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (path === '/api/companion') {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(companionConfig);
+      } else if (vite) {
+        vite.middlewares(req, res);
+      } else if (options.serve === 'dist') {
+        serveStatic(options.distDir, req, res);
+      } else {
+        res.writeHead(404).end();
+      }
+    })().catch((e: unknown) => {
+      console.error('[server]', e);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(options.port, options.host, () => ok());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    server,
+    db,
+    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}/`,
+    createdDemo,
+    async close() {
+      await vite?.close();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      server.closeAllConnections();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+/** Limits advertised in the session (RFC 8620 §2 core capability) and enforced by the server. */
+export type ServerLimits = {
+  maxSizeUpload: number;
+  maxConcurrentUpload: number;
+  maxSizeRequest: number;
+  maxConcurrentRequests: number;
+  maxCallsInRequest: number;
+  maxObjectsInGet: number;
+  maxObjectsInSet: number;
+  maxRecipients: number;
+  maxMessageSize: number;
+};
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxSizeUpload: 100 * 1024 * 1024,
+  maxConcurrentUpload: 4,
+  maxSizeRequest: 10 * 1024 * 1024,
+  maxConcurrentRequests: 4,
+  maxCallsInRequest: 64,
+  maxObjectsInGet: 1000,
+  maxObjectsInSet: 1000,
+  maxRecipients: 100,
+  maxMessageSize: 100 * 1024 * 1024,
+};

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { looksLikeMessage, stripBccHeader, summarize } from './message-parse';
+
+const enc = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
+const dec = (b: Uint8Array) => Buffer.from(b).toString('latin1');
+
+describe('stripBccHeader', () => {
+  it('removes folded Bcc fields anywhere in the header and nothing else', () => {
+    const msg = 'From: a@x.org\r\nBcc: s1@x.org,\r\n s2@x.org\r\nTo: b@x.org\r\nBCC: s3@x.org\r\n\r\nBcc: in the body stays\r\n';
+    expect(dec(stripBccHeader(enc(msg)))).toBe('From: a@x.org\r\nTo: b@x.org\r\n\r\nBcc: in the body stays\r\n');
+  });
+  it('returns the same bytes when there is no Bcc', () => {
+    const bytes = enc('From: a@x.org\r\n\r\nbody');
+    expect(stripBccHeader(bytes)).toBe(bytes);
+  });
+  it('handles a Bcc as the last field and LF-only messages', () => {
+    expect(dec(stripBccHeader(enc('From: a@x.org\nBcc: z@x.org\n\nbody')))).toBe('From: a@x.org\n\nbody');
+  });
+});
+
+describe('summarize', () => {
+  it('extracts addresses, ids, dates and a preview', async () => {
+    const s = await summarize(
+      enc(
+        'From: =?UTF-8?Q?=C3=85lice?= <alice@example.test>\r\nTo: Bob <bob@example.test>, carol@example.test\r\n' +
+          'Subject: Hi\r\nDate: Sat, 28 Nov 2026 10:00:00 +0000\r\nMessage-ID: <m1@example.test>\r\nReferences: <a@x> <b@x>\r\n\r\nHello   there\r\n',
+      ),
+    );
+    expect(s).toMatchObject({
+      from: [{ name: 'Ålice', email: 'alice@example.test' }],
+      to: [
+        { name: 'Bob', email: 'bob@example.test' },
+        { name: null, email: 'carol@example.test' },
+      ],
+      subject: 'Hi',
+      sentAt: '2026-11-28T10:00:00Z',
+      messageId: ['m1@example.test'],
+      references: ['a@x', 'b@x'],
+      preview: 'Hello there',
+      hasAttachment: false,
+    });
+  });
+  it('tells messages from other data', () => {
+    expect(looksLikeMessage(enc('Subject: x\r\n\r\n'))).toBe(true);
+    expect(looksLikeMessage(enc('\x89PNG\r\n\x1a\n'))).toBe(false);
+    expect(looksLikeMessage(enc('just some text without headers'))).toBe(false);
+  });
+});

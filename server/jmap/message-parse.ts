@@ -1,0 +1,87 @@
+import PostalMime, { type Address } from 'postal-mime';
+
+export type EmailAddress = { name: string | null; email: string };
+
+/** What Email/get and Email/query need from a message, parsed once when it is stored. */
+export type EmailSummary = {
+  messageId: string[] | null;
+  inReplyTo: string[] | null;
+  references: string[] | null;
+  sender: EmailAddress[] | null;
+  from: EmailAddress[] | null;
+  to: EmailAddress[] | null;
+  cc: EmailAddress[] | null;
+  bcc: EmailAddress[] | null;
+  replyTo: EmailAddress[] | null;
+  subject: string | null;
+  sentAt: string | null;
+  hasAttachment: boolean;
+  preview: string;
+  /** Lower-cased text for the `text` query filter (bounded). */
+  searchText: string;
+};
+
+const flatten = (list: Address[] | Address | undefined): EmailAddress[] | null => {
+  if (!list) return null;
+  const out: EmailAddress[] = [];
+  for (const a of Array.isArray(list) ? list : [list]) {
+    if ('group' in a && Array.isArray(a.group)) out.push(...a.group.map((m) => ({ name: m.name || null, email: m.address })));
+    else if ('address' in a && a.address) out.push({ name: a.name || null, email: a.address });
+  }
+  return out.length ? out : null;
+};
+
+const msgIds = (value: string | undefined): string[] | null => {
+  const ids = value?.match(/<[^<>\s]+>/g)?.map((id) => id.slice(1, -1));
+  return ids?.length ? ids : null;
+};
+
+/** RFC 5322 §2.2: a message starts with a header field `name: value`. */
+export function looksLikeMessage(bytes: Uint8Array): boolean {
+  const head = Buffer.from(bytes.subarray(0, 1000)).toString('latin1');
+  return /^[\x21-\x39\x3b-\x7e]+:/.test(head) && /\r?\n\r?\n/.test(Buffer.from(bytes).toString('latin1', 0, Math.min(bytes.length, 256 * 1024)));
+}
+
+export async function summarize(bytes: Uint8Array): Promise<EmailSummary> {
+  const parsed = await PostalMime.parse(bytes);
+  const header = (name: string) => parsed.headers.find((h) => h.key === name)?.value;
+  const text = (parsed.text ?? parsed.html?.replace(/<[^>]*>/g, ' ') ?? '').replace(/\s+/g, ' ').trim();
+  const sentAt = parsed.date && !Number.isNaN(Date.parse(parsed.date)) ? new Date(parsed.date).toISOString().replace(/\.\d{3}Z$/, 'Z') : null;
+  return {
+    messageId: msgIds(parsed.messageId ?? header('message-id')),
+    inReplyTo: msgIds(parsed.inReplyTo ?? header('in-reply-to')),
+    references: msgIds(parsed.references ?? header('references')),
+    sender: flatten(parsed.sender),
+    from: flatten(parsed.from),
+    to: flatten(parsed.to),
+    cc: flatten(parsed.cc),
+    bcc: flatten(parsed.bcc),
+    replyTo: flatten(parsed.replyTo),
+    subject: parsed.subject ?? null,
+    sentAt,
+    hasAttachment: parsed.attachments.some((a) => a.disposition !== 'inline' || !a.contentId),
+    preview: text.slice(0, 256),
+    searchText: `${parsed.subject ?? ''} ${text}`.toLowerCase().slice(0, 64 * 1024),
+  };
+}
+
+/**
+ * Remove every Bcc field from a message's header section (RFC 5322 §3.6.3: recipients must not
+ * see Bcc). Only those lines change: the rest of the bytes stays exactly as submitted.
+ */
+export function stripBccHeader(bytes: Uint8Array): Uint8Array {
+  const raw = Buffer.from(bytes);
+  const text = raw.toString('latin1');
+  const blank = /\r?\n\r?\n/.exec(text);
+  // The header section up to and including the line end of its last field.
+  const headEnd = blank ? blank.index + (text[blank.index] === '\r' ? 2 : 1) : text.length;
+  const lines = text.slice(0, headEnd).split(/(?<=\n)/);
+  const fields: string[][] = [];
+  for (const line of lines) {
+    if (/^[ \t]/.test(line) && fields.length) fields[fields.length - 1]!.push(line);
+    else fields.push([line]);
+  }
+  const kept = fields.filter((f) => !/^bcc:/i.test(f[0]!));
+  if (kept.length === fields.length) return bytes;
+  return new Uint8Array(Buffer.concat([Buffer.from(kept.flat().join(''), 'latin1'), raw.subarray(headEnd)]));
+}

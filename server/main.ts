@@ -1,0 +1,37 @@
+import { resolve } from 'node:path';
+import { DEMO_ACCOUNTS } from './jmap/accounts';
+import { startAppServer } from './app-server';
+
+/** `npm start`: the app and its embedded JMAP backend on one origin. Settings come from the environment. */
+const env = process.env;
+const serve = (env.SERVE ?? (process.argv.includes('--dev') ? 'dev' : 'dist')) as 'dist' | 'dev' | 'none';
+const seedDemo = env.DEMO_ACCOUNTS !== '0';
+
+const running = await startAppServer({
+  host: env.HOST ?? '127.0.0.1',
+  port: Number(env.PORT ?? 8080),
+  dataDir: resolve(env.DATA_DIR ?? 'data'),
+  serve,
+  distDir: resolve(env.DIST_DIR ?? 'dist'),
+  corsOrigins: (env.CORS_ORIGINS ?? '*').split(',').map((s) => s.trim()).filter(Boolean),
+  seedDemo,
+  prefillAccount: seedDemo && env.PREFILL_DEMO !== '0' ? 'alice@example.test' : null,
+  limits: {
+    ...(env.JMAP_MAX_RECIPIENTS ? { maxRecipients: Number(env.JMAP_MAX_RECIPIENTS) } : {}),
+    ...(env.JMAP_MAX_UPLOAD ? { maxSizeUpload: Number(env.JMAP_MAX_UPLOAD) } : {}),
+  },
+});
+
+console.log(`\n  PGP composer is running:  ${running.url}`);
+console.log(`  JMAP session resource:    ${running.url}.well-known/jmap   (data in ${resolve(env.DATA_DIR ?? 'data')})`);
+if (seedDemo) {
+  console.log(`  Demo accounts${running.createdDemo.length ? ' (created now)' : ''}:`);
+  for (const a of DEMO_ACCOUNTS) {
+    console.log(`    ${a.username.padEnd(22)} password ${a.password.padEnd(12)}${a.aliases.length ? ` alias ${a.aliases.join(', ')}` : ''}${a.maySend ? '' : ' (sending suspended)'}`);
+  }
+  console.log('  Mail to other domains is kept in the outbox table; nothing leaves this machine.\n');
+}
+
+const stop = () => void running.close().then(() => process.exit(0));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

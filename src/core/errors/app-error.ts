@@ -1,0 +1,44 @@
+/**
+ * Every error that crosses a module boundary is an AppError: a code from one union,
+ * a developer message (never secrets) and an optional cause. People see `userMessage()`.
+ */
+export type ErrorCode =
+  | 'jmap/unreachable'
+  | 'jmap/unauthorized'
+  | 'jmap/forbidden'
+  | 'jmap/not-jmap'
+  | 'jmap/missing-capability'
+  | 'jmap/no-account'
+  | 'jmap/read-only-account'
+  | 'jmap/request-failed'
+  | 'jmap/method-error'
+  | 'jmap/upload-failed'
+  | 'jmap/too-large'
+  | 'jmap/no-drafts-mailbox'
+  | 'jmap/import-failed'
+  | 'jmap/submission-failed'
+  | 'mime/invalid-address'
+  | 'mime/no-recipients'
+  | 'mime/invalid-input'
+  | 'send/no-identity'
+  | 'storage/unavailable'
+  | 'unknown';
+
+export class AppError extends Error {
+  override name = 'AppError';
+  readonly code: ErrorCode;
+  /** Extra words for people, e.g. the server's own description or the addresses concerned. */
+  readonly detail: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; detail?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.detail = options?.detail;
+  }
+}
+
+export const toAppError = (e: unknown): AppError =>
+  e instanceof AppError ? e : new AppError('unknown', e instanceof Error ? e.message : String(e), { cause: e });
+
+export const isAppError = (e: unknown, code?: ErrorCode): e is AppError =>
+  e instanceof AppError && (code === undefined || e.code === code);

@@ -1,0 +1,32 @@
+import { type AppError, type ErrorCode, toAppError } from './app-error';
+
+const USER_MESSAGES: Record<ErrorCode, string> = {
+  'jmap/unreachable':
+    'The server could not be reached. Check the address and your connection; if the server is on another origin it must allow this app (CORS).',
+  'jmap/unauthorized': 'The server refused the user name or password.',
+  'jmap/forbidden': 'The server refused access to this account.',
+  'jmap/not-jmap': 'That address did not answer as a JMAP server (no JMAP session found there).',
+  'jmap/missing-capability': 'This JMAP server does not offer what the composer needs (mail and mail submission).',
+  'jmap/no-account': 'The server did not name an account for mail and submission.',
+  'jmap/read-only-account': 'This mail account is read-only, so mail cannot be sent from it.',
+  'jmap/request-failed': 'The mail server rejected the request.',
+  'jmap/method-error': 'The mail server could not carry out the request.',
+  'jmap/upload-failed': 'Uploading the message to the mail server failed. Nothing was sent; you can try again.',
+  'jmap/too-large': 'The message is larger than the mail server accepts.',
+  'jmap/no-drafts-mailbox': 'The account has no Drafts mailbox, so the message cannot be stored before sending.',
+  'jmap/import-failed': 'The mail server did not accept the message. Nothing was sent.',
+  'jmap/submission-failed': 'The mail server refused to send the message.',
+  'mime/invalid-address': 'Some recipient addresses are not valid.',
+  'mime/no-recipients': 'Add at least one recipient.',
+  'mime/invalid-input': 'The message could not be built.',
+  'send/no-identity': 'Choose a From address that this account may send from.',
+  'storage/unavailable': 'The browser storage is not available.',
+  unknown: 'Something went wrong.',
+};
+
+/** The sentence a person reads: the code's message plus any specific detail. */
+export function userMessage(error: unknown): string {
+  const e: AppError = toAppError(error);
+  const base = USER_MESSAGES[e.code];
+  return e.detail ? `${base} ${e.detail}` : base;
+}

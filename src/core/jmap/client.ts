@@ -1,0 +1,175 @@
+import { AppError } from '../errors/app-error';
+import { authorizationHeader, type JmapAuth } from './auth';
+import { type FetchFn, type JmapSession, sessionTemplateUrl } from './session';
+import type { Invocation, JmapRequest, JmapResponse, UploadResponse } from './types';
+
+/** RFC 7807 problem details from a request-level JMAP error (RFC 8620 §3.6.1). */
+export type ProblemDetails = { type?: string; status?: number; detail?: string; limit?: string };
+
+export interface JmapClient {
+  readonly session: JmapSession;
+  /** One API request; returns the raw `methodResponses` (an implicit call may share a call id). */
+  request(request: JmapRequest, signal?: AbortSignal): Promise<JmapResponse>;
+  upload(body: Uint8Array | Blob, type: string, signal?: AbortSignal): Promise<UploadResponse>;
+  download(options: { blobId: string; name: string; type: string; signal?: AbortSignal }): Promise<Uint8Array>;
+}
+
+const REQUEST_ERROR_PREFIX = 'urn:ietf:params:jmap:error:';
+
+async function readProblem(response: Response): Promise<ProblemDetails | null> {
+  try {
+    const body: unknown = await response.json();
+    return typeof body === 'object' && body !== null ? (body as ProblemDetails) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Map a non-2xx HTTP answer to an AppError, keeping request-level errors apart from method-level ones. */
+async function requestError(response: Response, what: string): Promise<AppError> {
+  if (response.status === 401) return new AppError('jmap/unauthorized', `${what}: HTTP 401`);
+  if (response.status === 403) return new AppError('jmap/forbidden', `${what}: HTTP 403`);
+  const problem = await readProblem(response);
+  const type = problem?.type?.startsWith(REQUEST_ERROR_PREFIX) ? problem.type.slice(REQUEST_ERROR_PREFIX.length) : undefined;
+  if (response.status === 413 || type === 'limit') {
+    const limit = problem?.limit ? ` (limit: ${problem.limit})` : '';
+    return new AppError('jmap/too-large', `${what}: HTTP ${response.status}${limit}`, {
+      detail: problem?.detail ?? undefined,
+    });
+  }
+  const detail = problem?.detail ?? (type ? `Server error: ${type}.` : `HTTP status ${response.status}.`);
+  return new AppError('jmap/request-failed', `${what}: HTTP ${response.status} ${type ?? ''}`.trim(), { detail });
+}
+
+function isJmapResponse(body: unknown): body is JmapResponse {
+  return typeof body === 'object' && body !== null && Array.isArray((body as JmapResponse).methodResponses);
+}
+
+export function createJmapClient(options: {
+  session: JmapSession;
+  auth: JmapAuth;
+  fetch: FetchFn;
+  onSessionStateChange?: (newState: string) => void;
+}): JmapClient {
+  const { session, auth } = options;
+  const fetchFn = options.fetch;
+  const authHeader = authorizationHeader(auth);
+
+  async function send(url: string, init: RequestInit, what: string): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetchFn(url, { ...init, credentials: 'omit', cache: 'no-store' });
+    } catch (cause) {
+      if (init.signal?.aborted) throw cause;
+      throw new AppError('jmap/unreachable', `${what}: network error`, { cause });
+    }
+    if (!response.ok) throw await requestError(response, what);
+    return response;
+  }
+
+  return {
+    session,
+    async request(request, signal) {
+      const response = await send(
+        session.apiUrl,
+        {
+          method: 'POST',
+          headers: { Authorization: authHeader, 'Content-Type': 'application/json', Accept: 'application/json' },
+          body: JSON.stringify(request),
+          ...(signal ? { signal } : {}),
+        },
+        `JMAP ${request.methodCalls.map(([name]) => name).join(', ')}`,
+      );
+      let body: unknown;
+      try {
+        body = await response.json();
+      } catch (cause) {
+        throw new AppError('jmap/request-failed', 'API answer is not JSON', { cause });
+      }
+      if (!isJmapResponse(body)) throw new AppError('jmap/request-failed', 'API answer is not a JMAP response');
+      if (body.sessionState && body.sessionState !== session.state) options.onSessionStateChange?.(body.sessionState);
+      return body;
+    },
+    async upload(body, type, signal) {
+      const url = sessionTemplateUrl(session, session.uploadUrl, { accountId: session.accountId });
+      const maxSize = session.core.maxSizeUpload;
+      const size = body instanceof Blob ? body.size : body.byteLength;
+      if (typeof maxSize === 'number' && size > maxSize) {
+        throw new AppError('jmap/too-large', `Upload of ${size} bytes exceeds maxSizeUpload ${maxSize}`, {
+          detail: `The server accepts at most ${formatBytes(maxSize)}; this message is ${formatBytes(size)}.`,
+        });
+      }
+      const payload = body instanceof Blob ? body : new Blob([body as Uint8Array<ArrayBuffer>], { type });
+      let response: Response;
+      try {
+        response = await send(
+          url,
+          { method: 'POST', headers: { Authorization: authHeader, 'Content-Type': type }, body: payload, ...(signal ? { signal } : {}) },
+          'Upload',
+        );
+      } catch (e) {
+        if (e instanceof AppError && e.code === 'jmap/unreachable') {
+          throw new AppError('jmap/upload-failed', 'Upload: network error', { cause: e });
+        }
+        throw e;
+      }
+      const json = (await response.json()) as Partial<UploadResponse>;
+      if (typeof json.blobId !== 'string') throw new AppError('jmap/upload-failed', 'Upload answer has no blobId');
+      return { accountId: json.accountId ?? session.accountId, blobId: json.blobId, type: json.type ?? type, size: json.size ?? size };
+    },
+    async download({ blobId, name, type, signal }) {
+      const url = sessionTemplateUrl(session, session.downloadUrl, { accountId: session.accountId, blobId, name, type });
+      const response = await send(url, { method: 'GET', headers: { Authorization: authHeader }, ...(signal ? { signal } : {}) }, 'Download');
+      return new Uint8Array(await response.arrayBuffer());
+    },
+  };
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+/** A method-level error (RFC 8620 §3.6.2) found in place of an expected response. */
+export class JmapMethodError extends AppError {
+  constructor(
+    readonly type: string,
+    readonly methodName: string,
+    description?: string,
+  ) {
+    super('jmap/method-error', `${methodName} failed: ${type}${description ? ` (${description})` : ''}`, {
+      detail: description ? `${type}: ${description}` : `Server error: ${type}.`,
+    });
+  }
+}
+
+/**
+ * The response to `callId` named `name`. Matching by name and call id matters: the implicit
+ * `Email/set` after `EmailSubmission/set` carries the same call id (RFC 8621 §7.5).
+ * Throws JmapMethodError when the server answered with an `error` invocation instead.
+ */
+export function getMethodResponse<T = Record<string, unknown>>(
+  responses: Invocation[],
+  name: string,
+  callId: string,
+): T {
+  for (const [respName, args, id] of responses) {
+    if (id !== callId) continue;
+    if (respName === name) return args as T;
+    if (respName === 'error') {
+      throw new JmapMethodError(String(args.type ?? 'serverFail'), name, typeof args.description === 'string' ? args.description : undefined);
+    }
+  }
+  throw new AppError('jmap/method-error', `No ${name} response for call ${callId}`);
+}
+
+/** Like getMethodResponse, but undefined when absent (for optional implicit responses). */
+export function findMethodResponse<T = Record<string, unknown>>(
+  responses: Invocation[],
+  name: string,
+  callId: string,
+): T | undefined {
+  const found = responses.find(([n, , id]) => n === name && id === callId);
+  return found ? (found[1] as T) : undefined;
+}

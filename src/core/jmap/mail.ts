@@ -1,0 +1,167 @@
+import { AppError } from '../errors/app-error';
+import { getMethodResponse, type JmapClient } from './client';
+import { describeSubmissionError } from './submission-errors';
+import { CAPABILITY, type Email, type Envelope, type Id, type Identity, type Mailbox, SEND_USING, type SetError } from './types';
+
+const MAIL_USING = [CAPABILITY.core, CAPABILITY.mail];
+
+export type AccountMailboxes = { drafts: Mailbox | undefined; sent: Mailbox | undefined; all: Mailbox[] };
+
+/** Mailboxes (for the drafts and sent roles) and identities, in one request. */
+export async function loadAccountSetup(client: JmapClient, signal?: AbortSignal) {
+  const accountId = client.session.accountId;
+  const { methodResponses } = await client.request(
+    {
+      using: SEND_USING,
+      methodCalls: [
+        ['Mailbox/get', { accountId, ids: null, properties: ['id', 'name', 'role', 'parentId', 'sortOrder'] }, 'm'],
+        ['Identity/get', { accountId, ids: null }, 'i'],
+      ],
+    },
+    signal,
+  );
+  const mailboxes = getMethodResponse<{ list: Mailbox[] }>(methodResponses, 'Mailbox/get', 'm').list;
+  const identities = getMethodResponse<{ list: Identity[] }>(methodResponses, 'Identity/get', 'i').list;
+  return {
+    mailboxes: {
+      all: mailboxes,
+      drafts: mailboxes.find((m) => m.role === 'drafts'),
+      sent: mailboxes.find((m) => m.role === 'sent'),
+    } satisfies AccountMailboxes,
+    identities,
+  };
+}
+
+/** Escape a mailbox id for use inside a JMAP patch path (RFC 6901). */
+export const patchPathSegment = (id: string): string => id.replace(/~/g, '~0').replace(/\//g, '~1');
+
+export type SubmitResult = { emailId: Id; submissionId: Id; undoStatus: string; movedToSent: boolean };
+
+/**
+ * Import uploaded RFC 5322 bytes into Drafts and submit them in one request (protocols.md §3.9):
+ * the server stores and sends exactly the uploaded bytes. On success the draft moves to Sent.
+ */
+export async function importAndSubmit(
+  client: JmapClient,
+  options: {
+    blobId: Id;
+    identityId: Id;
+    envelope: Envelope;
+    mailboxes: AccountMailboxes;
+    signal?: AbortSignal;
+  },
+): Promise<SubmitResult> {
+  const { accountId } = client.session;
+  const { drafts, sent } = options.mailboxes;
+  if (!drafts) throw new AppError('jmap/no-drafts-mailbox', 'No mailbox with role drafts');
+  const onSuccess: Record<string, unknown> = { 'keywords/$draft': null };
+  if (sent) {
+    onSuccess[`mailboxIds/${patchPathSegment(drafts.id)}`] = null;
+    onSuccess[`mailboxIds/${patchPathSegment(sent.id)}`] = true;
+  }
+  const { methodResponses } = await client.request(
+    {
+      using: SEND_USING,
+      methodCalls: [
+        [
+          'Email/import',
+          {
+            accountId,
+            emails: { draft: { blobId: options.blobId, mailboxIds: { [drafts.id]: true }, keywords: { $draft: true, $seen: true } } },
+          },
+          'import',
+        ],
+        [
+          'EmailSubmission/set',
+          {
+            accountId,
+            create: { send: { identityId: options.identityId, emailId: '#draft', envelope: options.envelope } },
+            onSuccessUpdateEmail: { '#send': onSuccess },
+          },
+          'submit',
+        ],
+      ],
+    },
+    options.signal,
+  );
+  const imported = getMethodResponse<{ created?: Record<string, { id: Id }> | null; notCreated?: Record<string, SetError> | null }>(
+    methodResponses,
+    'Email/import',
+    'import',
+  );
+  const importError = imported.notCreated?.draft;
+  const emailId = imported.created?.draft?.id;
+  if (importError || !emailId) {
+    // Report the import's own error: the submission then failed only because #draft did not resolve.
+    throw new AppError('jmap/import-failed', `Email/import failed: ${importError?.type ?? 'no id'}`, {
+      detail: importError ? describeSubmissionError(importError) : undefined,
+    });
+  }
+  const submitted = getMethodResponse<{
+    created?: Record<string, { id: Id; undoStatus?: string }> | null;
+    notCreated?: Record<string, SetError> | null;
+  }>(methodResponses, 'EmailSubmission/set', 'submit');
+  const submitError = submitted.notCreated?.send;
+  const created = submitted.created?.send;
+  if (submitError || !created) {
+    await destroyEmails(client, [emailId]).catch(() => undefined); // best effort: no stray draft per failed try
+    throw new AppError('jmap/submission-failed', `EmailSubmission/set failed: ${submitError?.type ?? 'no id'}`, {
+      detail: submitError ? describeSubmissionError(submitError) : undefined,
+    });
+  }
+  // The implicit Email/set (same call id) is optional: servers may omit it (RFC 8621 §7.5).
+  const implicit = methodResponses.find(([name, , id]) => name === 'Email/set' && id === 'submit');
+  const updated = (implicit?.[1] as { updated?: Record<string, unknown> | null } | undefined)?.updated;
+  return { emailId, submissionId: created.id, undoStatus: created.undoStatus ?? 'final', movedToSent: Boolean(sent && updated && emailId in updated) };
+}
+
+export type SentEmail = Pick<Email, 'id' | 'blobId' | 'subject' | 'to' | 'cc' | 'bcc' | 'sentAt' | 'receivedAt' | 'size' | 'preview' | 'hasAttachment'>;
+
+/** The newest emails in a mailbox, newest first. */
+export async function listMailbox(
+  client: JmapClient,
+  options: { mailboxId: Id; limit?: number; signal?: AbortSignal },
+): Promise<{ emails: SentEmail[]; total: number | undefined }> {
+  const { accountId } = client.session;
+  const { methodResponses } = await client.request(
+    {
+      using: MAIL_USING,
+      methodCalls: [
+        [
+          'Email/query',
+          {
+            accountId,
+            filter: { inMailbox: options.mailboxId },
+            sort: [{ property: 'receivedAt', isAscending: false }],
+            limit: options.limit ?? 50,
+            calculateTotal: true,
+          },
+          'q',
+        ],
+        [
+          'Email/get',
+          {
+            accountId,
+            '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' },
+            properties: ['id', 'blobId', 'subject', 'to', 'cc', 'bcc', 'sentAt', 'receivedAt', 'size', 'preview', 'hasAttachment'],
+          },
+          'g',
+        ],
+      ],
+    },
+    options.signal,
+  );
+  const query = getMethodResponse<{ ids: Id[]; total?: number }>(methodResponses, 'Email/query', 'q');
+  const got = getMethodResponse<{ list: SentEmail[] }>(methodResponses, 'Email/get', 'g');
+  const byId = new Map(got.list.map((e) => [e.id, e]));
+  return { emails: query.ids.map((id) => byId.get(id)).filter((e): e is SentEmail => !!e), total: query.total };
+}
+
+/** Destroy emails (e.g. the Drafts copy of a submission the server refused). */
+export async function destroyEmails(client: JmapClient, ids: Id[], signal?: AbortSignal): Promise<void> {
+  const { methodResponses } = await client.request(
+    { using: MAIL_USING, methodCalls: [['Email/set', { accountId: client.session.accountId, destroy: ids }, 'd']] },
+    signal,
+  );
+  getMethodResponse(methodResponses, 'Email/set', 'd');
+}

@@ -1,0 +1,81 @@
+import addrs from 'email-addresses';
+
+/** A recipient or sender as the user entered it. `address` is what the SMTP envelope uses. */
+export type Mailbox = { name: string | null; address: string };
+
+export type ParsedRecipient =
+  | { valid: true; mailbox: Mailbox; key: string; input: string }
+  | { valid: false; input: string; key: string; reason: string };
+
+/** ASCII-only lowercase, as WKD and Autocrypt compare addresses (protocols.md §1.1). */
+export const asciiLower = (s: string): string => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+/** The comparison key of an address: domain case never matters; the local part is compared ASCII-case-insensitively as mail systems do. */
+export const addressKey = (address: string): string => asciiLower(address.trim());
+
+const SEPARATORS = new Set([',', ';', '\n', '\r']);
+
+/**
+ * Split recipient input at `,` `;` and line breaks that stand outside quotes, angle brackets and
+ * comments (UI contract). Returns the complete entries and the unfinished rest after the last separator.
+ */
+export function splitRecipientInput(input: string): { complete: string[]; rest: string } {
+  const complete: string[] = [];
+  let current = '';
+  let inQuotes = false;
+  let angleDepth = 0;
+  let commentDepth = 0;
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i]!;
+    if (inQuotes) {
+      current += c;
+      if (c === '\\' && i + 1 < input.length) current += input[++i];
+      else if (c === '"') inQuotes = false;
+      continue;
+    }
+    if (c === '"') inQuotes = true;
+    else if (c === '(') commentDepth++;
+    else if (c === ')' && commentDepth > 0) commentDepth--;
+    else if (c === '<' && commentDepth === 0) angleDepth++;
+    else if (c === '>' && angleDepth > 0) angleDepth--;
+    if (SEPARATORS.has(c) && angleDepth === 0 && commentDepth === 0) {
+      if (current.trim()) complete.push(current.trim());
+      current = '';
+      continue;
+    }
+    current += c;
+  }
+  return { complete, rest: current };
+}
+
+const HOSTNAME_LABEL = /^(?!-)[A-Za-z0-9\u0080-\uFFFF-]{1,63}(?<!-)$/;
+
+function domainProblem(domain: string): string | null {
+  if (domain.startsWith('[')) return 'Address literals like [192.0.2.1] are not accepted.';
+  const labels = domain.split('.');
+  if (labels.length < 2) return `The domain "${domain}" has no dot.`;
+  if (!labels.every((l) => HOSTNAME_LABEL.test(l))) return `The domain "${domain}" is not a valid host name.`;
+  return null;
+}
+
+/** Parse one entry such as `"Doe, Jane" <jane@example.org>` or `bob@example.org` (RFC 5322 / RFC 6532). */
+export function parseRecipient(input: string): ParsedRecipient {
+  const text = input.trim();
+  const invalid = (reason: string): ParsedRecipient => ({ valid: false, input: text, key: text.toLowerCase(), reason });
+  if (!text) return invalid('Empty address.');
+  const parsed = addrs.parseOneAddress({ input: text, rfc6532: true });
+  if (!parsed) return invalid(`"${text}" is not an e-mail address.`);
+  if (parsed.type !== 'mailbox') return invalid('Group addresses are not supported.');
+  if (parsed.address.length > 254) return invalid('The address is too long.');
+  const problem = domainProblem(parsed.domain);
+  if (problem) return invalid(problem);
+  const name = parsed.name?.trim() || null;
+  return { valid: true, input: text, key: addressKey(parsed.address), mailbox: { name, address: parsed.address } };
+}
+
+/** Display form used in headers and chips: `Name <address>` or the bare address. */
+export function formatMailbox(m: Mailbox): string {
+  if (!m.name) return m.address;
+  const needsQuotes = /[()<>[\]:;@\\,."]/.test(m.name);
+  return needsQuotes ? `"${m.name.replace(/(["\\])/g, '\\$1')}" <${m.address}>` : `${m.name} <${m.address}>`;
+}

@@ -1,0 +1,93 @@
+import MimeNode from 'emailjs-mime-builder';
+import { AppError } from '../errors/app-error';
+import { addressKey, formatMailbox, type Mailbox } from './addresses';
+import { assertSevenBitMessage } from './seven-bit';
+
+export type OutgoingAttachment = { name: string; type: string; content: Uint8Array };
+
+export type MessageInput = {
+  from: Mailbox;
+  to: Mailbox[];
+  cc: Mailbox[];
+  /** Only in the SMTP envelope: never written to a header (RFC 5322 §3.6.3 "blind" copies). */
+  bcc: Mailbox[];
+  subject: string;
+  text: string;
+  attachments: OutgoingAttachment[];
+  date: Date;
+  /** With angle brackets, e.g. `<abc@example.org>`; stable across retries of one message. */
+  messageId: string;
+  /** Seeds every multipart boundary, so that output is deterministic for tests. */
+  baseBoundary: string;
+};
+
+export type BuiltMessage = {
+  bytes: Uint8Array;
+  envelope: { mailFrom: string; rcptTo: string[] };
+};
+
+/** RFC 5322 date in UTC, e.g. `Sat, 28 Nov 2026 10:00:00 +0000`. */
+export const formatRfc5322Date = (date: Date): string => date.toUTCString().replace(/GMT$/, '+0000');
+
+/** A fresh Message-ID: 128 random bits, domain part from the sender (RFC 5322 §3.6.4). */
+export function createMessageId(fromAddress: string, random: (n: number) => Uint8Array = (n) => crypto.getRandomValues(new Uint8Array(n))): string {
+  const domain = fromAddress.slice(fromAddress.lastIndexOf('@') + 1) || 'localhost';
+  const id = Array.from(random(16), (b) => b.toString(16).padStart(2, '0')).join('');
+  return `<${id}@${domain}>`;
+}
+
+/** Every envelope recipient once, compared case-insensitively, in To, Cc, Bcc order. */
+export function envelopeRecipients(groups: Mailbox[][]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const m of groups.flat()) {
+    const key = addressKey(m.address);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(m.address);
+  }
+  return out;
+}
+
+function textPart(node: MimeNode, text: string): void {
+  // Quoted-printable always: keeps lines short, encodes trailing white space (needed once we sign).
+  node.setHeader('Content-Transfer-Encoding', 'quoted-printable');
+  node.setContent(text.replace(/\r\n?/g, '\n'));
+}
+
+/**
+ * Build a complete RFC 5322 / MIME message in the browser: UTF-8 header words (RFC 2047),
+ * non-ASCII file names (RFC 2231), Date, Message-ID, MIME-Version, CRLF, 7-bit only.
+ */
+export function buildMessage(input: MessageInput): BuiltMessage {
+  const rcptTo = envelopeRecipients([input.to, input.cc, input.bcc]);
+  if (rcptTo.length === 0) throw new AppError('mime/no-recipients', 'No recipients');
+  if (!/^<[^<>\s]+@[^<>\s]+>$/.test(input.messageId)) throw new AppError('mime/invalid-input', `Bad Message-ID ${input.messageId}`);
+
+  const multipart = input.attachments.length > 0;
+  const root = new MimeNode(multipart ? 'multipart/mixed' : 'text/plain; charset=utf-8', { baseBoundary: input.baseBoundary });
+  root.setHeader('From', formatMailbox(input.from));
+  if (input.to.length) root.setHeader('To', input.to.map(formatMailbox).join(', '));
+  if (input.cc.length) root.setHeader('Cc', input.cc.map(formatMailbox).join(', '));
+  root.setHeader('Subject', input.subject);
+  root.setHeader('Date', formatRfc5322Date(input.date));
+  root.setHeader('Message-ID', input.messageId);
+  root.setHeader('MIME-Version', '1.0');
+
+  if (multipart) {
+    textPart(root.createChild('text/plain; charset=utf-8'), input.text);
+    for (const a of input.attachments) {
+      // Base64 for every attachment, text/* included: its bytes must arrive unchanged.
+      root
+        .createChild(a.type || 'application/octet-stream', { filename: a.name })
+        .setHeader('Content-Transfer-Encoding', 'base64')
+        .setContent(a.content);
+    }
+  } else {
+    textPart(root, input.text);
+  }
+
+  const bytes = new TextEncoder().encode(root.build());
+  assertSevenBitMessage(bytes);
+  return { bytes, envelope: { mailFrom: input.from.address, rcptTo } };
+}
