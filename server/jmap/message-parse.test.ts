@@ -44,5 +44,7 @@ describe('summarize', () => {
     expect(looksLikeMessage(enc('Subject: x\r\n\r\n'))).toBe(true);
     expect(looksLikeMessage(enc('\x89PNG\r\n\x1a\n'))).toBe(false);
     expect(looksLikeMessage(enc('just some text without headers'))).toBe(false);
+    expect(looksLikeMessage(enc('From: a@x.org\r\nSubject: no body, no blank line\r\n'))).toBe(true);
+    expect(looksLikeMessage(enc('X: \0binary\r\n\r\n'))).toBe(false);
   });
 });

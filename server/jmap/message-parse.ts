@@ -36,10 +36,15 @@ const msgIds = (value: string | undefined): string[] | null => {
   return ids?.length ? ids : null;
 };
 
-/** RFC 5322 §2.2: a message starts with a header field `name: value`. */
+/**
+ * RFC 5322 §2.1: header fields, then optionally a blank line and a body. The first line must be a
+ * header field and the header section must be text (no NUL), which rules out other data.
+ */
 export function looksLikeMessage(bytes: Uint8Array): boolean {
-  const head = Buffer.from(bytes.subarray(0, 1000)).toString('latin1');
-  return /^[\x21-\x39\x3b-\x7e]+:/.test(head) && /\r?\n\r?\n/.test(Buffer.from(bytes).toString('latin1', 0, Math.min(bytes.length, 256 * 1024)));
+  const head = Buffer.from(bytes.subarray(0, 64 * 1024)).toString('latin1');
+  const blank = head.search(/\r?\n\r?\n/);
+  const section = blank < 0 ? head : head.slice(0, blank);
+  return /^[\x21-\x39\x3b-\x7e]+:/.test(head) && !section.includes('\0');
 }
 
 export async function summarize(bytes: Uint8Array): Promise<EmailSummary> {

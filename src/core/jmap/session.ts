@@ -42,6 +42,10 @@ export function sessionUrlCandidates(input: string): string[] {
       detail: 'The server address must start with https:// (or http:// for a local server).',
     });
   }
+  // Browsers percent-encode odd characters into host names instead of refusing them.
+  if (!/^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/i.test(url.hostname)) {
+    throw new AppError('jmap/unreachable', `Bad host in ${trimmed}`, { detail: `"${trimmed}" is not a valid URL.` });
+  }
   const path = url.pathname.replace(/\/+$/, '');
   if (path === '' ) return [new URL(WELL_KNOWN, url).href];
   if (path.endsWith(WELL_KNOWN)) return [url.href];

@@ -1,7 +1,11 @@
-import MimeNode from 'emailjs-mime-builder';
+import MimeNodeModule from 'emailjs-mime-builder';
 import { AppError } from '../errors/app-error';
 import { addressKey, formatMailbox, type Mailbox } from './addresses';
 import { assertSevenBitMessage } from './seven-bit';
+
+// A CommonJS module with `exports.default`: bundlers unwrap it, Node's ESM loader does not.
+const MimeNode: typeof MimeNodeModule =
+  (MimeNodeModule as unknown as { default?: typeof MimeNodeModule }).default ?? MimeNodeModule;
 
 export type OutgoingAttachment = { name: string; type: string; content: Uint8Array };
 
@@ -29,13 +33,6 @@ export type BuiltMessage = {
 /** RFC 5322 date in UTC, e.g. `Sat, 28 Nov 2026 10:00:00 +0000`. */
 export const formatRfc5322Date = (date: Date): string => date.toUTCString().replace(/GMT$/, '+0000');
 
-/** A fresh Message-ID: 128 random bits, domain part from the sender (RFC 5322 §3.6.4). */
-export function createMessageId(fromAddress: string, random: (n: number) => Uint8Array = (n) => crypto.getRandomValues(new Uint8Array(n))): string {
-  const domain = fromAddress.slice(fromAddress.lastIndexOf('@') + 1) || 'localhost';
-  const id = Array.from(random(16), (b) => b.toString(16).padStart(2, '0')).join('');
-  return `<${id}@${domain}>`;
-}
-
 /** Every envelope recipient once, compared case-insensitively, in To, Cc, Bcc order. */
 export function envelopeRecipients(groups: Mailbox[][]): string[] {
   const seen = new Set<string>();
@@ -49,7 +46,7 @@ export function envelopeRecipients(groups: Mailbox[][]): string[] {
   return out;
 }
 
-function textPart(node: MimeNode, text: string): void {
+function textPart(node: MimeNodeModule, text: string): void {
   // Quoted-printable always: keeps lines short, encodes trailing white space (needed once we sign).
   node.setHeader('Content-Transfer-Encoding', 'quoted-printable');
   node.setContent(text.replace(/\r\n?/g, '\n'));

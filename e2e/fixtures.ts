@@ -1,0 +1,94 @@
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { createJmapClient, type JmapClient } from '../src/core/jmap/client';
+import { listMailbox, loadAccountSetup, type SentEmail } from '../src/core/jmap/mail';
+import { discoverSession } from '../src/core/jmap/session';
+
+export type Account = { server: string; username: string; password: string };
+
+export const embedded = (baseURL: string, user: 'alice' | 'bob' | 'carol' | 'dave'): Account => ({
+  server: new URL('/.well-known/jmap', baseURL).href,
+  username: `${user}@example.test`,
+  password: `${user}-pass`,
+});
+
+/** Subjects made unique per test run, so tests can share mailboxes. */
+export const uniqueSubject = (text: string) => `${text} #${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+
+export class SignInPage {
+  constructor(readonly page: Page) {}
+  readonly server = () => this.page.getByLabel('Server', { exact: true });
+  readonly username = () => this.page.getByLabel('Username', { exact: true });
+  readonly password = () => this.page.getByLabel('Password', { exact: true });
+  readonly submit = () => this.page.getByRole('button', { name: 'Sign in', exact: true });
+
+  async signIn(account?: Partial<Account>) {
+    await this.page.goto('/');
+    await expect(this.submit()).toBeVisible();
+    if (account?.server !== undefined) await this.server().fill(account.server);
+    if (account?.username !== undefined) await this.username().fill(account.username);
+    if (account?.password !== undefined) await this.password().fill(account.password);
+    await this.submit().click();
+  }
+}
+
+export class ComposerPage {
+  constructor(readonly page: Page) {}
+  field = (name: 'To' | 'Cc' | 'Bcc' | 'Subject' | 'Message' | 'From') => this.page.getByLabel(name, { exact: true });
+  chip = (address: string): Locator => this.page.locator(`[data-recipient="${address.toLowerCase()}"]`);
+  readonly send = () => this.page.getByRole('button', { name: 'Send', exact: true });
+  readonly status = () => this.page.getByRole('status').filter({ hasText: 'Sent' });
+  readonly alert = () => this.page.getByRole('alert');
+
+  async addRecipients(field: 'To' | 'Cc' | 'Bcc', text: string) {
+    await this.field(field).fill(text);
+    await this.field(field).press('Enter');
+  }
+
+  async attach(name: string, content: string | Buffer, mimeType = 'text/plain') {
+    await this.page.getByLabel('Attach files', { exact: true }).setInputFiles({ name, mimeType, buffer: Buffer.from(content) });
+  }
+}
+
+export type MailboxReader = {
+  client: JmapClient;
+  /** Waits until a message with this subject is in the mailbox with `role`. */
+  waitFor(subject: string, role?: string): Promise<SentEmail>;
+  list(role?: string): Promise<SentEmail[]>;
+  raw(email: SentEmail): Promise<string>;
+};
+
+/** Reads a real mailbox through our JMAP client, to check what arrived. */
+export async function readMailbox(account: Account): Promise<MailboxReader> {
+  const auth = { kind: 'basic' as const, username: account.username, password: account.password };
+  const session = await discoverSession({ serverUrl: account.server, auth, fetch });
+  const client = createJmapClient({ session, auth, fetch });
+  const { mailboxes } = await loadAccountSetup(client);
+  const list = async (role = 'inbox') => {
+    const box = mailboxes.all.find((m) => m.role === role);
+    if (!box) throw new Error(`No ${role} mailbox for ${account.username}`);
+    return (await listMailbox(client, { mailboxId: box.id, limit: 200 })).emails;
+  };
+  return {
+    client,
+    list,
+    async waitFor(subject, role = 'inbox') {
+      let found: SentEmail | undefined;
+      await expect
+        .poll(async () => (found = (await list(role)).find((e) => e.subject === subject)), { timeout: 15_000, message: `"${subject}" in ${account.username}'s ${role}` })
+        .toBeTruthy();
+      return found!;
+    },
+    async raw(email) {
+      return new TextDecoder().decode(await client.download({ blobId: email.blobId, name: 'message.eml', type: 'message/rfc822' }));
+    },
+  };
+}
+
+export const test = base.extend<{ signInPage: SignInPage; composer: ComposerPage }>({
+  signInPage: async ({ page }, use) => use(new SignInPage(page)),
+  composer: async ({ page }, use) => use(new ComposerPage(page)),
+});
+export { expect };
+
+/** The part of a raw message before the first blank line. */
+export const headersOf = (raw: string) => raw.slice(0, raw.search(/\r?\n\r?\n/));

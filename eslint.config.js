@@ -1,0 +1,64 @@
+import js from '@eslint/js';
+import importX from 'eslint-plugin-import-x';
+import reactHooks from 'eslint-plugin-react-hooks';
+import tseslint from 'typescript-eslint';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+const FEATURES = ['account', 'compose', 'sent', 'keys', 'settings'];
+
+/** Layering (docs: architecture-and-style.md §3): imports only flow down. */
+const boundaryZones = [
+  { target: './src/core', from: ['./src/app', './src/features', './src/lib', './src/stores', './src/components', './server'], message: 'src/core is framework-free: it must not import app layers.' },
+  { target: ['./src/lib', './src/stores', './src/components'], from: ['./src/features', './src/app'], message: 'Shared layers must not import features or the app.' },
+  ...FEATURES.map((f) => ({
+    target: `./src/features/${f}`,
+    from: ['./src/features', './src/app'],
+    except: [`./${f}`],
+    message: 'A feature must not import another feature or the app; move shared code to src/lib or src/components.',
+  })),
+  { target: './server', from: ['./src/app', './src/features', './src/lib', './src/stores', './src/components'], message: 'The server may only use src/core.' },
+  { target: './src/core/mime', from: ['./src/core/crypto'], message: 'core/mime gets signing and encryption as callbacks.' },
+];
+
+export default tseslint.config(
+  { ignores: ['dist', 'node_modules', 'test-results', 'playwright-report', 'data', '.peers'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.{ts,tsx}'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['tsconfig.json', 'tsconfig.node.json'], noWarnOnMultipleProjects: true })] },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones: boundaryZones }],
+      'import-x/no-cycle': 'error',
+      'import-x/no-unresolved': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    files: ['src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: reactHooks.configs.recommended.rules,
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['react', 'react-dom', 'zustand', '@tanstack/react-query', 'idb-keyval'].map((name) => ({ name, message: 'src/core stays free of React, state libraries and storage.' })),
+        patterns: [{ group: ['@/*'], message: 'Inside src/core use relative imports.' }],
+      }],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['src/**/*.{ts,tsx}'],
+    ignores: ['src/core/crypto/api.ts', 'src/core/crypto/crypto.worker.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'openpgp', message: 'OpenPGP.js runs only in the crypto worker (src/core/crypto/api.ts).' }],
+        patterns: [{ group: ['openpgp/*'], message: 'OpenPGP.js runs only in the crypto worker.' }],
+      }],
+    },
+  },
+);

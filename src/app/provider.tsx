@@ -1,0 +1,14 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { type ReactNode, useState } from 'react';
+import { type Services, ServicesProvider } from '@/lib/services';
+
+export function AppProvider({ services, children }: { services: Services; children: ReactNode }) {
+  const [queryClient] = useState(
+    () => new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false }, mutations: { retry: false } } }),
+  );
+  return (
+    <ServicesProvider services={services}>
+      <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>
+    </ServicesProvider>
+  );
+}

@@ -1,0 +1,92 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { accountKeys } from '@/lib/account-queries';
+import { useEffect } from 'react';
+import type { JmapAuth } from '@/core/jmap/auth';
+import { createJmapClient } from '@/core/jmap/client';
+import { loadAccountSetup } from '@/core/jmap/mail';
+import { discoverSession } from '@/core/jmap/session';
+import { isAppError } from '@/core/errors/app-error';
+import { userMessage } from '@/core/errors/user-messages';
+import { loadCompanionConfig } from '@/lib/companion';
+import { type Services, useServices } from '@/lib/services';
+import { useSessionStore } from '@/stores/session-store';
+
+async function connect(services: Services, serverUrl: string, auth: JmapAuth) {
+  const session = await discoverSession({ serverUrl, auth, fetch: services.fetch });
+  const client = createJmapClient({ session, auth, fetch: services.fetch });
+  // Fails early if mail or submission methods do not work with these credentials.
+  const setup = await loadAccountSetup(client);
+  return { client, setup };
+}
+
+/** Sign in: discover the session, check it works, then keep the credentials (sealed) for reloads. */
+export function useSignIn() {
+  const services = useServices();
+  const queryClient = useQueryClient();
+  const signedIn = useSessionStore((s) => s.signedIn);
+  return useMutation({
+    mutationFn: async ({ serverUrl, auth }: { serverUrl: string; auth: JmapAuth }) => {
+      const { client, setup } = await connect(services, serverUrl, auth);
+      await services.vault.save({ serverUrl, auth });
+      return { client, setup, serverUrl };
+    },
+    onSuccess: ({ client, setup, serverUrl }) => {
+      queryClient.setQueryData(accountKeys.setup(client.session.accountId), setup);
+      signedIn(client, serverUrl);
+    },
+  });
+}
+
+/** On start-up: reconnect with the stored credentials, or show the sign-in form with the reason. */
+export function useRestoreSession() {
+  const services = useServices();
+  const queryClient = useQueryClient();
+  const { signedIn, signedOut } = useSessionStore();
+  const phase = useSessionStore((s) => s.session.phase);
+  useEffect(() => {
+    if (phase !== 'restoring') return;
+    let cancelled = false;
+    void (async () => {
+      const stored = await services.vault.load().catch(() => null);
+      if (!stored) return void (cancelled || signedOut());
+      try {
+        const { client, setup } = await connect(services, stored.serverUrl, stored.auth);
+        if (cancelled) return;
+        queryClient.setQueryData(accountKeys.setup(client.session.accountId), setup);
+        signedIn(client, stored.serverUrl);
+      } catch (e) {
+        if (cancelled) return;
+        const rejected = isAppError(e, 'jmap/unauthorized') || isAppError(e, 'jmap/forbidden');
+        if (rejected) await services.vault.clear();
+        signedOut({
+          notice: `Could not reconnect to ${stored.serverUrl}: ${userMessage(e)}`,
+          lastServer: stored.serverUrl,
+          ...(stored.auth.kind === 'basic' ? { lastUsername: stored.auth.username } : {}),
+        });
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [phase, services, queryClient, signedIn, signedOut]);
+}
+
+export function useSignOut() {
+  const services = useServices();
+  const queryClient = useQueryClient();
+  const signedOut = useSessionStore((s) => s.signedOut);
+  return async () => {
+    await services.vault.clear();
+    queryClient.clear();
+    signedOut();
+  };
+}
+
+export function useCompanionConfig() {
+  const services = useServices();
+  return useQuery({
+    queryKey: accountKeys.companion,
+    queryFn: ({ signal }) => loadCompanionConfig(services.fetch, services.origin, signal),
+    staleTime: Infinity,
+  });
+}

@@ -1,0 +1,44 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { AccountMailboxes } from '@/core/jmap/mail';
+import type { Identity } from '@/core/jmap/types';
+import type { Mailbox } from '@/core/mime/addresses';
+import type { SendStage } from '@/core/send/send-message';
+import { sentKeys } from '@/lib/account-queries';
+import { useServices } from '@/lib/services';
+import { useJmapClient } from '@/stores/session-store';
+
+export type ComposedMessage = {
+  identity: Identity;
+  to: Mailbox[];
+  cc: Mailbox[];
+  bcc: Mailbox[];
+  subject: string;
+  text: string;
+  files: File[];
+  messageId: string;
+  mailboxes: AccountMailboxes;
+};
+
+const randomSeed = () => Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+export function useSendMessage(onStage: (stage: SendStage) => void) {
+  const client = useJmapClient();
+  const services = useServices();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (message: ComposedMessage) => {
+      // The MIME builder is loaded on the first send, keeping it out of the initial bundle.
+      const { sendMessage } = await import('@/core/send/send-message');
+      onStage('building');
+      const attachments = await Promise.all(
+        message.files.map(async (file) => ({ name: file.name, type: file.type || 'application/octet-stream', content: new Uint8Array(await file.arrayBuffer()) })),
+      );
+      return sendMessage(
+        { identity: message.identity, to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, text: message.text, attachments, messageId: message.messageId },
+        { jmap: client, mailboxes: message.mailboxes, now: services.now, boundarySeed: randomSeed },
+        onStage,
+      );
+    },
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: sentKeys.all }),
+  });
+}

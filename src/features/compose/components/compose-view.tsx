@@ -1,0 +1,168 @@
+import { type FormEvent, useId } from 'react';
+import { KeyStatusIcon } from '@/components/key-status-icon';
+import { userMessage } from '@/core/errors/user-messages';
+import { formatBytes } from '@/core/jmap/client';
+import { createMessageId } from '@/core/mime/message-id';
+import { useAccountSetup } from '@/lib/account-queries';
+import { useSendMessage } from '../api/use-send-message';
+import { type Chip, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
+import { RecipientField } from './recipient-field';
+
+const FIELDS: Field[] = ['to', 'cc', 'bcc'];
+
+const STAGE_TEXT = { building: 'Building the message…', uploading: 'Uploading…', submitting: 'Submitting…' } as const;
+
+export function ComposeView() {
+  const id = useId();
+  const setup = useAccountSetup();
+  const store = useComposerStore();
+  const send = useSendMessage((stage) => useComposerStore.getState().setStatus({ state: 'sending', stage }));
+  const identities = setup.data?.identities ?? [];
+  const identity = identities.find((i) => i.id === store.fromIdentityId) ?? identities[0];
+
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    // Text still being typed counts as entered.
+    for (const field of FIELDS) {
+      const pending = useComposerStore.getState().pending[field];
+      if (pending.trim()) store.updateRecipientText(field, pending, true);
+    }
+    const state = useComposerStore.getState();
+    const all: Chip[] = FIELDS.flatMap((f) => state.recipients[f]);
+    const invalid = all.filter((c) => !c.valid);
+    if (!identity || !setup.data) return state.setStatus({ state: 'failed', message: 'Choose a From address first.' });
+    if (invalid.length) {
+      return state.setStatus({
+        state: 'failed',
+        message: `Not sent: ${invalid.map((c) => `"${c.input}"`).join(', ')} ${invalid.length > 1 ? 'are not valid e-mail addresses' : 'is not a valid e-mail address'}. Fix or remove ${invalid.length > 1 ? 'them' : 'it'} to send.`,
+      });
+    }
+    if (all.length === 0) return state.setStatus({ state: 'failed', message: 'Not sent: add at least one recipient.' });
+    const messageId = state.messageId ?? createMessageId(identity.email);
+    state.setMessageId(messageId);
+    const mailboxes = (f: Field) => state.recipients[f].flatMap((c) => (c.valid ? [c.mailbox] : []));
+    const recipients = all.length;
+    send.mutate(
+      {
+        identity,
+        to: mailboxes('to'),
+        cc: mailboxes('cc'),
+        bcc: mailboxes('bcc'),
+        subject: state.subject,
+        text: state.body,
+        files: state.attachments.map((a) => a.file),
+        messageId,
+        mailboxes: setup.data.mailboxes,
+      },
+      {
+        onSuccess: () => useComposerStore.getState().clearAfterSend(`Sent to ${recipients} recipient${recipients > 1 ? 's' : ''}.`),
+        onError: (e) => useComposerStore.getState().setStatus({ state: 'failed', message: `Not sent. ${userMessage(e)} Your message is still here.` }),
+      },
+    );
+  }
+
+  const status = store.status;
+  const invalidChips = FIELDS.flatMap((f) => store.recipients[f]).filter((c) => !c.valid);
+
+  return (
+    <main aria-labelledby={`${id}-title`}>
+      <h1 id={`${id}-title`} tabIndex={-1}>Compose</h1>
+      {setup.isError && (
+        <p role="alert" className="alert">
+          Could not load your identities: {userMessage(setup.error)}
+        </p>
+      )}
+      <form
+        className="composer"
+        onSubmit={submit}
+        noValidate
+        onKeyDown={(e) => {
+          // Enter in a one-line field must not send the message by implicit form submission.
+          if (e.key === 'Enter' && e.target instanceof HTMLInputElement && e.target.type !== 'checkbox') e.preventDefault();
+        }}
+      >
+        <div className="from-row">
+          <label htmlFor={`${id}-from`}>From</label>
+          <div className="from-control">
+            <select
+              id={`${id}-from`}
+              value={identity?.id ?? ''}
+              onChange={(e) => store.setFrom(e.target.value)}
+              data-key-status={setup.isPending ? 'pending' : 'none'}
+              disabled={!identities.length}
+            >
+              {identities.map((i) => (
+                <option key={i.id} value={i.id}>
+                  {i.name ? `${i.name} <${i.email}>` : i.email}
+                </option>
+              ))}
+            </select>
+            {identity && <KeyStatusIcon status="none" subject={identity.email} />}
+          </div>
+        </div>
+        {FIELDS.map((field) => (
+          <RecipientField key={field} field={field} />
+        ))}
+        {invalidChips.length > 0 && (
+          <p role="alert" className="alert">
+            {invalidChips.map((c) => (c.valid ? '' : c.reason)).join(' ')} Invalid addresses block sending: fix or remove them.
+          </p>
+        )}
+        <label htmlFor={`${id}-subject`}>Subject</label>
+        <input id={`${id}-subject`} type="text" value={store.subject} onChange={(e) => store.setSubject(e.target.value)} />
+        <label htmlFor={`${id}-body`}>Message</label>
+        <textarea id={`${id}-body`} rows={12} value={store.body} onChange={(e) => store.setBody(e.target.value)} />
+        <div className="attachments">
+          <label htmlFor={`${id}-files`}>Attach files</label>
+          <input
+            id={`${id}-files`}
+            type="file"
+            multiple
+            onChange={(e) => {
+              store.addFiles(Array.from(e.target.files ?? []));
+              e.target.value = '';
+            }}
+          />
+          {store.attachments.length > 0 && (
+            <ul aria-label="Attachments" className="attachment-list">
+              {store.attachments.map((a) => (
+                <li key={a.id}>
+                  <span>{a.file.name}</span> <span className="hint">({formatBytes(a.file.size)})</span>
+                  <button type="button" className="link-button" aria-label={`Remove attachment ${a.file.name}`} onClick={() => store.removeAttachment(a.id)}>
+                    Remove
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+        <fieldset className="security">
+          <legend>Security</legend>
+          <label className="check">
+            <input type="checkbox" disabled aria-describedby={`${id}-nokeys`} /> Encrypt
+          </label>
+          <label className="check">
+            <input type="checkbox" disabled aria-describedby={`${id}-nokeys`} /> Sign
+          </label>
+          <p id={`${id}-nokeys`} className="hint">
+            No OpenPGP keys yet: this message is sent unencrypted and unsigned.
+          </p>
+        </fieldset>
+        <div className="actions">
+          <button type="submit" className="primary" disabled={status.state === 'sending'}>
+            Send
+          </button>
+          <span role="status" className="status-text">
+            {status.state === 'sending' ? STAGE_TEXT[status.stage] : status.state === 'sent' ? status.summary : ''}
+          </span>
+        </div>
+        {status.state === 'failed' && (
+          <p role="alert" className="alert">
+            {status.message}
+          </p>
+        )}
+      </form>
+    </main>
+  );
+}

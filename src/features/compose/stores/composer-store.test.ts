@@ -1,0 +1,34 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { resetComposer, useComposerStore } from './composer-store';
+
+const state = () => useComposerStore.getState();
+const keys = (field: 'to' | 'cc' | 'bcc') => state().recipients[field].map((c) => c.key);
+
+describe('composer recipients', () => {
+  beforeEach(resetComposer);
+
+  it('turns complete entries into chips and keeps the unfinished rest', () => {
+    state().updateRecipientText('to', 'Bob <bob@example.test>, "Doe, Jane" <jane@example.test>; car');
+    expect(keys('to')).toEqual(['bob@example.test', 'jane@example.test']);
+    expect(state().pending.to).toBe('car');
+  });
+
+  it('commits the rest on Enter/blur and marks non-addresses invalid', () => {
+    state().updateRecipientText('cc', 'not an address', true);
+    expect(state().recipients.cc[0]).toMatchObject({ valid: false, input: 'not an address' });
+    expect(state().pending.cc).toBe('');
+  });
+
+  it('keeps one chip per address in a field, case-insensitively', () => {
+    state().updateRecipientText('to', 'bob@example.test, BOB@Example.Test\n', true);
+    expect(keys('to')).toEqual(['bob@example.test']);
+    state().updateRecipientText('bcc', 'bob@example.test', true);
+    expect(keys('bcc')).toEqual(['bob@example.test']);
+  });
+
+  it('does not split inside quotes or angle brackets while typing', () => {
+    state().updateRecipientText('to', '"Doe, Jane" <jane@exa');
+    expect(keys('to')).toEqual([]);
+    expect(state().pending.to).toBe('"Doe, Jane" <jane@exa');
+  });
+});

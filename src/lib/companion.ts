@@ -1,0 +1,24 @@
+/**
+ * The optional companion server (`server/`) that `npm start` runs next to the app. A plain static
+ * host answers unknown paths with index.html, so anything but our JSON means "no companion".
+ */
+export type CompanionConfig = {
+  jmapSessionUrl: string;
+  signInDefaults: { username: string; password: string } | null;
+};
+
+export async function loadCompanionConfig(fetchFn: typeof fetch, origin: string, signal?: AbortSignal): Promise<CompanionConfig | null> {
+  try {
+    const res = await fetchFn(new URL('/api/companion', origin), { credentials: 'omit', cache: 'no-store', ...(signal ? { signal } : {}) });
+    if (!res.ok || !(res.headers.get('content-type') ?? '').includes('application/json')) return null;
+    const body = (await res.json()) as { companion?: unknown; jmapSessionPath?: unknown; signInDefaults?: unknown };
+    if (body.companion !== 'pgp-composer' || typeof body.jmapSessionPath !== 'string') return null;
+    const d = body.signInDefaults as { username?: unknown; password?: unknown } | null | undefined;
+    return {
+      jmapSessionUrl: new URL(body.jmapSessionPath, origin).href,
+      signInDefaults: d && typeof d.username === 'string' && typeof d.password === 'string' ? { username: d.username, password: d.password } : null,
+    };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,14 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app/app';
+import { AppProvider } from './app/provider';
+import { createBrowserServices } from './lib/services';
+import './app/styles.css';
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <AppProvider services={createBrowserServices()}>
+      <App />
+    </AppProvider>
+  </StrictMode>,
+);
