@@ -53,3 +53,13 @@ test('a network drop during upload keeps everything; the retry sends exactly onc
   await bob.waitFor(subject);
   expect((await bob.list()).filter((e) => e.subject === subject)).toHaveLength(1);
 });
+
+test('there is only ever one alert in the composer, and fixing the recipients clears a stale failure', async ({ page, signInPage, composer }) => {
+  await signInPage.signIn();
+  await composer.addRecipients('To', 'bob@example.test, not an address');
+  await composer.send().click();
+  await expect(composer.alert()).toHaveCount(1);
+  await expect(composer.alert()).toContainText('Not sent');
+  await page.getByRole('button', { name: 'Remove not an address' }).click();
+  await expect(composer.alert()).toHaveCount(0);
+});

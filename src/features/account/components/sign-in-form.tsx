@@ -41,11 +41,6 @@ export function SignInForm() {
     <main className="sign-in" aria-labelledby={`${id}-title`}>
       <h1 id={`${id}-title`}>Sign in to your mail server</h1>
       <p className="lead">Your keys and your plaintext stay in this browser. The server only ever receives finished messages.</p>
-      {previous?.notice && (
-        <p role="alert" className="alert">
-          {previous.notice}
-        </p>
-      )}
       <form onSubmit={submit} noValidate>
         <label htmlFor={`${id}-server`}>Server</label>
         <input
@@ -79,9 +74,9 @@ export function SignInForm() {
             <input id={`${id}-token`} type="password" autoComplete="off" spellCheck={false} value={token} onChange={(e) => setToken(e.target.value)} />
           </>
         )}
-        {(formError || signIn.isError) && (
+        {(formError || signIn.isError || previous?.notice) && (
           <p role="alert" className="alert">
-            {formError ?? userMessage(signIn.error)}
+            {formError ?? (signIn.isError ? userMessage(signIn.error) : previous?.notice)}
           </p>
         )}
         <div className="actions">

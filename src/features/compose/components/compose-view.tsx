@@ -64,6 +64,13 @@ export function ComposeView() {
 
   const status = store.status;
   const invalidChips = FIELDS.flatMap((f) => store.recipients[f]).filter((c) => !c.valid);
+  // One alert at a time, so that what failed is never split over several announcements.
+  const alert =
+    status.state === 'failed'
+      ? status.message
+      : invalidChips.length
+        ? `${invalidChips.map((c) => (c.valid ? '' : c.reason)).join(' ')} Invalid addresses block sending: fix or remove them.`
+        : null;
 
   return (
     <main aria-labelledby={`${id}-title`}>
@@ -104,11 +111,6 @@ export function ComposeView() {
         {FIELDS.map((field) => (
           <RecipientField key={field} field={field} />
         ))}
-        {invalidChips.length > 0 && (
-          <p role="alert" className="alert">
-            {invalidChips.map((c) => (c.valid ? '' : c.reason)).join(' ')} Invalid addresses block sending: fix or remove them.
-          </p>
-        )}
         <label htmlFor={`${id}-subject`}>Subject</label>
         <input id={`${id}-subject`} type="text" value={store.subject} onChange={(e) => store.setSubject(e.target.value)} />
         <label htmlFor={`${id}-body`}>Message</label>
@@ -157,9 +159,9 @@ export function ComposeView() {
             {status.state === 'sending' ? STAGE_TEXT[status.stage] : status.state === 'sent' ? status.summary : ''}
           </span>
         </div>
-        {status.state === 'failed' && (
+        {alert && (
           <p role="alert" className="alert">
-            {status.message}
+            {alert}
           </p>
         )}
       </form>

@@ -31,7 +31,7 @@ export function RecipientField({ field }: { field: Field }) {
       <label htmlFor={id}>{label}</label>
       <div className="recipient-box">
         {chips.length > 0 && (
-          <ul className="chips" aria-label={`${label} recipients`}>
+          <ul className="chips">
             {chips.map((chip) => {
               const subject = chip.valid ? chip.mailbox.address : chip.input;
               return (

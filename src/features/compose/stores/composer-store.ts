@@ -72,11 +72,17 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set) =>
       const { complete, rest } = splitRecipientInput(text);
       const entries = commitRest && rest.trim() ? [...complete, rest] : complete;
       return {
+        ...(entries.length && s.status.state === 'failed' ? { status: { state: 'idle' as const } } : {}),
         recipients: entries.length ? { ...s.recipients, [field]: withChips(s.recipients[field], entries) } : s.recipients,
         pending: { ...s.pending, [field]: commitRest ? '' : complete.length ? rest.replace(/^\s+/, '') : text },
       };
     }),
-  removeRecipient: (field, id) => set((s) => ({ recipients: { ...s.recipients, [field]: s.recipients[field].filter((c) => c.id !== id) } })),
+  removeRecipient: (field, id) =>
+    set((s) => ({
+      recipients: { ...s.recipients, [field]: s.recipients[field].filter((c) => c.id !== id) },
+      // The old failure may no longer apply once the recipients change.
+      ...(s.status.state === 'failed' ? { status: { state: 'idle' as const } } : {}),
+    })),
   setSubject: (subject) => set({ subject }),
   setBody: (body) => set({ body }),
   addFiles: (files) => set((s) => ({ attachments: [...s.attachments, ...files.map((file) => ({ id: nextId(), file }))] })),
