@@ -1,0 +1,200 @@
+import {
+  decryptKey, encryptKey, generateKey, type Key, PacketList, type PrivateKey, PublicKey, readKey, readPrivateKey, reformatKey,
+} from 'openpgp';
+import { AppError } from '../errors/app-error';
+import { summarizeKey, weakAlgorithm } from './impl/key-summary';
+import { parseKeyData } from './impl/parse-keys';
+import type { CryptoApi, GenerateKeyInput, InspectedKey } from './types';
+
+/** Certificate-flooding limits for imported keys (Hagrid caps keys at 1 MiB; we are stricter). */
+export const KEY_LIMITS = { maxKeyBytes: 256 * 1024, maxUserIds: 64, maxSignatures: 512 };
+export const MIN_PASSPHRASE_LENGTH = 8;
+
+const signatureCount = (key: Key) =>
+  key.revocationSignatures.length +
+  key.users.reduce((n, u) => n + u.selfCertifications.length + u.otherCertifications.length + u.revocationSignatures.length, 0) +
+  key.subkeys.reduce((n, s) => n + s.bindingSignatures.length + s.revocationSignatures.length, 0);
+
+function secretProtected(key: Key): boolean {
+  if (!key.isPrivate()) return false;
+  return key.getKeys().every((k) => {
+    const packet = k.keyPacket as { isDummy?: () => boolean; isDecrypted?: () => boolean | null };
+    return packet.isDummy?.() === true || packet.isDecrypted?.() === false;
+  });
+}
+
+function refusalOf(key: Key, size: number, hasValidUserId: boolean): string | null {
+  if (size > KEY_LIMITS.maxKeyBytes) return `The key is ${Math.round(size / 1024)} KiB; keys over ${KEY_LIMITS.maxKeyBytes / 1024} KiB are refused (certificate flooding).`;
+  if (key.users.length > KEY_LIMITS.maxUserIds) return `The key has ${key.users.length} user IDs; more than ${KEY_LIMITS.maxUserIds} are refused (certificate flooding).`;
+  const signatures = signatureCount(key);
+  if (signatures > KEY_LIMITS.maxSignatures) return `The key carries ${signatures} signatures; more than ${KEY_LIMITS.maxSignatures} are refused (certificate flooding).`;
+  for (const k of key.getKeys()) {
+    const weak = weakAlgorithm(k.getAlgorithmInfo());
+    if (weak) return `Weak algorithm: ${weak}.`;
+  }
+  if (!hasValidUserId) return 'The key has no valid user ID, so it cannot be tied to an address.';
+  return null;
+}
+
+function requirePassphrase(passphrase: string): void {
+  if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
+    throw new AppError('crypto/weak-passphrase', 'Passphrase too short', { detail: `Use at least ${MIN_PASSPHRASE_LENGTH} characters.` });
+  }
+}
+
+async function decryptOrFail(armoredSecret: string, passphrase: string): Promise<PrivateKey> {
+  const privateKey = await readPrivateKey({ armoredKey: armoredSecret });
+  try {
+    return await decryptKey({ privateKey, passphrase });
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : '';
+    if (/incorrect key passphrase|passphrase/i.test(message)) throw new AppError('crypto/bad-passphrase', 'Wrong passphrase', { cause });
+    throw new AppError('crypto/failed', `Could not decrypt the key: ${message}`, { cause });
+  }
+}
+
+const GENERATE_OPTIONS = {
+  'curve25519-legacy': { type: 'ecc', curve: 'curve25519Legacy' },
+  rsa3072: { type: 'rsa', rsaBits: 3072 },
+  rsa4096: { type: 'rsa', rsaBits: 4096 },
+  'curve25519-v6': { type: 'curve25519' },
+} as const;
+
+/**
+ * The OpenPGP.js implementation of CryptoApi. Runs in the crypto worker in the app and
+ * in-process in Node tests. Unlocked keys live only here, in `unlocked`, until locked or timed out.
+ */
+export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
+  const now = options.now ?? (() => new Date());
+  const unlocked = new Map<string, { key: PrivateKey; timer: ReturnType<typeof setTimeout>; lockedAt: number }>();
+
+  const lock = (fingerprint: string) => {
+    const entry = unlocked.get(fingerprint);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    unlocked.delete(fingerprint);
+    // Security: drop our reference; OpenPGP.js offers no way to zero the key material itself.
+  };
+
+  return {
+    async generateKey(input: GenerateKeyInput) {
+      requirePassphrase(input.passphrase);
+      if (!input.email.includes('@')) throw new AppError('keys/invalid-input', 'No email', { detail: 'Enter the e-mail address the key is for.' });
+      const algorithm = GENERATE_OPTIONS[input.algorithm];
+      if (!algorithm) throw new AppError('keys/invalid-input', `Unknown algorithm ${input.algorithm}`);
+      const v6 = input.algorithm === 'curve25519-v6';
+      let generated;
+      try {
+        generated = await generateKey({
+          ...algorithm,
+          userIDs: [{ name: input.name.trim() || undefined, email: input.email.trim() }],
+          passphrase: input.passphrase,
+          keyExpirationTime: input.expiresInSeconds,
+          date: now(),
+          format: 'object',
+          config: v6 ? { v6Keys: true, aeadProtect: true } : { v6Keys: false, aeadProtect: false },
+        });
+      } catch (cause) {
+        throw new AppError('keys/invalid-input', `generateKey failed: ${cause instanceof Error ? cause.message : cause}`, { cause, detail: cause instanceof Error ? cause.message : undefined });
+      }
+      return {
+        summary: await summarizeKey(generated.privateKey, now()),
+        armoredPublic: generated.publicKey.armor(),
+        armoredSecret: generated.privateKey.armor(),
+        revocationCertificate: generated.revocationCertificate,
+      };
+    },
+
+    async inspectKeys(data) {
+      const keys = await parseKeyData(data);
+      const out: InspectedKey[] = [];
+      for (const key of keys) {
+        const size = key.write().byteLength;
+        const flooded = size > KEY_LIMITS.maxKeyBytes || key.users.length > KEY_LIMITS.maxUserIds || signatureCount(key) > KEY_LIMITS.maxSignatures;
+        // Flooded keys are refused before any signature is checked: checking is what floods.
+        const summary = flooded
+          ? {
+              fingerprint: key.getFingerprint().toUpperCase(), version: key.keyPacket.version, kind: key.isPrivate() ? 'secret' as const : 'public' as const,
+              userIds: [], primaryUserId: null, algorithm: '', created: key.getCreationTime().toISOString(), expires: null, status: 'invalid' as const,
+              statusDetail: 'Not checked: refused for its size.', canEncrypt: false, canSign: false, capabilities: [], subkeys: [], seipdV2: false,
+            }
+          : await summarizeKey(key, now());
+        const hasValidUserId = summary.userIds.some((u) => u.status === 'valid');
+        out.push({
+          summary,
+          armoredPublic: key.toPublic().armor(),
+          armoredSecret: key.isPrivate() ? key.armor() : null,
+          secretProtected: secretProtected(key),
+          sizeBytes: size,
+          refusal: refusalOf(key, size, hasValidUserId || summary.status === 'expired' || summary.status === 'revoked'),
+        });
+      }
+      return out;
+    },
+
+    async mergeKeys(stored, incoming) {
+      const base = stored.armoredSecret ? await readPrivateKey({ armoredKey: stored.armoredSecret }) : await readKey({ armoredKey: stored.armoredPublic });
+      const source = incoming.armoredSecret ? await readPrivateKey({ armoredKey: incoming.armoredSecret }) : await readKey({ armoredKey: incoming.armoredPublic });
+      if (base.getFingerprint() !== source.getFingerprint()) throw new AppError('keys/invalid-input', 'Merging different keys');
+      // A secret copy coming in for a stored public key: keep the (protected) secret copy as the base.
+      const merged = base.isPrivate() || !source.isPrivate() ? await base.update(source as PublicKey, now()) : await source.update(base, now());
+      return {
+        summary: await summarizeKey(merged, now()),
+        armoredPublic: merged.toPublic().armor(),
+        armoredSecret: merged.isPrivate() ? merged.armor() : null,
+      };
+    },
+
+    async protectKey(armoredSecret, passphrase) {
+      requirePassphrase(passphrase);
+      const privateKey = await readPrivateKey({ armoredKey: armoredSecret });
+      if (secretProtected(privateKey)) throw new AppError('keys/invalid-input', 'Key is already protected');
+      const encrypted = await encryptKey({ privateKey, passphrase });
+      return encrypted.armor();
+    },
+
+    async unlockKey(armoredSecret, passphrase, ttlMs) {
+      const key = await decryptOrFail(armoredSecret, passphrase);
+      const fingerprint = key.getFingerprint().toUpperCase();
+      lock(fingerprint);
+      const lockedAt = Date.now() + ttlMs;
+      unlocked.set(fingerprint, { key, lockedAt, timer: setTimeout(() => lock(fingerprint), ttlMs) });
+      return { fingerprint, lockedAt };
+    },
+
+    async lockKey(fingerprint) {
+      lock(fingerprint.toUpperCase());
+    },
+
+    async lockAll() {
+      for (const fingerprint of [...unlocked.keys()]) lock(fingerprint);
+    },
+
+    async unlockedKeys() {
+      return [...unlocked.keys()];
+    },
+
+    async addUserId(fingerprint, userId, armoredSecret) {
+      const entry = unlocked.get(fingerprint.toUpperCase());
+      if (!entry) throw new AppError('crypto/key-locked', `Key ${fingerprint} is locked`);
+      const stored = await readPrivateKey({ armoredKey: armoredSecret });
+      if (stored.getFingerprint().toUpperCase() !== fingerprint.toUpperCase()) throw new AppError('keys/invalid-input', 'Fingerprint mismatch');
+      const existing = stored.users.flatMap((u) => (u.userID ? [{ name: u.userID.name, email: u.userID.email, comment: u.userID.comment }] : []));
+      if (existing.some((u) => u.email.toLowerCase() === userId.email.toLowerCase())) {
+        throw new AppError('keys/invalid-input', 'User ID exists', { detail: `The key already has a user ID for ${userId.email}.` });
+      }
+      const expires = await stored.getExpirationTime();
+      const keyExpirationTime = expires instanceof Date ? Math.max(1, Math.round((expires.getTime() - stored.getCreationTime().getTime()) / 1000)) : 0;
+      // reformatKey signs a fresh set of self-signatures with the unlocked key; we keep only the new
+      // user ID and its self-signature and merge them into the stored, still encrypted key.
+      const reformatted = await reformatKey({ privateKey: entry.key, userIDs: [...existing, { name: userId.name, email: userId.email }], keyExpirationTime, date: now(), format: 'object' });
+      const newUser = reformatted.privateKey.users.find((u) => u.userID?.email.toLowerCase() === userId.email.toLowerCase());
+      if (!newUser) throw new AppError('crypto/failed', 'New user ID missing after reformat');
+      const packets = new PacketList();
+      packets.push(stored.toPublic().keyPacket);
+      for (const p of newUser.toPacketList()) packets.push(p);
+      const updated = await stored.update(new PublicKey(packets), now());
+      return { summary: await summarizeKey(updated, now()), armoredPublic: updated.toPublic().armor(), armoredSecret: updated.armor() };
+    },
+  };
+}

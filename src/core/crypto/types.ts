@@ -1,0 +1,97 @@
+/** Plain data crossing the worker boundary: no OpenPGP.js objects, no secret key material. */
+
+export type KeyAlgorithmChoice = 'curve25519-legacy' | 'rsa3072' | 'rsa4096' | 'curve25519-v6';
+
+export type KeyValidity = 'valid' | 'expired' | 'revoked' | 'no-encryption-subkey' | 'invalid';
+
+export type Capability = 'certify' | 'sign' | 'encrypt' | 'authenticate';
+
+export type UserIdInfo = {
+  userId: string;
+  name: string;
+  email: string;
+  status: 'valid' | 'revoked' | 'expired' | 'invalid';
+  primary: boolean;
+};
+
+export type SubkeyInfo = {
+  fingerprint: string;
+  algorithm: string;
+  created: string;
+  expires: string | null;
+  capabilities: Capability[];
+  status: 'valid' | 'expired' | 'revoked' | 'invalid';
+};
+
+/** What the main thread knows about a key: a reference, never its secret material. */
+export type KeySummary = {
+  /** Uppercase hex, no spaces (v4: 40, v6: 64 characters). */
+  fingerprint: string;
+  version: number;
+  kind: 'public' | 'secret';
+  userIds: UserIdInfo[];
+  /** The primary user ID's text, or null when no user ID is valid. */
+  primaryUserId: string | null;
+  algorithm: string;
+  created: string;
+  /** ISO date, or null for keys that never expire. */
+  expires: string | null;
+  status: KeyValidity;
+  /** Why the status is not `valid`, in words. */
+  statusDetail: string | null;
+  canEncrypt: boolean;
+  canSign: boolean;
+  /** What the primary key itself may do. */
+  capabilities: Capability[];
+  subkeys: SubkeyInfo[];
+  /** Whether the key advertises SEIPDv2 (features flag 0x08). */
+  seipdV2: boolean;
+};
+
+/** A key found in imported data, with its armored forms and why it cannot be stored, if so. */
+export type InspectedKey = {
+  summary: KeySummary;
+  armoredPublic: string;
+  /** Only for secret keys: armored as found (may be unprotected until a passphrase is set). */
+  armoredSecret: string | null;
+  /** For secret keys: every secret key packet is passphrase-encrypted. */
+  secretProtected: boolean;
+  sizeBytes: number;
+  /** Why this key is refused, in words; null when it can be stored. */
+  refusal: string | null;
+};
+
+export type GenerateKeyInput = {
+  name: string;
+  email: string;
+  passphrase: string;
+  algorithm: KeyAlgorithmChoice;
+  /** Seconds until expiry; 0 = never. */
+  expiresInSeconds: number;
+};
+
+export type GeneratedKey = {
+  summary: KeySummary;
+  armoredPublic: string;
+  /** Passphrase-encrypted. */
+  armoredSecret: string;
+  revocationCertificate: string;
+};
+
+/** The crypto operations; implemented with OpenPGP.js in the worker (or in-process for tests). */
+export interface CryptoApi {
+  generateKey(input: GenerateKeyInput): Promise<GeneratedKey>;
+  /** Parse armored or binary data that may hold several public and secret keys. */
+  inspectKeys(data: string | Uint8Array): Promise<InspectedKey[]>;
+  /** Merge a newer copy of a key into the stored one (user IDs, subkeys, revocations, expiry). */
+  mergeKeys(stored: { armoredPublic: string; armoredSecret: string | null }, incoming: { armoredPublic: string; armoredSecret: string | null }): Promise<{ summary: KeySummary; armoredPublic: string; armoredSecret: string | null }>;
+  /** Passphrase-encrypt an unprotected secret key. */
+  protectKey(armoredSecret: string, passphrase: string): Promise<string>;
+  /** Decrypt a secret key and keep it in the worker for `ttlMs`; returns when it will be locked again. */
+  unlockKey(armoredSecret: string, passphrase: string, ttlMs: number): Promise<{ fingerprint: string; lockedAt: number }>;
+  lockKey(fingerprint: string): Promise<void>;
+  lockAll(): Promise<void>;
+  unlockedKeys(): Promise<string[]>;
+  /** Add a user ID to an unlocked secret key; returns the updated key (secret part still encrypted). */
+  addUserId(fingerprint: string, userId: { name: string; email: string }, armoredSecret: string): Promise<{ summary: KeySummary; armoredPublic: string; armoredSecret: string }>;
+}

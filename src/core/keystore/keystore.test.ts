@@ -1,0 +1,156 @@
+import 'fake-indexeddb/auto';
+import { createStore, entries } from 'idb-keyval';
+import * as openpgp from 'openpgp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createCryptoApi } from '../crypto/api';
+import type { GeneratedKey } from '../crypto/types';
+import { createKeystore, type UseStore } from './keystore';
+
+const crypto = createCryptoApi();
+const PASS = 'correct horse battery';
+let db = 0;
+const freshStore = () => createStore(`keystore-test-${++db}`, 'records') as unknown as UseStore;
+
+let alice: GeneratedKey;
+let aliceAlias: GeneratedKey;
+beforeAll(async () => {
+  alice = await crypto.generateKey({ name: 'Alice', email: 'Alice@Example.test', passphrase: PASS, algorithm: 'curve25519-legacy', expiresInSeconds: 86400 * 365 });
+  aliceAlias = await crypto.generateKey({ name: 'Alice', email: 'alice.alias@example.test', passphrase: PASS, algorithm: 'curve25519-legacy', expiresInSeconds: 86400 * 365 });
+});
+
+describe('keystore', () => {
+  it('stores generated keys, lists them from small entries and binds only eligible keys', async () => {
+    const messages: unknown[] = [];
+    const ks = createKeystore({ store: freshStore(), crypto, channel: { postMessage: (m) => messages.push(m) } });
+    await ks.storeGenerated(alice);
+    await ks.storeGenerated(aliceAlias);
+    expect(await ks.count()).toBe(2);
+    expect((await ks.list()).map((e) => [e.kind, e.addresses])).toEqual(expect.arrayContaining([['secret', ['alice@example.test']], ['secret', ['alice.alias@example.test']]]));
+    expect((await ks.get(alice.summary.fingerprint)).revocationCertificate).toContain('BEGIN PGP');
+    expect((await ks.eligibleKeys('ALICE@example.test')).map((e) => e.fingerprint)).toEqual([alice.summary.fingerprint]);
+    await expect(ks.bind('alice.alias@example.test', alice.summary.fingerprint)).rejects.toMatchObject({ code: 'keystore/not-eligible' });
+    await ks.bind('alice.alias@example.test', aliceAlias.summary.fingerprint);
+    expect(await ks.bindings()).toEqual({ 'alice.alias@example.test': aliceAlias.summary.fingerprint });
+    await ks.bind('alice.alias@example.test', null);
+    expect(await ks.bindings()).toEqual({});
+    expect(messages.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('merges a newer copy instead of duplicating, names refused keys, and needs a passphrase for unprotected secrets', async () => {
+    const ks = createKeystore({ store: freshStore(), crypto });
+    const first = await ks.storeInspected(await crypto.inspectKeys(alice.armoredPublic));
+    expect(first.stored).toHaveLength(1);
+    await crypto.unlockKey(alice.armoredSecret, PASS, 60_000);
+    const newer = await crypto.addUserId(alice.summary.fingerprint, { name: 'Alice', email: 'alice@elsewhere.example' }, alice.armoredSecret);
+    const again = await ks.storeInspected(await crypto.inspectKeys(newer.armoredPublic));
+    expect(again).toMatchObject({ stored: [], merged: [{ fingerprint: alice.summary.fingerprint }] });
+    expect(await ks.count()).toBe(1);
+    expect((await ks.entriesFor('alice@elsewhere.example')).map((e) => e.fingerprint)).toEqual([alice.summary.fingerprint]);
+
+    const weak = (await openpgp.generateKey({ type: 'rsa', rsaBits: 1024, userIDs: [{ email: 'w@example.org' }], config: { minRSABits: 1024 } } as never)) as unknown as { publicKey: string };
+    const unprotected = (await openpgp.generateKey({ userIDs: [{ email: 'u@example.org' }] })) as unknown as { privateKey: string };
+    const inspected = await crypto.inspectKeys(`${weak.publicKey}\n${unprotected.privateKey}`);
+    const refused = await ks.storeInspected(inspected);
+    expect(refused.stored).toEqual([]);
+    expect(refused.refused.map((r) => r.reason)).toEqual([expect.stringMatching(/RSA 1024/), expect.stringMatching(/no passphrase/)]);
+    const withPassphrase = await ks.storeInspected(inspected, { [inspected[1]!.summary.fingerprint]: PASS });
+    expect(withPassphrase.stored).toHaveLength(1);
+    const stored = await ks.get(inspected[1]!.summary.fingerprint);
+    expect((await openpgp.readPrivateKey({ armoredKey: stored.armoredSecret! })).isDecrypted()).toBe(false);
+    await crypto.lockAll();
+  });
+
+  it('a secret copy arriving for a stored public key upgrades it to a secret key', async () => {
+    const ks = createKeystore({ store: freshStore(), crypto });
+    await ks.storeInspected(await crypto.inspectKeys(alice.armoredPublic));
+    const r = await ks.storeInspected(await crypto.inspectKeys(alice.armoredSecret));
+    expect(r.merged[0]?.kind).toBe('secret');
+    expect((await ks.list())[0]?.kind).toBe('secret');
+    expect(await ks.count()).toBe(1);
+  });
+
+  it('removes a key with its index entries and bindings', async () => {
+    const ks = createKeystore({ store: freshStore(), crypto });
+    await ks.storeGenerated(aliceAlias);
+    await ks.bind('alice.alias@example.test', aliceAlias.summary.fingerprint);
+    await ks.remove(aliceAlias.summary.fingerprint);
+    expect(await ks.count()).toBe(0);
+    expect(await ks.bindings()).toEqual({});
+    expect(await ks.entriesFor('alice.alias@example.test')).toEqual([]);
+  });
+
+  it('two tabs importing at once lose nothing, even merging the same key', async () => {
+    const store = freshStore();
+    // Both tabs read the old record before either writes: mergeKeys waits until both have merged.
+    let arrived = 0;
+    let release!: () => void;
+    const bothRead = new Promise<void>((ok) => (release = ok));
+    const racing = {
+      ...crypto,
+      mergeKeys: async (...args: Parameters<typeof crypto.mergeKeys>) => {
+        const result = await crypto.mergeKeys(...args);
+        if (++arrived === 2) release();
+        await Promise.race([bothRead, new Promise((ok) => setTimeout(ok, 2000))]);
+        return result;
+      },
+    };
+    const tabA = createKeystore({ store, crypto: racing });
+    const tabB = createKeystore({ store, crypto: racing });
+    await tabA.storeInspected(await crypto.inspectKeys(alice.armoredPublic));
+    await crypto.unlockKey(alice.armoredSecret, PASS, 60_000);
+    const withA = await crypto.addUserId(alice.summary.fingerprint, { name: 'A', email: 'a-tab@example.org' }, alice.armoredSecret);
+    const withB = await crypto.addUserId(alice.summary.fingerprint, { name: 'B', email: 'b-tab@example.org' }, alice.armoredSecret);
+    const others = await Promise.all([1, 2, 3, 4].map((i) => crypto.generateKey({ name: `K${i}`, email: `k${i}@example.org`, passphrase: PASS, algorithm: 'curve25519-legacy', expiresInSeconds: 0 })));
+    await Promise.all([
+      tabA.storeInspected([...(await crypto.inspectKeys(withA.armoredPublic)), ...(await crypto.inspectKeys(others[0]!.armoredPublic + others[1]!.armoredPublic))]),
+      tabB.storeInspected([...(await crypto.inspectKeys(withB.armoredPublic)), ...(await crypto.inspectKeys(others[2]!.armoredPublic + others[3]!.armoredPublic))]),
+    ]);
+    expect(await tabA.count()).toBe(5);
+    const merged = (await tabB.get(alice.summary.fingerprint)).summary.userIds.map((u) => u.email).sort();
+    expect(merged).toEqual(['Alice@Example.test', 'a-tab@example.org', 'b-tab@example.org'].sort());
+    await crypto.lockAll();
+  });
+
+  it('never stores a passphrase or an unprotected secret key', async () => {
+    const name = `keystore-scan-${++db}`;
+    const raw = createStore(name, 'records');
+    const ks = createKeystore({ store: raw as unknown as UseStore, crypto });
+    await ks.storeGenerated(alice);
+    const unprotected = (await openpgp.generateKey({ userIDs: [{ email: 'scan@example.org' }] })) as unknown as { privateKey: string };
+    await ks.storeInspected(await crypto.inspectKeys(unprotected.privateKey), { [(await crypto.inspectKeys(unprotected.privateKey))[0]!.summary.fingerprint]: 'another good passphrase' });
+    const dump = JSON.stringify(await entries(raw));
+    expect(dump).not.toContain(PASS);
+    expect(dump).not.toContain('another good passphrase');
+    for (const [, value] of await entries(raw)) {
+      const secret = (value as { armoredSecret?: string | null }).armoredSecret;
+      if (secret) expect((await openpgp.readPrivateKey({ armoredKey: secret })).isDecrypted()).toBe(false);
+    }
+  });
+
+  it('migrates older stores, refuses newer ones untouched, and reports quota errors', async () => {
+    const store = freshStore();
+    await store('readwrite', (s) => {
+      s.put({ schemaVersion: 0 }, 'meta');
+      s.put({ legacy: true }, 'bindings');
+    });
+    const ks = createKeystore({
+      store,
+      crypto,
+      migrations: { 0: (s) => void s.put({ v: 1, bindings: { 'x@example.org': 'ABC' } }, 'bindings') },
+    });
+    expect(await ks.bindings()).toEqual({ 'x@example.org': 'ABC' });
+
+    const newer = freshStore();
+    await newer('readwrite', (s) => void s.put({ schemaVersion: 99 }, 'meta'));
+    await expect(createKeystore({ store: newer, crypto }).count()).rejects.toMatchObject({ code: 'keystore/newer-schema' });
+    expect(await newer('readonly', (s) => new Promise((ok) => (s.get('meta').onsuccess = (e) => ok((e.target as IDBRequest).result))))).toEqual({ schemaVersion: 99 });
+
+    const base = freshStore();
+    const full: UseStore = (mode, callback) =>
+      mode === 'readwrite' && (full as { opened?: boolean }).opened ? Promise.reject(new DOMException('Quota', 'QuotaExceededError')) : base(mode, callback);
+    const quota = createKeystore({ store: full, crypto });
+    await quota.open();
+    (full as { opened?: boolean }).opened = true;
+    await expect(quota.storeGenerated(alice)).rejects.toMatchObject({ code: 'keystore/quota' });
+  });
+});

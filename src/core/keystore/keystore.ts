@@ -1,0 +1,254 @@
+import { AppError } from '../errors/app-error';
+import type { CryptoApi, GeneratedKey, InspectedKey, KeySummary } from '../crypto/types';
+import { type Migration, MIGRATIONS, migrateStore, requestDone } from './migrations';
+import {
+  type BindingsRecord, currentStatus, type KeyListEntry, type KeyRecord, listEntryOf, normalizeAddress, RECORD_KEYS, SCHEMA_VERSION,
+} from './records';
+
+/** idb-keyval's store accessor: runs `callback` in a transaction on one object store. */
+export type UseStore = <T>(mode: IDBTransactionMode, callback: (store: IDBObjectStore) => T | PromiseLike<T>) => Promise<T>;
+
+/** Cross-tab notification (BroadcastChannel in browsers). */
+export type ChangeChannel = { postMessage(message: unknown): void };
+
+export type StoreResult = { stored: KeySummary[]; merged: KeySummary[]; refused: { fingerprint: string; label: string; reason: string }[] };
+
+export type Keystore = ReturnType<typeof createKeystore>;
+
+function storageError(e: unknown, what: string): AppError {
+  if (e instanceof AppError) return e;
+  const name = (e as { name?: string } | null)?.name;
+  if (name === 'QuotaExceededError') return new AppError('keystore/quota', `${what}: quota exceeded`, { cause: e });
+  return new AppError('keystore/unavailable', `${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+}
+
+/** Wait for a readwrite transaction to commit; quota errors often surface only here. */
+const committed = (tx: IDBTransaction) =>
+  new Promise<void>((ok, fail) => {
+    tx.oncomplete = () => ok();
+    tx.onerror = () => fail(tx.error);
+    tx.onabort = () => fail(tx.error ?? new DOMException('Transaction aborted', 'AbortError'));
+  });
+
+/**
+ * The keystore: public keys and passphrase-protected secret keys in IndexedDB, one record per key
+ * plus a small list entry and an address index, written together in one transaction.
+ * Security: it never stores a passphrase or an unprotected secret key.
+ */
+export function createKeystore(options: {
+  store: UseStore;
+  crypto: CryptoApi;
+  now?: () => Date;
+  channel?: ChangeChannel;
+  migrations?: Record<number, Migration>;
+}) {
+  const { store, crypto } = options;
+  const now = options.now ?? (() => new Date());
+  let ready: Promise<void> | undefined;
+
+  const open = () =>
+    (ready ??= store('readwrite', (s) => migrateStore(s, options.migrations ?? MIGRATIONS).then(() => undefined)).catch((e: unknown) => {
+      ready = undefined;
+      throw storageError(e, 'Opening the keystore');
+    }));
+
+  async function read<T>(callback: (s: IDBObjectStore) => Promise<T>, what: string): Promise<T> {
+    await open();
+    try {
+      return await store('readonly', callback);
+    } catch (e) {
+      throw storageError(e, what);
+    }
+  }
+
+  async function write(callback: (s: IDBObjectStore) => Promise<void> | void, what: string): Promise<void> {
+    await open();
+    try {
+      await store('readwrite', async (s) => {
+        const done = committed(s.transaction);
+        await callback(s);
+        await done;
+      });
+    } catch (e) {
+      throw storageError(e, what);
+    }
+    options.channel?.postMessage({ type: 'keystore-changed' });
+  }
+
+  const getRecord = (s: IDBObjectStore, fingerprint: string) => requestDone(s.get(RECORD_KEYS.key(fingerprint))) as Promise<KeyRecord | undefined>;
+
+  /** Write a key, its list entry and its address index entries (all in the caller's transaction). */
+  async function putRecord(s: IDBObjectStore, record: KeyRecord, previous: KeyRecord | undefined) {
+    const entry = listEntryOf(record);
+    const before = previous ? listEntryOf(previous).addresses : [];
+    s.put(record, RECORD_KEYS.key(record.fingerprint));
+    s.put(entry, RECORD_KEYS.entry(record.fingerprint));
+    for (const address of new Set([...before, ...entry.addresses])) {
+      const key = RECORD_KEYS.address(address);
+      const list = ((await requestDone(s.get(key))) as string[] | undefined) ?? [];
+      const next = entry.addresses.includes(address) ? [...new Set([...list, record.fingerprint])] : list.filter((f) => f !== record.fingerprint);
+      if (next.length) s.put(next, key);
+      else s.delete(key);
+    }
+  }
+
+  async function bindings(): Promise<Record<string, string>> {
+    return read(async (s) => ((await requestDone(s.get(RECORD_KEYS.bindings))) as BindingsRecord | undefined)?.bindings ?? {}, 'Reading key bindings');
+  }
+
+  /** Secret keys that may serve `address`: valid now, with a valid user ID for exactly that address. */
+  async function eligibleKeys(address: string): Promise<KeyListEntry[]> {
+    const wanted = normalizeAddress(address);
+    return read(async (s) => {
+      const fingerprints = ((await requestDone(s.get(RECORD_KEYS.address(wanted)))) as string[] | undefined) ?? [];
+      const entries = await Promise.all(fingerprints.map((f) => requestDone(s.get(RECORD_KEYS.entry(f))) as Promise<KeyListEntry | undefined>));
+      return entries.filter((e): e is KeyListEntry => !!e && e.kind === 'secret' && currentStatus(e, now()) === 'valid' && e.addresses.includes(wanted));
+    }, 'Finding keys for an address');
+  }
+
+  return {
+    /** Opens (and migrates) the store; other calls do it on demand. */
+    open,
+
+    bindings,
+    eligibleKeys,
+
+    async count(): Promise<number> {
+      return read((s) => requestDone(s.count(RECORD_KEYS.entryRange())), 'Counting keys');
+    },
+
+    async list(): Promise<KeyListEntry[]> {
+      const entries = await read((s) => requestDone(s.getAll(RECORD_KEYS.entryRange())) as Promise<KeyListEntry[]>, 'Listing keys');
+      return entries.map((e) => ({ ...e, status: currentStatus(e, now()) }));
+    },
+
+    async get(fingerprint: string): Promise<KeyRecord> {
+      const record = await read((s) => getRecord(s, fingerprint.toUpperCase()), 'Reading a key');
+      if (!record) throw new AppError('keystore/not-found', `No key ${fingerprint}`);
+      return record;
+    },
+
+    async entriesFor(address: string): Promise<KeyListEntry[]> {
+      const wanted = normalizeAddress(address);
+      return read(async (s) => {
+        const fingerprints = ((await requestDone(s.get(RECORD_KEYS.address(wanted)))) as string[] | undefined) ?? [];
+        const entries = await Promise.all(fingerprints.map((f) => requestDone(s.get(RECORD_KEYS.entry(f))) as Promise<KeyListEntry | undefined>));
+        return entries.filter((e): e is KeyListEntry => !!e).map((e) => ({ ...e, status: currentStatus(e, now()) }));
+      }, 'Finding keys for an address');
+    },
+
+    /**
+     * Store inspected keys: refused ones are named with their reason, a key already stored is merged
+     * (never duplicated), and secret keys without a passphrase get `passphrases[fingerprint]` first.
+     */
+    async storeInspected(keys: InspectedKey[], passphrases: Record<string, string> = {}): Promise<StoreResult> {
+      const result: StoreResult = { stored: [], merged: [], refused: [] };
+      const label = (k: InspectedKey) => k.summary.primaryUserId ?? k.summary.fingerprint;
+      const ready: { incoming: { armoredPublic: string; armoredSecret: string | null }; summary: KeySummary }[] = [];
+      for (const key of keys) {
+        if (key.refusal) {
+          result.refused.push({ fingerprint: key.summary.fingerprint, label: label(key), reason: key.refusal });
+          continue;
+        }
+        let armoredSecret = key.armoredSecret;
+        if (armoredSecret && !key.secretProtected) {
+          const passphrase = passphrases[key.summary.fingerprint];
+          if (!passphrase) {
+            result.refused.push({ fingerprint: key.summary.fingerprint, label: label(key), reason: 'This secret key has no passphrase: set one to store it.' });
+            continue;
+          }
+          armoredSecret = await crypto.protectKey(armoredSecret, passphrase);
+        }
+        ready.push({ incoming: { armoredPublic: key.armoredPublic, armoredSecret }, summary: key.summary });
+      }
+      // Optimistic concurrency: merge outside the transaction (the crypto is asynchronous), then
+      // write only if the stored record did not change meanwhile (another tab); else merge again.
+      let pending = ready;
+      for (let attempt = 0; pending.length && attempt < 5; attempt++) {
+        const existing = await read((s) => Promise.all(pending.map((p) => getRecord(s, p.summary.fingerprint))), 'Reading keys');
+        const planned = await Promise.all(
+          pending.map(async (p, i): Promise<{ record: KeyRecord; previous: KeyRecord | undefined }> => {
+            const previous = existing[i];
+            const stamp = now().toISOString();
+            if (!previous) {
+              return { previous, record: { v: SCHEMA_VERSION, fingerprint: p.summary.fingerprint, ...p.incoming, revocationCertificate: null, summary: p.summary, origin: 'imported', addedAt: stamp, updatedAt: stamp } };
+            }
+            const merged = await crypto.mergeKeys({ armoredPublic: previous.armoredPublic, armoredSecret: previous.armoredSecret }, p.incoming);
+            return { previous, record: { ...previous, ...merged, updatedAt: stamp } };
+          }),
+        );
+        const conflicts: typeof pending = [];
+        await write(async (s) => {
+          for (const [i, { record, previous }] of planned.entries()) {
+            const current = await getRecord(s, record.fingerprint);
+            if (current?.updatedAt !== previous?.updatedAt) {
+              conflicts.push(pending[i]!);
+              continue;
+            }
+            await putRecord(s, record, current);
+            (previous ? result.merged : result.stored).push(record.summary);
+          }
+        }, 'Storing keys');
+        pending = conflicts;
+      }
+      return result;
+    },
+
+    /** Store a key generated in this browser, with its revocation certificate. */
+    async storeGenerated(generated: GeneratedKey): Promise<KeySummary> {
+      const stamp = now().toISOString();
+      const record: KeyRecord = {
+        v: SCHEMA_VERSION, fingerprint: generated.summary.fingerprint, armoredPublic: generated.armoredPublic, armoredSecret: generated.armoredSecret,
+        revocationCertificate: generated.revocationCertificate, summary: generated.summary, origin: 'generated', addedAt: stamp, updatedAt: stamp,
+      };
+      await write(async (s) => putRecord(s, record, await getRecord(s, record.fingerprint)), 'Storing the new key');
+      return record.summary;
+    },
+
+    /** Replace a stored key by a newer form of itself (e.g. after adding a user ID). */
+    async replace(fingerprint: string, next: { summary: KeySummary; armoredPublic: string; armoredSecret: string | null }): Promise<void> {
+      await write(async (s) => {
+        const previous = await getRecord(s, fingerprint);
+        if (!previous) throw new AppError('keystore/not-found', `No key ${fingerprint}`);
+        await putRecord(s, { ...previous, ...next, updatedAt: now().toISOString() }, previous);
+      }, 'Updating a key');
+    },
+
+    async remove(fingerprint: string): Promise<void> {
+      await write(async (s) => {
+        const previous = await getRecord(s, fingerprint);
+        if (!previous) return;
+        for (const address of listEntryOf(previous).addresses) {
+          const key = RECORD_KEYS.address(address);
+          const list = (((await requestDone(s.get(key))) as string[] | undefined) ?? []).filter((f) => f !== fingerprint);
+          if (list.length) s.put(list, key);
+          else s.delete(key);
+        }
+        s.delete(RECORD_KEYS.key(fingerprint));
+        s.delete(RECORD_KEYS.entry(fingerprint));
+        const record = (await requestDone(s.get(RECORD_KEYS.bindings))) as BindingsRecord | undefined;
+        if (record && Object.values(record.bindings).includes(fingerprint)) {
+          const bindings = Object.fromEntries(Object.entries(record.bindings).filter(([, f]) => f !== fingerprint));
+          s.put({ v: SCHEMA_VERSION, bindings }, RECORD_KEYS.bindings);
+        }
+      }, 'Deleting a key');
+    },
+
+    /** Bind a secret key to an address (one key per address), or unbind with null. */
+    async bind(address: string, fingerprint: string | null): Promise<void> {
+      const wanted = normalizeAddress(address);
+      if (fingerprint && !(await eligibleKeys(wanted)).some((e) => e.fingerprint === fingerprint)) {
+        throw new AppError('keystore/not-eligible', `${fingerprint} cannot serve ${wanted}`, {
+          detail: `Only a valid secret key with a user ID for ${wanted} can be bound to it.`,
+        });
+      }
+      await write(async (s) => {
+        const record = ((await requestDone(s.get(RECORD_KEYS.bindings))) as BindingsRecord | undefined) ?? { v: SCHEMA_VERSION, bindings: {} };
+        const bindings = { ...record.bindings };
+        if (fingerprint) bindings[wanted] = fingerprint;
+        else delete bindings[wanted];
+        s.put({ v: SCHEMA_VERSION, bindings }, RECORD_KEYS.bindings);
+      }, 'Saving the key binding');
+    },
+  };
+}
