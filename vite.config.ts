@@ -7,12 +7,16 @@ const src = (p: string) => fileURLToPath(new URL(`./src/${p}`, import.meta.url))
 export default defineConfig({
   plugins: [react()],
   resolve: {
-    alias: {
-      '@': src(''),
+    alias: [
+      { find: /^@\//, replacement: `${src('')}/` },
+      // The browser build of OpenPGP.js without the Node-only parts; it loads rarely used
+      // algorithms as separate chunks (protocols.md §6.1). Node tests use the default entry.
+      { find: /^openpgp$/, replacement: 'openpgp/lightweight' },
       // emailjs-mime-codec pulls in a full TextEncoder polyfill; every browser we support has the real one.
-      'text-encoding': src('lib/native-text-encoding.ts'),
-    },
+      { find: /^text-encoding$/, replacement: src('lib/native-text-encoding.ts') },
+    ],
   },
+  worker: { format: 'es' },
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 600 },
   server: { host: '127.0.0.1' },
 });

@@ -81,3 +81,25 @@ test('sign in, compose and send with the keyboard alone', async ({ page, compose
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('raw-message')).toContainText('Typed without a mouse.');
 });
+
+test('axe finds no violations on the Keys view with keys, the generate form, an import preview and the unlock dialog', async ({ page, signInPage }) => {
+  await signInPage.signIn();
+  await page.getByRole('link', { name: 'Keys', exact: true }).click();
+  await expect(page.locator('[data-key-count]')).toBeVisible();
+  await page.getByRole('button', { name: 'Generate key', exact: true }).click();
+  await page.getByLabel('Passphrase', { exact: true }).fill('correct horse battery staple');
+  await expectNoViolations(page, 'keys: generate form');
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Key created' })).toBeVisible();
+  await expectNoViolations(page, 'keys: key created');
+  await page.getByRole('button', { name: 'Done', exact: true }).click();
+  await page.getByLabel('Key', { exact: true }).fill('-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nbroken\n');
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(page.getByRole('alert')).toBeVisible();
+  await expectNoViolations(page, 'keys: import error');
+  await page.locator('[data-key-kind="secret"]').getByRole('button').click();
+  await expectNoViolations(page, 'keys: details');
+  await page.getByRole('button', { name: 'Unlock key', exact: true }).click();
+  await expect(page.getByRole('dialog')).toBeVisible();
+  await expectNoViolations(page, 'keys: unlock dialog');
+});

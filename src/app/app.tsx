@@ -1,13 +1,17 @@
-import { useEffect, useRef } from 'react';
+import { lazy, Suspense, useEffect, useRef } from 'react';
 import { useRestoreSession, useSignOut } from '@/features/account/api/session-actions';
 import { SignInForm } from '@/features/account/components/sign-in-form';
 import { ComposeView } from '@/features/compose/components/compose-view';
 import { resetComposer } from '@/features/compose/stores/composer-store';
-import { KeysView } from '@/features/keys/components/keys-view';
-import { SentView } from '@/features/sent/components/sent-view';
-import { SettingsView } from '@/features/settings/components/settings-view';
+import { UnlockDialog } from '@/components/unlock-dialog';
+import { useKeystoreSync } from '@/lib/keyring-queries';
 import { useSessionStore } from '@/stores/session-store';
 import { type Route, useRoute } from './routes';
+
+// Compose is what opens first; the other views load when visited.
+const KeysView = lazy(() => import('@/features/keys/components/keys-view').then((m) => ({ default: m.KeysView })));
+const SentView = lazy(() => import('@/features/sent/components/sent-view').then((m) => ({ default: m.SentView })));
+const SettingsView = lazy(() => import('@/features/settings/components/settings-view').then((m) => ({ default: m.SettingsView })));
 
 const NAV: { route: Route; label: string }[] = [
   { route: 'compose', label: 'Compose' },
@@ -19,10 +23,23 @@ const NAV: { route: Route; label: string }[] = [
 function SignedInShell({ username }: { username: string }) {
   const route = useRoute();
   const signOut = useSignOut();
+  useKeystoreSync();
   const mainRef = useRef<HTMLDivElement>(null);
-  // Move focus to the new view's heading so keyboard and screen-reader users land in it.
+  // Move focus to the new view's heading so keyboard and screen-reader users land in it
+  // (views load lazily, so wait for the heading to appear).
   useEffect(() => {
-    mainRef.current?.querySelector('h1')?.focus();
+    const container = mainRef.current;
+    if (!container) return;
+    const focusHeading = () => container.querySelector('h1')?.focus();
+    if (container.querySelector('h1')) return void focusHeading();
+    const observer = new MutationObserver(() => {
+      if (container.querySelector('h1')) {
+        observer.disconnect();
+        focusHeading();
+      }
+    });
+    observer.observe(container, { childList: true, subtree: true });
+    return () => observer.disconnect();
   }, [route]);
   return (
     <>
@@ -53,11 +70,14 @@ function SignedInShell({ username }: { username: string }) {
         </button>
       </header>
       <div ref={mainRef} className="view">
-        {route === 'compose' && <ComposeView />}
-        {route === 'sent' && <SentView />}
-        {route === 'keys' && <KeysView />}
-        {route === 'settings' && <SettingsView />}
+        <Suspense fallback={<p role="status">Loading…</p>}>
+          {route === 'compose' && <ComposeView />}
+          {route === 'sent' && <SentView />}
+          {route === 'keys' && <KeysView />}
+          {route === 'settings' && <SettingsView />}
+        </Suspense>
       </div>
+      <UnlockDialog />
     </>
   );
 }

@@ -1,5 +1,11 @@
 import { createContext, type ReactNode, useContext } from 'react';
+import { createStore } from 'idb-keyval';
+import { createWorkerCryptoClient } from '@/core/crypto/client';
+import type { CryptoApi } from '@/core/crypto/types';
+import { createKeystore, type Keystore, type UseStore } from '@/core/keystore/keystore';
 import { type CredentialVault, createCredentialVault } from './credential-vault';
+
+export const KEYSTORE_CHANNEL = 'pgp-composer-keystore';
 
 /** What the React side gets from outside: the composition root, swapped for fakes in tests. */
 export type Services = {
@@ -7,14 +13,23 @@ export type Services = {
   now: () => Date;
   vault: CredentialVault;
   origin: string;
+  crypto: CryptoApi;
+  keystore: Keystore;
 };
 
-export const createBrowserServices = (): Services => ({
-  fetch: (input, init) => globalThis.fetch(input, init),
-  now: () => new Date(),
-  vault: createCredentialVault(),
-  origin: window.location.origin,
-});
+export function createBrowserServices(): Services {
+  // The worker starts on first use: OpenPGP.js is not part of the initial page.
+  const crypto = createWorkerCryptoClient(() => new Worker(new URL('../core/crypto/crypto.worker.ts', import.meta.url), { type: 'module', name: 'crypto' }));
+  const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(KEYSTORE_CHANNEL);
+  return {
+    fetch: (input, init) => globalThis.fetch(input, init),
+    now: () => new Date(),
+    vault: createCredentialVault(),
+    origin: window.location.origin,
+    crypto,
+    keystore: createKeystore({ store: createStore('pgp-composer-keystore', 'records') as unknown as UseStore, crypto, ...(channel ? { channel } : {}) }),
+  };
+}
 
 const ServicesContext = createContext<Services | null>(null);
 

@@ -76,6 +76,7 @@ export function useSignOut() {
   const queryClient = useQueryClient();
   const signedOut = useSessionStore((s) => s.signedOut);
   return async () => {
+    await services.crypto.lockAll().catch(() => undefined); // unlocked keys do not outlive the session
     await services.vault.clear();
     queryClient.clear();
     signedOut();

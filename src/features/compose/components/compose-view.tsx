@@ -4,6 +4,8 @@ import { userMessage } from '@/core/errors/user-messages';
 import { formatBytes } from '@/core/jmap/client';
 import { createMessageId } from '@/core/mime/message-id';
 import { useAccountSetup } from '@/lib/account-queries';
+import { formatDate } from '@/lib/format';
+import { useOwnKeyStatus } from '@/lib/keyring-queries';
 import { useSendMessage } from '../api/use-send-message';
 import { type Chip, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
 import { RecipientField } from './recipient-field';
@@ -19,6 +21,7 @@ export function ComposeView() {
   const send = useSendMessage((stage) => useComposerStore.getState().setStatus({ state: 'sending', stage }));
   const identities = setup.data?.identities ?? [];
   const identity = identities.find((i) => i.id === store.fromIdentityId) ?? identities[0];
+  const ownKey = useOwnKeyStatus(identity?.email);
 
 
   function submit(event: FormEvent) {
@@ -96,8 +99,10 @@ export function ComposeView() {
               id={`${id}-from`}
               value={identity?.id ?? ''}
               onChange={(e) => store.setFrom(e.target.value)}
-              data-key-status={setup.isPending ? 'pending' : 'none'}
+              data-key-status={setup.isPending ? 'pending' : ownKey.status}
+              {...(ownKey.fingerprint ? { 'data-key-fingerprint': ownKey.fingerprint } : {})}
               disabled={!identities.length}
+              aria-describedby={`${id}-from-key`}
             >
               {identities.map((i) => (
                 <option key={i.id} value={i.id}>
@@ -105,8 +110,19 @@ export function ComposeView() {
                 </option>
               ))}
             </select>
-            {identity && <KeyStatusIcon status="none" subject={identity.email} />}
+            {identity && <KeyStatusIcon status={ownKey.status} subject={identity.email} />}
           </div>
+          <p id={`${id}-from-key`} className={ownKey.status === 'invalid' || ownKey.expiresSoon ? 'warning' : 'hint'}>
+            {ownKey.status === 'valid'
+              ? ownKey.expiresSoon
+                ? `Your key for ${identity?.email} expires on ${formatDate(ownKey.expires ?? null)}: extend it or make a new one soon.`
+                : `Your key for ${identity?.email} is ready.`
+              : ownKey.status === 'invalid'
+                ? `The key bound to ${identity?.email} cannot be used: ${ownKey.detail}`
+                : ownKey.status === 'none'
+                  ? `No key is bound to ${identity?.email ?? 'this address'} (see Keys).`
+                  : 'Checking your keys…'}
+          </p>
         </div>
         {FIELDS.map((field) => (
           <RecipientField key={field} field={field} />

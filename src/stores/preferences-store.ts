@@ -1,0 +1,28 @@
+import { del, get, set } from 'idb-keyval';
+import { create } from 'zustand';
+import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
+
+/** zustand's persist storage on IndexedDB (idb-keyval's default store). */
+const idbStorage: StateStorage = {
+  getItem: async (name) => (await get<string>(name)) ?? null,
+  setItem: (name, value) => set(name, value),
+  removeItem: (name) => del(name),
+};
+
+type Preferences = {
+  /** How long an unlocked secret key stays usable in the crypto worker. */
+  unlockMinutes: number;
+  setUnlockMinutes: (minutes: number) => void;
+};
+
+export const UNLOCK_CHOICES = [1, 5, 10, 30, 60] as const;
+
+export const usePreferencesStore = create<Preferences>()(
+  persist(
+    (setState) => ({
+      unlockMinutes: 10,
+      setUnlockMinutes: (unlockMinutes) => setState({ unlockMinutes }),
+    }),
+    { name: 'pgp-composer-preferences', version: 1, storage: createJSONStorage(() => idbStorage), partialize: (s) => ({ unlockMinutes: s.unlockMinutes }) },
+  ),
+);

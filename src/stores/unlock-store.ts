@@ -1,0 +1,25 @@
+import { create } from 'zustand';
+
+type UnlockRequest = { fingerprint: string; label: string; resolve: () => void; reject: (reason: Error) => void };
+
+type UnlockStore = {
+  request: UnlockRequest | null;
+  /** Ask the user for the passphrase of a secret key; settles when unlocked or cancelled. */
+  ask: (fingerprint: string, label: string) => Promise<void>;
+  finish: (outcome: 'unlocked' | 'cancelled') => void;
+};
+
+export const useUnlockStore = create<UnlockStore>((set, get) => ({
+  request: null,
+  ask: (fingerprint, label) =>
+    new Promise<void>((resolve, reject) => {
+      get().request?.reject(new Error('Superseded by another unlock request'));
+      set({ request: { fingerprint, label, resolve, reject } });
+    }),
+  finish: (outcome) => {
+    const request = get().request;
+    set({ request: null });
+    if (outcome === 'unlocked') request?.resolve();
+    else request?.reject(new Error('Unlock cancelled'));
+  },
+}));
