@@ -23,6 +23,7 @@ export function KeyList({ entries, selected, onSelect }: { entries: KeyListEntry
     return f ? sorted.filter((e) => e.fingerprint.toLowerCase().includes(f.replace(/\s/g, '')) || (e.primaryUserId ?? '').toLowerCase().includes(f) || e.addresses.some((a) => a.includes(f))) : sorted;
   }, [entries, filter]);
   const scroller = useRef<HTMLDivElement>(null);
+  // eslint-disable-next-line react-hooks/incompatible-library -- no React Compiler here; the virtualizer re-renders on scroll itself
   const virtualizer = useVirtualizer({ count: shown.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
 
   return (
