@@ -167,3 +167,41 @@ test('a key imported in one tab appears in another', async ({ page, signInPage }
   await expect(page.locator('[data-key-count]')).toHaveAttribute('data-key-count', '1');
   await expect(other.locator('[data-key-count]')).toHaveAttribute('data-key-count', '1');
 });
+
+test('a dropped binary key file is imported like a chosen one', async ({ page, signInPage }) => {
+  const { publicKey } = await openpgp.generateKey({ userIDs: [{ email: 'dropped@example.org' }], format: 'binary' });
+  await signInPage.signIn();
+  await openKeys(page);
+  const dataTransfer = await page.evaluateHandle((bytes) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(bytes)], 'dropped.gpg', { type: 'application/octet-stream' }));
+    return dt;
+  }, [...publicKey]);
+  const area = page.getByRole('region', { name: 'Import keys' });
+  await area.dispatchEvent('dragover', { dataTransfer });
+  await area.dispatchEvent('drop', { dataTransfer });
+  await expect(page.getByLabel('Import preview')).toContainText('dropped@example.org');
+  await page.getByRole('button', { name: 'Add to keystore', exact: true }).click();
+  await expect(page.locator('[data-key-count]')).toHaveAttribute('data-key-count', '1');
+});
+
+test('one key can serve the alias too: add its user ID (after unlocking), then bind it', async ({ page, signInPage }) => {
+  await signInPage.signIn();
+  await openKeys(page);
+  const fingerprint = await generate(page, 'alice@example.test');
+  const aliasSwitch = page.getByRole('switch', { name: 'Use key for alice.alias@example.test', exact: true });
+  await expect(aliasSwitch).toBeDisabled();
+  await page.getByRole('button', { name: 'Add alice.alias@example.test to an existing key' }).click();
+  await page.getByRole('button', { name: 'Add user ID', exact: true }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Passphrase', { exact: true }).fill(PASS);
+  await dialog.getByRole('button', { name: 'Unlock', exact: true }).click();
+  await expect(aliasSwitch).toBeEnabled();
+  await aliasSwitch.check();
+  await page.getByRole('switch', { name: 'Use key for alice@example.test', exact: true }).check();
+  await page.locator(`[data-fingerprint="${fingerprint}"]`).getByRole('button').click();
+  await expect(page.getByText('Serves your addresses')).toBeVisible();
+  const details = page.locator(`[data-details-fingerprint="${fingerprint}"]`);
+  await expect(details).toContainText('<alice.alias@example.test> (valid)');
+  await expect(details).toContainText(/Serves your addresses(alice\.alias@example\.test, alice@example\.test|alice@example\.test, alice\.alias@example\.test)/);
+});

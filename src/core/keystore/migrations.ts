@@ -19,7 +19,9 @@ export const requestDone = <T>(request: IDBRequest<T>): Promise<T> =>
  */
 export async function migrateStore(store: IDBObjectStore, migrations: Record<number, Migration> = MIGRATIONS, target = SCHEMA_VERSION): Promise<number> {
   const meta = (await requestDone(store.get('meta'))) as { schemaVersion: number } | undefined;
-  const hasData = (await requestDone(store.count())) > 0;
+  if (meta?.schemaVersion === target) return target; // the usual start-up: one read, nothing to write
+  // No version record: an empty store is new; data without one predates versioning (schema 0).
+  const hasData = !meta && (await requestDone(store.count())) > 0;
   let version = meta?.schemaVersion ?? (hasData ? 0 : target);
   if (version > target) throw new AppError('keystore/newer-schema', `Store schema ${version} > ${target}`);
   while (version < target) {

@@ -1,4 +1,4 @@
-import { type FormEvent, useId } from 'react';
+import { type FormEvent, useEffect, useId } from 'react';
 import { KeyStatusIcon } from '@/components/key-status-icon';
 import { userMessage } from '@/core/errors/user-messages';
 import { formatBytes } from '@/core/jmap/client';
@@ -22,6 +22,11 @@ export function ComposeView() {
   const identities = setup.data?.identities ?? [];
   const identity = identities.find((i) => i.id === store.fromIdentityId) ?? identities[0];
   const ownKey = useOwnKeyStatus(identity?.email);
+  const ready = ownKey.status !== 'pending' && !!identity;
+  // For the start-up benchmark (scripts/bench-keystore.ts): the composer is usable, keys included.
+  useEffect(() => {
+    if (ready && performance.getEntriesByName('compose-ready').length === 0) performance.mark('compose-ready');
+  }, [ready]);
 
 
   function submit(event: FormEvent) {

@@ -37,6 +37,10 @@ function PreviewEntry({ inspected }: { inspected: InspectedKey }) {
   );
 }
 
+/** Bulk imports (thousands of keys) list every refused key but only the first acceptable ones. */
+const PREVIEW_LIMIT = 50;
+const shownPreview = (keys: InspectedKey[]) => [...keys.filter((k) => k.refusal), ...keys.filter((k) => !k.refusal).slice(0, PREVIEW_LIMIT)];
+
 /** Paste or pick keys, see what they are, then store the acceptable ones. */
 export function ImportKeys() {
   const id = useId();
@@ -48,6 +52,7 @@ export function ImportKeys() {
   const [newPassphrase, setNewPassphrase] = useState('');
   const [done, setDone] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
 
   async function readInput(): Promise<string | Uint8Array | null> {
     const file = fileInput.current?.files?.[0];
@@ -55,8 +60,8 @@ export function ImportKeys() {
     return text.trim() ? text : null;
   }
 
-  async function onImport(event: FormEvent) {
-    event.preventDefault();
+  async function onImport(event?: FormEvent) {
+    event?.preventDefault();
     setDone(null);
     store.reset();
     const data = await readInput();
@@ -96,8 +101,27 @@ export function ImportKeys() {
   const alert = formError ?? (inspect.isError ? `Nothing was imported. ${userMessage(inspect.error)}` : store.isError ? `Nothing was stored. ${userMessage(store.error)}` : refused.length ? `Not stored: ${refused.map((r) => `${r.label} — ${r.reason}`).join(' ')}` : null);
 
   return (
-    <section className="panel" aria-labelledby={`${id}-title`}>
+    <section
+      className={dragging ? 'panel drop-target dragging' : 'panel drop-target'}
+      aria-labelledby={`${id}-title`}
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDragging(false);
+        // A dropped file goes through the same path as one picked with "Key file".
+        if (fileInput.current && e.dataTransfer.files.length) {
+          fileInput.current.files = e.dataTransfer.files;
+          void onImport();
+        }
+      }}
+    >
       <h2 id={`${id}-title`}>Import keys</h2>
+      <p className="hint">Paste a key, choose a file, or drop a key file here (.asc, .gpg, .pgp, .key; armored or binary; several keys at once are fine).</p>
       <form onSubmit={onImport}>
         <label htmlFor={`${id}-text`}>Key</label>
         <textarea id={`${id}-text`} rows={5} spellCheck={false} placeholder="-----BEGIN PGP PUBLIC KEY BLOCK-----" value={text} onChange={(e) => setText(e.target.value)} />
@@ -125,8 +149,14 @@ export function ImportKeys() {
           <h3>
             Found {preview.length} key{preview.length === 1 ? '' : 's'}
           </h3>
+          {preview.length > PREVIEW_LIMIT && (
+            <p>
+              {preview.filter((k) => !k.refusal).length} can be stored, {preview.filter((k) => k.refusal).length} are refused. Showing every refused key and the first{' '}
+              {PREVIEW_LIMIT} others.
+            </p>
+          )}
           <ul className="plain">
-            {preview.map((k) => (
+            {shownPreview(preview).map((k) => (
               <PreviewEntry key={`${k.summary.fingerprint}-${k.summary.kind}`} inspected={k} />
             ))}
           </ul>

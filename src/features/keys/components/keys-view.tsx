@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { userMessage } from '@/core/errors/user-messages';
 import { useAccountSetup } from '@/lib/account-queries';
 import { useKeyList } from '../api/keyring';
@@ -16,6 +16,10 @@ export function KeysView() {
   const [selected, setSelected] = useState<string | null>(null);
   const identities = setup.data?.identities ?? [];
   const entries = list.data ?? [];
+  const listed = list.isSuccess;
+  useEffect(() => {
+    if (listed && performance.getEntriesByName('keys-listed').length === 0) performance.mark('keys-listed');
+  }, [listed]);
 
   return (
     <main aria-labelledby={`${id}-title`} className="keys-view">
