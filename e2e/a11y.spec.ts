@@ -42,7 +42,7 @@ test('axe finds no violations on sign-in, compose, sent, keys and settings', asy
   await expectNoViolations(page, 'sent with a message open');
   for (const view of ['Keys', 'Settings']) {
     await page.getByRole('link', { name: view, exact: true }).click();
-    await expect(page.getByRole('heading', { name: view })).toBeVisible();
+    await expect(page.getByRole('heading', { name: view, exact: true })).toBeVisible();
     await expectNoViolations(page, view);
   }
 });

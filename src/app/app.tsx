@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useRef } from 'react';
+import { lazy, Suspense } from 'react';
 import { useRestoreSession, useSignOut } from '@/features/account/api/session-actions';
 import { SignInForm } from '@/features/account/components/sign-in-form';
 import { ComposeView } from '@/features/compose/components/compose-view';
@@ -24,23 +24,6 @@ function SignedInShell({ username }: { username: string }) {
   const route = useRoute();
   const signOut = useSignOut();
   useKeystoreSync();
-  const mainRef = useRef<HTMLDivElement>(null);
-  // Move focus to the new view's heading so keyboard and screen-reader users land in it
-  // (views load lazily, so wait for the heading to appear).
-  useEffect(() => {
-    const container = mainRef.current;
-    if (!container) return;
-    const focusHeading = () => container.querySelector('h1')?.focus();
-    if (container.querySelector('h1')) return void focusHeading();
-    const observer = new MutationObserver(() => {
-      if (container.querySelector('h1')) {
-        observer.disconnect();
-        focusHeading();
-      }
-    });
-    observer.observe(container, { childList: true, subtree: true });
-    return () => observer.disconnect();
-  }, [route]);
   return (
     <>
       <header className="app-header">
@@ -69,7 +52,7 @@ function SignedInShell({ username }: { username: string }) {
           Sign out
         </button>
       </header>
-      <div ref={mainRef} className="view">
+      <div className="view">
         <Suspense fallback={<p role="status">Loading…</p>}>
           {route === 'compose' && <ComposeView />}
           {route === 'sent' && <SentView />}

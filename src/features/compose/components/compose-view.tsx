@@ -9,6 +9,7 @@ import { useOwnKeyStatus } from '@/lib/keyring-queries';
 import { useSendMessage } from '../api/use-send-message';
 import { type Chip, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
 import { RecipientField } from './recipient-field';
+import { ViewTitle } from '@/components/view-title';
 
 const FIELDS: Field[] = ['to', 'cc', 'bcc'];
 
@@ -82,7 +83,7 @@ export function ComposeView() {
 
   return (
     <main aria-labelledby={`${id}-title`}>
-      <h1 id={`${id}-title`} tabIndex={-1}>Compose</h1>
+      <ViewTitle id={`${id}-title`}>Compose</ViewTitle>
       {setup.isError && (
         <p role="alert" className="alert">
           Could not load your identities: {userMessage(setup.error)}

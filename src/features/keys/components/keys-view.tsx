@@ -7,6 +7,7 @@ import { GenerateKeyForm } from './generate-key-form';
 import { ImportKeys } from './import-keys';
 import { KeyDetails } from './key-details';
 import { KeyList } from './key-list';
+import { ViewTitle } from '@/components/view-title';
 
 export function KeysView() {
   const id = useId();
@@ -24,9 +25,7 @@ export function KeysView() {
   return (
     <main aria-labelledby={`${id}-title`} className="keys-view">
       <div className="view-header">
-        <h1 id={`${id}-title`} tabIndex={-1}>
-          Keys
-        </h1>
+        <ViewTitle id={`${id}-title`}>Keys</ViewTitle>
         {!generating && (
           <button type="button" className="primary" onClick={() => setGenerating(true)}>
             Generate key

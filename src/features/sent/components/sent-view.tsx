@@ -5,6 +5,7 @@ import { formatBytes } from '@/core/jmap/client';
 import { listMailbox, type SentEmail } from '@/core/jmap/mail';
 import { sentKeys, useAccountSetup } from '@/lib/account-queries';
 import { useJmapClient } from '@/stores/session-store';
+import { ViewTitle } from '@/components/view-title';
 
 const people = (e: SentEmail) => [...(e.to ?? []), ...(e.cc ?? []), ...(e.bcc ?? [])].map((a) => a.email).join(', ');
 
@@ -55,7 +56,7 @@ export function SentView() {
   return (
     <main aria-labelledby={`${id}-title`}>
       <div className="view-header">
-        <h1 id={`${id}-title`} tabIndex={-1}>Sent</h1>
+        <ViewTitle id={`${id}-title`}>Sent</ViewTitle>
         <button type="button" onClick={() => void list.refetch()} disabled={list.isFetching}>
           Refresh
         </button>

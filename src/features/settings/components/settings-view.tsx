@@ -1,6 +1,7 @@
 import { useId } from 'react';
 import { UNLOCK_CHOICES, usePreferencesStore } from '@/stores/preferences-store';
 import { useSessionStore } from '@/stores/session-store';
+import { ViewTitle } from '@/components/view-title';
 
 export function SettingsView() {
   const id = useId();
@@ -8,7 +9,7 @@ export function SettingsView() {
   const { unlockMinutes, setUnlockMinutes } = usePreferencesStore();
   return (
     <main aria-labelledby={`${id}-title`}>
-      <h1 id={`${id}-title`} tabIndex={-1}>Settings</h1>
+      <ViewTitle id={`${id}-title`}>Settings</ViewTitle>
       {session.phase === 'signed-in' && (
         <dl className="facts">
           <dt>Mail server (JMAP session)</dt>
