@@ -2,6 +2,7 @@ import {
   decryptKey, encryptKey, generateKey, type Key, PacketList, type PrivateKey, PublicKey, readKey, readPrivateKey, reformatKey,
 } from 'openpgp';
 import { AppError } from '../errors/app-error';
+import { keysForAddress } from './impl/address-keys';
 import { summarizeKey, weakAlgorithm } from './impl/key-summary';
 import { parseKeyData } from './impl/parse-keys';
 import type { CryptoApi, GenerateKeyInput, InspectedKey } from './types';
@@ -131,6 +132,8 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
       }
       return out;
     },
+
+    keysForAddress: (data, address) => keysForAddress(data, address, now()),
 
     async mergeKeys(stored, incoming) {
       const base = stored.armoredSecret ? await readPrivateKey({ armoredKey: stored.armoredSecret }) : await readKey({ armoredKey: stored.armoredPublic });

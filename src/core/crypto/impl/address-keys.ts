@@ -1,0 +1,69 @@
+import { enums, type Key, PacketList, PublicKey, PublicSubkeyPacket, SignaturePacket, UserAttributePacket, UserIDPacket } from 'openpgp';
+import { asciiLower } from '../../mime/addresses';
+import type { AddressKey, AddressKeys } from '../types';
+import { summarizeKey, weakAlgorithm } from './key-summary';
+import { parseKeyData } from './parse-keys';
+
+const CERTIFICATIONS = new Set<number>([enums.signature.certGeneric, enums.signature.certPersona, enums.signature.certCasual, enums.signature.certPositive]);
+
+/**
+ * The key reduced to what the directory may vouch for (protocols.md §1.6): primary key, the user
+ * IDs for `address` with their self-signatures, and the subkeys. Other user IDs, photo IDs and
+ * third-party certifications are dropped. Null when no user ID names the address.
+ */
+export function minimalKeyFor(key: Key, address: string): PublicKey | null {
+  const wanted = asciiLower(address);
+  const pub = key.toPublic();
+  const primaryKeyId = pub.getKeyID();
+  const out = new PacketList();
+  let keep = true;
+  let inUserId = false;
+  let matched = false;
+  for (const packet of pub.toPacketList()) {
+    if (packet instanceof UserIDPacket) {
+      inUserId = true;
+      keep = asciiLower(packet.email) === wanted;
+      matched ||= keep;
+    } else if (packet instanceof UserAttributePacket) {
+      inUserId = false;
+      keep = false;
+    } else if (packet instanceof PublicSubkeyPacket) {
+      inUserId = false;
+      keep = true;
+    } else if (keep && inUserId && packet instanceof SignaturePacket && CERTIFICATIONS.has(packet.signatureType!) && !packet.issuerKeyID.equals(primaryKeyId)) {
+      continue;
+    }
+    if (keep) out.push(packet);
+  }
+  return matched ? new PublicKey(out) : null;
+}
+
+/** Keys from a directory answer that may stand for `address`, each judged usable or not. */
+export async function keysForAddress(data: string | Uint8Array, address: string, now: Date): Promise<AddressKeys> {
+  const keys = await parseKeyData(data);
+  const result: AddressKeys = { keys: [], rejected: [] };
+  for (const key of keys) {
+    const fingerprint = key.getFingerprint().toUpperCase();
+    const minimal = minimalKeyFor(key, address);
+    if (!minimal) {
+      result.rejected.push({ fingerprint, reason: `The key has no user ID for ${address}.` });
+      continue;
+    }
+    const summary = await summarizeKey(minimal, now);
+    const userId = summary.userIds.find((u) => asciiLower(u.email) === asciiLower(address));
+    const weak = minimal.getKeys().map((k) => weakAlgorithm(k.getAlgorithmInfo())).find(Boolean);
+    const problem =
+      userId?.status !== 'valid'
+        ? `The user ID for ${address} is ${userId?.status ?? 'missing'}.`
+        : weak
+          ? `Weak algorithm: ${weak}.`
+          : summary.status !== 'valid'
+            ? (summary.statusDetail ?? `The key is ${summary.status}.`)
+            : null;
+    const entry: AddressKey = { summary, armoredPublic: minimal.armor(), usable: problem === null, problem };
+    result.keys.push(entry);
+  }
+  // Several usable keys: prefer the newest (protocols.md §1.4); unusable ones stay for revocation news.
+  result.keys.sort((a, b) => Number(b.usable) - Number(a.usable) || Date.parse(b.summary.created) - Date.parse(a.summary.created));
+  return result;
+}

@@ -1,0 +1,146 @@
+import * as openpgp from 'openpgp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createCryptoApi } from '../crypto/api';
+import { createDiscovery, type KeystoreLookup } from './discover-key';
+import type { DiscoverySettings } from './types';
+import { wkdLocation } from './wkd-url';
+
+const crypto = createCryptoApi();
+type Route = (init: RequestInit) => Response | Promise<Response>;
+
+function fakeFetch(routes: Record<string, Route>) {
+  const calls: string[] = [];
+  const fn = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const url = String(input);
+    calls.push(url);
+    const route = routes[url];
+    if (!route) throw new TypeError('Failed to fetch');
+    const response = await route(init);
+    Object.defineProperty(response, 'url', { value: url });
+    return response;
+  }) as typeof fetch;
+  return { fn, calls };
+}
+
+const binary = (bytes: Uint8Array) => () => new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'Content-Type': 'application/octet-stream' } });
+const status = (code: number) => () => new Response('nope', { status: code });
+const never: Route = (init) => new Promise((_, fail) => init.signal?.addEventListener('abort', () => fail(new DOMException('aborted', 'AbortError'))));
+
+const settings = (over: Partial<DiscoverySettings> = {}): DiscoverySettings => ({ useWkd: true, keyServer: 'https://keys.example', wkdMode: 'browser', proxyBase: null, ...over });
+const emptyKeystore: KeystoreLookup = { entriesFor: async () => [], get: async () => { throw new Error('none'); } };
+const discovery = (routes: Record<string, Route>, over: Partial<DiscoverySettings> = {}, keystore: KeystoreLookup = emptyKeystore) => {
+  const f = fakeFetch(routes);
+  return { calls: f.calls, service: createDiscovery({ fetch: f.fn, crypto, keystore, settings: () => settings(over), timeoutMs: 200 }) };
+};
+const vks = (address: string) => `https://keys.example/vks/v1/by-email/${encodeURIComponent(address)}`;
+
+async function key(userIds: { name?: string; email: string }[], options: Record<string, unknown> = {}) {
+  const generate = openpgp.generateKey as unknown as (o: Record<string, unknown>) => Promise<{ publicKey: Uint8Array; privateKey: Uint8Array }>;
+  return generate({ userIDs: userIds, format: 'binary', ...options });
+}
+
+let bob: Uint8Array;
+let bobFpr: string;
+let loc: Awaited<ReturnType<typeof wkdLocation>>;
+beforeAll(async () => {
+  bob = (await key([{ name: 'Bob', email: 'bob@example.org' }, { name: 'Bob at work', email: 'bob@work.example' }])).publicKey;
+  bobFpr = (await openpgp.readKey({ binaryKey: bob })).getFingerprint().toUpperCase();
+  loc = await wkdLocation('Bob@Example.org');
+});
+
+describe('discoverKey', () => {
+  it('finds a key through the advanced method and keeps only the queried user ID', async () => {
+    const { service, calls } = discovery({ [loc.advanced]: binary(bob) });
+    const r = await service.discoverKey('Bob@Example.org');
+    expect(r).toMatchObject({ status: 'found', source: 'wkd', fingerprint: bobFpr, url: loc.advanced });
+    if (r.status !== 'found') throw new Error();
+    expect(r.summary.userIds.map((u) => u.email)).toEqual(['bob@example.org']);
+    expect(calls).toEqual([loc.advanced]);
+  });
+
+  it('falls back to the direct method only on a network-level failure, never on an HTTP answer', async () => {
+    const viaDirect = discovery({ [loc.direct]: binary(bob) });
+    expect(await viaDirect.service.discoverKey('Bob@Example.org')).toMatchObject({ status: 'found', url: loc.direct });
+    const after404 = discovery({ [loc.advanced]: status(404), [loc.direct]: binary(bob), [vks('Bob@Example.org')]: status(404) });
+    expect(await after404.service.discoverKey('Bob@Example.org')).toMatchObject({ status: 'none' });
+    expect(after404.calls).not.toContain(loc.direct);
+  });
+
+  it('goes on to VKS when WKD has nothing, accepting armored answers', async () => {
+    const armored = openpgp.armor(openpgp.enums.armor.publicKey, bob);
+    const { service } = discovery({ [loc.advanced]: status(404), [vks('Bob@Example.org')]: () => new Response(armored, { headers: { 'Content-Type': 'application/pgp-keys' } }) });
+    expect(await service.discoverKey('Bob@Example.org')).toMatchObject({ status: 'found', source: 'vks', fingerprint: bobFpr });
+  });
+
+  it('a domain whose WKD hosts cannot be reached counts as no WKD; then VKS 404 means none', async () => {
+    const r = await discovery({ [vks('Bob@Example.org')]: status(404) }).service.discoverKey('Bob@Example.org');
+    expect(r.status).toBe('none');
+    expect(r.failures.map((f) => f.reason)).toEqual(['no-wkd', 'not-found']);
+  });
+
+  it('a failed source with no key found is an error, never none: VKS unreachable, 429, 5xx, timeout, oversize', async () => {
+    const cases: [Record<string, Route>, string][] = [
+      [{ [loc.advanced]: status(404) }, 'network'],
+      [{ [loc.advanced]: status(404), [vks('Bob@Example.org')]: status(429) }, 'rate-limited'],
+      [{ [loc.advanced]: status(503), [vks('Bob@Example.org')]: status(404) }, 'http-error'],
+      [{ [loc.advanced]: never, [vks('Bob@Example.org')]: status(404) }, 'timeout'],
+      [{ [loc.advanced]: () => new Response(new Uint8Array(300 * 1024)), [vks('Bob@Example.org')]: status(404) }, 'too-large'],
+    ];
+    for (const [routes, reason] of cases) {
+      const r = await discovery(routes).service.discoverKey('Bob@Example.org');
+      expect(r.status, reason).toBe('error');
+      expect(r.failures.map((f) => f.reason), reason).toContain(reason);
+    }
+  });
+
+  it('rejects a key without a user ID for the address, and garbage', async () => {
+    const other = (await key([{ email: 'mallory@example.org' }])).publicKey;
+    const r = await discovery({ [loc.advanced]: binary(other), [vks('Bob@Example.org')]: status(404) }).service.discoverKey('Bob@Example.org');
+    expect(r).toMatchObject({ status: 'none', failures: [{ reason: 'no-matching-user-id' }, { reason: 'not-found' }] });
+    const garbage = await discovery({ [loc.advanced]: binary(new Uint8Array([0x99, 1, 2, 3])), [vks('Bob@Example.org')]: status(404) }).service.discoverKey('Bob@Example.org');
+    expect(garbage).toMatchObject({ status: 'error', failures: [{ reason: 'bad-data' }, { reason: 'not-found' }] });
+  });
+
+  it('picks the valid key when the answer also holds a revoked one; reports expired, revoked, weak and encryption-less keys as invalid', async () => {
+    const old = await key([{ email: 'bob@example.org' }]);
+    const revoked = await openpgp.revokeKey({ key: await openpgp.readPrivateKey({ binaryKey: old.privateKey }), format: 'binary' });
+    const both = new Uint8Array([...(revoked.publicKey as Uint8Array), ...bob]);
+    expect(await discovery({ [loc.advanced]: binary(both) }).service.discoverKey('Bob@Example.org')).toMatchObject({ status: 'found', fingerprint: bobFpr });
+
+    const expired = (await key([{ email: 'bob@example.org' }], { keyExpirationTime: 10, date: new Date(Date.now() - 3600_000) })).publicKey;
+    const weak = (await key([{ email: 'bob@example.org' }], { type: 'rsa', rsaBits: 1024, config: { minRSABits: 1024 } })).publicKey;
+    const signOnly = (await key([{ email: 'bob@example.org' }], { subkeys: [{ sign: true }] })).publicKey;
+    for (const [bytes, problem] of [[revoked.publicKey as Uint8Array, /revoked/i], [expired, /expired/i], [weak, /RSA 1024/], [signOnly, /encryption/i]] as const) {
+      const r = await discovery({ [loc.advanced]: binary(bytes), [vks('Bob@Example.org')]: status(404) }).service.discoverKey('Bob@Example.org');
+      expect(r.status).toBe('invalid');
+      if (r.status === 'invalid') expect(r.problem).toMatch(problem);
+    }
+  });
+
+  it('uses a usable key from the keystore without any network request', async () => {
+    const stored = await crypto.inspectKeys(bob);
+    const keystore = {
+      entriesFor: async () => [{ v: 1, fingerprint: bobFpr, kind: 'public' as const, primaryUserId: 'Bob', addresses: ['bob@example.org'], status: 'valid' as const, expires: null, algorithm: '', created: '', version: 4, updatedAt: '' }],
+      get: async () => ({ armoredPublic: stored[0]!.armoredPublic, summary: stored[0]!.summary }),
+    };
+    const { service, calls } = discovery({}, {}, keystore);
+    expect(await service.discoverKey('bob@example.org')).toMatchObject({ status: 'found', source: 'keystore', fingerprint: bobFpr });
+    expect(calls).toEqual([]);
+  });
+
+  it('asks the companion proxy in proxy mode, and uses the browser path when the answer is not the companion’s', async () => {
+    const proxy = 'http://127.0.0.1:8080/api/wkd?address=Bob%40Example.org';
+    const viaProxy = discovery({ [proxy]: () => new Response(bob as Uint8Array<ArrayBuffer>, { headers: { 'Content-Type': 'application/octet-stream', 'X-WKD-URL': loc.advanced } }) }, { wkdMode: 'proxy', proxyBase: 'http://127.0.0.1:8080' });
+    expect(await viaProxy.service.discoverKey('Bob@Example.org')).toMatchObject({ status: 'found', source: 'wkd', url: loc.advanced });
+    const notFound = discovery({ [proxy]: () => Response.json({ outcome: 'not-found', url: loc.advanced }, { status: 404 }), [vks('Bob@Example.org')]: status(404) }, { wkdMode: 'proxy', proxyBase: 'http://127.0.0.1:8080' });
+    expect(await notFound.service.discoverKey('Bob@Example.org')).toMatchObject({ status: 'none' });
+    const staticHost = discovery({ [proxy]: () => new Response('<!doctype html>', { headers: { 'Content-Type': 'text/html' } }), [loc.advanced]: binary(bob) }, { wkdMode: 'proxy', proxyBase: 'http://127.0.0.1:8080' });
+    expect(await staticHost.service.discoverKey('Bob@Example.org')).toMatchObject({ status: 'found', url: loc.advanced });
+  });
+
+  it('respects settings: no WKD, no key server', async () => {
+    const { service, calls } = discovery({}, { useWkd: false, keyServer: '' });
+    expect(await service.discoverKey('bob@example.org')).toMatchObject({ status: 'none', failures: [] });
+    expect(calls).toEqual([]);
+  });
+});
