@@ -7,5 +7,6 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'server/**/*.test.ts'],
     environment: 'node',
     testTimeout: 20_000,
+    globalSetup: ['./vitest.global-setup.ts'],
   },
 });

@@ -50,7 +50,7 @@ const armored = await cachedKeys();
 const file = join(mkdtempSync(join(tmpdir(), 'bench-')), `keys-${KEYS}.asc`);
 writeFileSync(file, armored);
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-data-'));
-const server = await startAppServer({ host: '127.0.0.1', port: Number(process.env.BENCH_PORT ?? 18190), dataDir, serve: 'dist', distDir: resolve('dist'), corsOrigins: ['*'], seedDemo: true, prefillAccount: 'alice@example.test' });
+const server = await startAppServer({ host: '127.0.0.1', port: Number(process.env.BENCH_PORT ?? 18190), dataDir, serve: 'dist', distDir: resolve('dist'), corsOrigins: ['*'], seedDemo: true, prefillAccount: 'alice@example.test', wkdProxy: null });
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 const browser = await chromium.launch({ ...(executablePath ? { executablePath } : {}), args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
 try {

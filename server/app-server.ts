@@ -6,6 +6,7 @@ import { DEMO_ACCOUNTS, seedDemoAccounts, type DemoAccount } from './jmap/accoun
 import { openDatabase, type Db } from './jmap/db';
 import { createJmapHandler } from './jmap/http';
 import { DEFAULT_LIMITS, type ServerLimits } from './jmap/limits';
+import { createWkdProxyHandler, type WkdProxyConfig } from './lookup/wkd-proxy';
 
 export type AppServerOptions = {
   host: string;
@@ -19,6 +20,8 @@ export type AppServerOptions = {
   /** Pre-fill the sign-in form with this demo account (the companion config tells the app). */
   prefillAccount: string | null;
   limits?: Partial<ServerLimits>;
+  /** The WKD lookup proxy for domains without CORS; null turns it off. */
+  wkdProxy: WkdProxyConfig | null;
 };
 
 export type RunningAppServer = { server: Server; db: Db; url: string; createdDemo: DemoAccount[]; close(): Promise<void> };
@@ -72,7 +75,9 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
     version: 1,
     jmapSessionPath: '/.well-known/jmap',
     signInDefaults: prefill ? { username: prefill.username, password: prefill.password } : null,
+    wkdProxyPath: options.wkdProxy ? '/api/wkd' : null,
   });
+  const wkdProxy = options.wkdProxy ? createWkdProxyHandler(options.wkdProxy) : null;
 
   let vite: ViteDevServer | undefined;
   if (options.serve === 'dev') {
@@ -84,7 +89,9 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
     void (async () => {
       if (await jmap(req, res)) return;
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      if (path === '/api/companion') {
+      if (path === '/api/wkd' && wkdProxy) {
+        await wkdProxy(req, res);
+      } else if (path === '/api/companion') {
         res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(companionConfig);
       } else if (vite) {
         vite.middlewares(req, res);

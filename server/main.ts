@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { DEMO_ACCOUNTS } from './jmap/accounts';
 import { startAppServer } from './app-server';
+import { wkdProxyConfigFromEnv } from './lookup/wkd-proxy';
 
 /** `npm start`: the app and its embedded JMAP backend on one origin. Settings come from the environment. */
 const env = process.env;
@@ -16,6 +17,7 @@ const running = await startAppServer({
   corsOrigins: (env.CORS_ORIGINS ?? '*').split(',').map((s) => s.trim()).filter(Boolean),
   seedDemo,
   prefillAccount: seedDemo && env.PREFILL_DEMO !== '0' ? 'alice@example.test' : null,
+  wkdProxy: env.WKD_PROXY === '0' ? null : wkdProxyConfigFromEnv(env),
   limits: {
     ...(env.JMAP_MAX_RECIPIENTS ? { maxRecipients: Number(env.JMAP_MAX_RECIPIENTS) } : {}),
     ...(env.JMAP_MAX_UPLOAD ? { maxSizeUpload: Number(env.JMAP_MAX_UPLOAD) } : {}),

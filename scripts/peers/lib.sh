@@ -11,7 +11,7 @@
 
 set -euo pipefail
 
-PEERS_DIR="${CYRUS_STATE_DIR:-/tmp/pgp-composer-peers}"
+PEERS_DIR="${PEERS_STATE_DIR:-${CYRUS_STATE_DIR:-${WKD_STATE_DIR:-/tmp/pgp-composer-peers}}}"
 PEERS_PIDS="$PEERS_DIR/pids"
 # Folder holding these scripts, whatever the caller's current directory is.
 PEERS_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

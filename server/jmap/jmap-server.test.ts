@@ -16,7 +16,7 @@ let server: RunningAppServer;
 
 async function start(limits = {}) {
   server = await startAppServer({
-    host: '127.0.0.1', port: 0, dataDir, serve: 'none', distDir: '', corsOrigins: ['*'], seedDemo: true, prefillAccount: null, limits,
+    host: '127.0.0.1', port: 0, dataDir, serve: 'none', distDir: '', corsOrigins: ['*'], seedDemo: true, prefillAccount: null, limits, wkdProxy: null,
   });
   return server;
 }

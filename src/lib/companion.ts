@@ -4,6 +4,8 @@
  */
 export type CompanionConfig = {
   jmapSessionUrl: string;
+  /** The WKD lookup proxy, when the companion offers one. */
+  wkdProxyUrl: string | null;
   signInDefaults: { username: string; password: string } | null;
 };
 
@@ -11,11 +13,12 @@ export async function loadCompanionConfig(fetchFn: typeof fetch, origin: string,
   try {
     const res = await fetchFn(new URL('/api/companion', origin), { credentials: 'omit', cache: 'no-store', ...(signal ? { signal } : {}) });
     if (!res.ok || !(res.headers.get('content-type') ?? '').includes('application/json')) return null;
-    const body = (await res.json()) as { companion?: unknown; jmapSessionPath?: unknown; signInDefaults?: unknown };
+    const body = (await res.json()) as { companion?: unknown; jmapSessionPath?: unknown; signInDefaults?: unknown; wkdProxyPath?: unknown };
     if (body.companion !== 'pgp-composer' || typeof body.jmapSessionPath !== 'string') return null;
     const d = body.signInDefaults as { username?: unknown; password?: unknown } | null | undefined;
     return {
       jmapSessionUrl: new URL(body.jmapSessionPath, origin).href,
+      wkdProxyUrl: typeof body.wkdProxyPath === 'string' ? new URL(body.wkdProxyPath, origin).href : null,
       signInDefaults: d && typeof d.username === 'string' && typeof d.password === 'string' ? { username: d.username, password: d.password } : null,
     };
   } catch {

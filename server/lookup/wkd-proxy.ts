@@ -1,0 +1,144 @@
+import { lookup } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { request } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import { wkdLocation } from '../../src/core/discovery/wkd-url';
+import { parseRecipient } from '../../src/core/mime/addresses';
+import { isNonPublicAddress } from './addresses';
+
+/** Settings for the WKD proxy; the test-only ones come from environment variables (README). */
+export type WkdProxyConfig = {
+  timeoutMs: number;
+  maxBytes: number;
+  /** Test setting WKD_PROXY_ALLOW_PRIVATE=1: allow loopback/private targets. */
+  allowPrivate: boolean;
+  /** Test setting WKD_PROXY_HOST_MAP: `host=ip:port` (or `host=NXDOMAIN`), comma-separated. */
+  hostMap: Map<string, { ip: string; port: number } | 'nxdomain'>;
+  /** Test setting WKD_PROXY_CA_FILE: one more trusted CA (PEM). */
+  extraCa: string | null;
+};
+
+export function wkdProxyConfigFromEnv(env: NodeJS.ProcessEnv): WkdProxyConfig {
+  const hostMap: WkdProxyConfig['hostMap'] = new Map();
+  for (const entry of (env.WKD_PROXY_HOST_MAP ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [host, target] = entry.split('=');
+    if (!host || !target) throw new Error(`WKD_PROXY_HOST_MAP: bad entry "${entry}"`);
+    if (target.toUpperCase() === 'NXDOMAIN') hostMap.set(host.toLowerCase(), 'nxdomain');
+    else {
+      const at = target.lastIndexOf(':');
+      hostMap.set(host.toLowerCase(), { ip: target.slice(0, at), port: Number(target.slice(at + 1)) });
+    }
+  }
+  return {
+    timeoutMs: Number(env.WKD_PROXY_TIMEOUT_MS ?? 5000),
+    maxBytes: 256 * 1024,
+    allowPrivate: env.WKD_PROXY_ALLOW_PRIVATE === '1',
+    hostMap,
+    extraCa: env.WKD_PROXY_CA_FILE ? readFileSync(env.WKD_PROXY_CA_FILE, 'utf8') : null,
+  };
+}
+
+type Resolved = { kind: 'address'; ip: string; port: number } | { kind: 'none' } | { kind: 'error'; detail: string };
+
+async function resolveHost(host: string, config: WkdProxyConfig): Promise<Resolved> {
+  const mapped = config.hostMap.get(host);
+  if (mapped === 'nxdomain') return { kind: 'none' };
+  if (mapped) return { kind: 'address', ...mapped };
+  try {
+    const [first] = await lookup(host, { all: true, verbatim: true });
+    return first ? { kind: 'address', ip: first.address, port: 443 } : { kind: 'none' };
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    // NXDOMAIN and NODATA both mean "no address" (spec §3.1); anything else is a DNS failure.
+    if (code === 'ENOTFOUND' || code === 'ENODATA') return { kind: 'none' };
+    return { kind: 'error', detail: `DNS look-up of ${host} failed (${code ?? 'error'}).` };
+  }
+}
+
+type Answer = { status: number; body: Buffer | Record<string, unknown>; headers?: Record<string, string> };
+
+function fetchPinned(url: URL, target: { ip: string; port: number }, config: WkdProxyConfig): Promise<Answer> {
+  return new Promise((done) => {
+    const req = request(
+      {
+        host: target.ip,
+        port: target.port,
+        servername: url.hostname,
+        path: `${url.pathname}${url.search}`,
+        method: 'GET',
+        headers: { Host: url.hostname, Accept: 'application/octet-stream, application/pgp-keys, */*', 'User-Agent': 'pgp-composer-wkd-proxy' },
+        ca: config.extraCa ? [...rootCertificates, config.extraCa] : undefined,
+        timeout: config.timeoutMs,
+      },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
+          res.resume();
+          // Redirects are not followed: the proxy fetches only the two WKD URL forms.
+          done({ status: status === 404 ? 404 : 502, body: { outcome: status === 404 ? 'not-found' : 'http-error', url: url.href, detail: status >= 300 && status < 400 ? `Redirect (HTTP ${status}) refused.` : `The WKD server answered HTTP ${status}.` } });
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > config.maxBytes) {
+            req.destroy();
+            done({ status: 502, body: { outcome: 'too-large', url: url.href, detail: `The answer is larger than ${config.maxBytes / 1024} KiB.` } });
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => done({ status: 200, body: Buffer.concat(chunks), headers: { 'X-WKD-URL': url.href } }));
+        res.on('error', () => done({ status: 502, body: { outcome: 'network', url: url.href, detail: 'The connection broke.' } }));
+      },
+    );
+    const timer = setTimeout(() => {
+      req.destroy();
+      done({ status: 504, body: { outcome: 'timeout', url: url.href, detail: `No answer within ${config.timeoutMs / 1000} s.` } });
+    }, config.timeoutMs);
+    req.on('close', () => clearTimeout(timer));
+    req.on('error', (e) => done({ status: 502, body: { outcome: 'network', url: url.href, detail: `Could not fetch (${(e as { code?: string }).code ?? e.message}).` } }));
+    req.end();
+  });
+}
+
+/**
+ * WKD as the spec says (§3.1): the advanced method if `openpgpkey.<domain>` has an address,
+ * else the direct method. Security: not an open proxy — only those two URL forms, https only,
+ * the checked IP is the one connected to (no DNS rebinding), no redirects, size and time caps.
+ */
+export async function lookupWkdForProxy(address: string, config: WkdProxyConfig): Promise<Answer> {
+  const parsed = parseRecipient(address);
+  if (!parsed.valid || parsed.mailbox.address !== address.trim()) return { status: 400, body: { outcome: 'bad-request', detail: 'Not an e-mail address.' } };
+  const loc = await wkdLocation(parsed.mailbox.address);
+  const advancedHost = `openpgpkey.${loc.domain}`;
+  let method: 'advanced' | 'direct' = 'advanced';
+  let target = await resolveHost(advancedHost, config);
+  if (target.kind === 'error') return { status: 502, body: { outcome: 'network', detail: target.detail } };
+  if (target.kind === 'none') {
+    method = 'direct';
+    target = await resolveHost(loc.domain, config);
+    if (target.kind === 'error') return { status: 502, body: { outcome: 'network', detail: target.detail } };
+    if (target.kind === 'none') return { status: 404, body: { outcome: 'no-wkd', detail: `Neither ${advancedHost} nor ${loc.domain} exists.` } };
+  }
+  if (!config.allowPrivate && isNonPublicAddress(target.ip)) {
+    return { status: 403, body: { outcome: 'refused', detail: `${method === 'advanced' ? advancedHost : loc.domain} resolves to a non-public address; not fetched.` } };
+  }
+  const answer = await fetchPinned(new URL(method === 'advanced' ? loc.advanced : loc.direct), target, config);
+  return { ...answer, headers: { ...answer.headers, 'X-WKD-Method': method } };
+}
+
+export function createWkdProxyHandler(config: WkdProxyConfig) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'GET') return void res.writeHead(405).end();
+    const answer = await lookupWkdForProxy(url.searchParams.get('address') ?? '', config);
+    if (Buffer.isBuffer(answer.body)) {
+      res.writeHead(answer.status, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store', ...answer.headers }).end(answer.body);
+    } else {
+      res.writeHead(answer.status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...answer.headers }).end(JSON.stringify(answer.body));
+    }
+  };
+}
