@@ -133,7 +133,7 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
       return out;
     },
 
-    keysForAddress: (data, address) => keysForAddress(data, address, now()),
+    keysForAddress: (data, address, vouchingKey) => keysForAddress(data, address, now(), vouchingKey),
 
     async mergeKeys(stored, incoming) {
       const base = stored.armoredSecret ? await readPrivateKey({ armoredKey: stored.armoredSecret }) : await readKey({ armoredKey: stored.armoredPublic });

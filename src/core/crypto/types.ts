@@ -79,7 +79,7 @@ export type GeneratedKey = {
 };
 
 /** A key a directory returned for an address, reduced to that address's user ID. */
-export type AddressKey = { summary: KeySummary; armoredPublic: string; usable: boolean; problem: string | null };
+export type AddressKey = { summary: KeySummary; armoredPublic: string; usable: boolean; problem: string | null; vouched: boolean };
 export type AddressKeys = { keys: AddressKey[]; rejected: { fingerprint: string; reason: string }[] };
 
 /** The crypto operations; implemented with OpenPGP.js in the worker (or in-process for tests). */
@@ -87,8 +87,11 @@ export interface CryptoApi {
   generateKey(input: GenerateKeyInput): Promise<GeneratedKey>;
   /** Parse armored or binary data that may hold several public and secret keys. */
   inspectKeys(data: string | Uint8Array): Promise<InspectedKey[]>;
-  /** Keys in a directory answer (binary or armored) that carry a valid user ID for exactly `address`. */
-  keysForAddress(data: string | Uint8Array, address: string): Promise<AddressKeys>;
+  /**
+   * Keys in a directory answer (binary or armored) that carry a valid user ID for exactly `address`.
+   * With `vouchingKey` (e.g. the key pinned before), each result says whether that key certifies it.
+   */
+  keysForAddress(data: string | Uint8Array, address: string, vouchingKey?: string): Promise<AddressKeys>;
   /** Merge a newer copy of a key into the stored one (user IDs, subkeys, revocations, expiry). */
   mergeKeys(stored: { armoredPublic: string; armoredSecret: string | null }, incoming: { armoredPublic: string; armoredSecret: string | null }): Promise<{ summary: KeySummary; armoredPublic: string; armoredSecret: string | null }>;
   /** Passphrase-encrypt an unprotected secret key. */

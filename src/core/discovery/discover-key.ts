@@ -53,9 +53,9 @@ export function createDiscovery(deps: DiscoveryDeps) {
   const now = deps.now ?? (() => new Date());
   const timeoutMs = deps.timeoutMs ?? 5000;
 
-  async function judge(source: 'wkd' | 'vks', bytes: Uint8Array, address: string, url: string): Promise<SourceAnswer> {
+  async function judge(source: 'wkd' | 'vks', bytes: Uint8Array, address: string, url: string, vouchingKey?: string): Promise<SourceAnswer> {
     try {
-      const { keys } = await deps.crypto.keysForAddress(bytes, address);
+      const { keys } = await deps.crypto.keysForAddress(bytes, address, vouchingKey);
       const found = keys.find((k) => k.usable) ?? null;
       const unusable = found ? null : (keys[0] ?? null);
       if (found) return { found, unusable: null, url, failure: null };
@@ -67,16 +67,16 @@ export function createDiscovery(deps: DiscoveryDeps) {
   }
 
   /** WKD from this page: advanced method, then direct only if the advanced host is unreachable. */
-  async function wkdFromBrowser(address: string, signal?: AbortSignal): Promise<SourceAnswer> {
+  async function wkdFromBrowser(address: string, signal?: AbortSignal, vouchingKey?: string): Promise<SourceAnswer> {
     const loc = await wkdLocation(address);
     const advanced = await fetchLimited(deps.fetch, loc.advanced, { timeoutMs, signal });
-    if (advanced.kind === 'ok') return judge('wkd', advanced.bytes, address, advanced.url);
+    if (advanced.kind === 'ok') return judge('wkd', advanced.bytes, address, advanced.url, vouchingKey);
     if (advanced.kind === 'aborted') throw new DOMException('Aborted', 'AbortError');
     // A page cannot tell "no such host" from other network failures: a network-level failure of the
     // advanced host moves on to the direct method; an HTTP answer (404, 5xx) does not (spec §3.1).
     if (advanced.kind !== 'network') return { found: null, unusable: null, url: loc.advanced, failure: failureOf('wkd', advanced, loc.advanced) };
     const direct = await fetchLimited(deps.fetch, loc.direct, { timeoutMs, signal });
-    if (direct.kind === 'ok') return judge('wkd', direct.bytes, address, direct.url);
+    if (direct.kind === 'ok') return judge('wkd', direct.bytes, address, direct.url, vouchingKey);
     if (direct.kind === 'aborted') throw new DOMException('Aborted', 'AbortError');
     if (direct.kind === 'network') {
       // Neither WKD host is reachable from the page: treat the domain as having no WKD.
@@ -86,12 +86,12 @@ export function createDiscovery(deps: DiscoveryDeps) {
   }
 
   /** WKD through the companion server (no CORS limits; it applies the spec's DNS rule exactly). */
-  async function wkdFromProxy(address: string, proxyBase: string, signal?: AbortSignal): Promise<SourceAnswer | null> {
+  async function wkdFromProxy(address: string, proxyBase: string, signal?: AbortSignal, vouchingKey?: string): Promise<SourceAnswer | null> {
     const url = new URL(`/api/wkd?address=${encodeURIComponent(address)}`, proxyBase).href;
     const outcome = await fetchLimited(deps.fetch, url, { timeoutMs: timeoutMs * 2 + 1000, signal, requireHttps: false });
     if (outcome.kind === 'aborted') throw new DOMException('Aborted', 'AbortError');
     if (outcome.kind === 'ok' && outcome.contentType.startsWith('application/octet-stream')) {
-      return judge('wkd', outcome.bytes, address, outcome.headers.get('x-wkd-url') ?? url);
+      return judge('wkd', outcome.bytes, address, outcome.headers.get('x-wkd-url') ?? url, vouchingKey);
     }
     const body = outcome.kind === 'http' ? outcome.body : outcome.kind === 'ok' ? new TextDecoder().decode(outcome.bytes) : '';
     let answer: ProxyAnswer | null;
@@ -116,12 +116,12 @@ export function createDiscovery(deps: DiscoveryDeps) {
     }
   }
 
-  async function vksByEmail(address: string, keyServer: string, signal?: AbortSignal): Promise<SourceAnswer> {
+  async function vksByEmail(address: string, keyServer: string, signal?: AbortSignal, vouchingKey?: string): Promise<SourceAnswer> {
     const url = `${keyServer.replace(/\/+$/, '')}/vks/v1/by-email/${encodeURIComponent(address)}`;
     const outcome = await fetchLimited(deps.fetch, url, { timeoutMs, signal, requireHttps: false });
     if (outcome.kind === 'aborted') throw new DOMException('Aborted', 'AbortError');
     if (outcome.kind !== 'ok') return { found: null, unusable: null, url, failure: failureOf('vks', outcome, url) };
-    return judge('vks', outcome.bytes, address, url);
+    return judge('vks', outcome.bytes, address, url, vouchingKey);
   }
 
   async function fromKeystore(address: string): Promise<DiscoveryResult | null> {
@@ -136,9 +136,15 @@ export function createDiscovery(deps: DiscoveryDeps) {
   }
 
   return {
-    async discoverKey(address: string, options: { signal?: AbortSignal } = {}): Promise<DiscoveryResult> {
-      const { signal } = options;
-      const local = await fromKeystore(address);
+    fromKeystore,
+
+    /**
+     * The full search. `vouchingKey`: a key pinned earlier, to learn whether it certifies what is
+     * found; `skipKeystore` when the caller already asked the keystore.
+     */
+    async discoverKey(address: string, options: { signal?: AbortSignal; vouchingKey?: string; skipKeystore?: boolean } = {}): Promise<DiscoveryResult> {
+      const { signal, vouchingKey } = options;
+      const local = options.skipKeystore ? null : await fromKeystore(address);
       if (local) return local;
       const settings = deps.settings();
       const failures: SourceFailure[] = [];
@@ -148,15 +154,15 @@ export function createDiscovery(deps: DiscoveryDeps) {
         if (answer.unusable && !unusable) unusable = { key: answer.unusable, source, url: answer.url };
         if (!answer.found) return null;
         const k = answer.found;
-        return { status: 'found', source, fingerprint: k.summary.fingerprint, armoredPublic: k.armoredPublic, summary: k.summary, url: answer.url, checkedAt: now().toISOString(), failures };
+        return { status: 'found', source, fingerprint: k.summary.fingerprint, armoredPublic: k.armoredPublic, summary: k.summary, url: answer.url, vouched: k.vouched, checkedAt: now().toISOString(), failures };
       };
       if (settings.useWkd) {
-        const viaProxy = settings.wkdMode === 'proxy' && settings.proxyBase ? await wkdFromProxy(address, settings.proxyBase, signal) : null;
-        const found = result('wkd', viaProxy ?? (await wkdFromBrowser(address, signal)));
+        const viaProxy = settings.wkdMode === 'proxy' && settings.proxyBase ? await wkdFromProxy(address, settings.proxyBase, signal, vouchingKey) : null;
+        const found = result('wkd', viaProxy ?? (await wkdFromBrowser(address, signal, vouchingKey)));
         if (found) return found;
       }
       if (settings.keyServer) {
-        const found = result('vks', await vksByEmail(address, settings.keyServer, signal));
+        const found = result('vks', await vksByEmail(address, settings.keyServer, signal, vouchingKey));
         if (found) return found;
       }
       const checkedAt = now().toISOString();

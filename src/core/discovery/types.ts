@@ -10,7 +10,15 @@ export type SourceFailure = {
   url?: string;
 };
 
-export type FoundKey = { source: KeySource; fingerprint: string; armoredPublic: string; summary: KeySummary; url: string | null };
+export type FoundKey = {
+  source: KeySource;
+  fingerprint: string;
+  armoredPublic: string;
+  summary: KeySummary;
+  url: string | null;
+  /** The key pinned before certifies this one (a vouched-for key change). */
+  vouched?: boolean;
+};
 
 /**
  * The answer for one address. `found`: a usable key. `invalid`: a key exists but cannot be used.

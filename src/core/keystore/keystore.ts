@@ -2,7 +2,7 @@ import { AppError } from '../errors/app-error';
 import type { CryptoApi, GeneratedKey, InspectedKey, KeySummary } from '../crypto/types';
 import { type Migration, MIGRATIONS, migrateStore, requestDone } from './migrations';
 import {
-  type BindingsRecord, currentStatus, type KeyListEntry, type KeyRecord, listEntryOf, normalizeAddress, RECORD_KEYS, SCHEMA_VERSION,
+  type BindingsRecord, currentStatus, type KeyListEntry, type KeyRecord, listEntryOf, normalizeAddress, type PinRecord, RECORD_KEYS, SCHEMA_VERSION,
 } from './records';
 
 /** idb-keyval's store accessor: runs `callback` in a transaction on one object store. */
@@ -232,6 +232,15 @@ export function createKeystore(options: {
           s.put({ v: SCHEMA_VERSION, bindings }, RECORD_KEYS.bindings);
         }
       }, 'Deleting a key');
+    },
+
+    async getPin(address: string): Promise<PinRecord | null> {
+      return read(async (s) => ((await requestDone(s.get(RECORD_KEYS.pin(normalizeAddress(address))))) as PinRecord | undefined) ?? null, 'Reading a pinned key');
+    },
+
+    async setPin(pin: Omit<PinRecord, 'v' | 'address'> & { address: string }): Promise<void> {
+      const address = normalizeAddress(pin.address);
+      await write((s) => void s.put({ ...pin, v: SCHEMA_VERSION, address }, RECORD_KEYS.pin(address)), 'Pinning a key');
     },
 
     /** Bind a secret key to an address (one key per address), or unbind with null. */

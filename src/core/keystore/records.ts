@@ -35,12 +35,28 @@ export type KeyListEntry = {
 /** Which secret key serves which of the account's addresses. */
 export type BindingsRecord = { v: number; bindings: Record<string, string> };
 
+/** The key last used for an address (trust on first use): a different key later is a warning sign. */
+export type PinRecord = {
+  v: number;
+  address: string;
+  fingerprint: string;
+  source: 'wkd' | 'vks' | 'keystore';
+  url: string | null;
+  armoredPublic: string;
+  firstSeen: string;
+  /** When a look-up last confirmed this key. */
+  checkedAt: string;
+  /** A different key the user chose not to accept; it does not raise the alarm again. */
+  declined: string | null;
+};
+
 export const RECORD_KEYS = {
   meta: 'meta',
   bindings: 'bindings',
   key: (fingerprint: string) => `key/${fingerprint}`,
   entry: (fingerprint: string) => `entry/${fingerprint}`,
   address: (address: string) => `addr/${address}`,
+  pin: (address: string) => `pin/${address}`,
   entryRange: () => IDBKeyRange.bound('entry/', 'entry/\uffff'),
 } as const;
 

@@ -1,4 +1,4 @@
-import { enums, type Key, PacketList, PublicKey, PublicSubkeyPacket, SignaturePacket, UserAttributePacket, UserIDPacket } from 'openpgp';
+import { enums, type Key, PacketList, readKey, PublicKey, PublicSubkeyPacket, SignaturePacket, UserAttributePacket, UserIDPacket } from 'openpgp';
 import { asciiLower } from '../../mime/addresses';
 import type { AddressKey, AddressKeys } from '../types';
 import { summarizeKey, weakAlgorithm } from './key-summary';
@@ -38,9 +38,23 @@ export function minimalKeyFor(key: Key, address: string): PublicKey | null {
   return matched ? new PublicKey(out) : null;
 }
 
+/** Whether `signer` made a valid certification of one of `key`'s user IDs for `address`. */
+async function certifiedBy(key: Key, signer: Key, address: string, now: Date): Promise<boolean> {
+  const wanted = asciiLower(address);
+  for (const user of key.users) {
+    if (!user.userID || asciiLower(user.userID.email) !== wanted) continue;
+    for (const certification of user.otherCertifications) {
+      if (!signer.getKeyIDs().some((id) => id.equals(certification.issuerKeyID))) continue;
+      if (await user.verifyCertificate(certification, [signer], now).catch(() => null)) return true;
+    }
+  }
+  return false;
+}
+
 /** Keys from a directory answer that may stand for `address`, each judged usable or not. */
-export async function keysForAddress(data: string | Uint8Array, address: string, now: Date): Promise<AddressKeys> {
+export async function keysForAddress(data: string | Uint8Array, address: string, now: Date, vouchingKey?: string): Promise<AddressKeys> {
   const keys = await parseKeyData(data);
+  const signer = vouchingKey ? await readKey({ armoredKey: vouchingKey }) : null;
   const result: AddressKeys = { keys: [], rejected: [] };
   for (const key of keys) {
     const fingerprint = key.getFingerprint().toUpperCase();
@@ -60,7 +74,9 @@ export async function keysForAddress(data: string | Uint8Array, address: string,
           : summary.status !== 'valid'
             ? (summary.statusDetail ?? `The key is ${summary.status}.`)
             : null;
-    const entry: AddressKey = { summary, armoredPublic: minimal.armor(), usable: problem === null, problem };
+    // Checked before the minimal copy drops third-party certifications.
+    const vouched = signer ? await certifiedBy(key, signer, address, now) : false;
+    const entry: AddressKey = { summary, armoredPublic: minimal.armor(), usable: problem === null, problem, vouched };
     result.keys.push(entry);
   }
   // Several usable keys: prefer the newest (protocols.md §1.4); unusable ones stay for revocation news.

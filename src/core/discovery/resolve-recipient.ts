@@ -1,0 +1,79 @@
+import type { PinRecord } from '../keystore/records';
+import type { DiscoveryService } from './discover-key';
+import type { DiscoveryResult, FoundKey, KeySource, SourceFailure } from './types';
+
+/** What a recipient chip shows; `changed` blocks encryption until the user decides. */
+export type RecipientKey =
+  | ({ status: 'valid'; firstSeen: string; checkedAt: string } & FoundKey)
+  | ({ status: 'invalid'; problem: string; checkedAt: string } & FoundKey)
+  | { status: 'changed'; pinned: PinRecord; found: FoundKey; checkedAt: string }
+  | { status: 'none' | 'error'; failures: SourceFailure[]; checkedAt: string };
+
+export type PinStore = {
+  getPin(address: string): Promise<PinRecord | null>;
+  setPin(pin: Omit<PinRecord, 'v'>): Promise<void>;
+};
+
+/** A pinned key is trusted without asking the network again for this long (then re-checked). */
+export const PIN_FRESH_MS = 24 * 3600_000;
+
+const fromPin = (pin: PinRecord, summary: FoundKey['summary']): RecipientKey => ({
+  status: 'valid', source: pin.source, fingerprint: pin.fingerprint, armoredPublic: pin.armoredPublic, summary, url: pin.url, firstSeen: pin.firstSeen, checkedAt: pin.checkedAt,
+});
+
+/**
+ * The key to use for a recipient (trust on first use): the keystore first, then a recently
+ * confirmed pinned key, then a look-up. A key different from the pinned one is `changed`,
+ * unless the pinned key certifies it (then it replaces the pin quietly) or the user declined it.
+ */
+export async function resolveRecipientKey(options: {
+  address: string;
+  discovery: DiscoveryService;
+  pins: PinStore;
+  summarize: (armoredPublic: string) => Promise<FoundKey['summary']>;
+  now: () => Date;
+  signal?: AbortSignal;
+}): Promise<RecipientKey> {
+  const { address, discovery, pins, now, signal } = options;
+  const stamp = now().toISOString();
+  const pin = await pins.getPin(address);
+  const local = await discovery.fromKeystore(address);
+  if (local?.status === 'found') {
+    // The user imported this key: it wins, and becomes the pinned one.
+    if (pin?.fingerprint !== local.fingerprint) {
+      await pins.setPin({ address, fingerprint: local.fingerprint, source: 'keystore', url: null, armoredPublic: local.armoredPublic, firstSeen: stamp, checkedAt: stamp, declined: null });
+    }
+    return { ...local, status: 'valid', firstSeen: pin?.fingerprint === local.fingerprint ? pin.firstSeen : stamp, checkedAt: stamp };
+  }
+  if (pin && pin.source !== 'keystore' && now().getTime() - Date.parse(pin.checkedAt) < PIN_FRESH_MS) {
+    return fromPin(pin, await options.summarize(pin.armoredPublic));
+  }
+  const result: DiscoveryResult = await discovery.discoverKey(address, { signal, skipKeystore: true, ...(pin ? { vouchingKey: pin.armoredPublic } : {}) });
+  if (result.status === 'found') {
+    const source = result.source as Exclude<KeySource, 'keystore'>;
+    if (!pin || pin.fingerprint === result.fingerprint || result.vouched) {
+      await pins.setPin({
+        address, fingerprint: result.fingerprint, source, url: result.url, armoredPublic: result.armoredPublic,
+        firstSeen: pin?.fingerprint === result.fingerprint ? pin.firstSeen : stamp, checkedAt: stamp, declined: null,
+      });
+      return { ...result, status: 'valid', firstSeen: pin?.fingerprint === result.fingerprint ? pin.firstSeen : stamp, checkedAt: stamp };
+    }
+    if (pin.declined === result.fingerprint) return fromPin(pin, await options.summarize(pin.armoredPublic));
+    return { status: 'changed', pinned: pin, found: result, checkedAt: stamp };
+  }
+  if (result.status === 'invalid') return { ...result, status: 'invalid' };
+  // Nothing (or nothing reachable) now: a key confirmed earlier stays usable until refreshed.
+  if (pin) return fromPin(pin, await options.summarize(pin.armoredPublic));
+  return { status: result.status, failures: result.failures, checkedAt: stamp };
+}
+
+/** The user's answer to a `changed` key: take the new one, or keep the pinned one. */
+export async function decideKeyChange(pins: PinStore, change: Extract<RecipientKey, { status: 'changed' }>, accept: boolean, now: Date): Promise<void> {
+  const stamp = now.toISOString();
+  const { pinned, found } = change;
+  if (accept) {
+    await pins.setPin({ address: pinned.address, fingerprint: found.fingerprint, source: found.source, url: found.url, armoredPublic: found.armoredPublic, firstSeen: stamp, checkedAt: stamp, declined: null });
+  } else {
+    await pins.setPin({ ...pinned, checkedAt: stamp, declined: found.fingerprint });
+  }
+}
