@@ -7,6 +7,30 @@ import { existsSync } from 'node:fs';
  * except under CI=true, where a missing peer fails the run.
  */
 export default function globalSetup() {
+  const stops: (() => void)[] = [startWkdPeer()].filter((f): f is () => void => !!f);
+  const stopCyrus = startCyrus();
+  if (stopCyrus) stops.push(stopCyrus);
+  return () => {
+    for (const stop of stops.reverse()) stop();
+  };
+}
+
+/** The GnuPG-built WKD (and VKS-shaped key server) for discovery tests. */
+function startWkdPeer(): (() => void) | null {
+  const missing = ['/usr/bin/gpg', '/usr/lib/gnupg/gpg-wks-client', '/usr/sbin/nginx', '/usr/bin/openssl'].filter((f) => !existsSync(f));
+  if (missing.length) {
+    const reason = `WKD peer not installed (missing ${missing.join(', ')})`;
+    if (process.env.CI) throw new Error(`CI=true but ${reason}`);
+    console.log(`\n[e2e] Skipping the WKD discovery tests: ${reason}\n`);
+    process.env.E2E_WKD = `skip:${reason}`;
+    return null;
+  }
+  execFileSync('scripts/peers/wkd-start.sh', { stdio: ['ignore', 'ignore', 'inherit'] });
+  process.env.E2E_WKD = 'ready';
+  return () => execFileSync('scripts/peers/wkd-stop.sh', { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+function startCyrus(): (() => void) | null {
   const missing = ['/usr/lib/cyrus/bin/httpd', '/usr/lib/cyrus/bin/master', '/usr/sbin/postfix', '/usr/sbin/nginx', '/usr/sbin/saslpasswd2'].filter((f) => !existsSync(f));
   const reason = missing.length
     ? `Cyrus peer not installed (missing ${missing.join(', ')}; see .ci/run for the apt packages)`
@@ -17,7 +41,7 @@ export default function globalSetup() {
     if (process.env.CI) throw new Error(`CI=true but ${reason}`);
     console.log(`\n[e2e] Skipping the Cyrus integration tests: ${reason}\n`);
     process.env.E2E_CYRUS = `skip:${reason}`;
-    return;
+    return null;
   }
   const env = { ...process.env, CYRUS_FRESH: '1' };
   execFileSync('scripts/peers/cyrus-start.sh', { env, stdio: ['ignore', 'ignore', 'inherit'] });

@@ -7,6 +7,9 @@
 #   erin@wkd.test      two user IDs (erin@elsewhere.example too); only wkd.test is published
 #   Joe.Doe@wkd.test   mixed-case local part  (hash iy9q119eutrkn8s1mk4r39qejnbu3n5q)
 #   frank@direct.test  direct method only; openpgpkey.direct.test closes the connection
+#   gina@wkd.test      expired key (made in 2020 with a one-year expiry)
+# VKS at https://keys.wkd.test: vera@vks.test (only there), by-fingerprint for carol and vera,
+# and HTTP 429 for limited@vks.test.
 # Clients must send the real host names (Host/SNI) while connecting to 127.0.0.1:
 #   Chromium --host-resolver-rules, or the proxy's WKD_PROXY_HOST_MAP.
 # Env: WKD_STATE_DIR (/tmp/pgp-composer-peers), WKD_HTTP_PORT (28480), WKD_HTTPS_PORT (28443),
@@ -71,6 +74,22 @@ for spec in "${KEYS[@]}"; do
   gpg --armor --export "$fpr" > "$W/keys/$name.asc"
   "${GPG[@]}" --armor --export-secret-keys "$fpr" > "$W/keys/$name.sec.asc"
 done
+# An expired key published on WKD (made in 2020 with a one-year expiry) and a key only on
+# the VKS key server.
+if [ ! -s "$W/keys/gina.fpr" ]; then
+  log "generating expired key gina@wkd.test"
+  "${GPG[@]}" --faked-system-time 20200101T000000 --quick-gen-key "Gina <gina@wkd.test>" future-default default 1y 2>>"$W/logs/keygen.log"
+  gpg --with-colons --list-keys "=Gina <gina@wkd.test>" | awk -F: '/^fpr/{print $10; exit}' > "$W/keys/gina.fpr"
+  echo gina@wkd.test > "$W/keys/gina.addr"
+  gpg --armor --export "$(cat "$W/keys/gina.fpr")" > "$W/keys/gina.asc"
+fi
+if [ ! -s "$W/keys/vera.fpr" ]; then
+  log "generating key vera@vks.test (VKS only)"
+  "${GPG[@]}" --quick-gen-key "Vera <vera@vks.test>" future-default default never 2>>"$W/logs/keygen.log"
+  gpg --with-colons --list-keys "=Vera <vera@vks.test>" | awk -F: '/^fpr/{print $10; exit}' > "$W/keys/vera.fpr"
+  echo vera@vks.test > "$W/keys/vera.addr"
+  gpg --armor --export "$(cat "$W/keys/vera.fpr")" > "$W/keys/vera.asc"
+fi
 # gpg auto-started an agent for this GNUPGHOME; end it the gpg way (no pkill).
 gpgconf --kill gpg-agent 2>/dev/null || true
 
@@ -89,6 +108,7 @@ for spec in "${KEYS[@]}"; do
   "$WKS" --print-wkd-hash "$addr" | awk '{print $1}' > "$W/keys/$name.hash"
   "$WKS" --print-wkd-url "$addr" > "$W/keys/$name.url"
 done
+"$WKS" -C "$W/build" --install-key "$W/keys/gina.asc" gina@wkd.test || die "gpg-wks-client --install-key failed for gina"
 for dom in "$W"/build/*; do
   dom="$(basename "$dom")"
   mkdir -p "$W/www/direct/$dom/.well-known/openpgpkey"
@@ -98,6 +118,10 @@ for dom in "$W"/build/*; do
     cp -r "$W/build/$dom/." "$W/www/advanced/$dom/.well-known/openpgpkey/$dom/"
   fi
 done
+# VKS (keys.openpgp.org's API) for keys.wkd.test: by-email (armored) and by-fingerprint.
+mkdir -p "$W/www/vks/by-email" "$W/www/vks/by-fingerprint"
+cp "$W/keys/vera.asc" "$W/www/vks/by-email/vera@vks.test"
+for name in carol vera; do cp "$W/keys/$name.asc" "$W/www/vks/by-fingerprint/$(cat "$W/keys/$name.fpr")"; done
 chmod -R a+rX "$W/www"
 
 # ---------------------------------------------------------------- TLS -----
@@ -161,6 +185,17 @@ http {
       add_header Cache-Control no-cache always;
       location ~ /policy\$ { default_type text/plain; add_header Access-Control-Allow-Origin * always; }
     }
+    location / { add_header Access-Control-Allow-Origin * always; return 404; }
+  }
+  # VKS: the key server API subset the app uses, with a rate-limited address.
+  server {
+    listen 127.0.0.1:$HTTP_PORT;
+    listen 127.0.0.1:$HTTPS_PORT ssl;
+    server_name keys.wkd.test;
+    add_header Access-Control-Allow-Origin * always;
+    location = /vks/v1/by-email/limited@vks.test { add_header Access-Control-Allow-Origin * always; return 429; }
+    location /vks/v1/by-email/ { alias $W/www/vks/by-email/; default_type application/pgp-keys; add_header Access-Control-Allow-Origin * always; }
+    location /vks/v1/by-fingerprint/ { alias $W/www/vks/by-fingerprint/; default_type application/pgp-keys; add_header Access-Control-Allow-Origin * always; }
     location / { add_header Access-Control-Allow-Origin * always; return 404; }
   }
   # Direct method: <domain>/.well-known/openpgpkey/...

@@ -39,6 +39,7 @@ describe.skipIf(!peer.run)(`WKD proxy against a GnuPG-built WKD (nginx, HTTPS)${
   it('answers not-found (no direct fallback) on a 404, no-wkd for a domain without WKD, 400 for a non-address', async () => {
     expect(await lookupWkdForProxy('nobody@wkd.test', config)).toMatchObject({ status: 404, body: { outcome: 'not-found' }, headers: { 'X-WKD-Method': 'advanced' } });
     expect(await lookupWkdForProxy('x@nowhere.test', config)).toMatchObject({ status: 404, body: { outcome: 'no-wkd' } });
+    expect(await lookupWkdForProxy('x@unmapped.example', { ...config, onlyMapped: true })).toMatchObject({ status: 404, body: { outcome: 'no-wkd' } });
     expect(await lookupWkdForProxy('not an address', config)).toMatchObject({ status: 400 });
   });
 
@@ -56,7 +57,7 @@ describe.skipIf(!peer.run)(`WKD proxy against a GnuPG-built WKD (nginx, HTTPS)${
   });
 
   it('refuses a certificate it does not trust', async () => {
-    const untrusted = { ...config, extraCa: null };
+    const untrusted = { ...config, extraCaFile: null };
     expect(await lookupWkdForProxy('carol@wkd.test', untrusted)).toMatchObject({ status: 502, body: { outcome: 'network' } });
   });
 

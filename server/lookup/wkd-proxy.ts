@@ -15,8 +15,10 @@ export type WkdProxyConfig = {
   allowPrivate: boolean;
   /** Test setting WKD_PROXY_HOST_MAP: `host=ip:port` (or `host=NXDOMAIN`), comma-separated. */
   hostMap: Map<string, { ip: string; port: number } | 'nxdomain'>;
-  /** Test setting WKD_PROXY_CA_FILE: one more trusted CA (PEM). */
-  extraCa: string | null;
+  /** Test setting WKD_PROXY_CA_FILE: one more trusted CA (PEM file, read when used). */
+  extraCaFile: string | null;
+  /** Test setting WKD_PROXY_ONLY_MAPPED=1: names not in the host map do not exist (no DNS query leaves). */
+  onlyMapped: boolean;
 };
 
 export function wkdProxyConfigFromEnv(env: NodeJS.ProcessEnv): WkdProxyConfig {
@@ -35,7 +37,8 @@ export function wkdProxyConfigFromEnv(env: NodeJS.ProcessEnv): WkdProxyConfig {
     maxBytes: 256 * 1024,
     allowPrivate: env.WKD_PROXY_ALLOW_PRIVATE === '1',
     hostMap,
-    extraCa: env.WKD_PROXY_CA_FILE ? readFileSync(env.WKD_PROXY_CA_FILE, 'utf8') : null,
+    extraCaFile: env.WKD_PROXY_CA_FILE ?? null,
+    onlyMapped: env.WKD_PROXY_ONLY_MAPPED === '1',
   };
 }
 
@@ -45,6 +48,7 @@ async function resolveHost(host: string, config: WkdProxyConfig): Promise<Resolv
   const mapped = config.hostMap.get(host);
   if (mapped === 'nxdomain') return { kind: 'none' };
   if (mapped) return { kind: 'address', ...mapped };
+  if (config.onlyMapped) return { kind: 'none' };
   try {
     const [first] = await lookup(host, { all: true, verbatim: true });
     return first ? { kind: 'address', ip: first.address, port: 443 } : { kind: 'none' };
@@ -68,7 +72,7 @@ function fetchPinned(url: URL, target: { ip: string; port: number }, config: Wkd
         path: `${url.pathname}${url.search}`,
         method: 'GET',
         headers: { Host: url.hostname, Accept: 'application/octet-stream, application/pgp-keys, */*', 'User-Agent': 'pgp-composer-wkd-proxy' },
-        ca: config.extraCa ? [...rootCertificates, config.extraCa] : undefined,
+        ca: config.extraCaFile ? [...rootCertificates, readFileSync(config.extraCaFile, 'utf8')] : undefined,
         timeout: config.timeoutMs,
       },
       (res) => {

@@ -1,10 +1,11 @@
-import { lazy, Suspense } from 'react';
-import { useRestoreSession, useSignOut } from '@/features/account/api/session-actions';
+import { lazy, Suspense, useEffect } from 'react';
+import { useCompanionConfig, useRestoreSession, useSignOut } from '@/features/account/api/session-actions';
 import { SignInForm } from '@/features/account/components/sign-in-form';
 import { ComposeView } from '@/features/compose/components/compose-view';
 import { resetComposer } from '@/features/compose/stores/composer-store';
 import { UnlockDialog } from '@/components/unlock-dialog';
 import { useKeystoreSync } from '@/lib/keyring-queries';
+import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { useSessionStore } from '@/stores/session-store';
 import { type Route, useRoute } from './routes';
 
@@ -24,6 +25,11 @@ function SignedInShell({ username }: { username: string }) {
   const route = useRoute();
   const signOut = useSignOut();
   useKeystoreSync();
+  const companion = useCompanionConfig();
+  const setDiscovery = useDiscoverySettingsStore((s) => s.update);
+  useEffect(() => {
+    if (companion.isSuccess) setDiscovery({ proxyBase: companion.data?.wkdProxyUrl ? new URL(companion.data.wkdProxyUrl).origin : null });
+  }, [companion.isSuccess, companion.data, setDiscovery]);
   return (
     <>
       <header className="app-header">

@@ -6,7 +6,7 @@ const WORDS: Record<KeyStatus, string> = {
   none: 'No key: cannot be encrypted',
   invalid: 'Key unusable: cannot be encrypted',
   changed: 'Key changed: check before encrypting',
-  error: 'Key lookup failed',
+  error: 'Key lookup failed: unknown whether there is a key',
 };
 
 /** Closed padlock for a usable key, open padlock otherwise; the badge tells problems apart. */
@@ -22,11 +22,22 @@ function Glyph({ status }: { status: KeyStatus }) {
   );
 }
 
+export const keyStatusWords = (status: KeyStatus) => WORDS[status];
+
 /** The key icon beside an address: icon, colour and words, so the status is never only a colour. */
 export function KeyStatusIcon({ status, subject }: { status: KeyStatus; subject: string }) {
   return (
     <span className={`key-icon key-${status}`} role="img" aria-label={`${WORDS[status]} (${subject})`} title={WORDS[status]}>
       <Glyph status={status} />
     </span>
+  );
+}
+
+/** The same icon as a button that opens the key details (keyboard and screen readers included). */
+export function KeyStatusButton({ status, subject, expanded, controls, onClick }: { status: KeyStatus; subject: string; expanded: boolean; controls: string; onClick: () => void }) {
+  return (
+    <button type="button" className={`key-icon key-button key-${status}`} aria-label={`${WORDS[status]} (${subject})`} aria-expanded={expanded} aria-controls={controls} title={WORDS[status]} onClick={onClick}>
+      <Glyph status={status} />
+    </button>
   );
 }

@@ -2,7 +2,9 @@ import { createContext, type ReactNode, useContext } from 'react';
 import { createStore } from 'idb-keyval';
 import { createWorkerCryptoClient } from '@/core/crypto/client';
 import type { CryptoApi } from '@/core/crypto/types';
+import { createDiscovery, type DiscoveryService } from '@/core/discovery/discover-key';
 import { createKeystore, type Keystore, type UseStore } from '@/core/keystore/keystore';
+import { currentDiscoverySettings } from '@/stores/discovery-settings-store';
 import { type CredentialVault, createCredentialVault } from './credential-vault';
 
 export const KEYSTORE_CHANNEL = 'pgp-composer-keystore';
@@ -15,19 +17,23 @@ export type Services = {
   origin: string;
   crypto: CryptoApi;
   keystore: Keystore;
+  discovery: DiscoveryService;
 };
 
 export function createBrowserServices(): Services {
   // The worker starts on first use: OpenPGP.js is not part of the initial page.
   const crypto = createWorkerCryptoClient(() => new Worker(new URL('../core/crypto/crypto.worker.ts', import.meta.url), { type: 'module', name: 'crypto' }));
   const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(KEYSTORE_CHANNEL);
+  const fetchFn: typeof fetch = (input, init) => globalThis.fetch(input, init);
+  const keystore = createKeystore({ store: createStore('pgp-composer-keystore', 'records') as unknown as UseStore, crypto, ...(channel ? { channel } : {}) });
   return {
-    fetch: (input, init) => globalThis.fetch(input, init),
+    fetch: fetchFn,
     now: () => new Date(),
     vault: createCredentialVault(),
     origin: window.location.origin,
     crypto,
-    keystore: createKeystore({ store: createStore('pgp-composer-keystore', 'records') as unknown as UseStore, crypto, ...(channel ? { channel } : {}) }),
+    keystore,
+    discovery: createDiscovery({ fetch: fetchFn, crypto, keystore, settings: currentDiscoverySettings }),
   };
 }
 

@@ -1,13 +1,6 @@
-import { del, get, set } from 'idb-keyval';
 import { create } from 'zustand';
-import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
-
-/** zustand's persist storage on IndexedDB (idb-keyval's default store). */
-const idbStorage: StateStorage = {
-  getItem: async (name) => (await get<string>(name)) ?? null,
-  setItem: (name, value) => set(name, value),
-  removeItem: (name) => del(name),
-};
+import { createJSONStorage, persist } from 'zustand/middleware';
+import { idbStorage } from './idb-storage';
 
 type Preferences = {
   /** How long an unlocked secret key stays usable in the crypto worker. */

@@ -52,6 +52,8 @@ describe('resolveRecipientKey (trust on first use)', () => {
     now = new Date(now.getTime() + 3600_000);
     await resolve(pins);
     expect(calls).toBe(1); // the pin was fresh: no network
+    await resolveRecipientKey({ address: 'carol@example.org', discovery, pins, summarize, now: () => now, force: true });
+    expect(calls).toBe(2); // Retry looks up again
     now = new Date(now.getTime() + 25 * 3600_000);
     served = second.publicKey.write();
     const changed = await resolve(pins);

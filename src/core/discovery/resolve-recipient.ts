@@ -33,6 +33,8 @@ export async function resolveRecipientKey(options: {
   summarize: (armoredPublic: string) => Promise<FoundKey['summary']>;
   now: () => Date;
   signal?: AbortSignal;
+  /** Look up again even if the pinned key was confirmed recently (the user pressed Retry). */
+  force?: boolean;
 }): Promise<RecipientKey> {
   const { address, discovery, pins, now, signal } = options;
   const stamp = now().toISOString();
@@ -45,7 +47,7 @@ export async function resolveRecipientKey(options: {
     }
     return { ...local, status: 'valid', firstSeen: pin?.fingerprint === local.fingerprint ? pin.firstSeen : stamp, checkedAt: stamp };
   }
-  if (pin && pin.source !== 'keystore' && now().getTime() - Date.parse(pin.checkedAt) < PIN_FRESH_MS) {
+  if (!options.force && pin && pin.source !== 'keystore' && now().getTime() - Date.parse(pin.checkedAt) < PIN_FRESH_MS) {
     return fromPin(pin, await options.summarize(pin.armoredPublic));
   }
   const result: DiscoveryResult = await discovery.discoverKey(address, { signal, skipKeystore: true, ...(pin ? { vouchingKey: pin.armoredPublic } : {}) });

@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useId } from 'react';
+import { type FormEvent, useEffect, useId, useState } from 'react';
 import { KeyStatusIcon } from '@/components/key-status-icon';
 import { userMessage } from '@/core/errors/user-messages';
 import { formatBytes } from '@/core/jmap/client';
@@ -6,6 +6,8 @@ import { createMessageId } from '@/core/mime/message-id';
 import { useAccountSetup } from '@/lib/account-queries';
 import { formatDate } from '@/lib/format';
 import { useOwnKeyStatus } from '@/lib/keyring-queries';
+import { useRecipientKeys } from '@/lib/recipient-keys';
+import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { useSendMessage } from '../api/use-send-message';
 import { type Chip, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
 import { RecipientField } from './recipient-field';
@@ -24,6 +26,15 @@ export function ComposeView() {
   const identity = identities.find((i) => i.id === store.fromIdentityId) ?? identities[0];
   const ownKey = useOwnKeyStatus(identity?.email);
   const ready = ownKey.status !== 'pending' && !!identity;
+  const [confirmPlain, setConfirmPlain] = useState(false);
+  const autoEncrypt = useDiscoverySettingsStore((s) => s.autoEncrypt);
+  const validChips = FIELDS.flatMap((f) => store.recipients[f]).flatMap((c) => (c.valid ? [c] : []));
+  const keyStates = useRecipientKeys(validChips.map((c) => c.mailbox.address));
+  const keyOf = (i: number) => keyStates[i]?.data?.status ?? 'pending';
+  const withoutKey = validChips.filter((_, i) => keyOf(i) !== 'valid');
+  const allValid = validChips.length > 0 && withoutKey.length === 0;
+  const encrypt = store.encryptChoice ?? (autoEncrypt && allValid);
+  const encryptPossible = encrypt || validChips.some((_, i) => keyOf(i) === 'valid');
   // For the start-up benchmark (scripts/bench-keystore.ts): the composer is usable, keys included.
   useEffect(() => {
     if (ready && performance.getEntriesByName('compose-ready').length === 0) performance.mark('compose-ready');
@@ -32,6 +43,7 @@ export function ComposeView() {
 
   function submit(event: FormEvent) {
     event.preventDefault();
+    setConfirmPlain(false);
     // Text still being typed counts as entered.
     for (const field of FIELDS) {
       const pending = useComposerStore.getState().pending[field];
@@ -48,6 +60,17 @@ export function ComposeView() {
       });
     }
     if (all.length === 0) return state.setStatus({ state: 'failed', message: 'Not sent: add at least one recipient.' });
+    if (encrypt) {
+      // Security: never a silent fallback to plaintext.
+      const pending = validChips.filter((_, i) => keyOf(i) === 'pending');
+      const message = pending.length
+        ? `Not sent: still looking for keys of ${pending.map((c) => c.mailbox.address).join(', ')}. Try again in a moment.`
+        : withoutKey.length
+          ? `Not sent: encryption is on, but there is no usable key for ${withoutKey.map((c) => c.mailbox.address).join(', ')}. Remove ${withoutKey.length > 1 ? 'these recipients' : 'this recipient'}, or turn encryption off and send unencrypted.`
+          : 'Not sent: sending encrypted mail is not available in this version yet. Turn encryption off to send unencrypted.';
+      setConfirmPlain(!pending.length);
+      return state.setStatus({ state: 'failed', message });
+    }
     const messageId = state.messageId ?? createMessageId(identity.email);
     state.setMessageId(messageId);
     const mailboxes = (f: Field) => state.recipients[f].flatMap((c) => (c.valid ? [c.mailbox] : []));
@@ -164,13 +187,31 @@ export function ComposeView() {
         <fieldset className="security">
           <legend>Security</legend>
           <label className="check">
-            <input type="checkbox" disabled aria-describedby={`${id}-nokeys`} /> Encrypt
+            <input
+              type="checkbox"
+              role="switch"
+              checked={encrypt}
+              disabled={!encryptPossible}
+              aria-describedby={`${id}-encrypt-hint`}
+              onChange={(e) => {
+                setConfirmPlain(false);
+                store.setEncryptChoice(e.target.checked);
+              }}
+            />{' '}
+            Encrypt
           </label>
           <label className="check">
-            <input type="checkbox" disabled aria-describedby={`${id}-nokeys`} /> Sign
+            <input type="checkbox" role="switch" disabled aria-describedby={`${id}-sign-hint`} /> Sign
           </label>
-          <p id={`${id}-nokeys`} className="hint">
-            No OpenPGP keys yet: this message is sent unencrypted and unsigned.
+          <p id={`${id}-encrypt-hint`} className="hint">
+            {validChips.length === 0
+              ? 'Add recipients: encryption needs a key for each of them.'
+              : allValid
+                ? 'Every recipient has a key.'
+                : `No usable key yet for ${withoutKey.map((c) => c.mailbox.address).join(', ')}.`}
+          </p>
+          <p id={`${id}-sign-hint`} className="hint">
+            Signing arrives with encrypted sending.
           </p>
         </fieldset>
         <div className="actions">
@@ -185,6 +226,32 @@ export function ComposeView() {
           <p role="alert" className="alert">
             {alert}
           </p>
+        )}
+        {confirmPlain && encrypt && status.state === 'failed' && (
+          <div className="actions wrap" role="group" aria-label="Choices">
+            {withoutKey.length > 0 && (
+              <button
+                type="button"
+                onClick={() => {
+                  for (const field of FIELDS) for (const c of store.recipients[field]) if (c.valid && withoutKey.some((w) => w.id === c.id)) store.removeRecipient(field, c.id);
+                  setConfirmPlain(false);
+                }}
+              >
+                Remove recipients without a key
+              </button>
+            )}
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                store.setEncryptChoice(false);
+                setConfirmPlain(false);
+                store.setStatus({ state: 'idle' });
+              }}
+            >
+              Turn encryption off for this message
+            </button>
+          </div>
         )}
       </form>
     </main>

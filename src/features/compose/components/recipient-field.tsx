@@ -1,7 +1,8 @@
-import { type KeyboardEvent, useId } from 'react';
-import { KeyStatusIcon } from '@/components/key-status-icon';
-import { formatMailbox } from '@/core/mime/addresses';
-import { type RecipientField as Field, useComposerStore } from '../stores/composer-store';
+import { type KeyboardEvent, useId, useState } from 'react';
+import { useRecipientKey, useRecipientKeyActions } from '@/lib/recipient-keys';
+import { type Chip, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
+import { RecipientChip } from './recipient-chip';
+import { RecipientKeyDetails } from './recipient-key-details';
 
 const LABELS: Record<Field, string> = { to: 'To', cc: 'Cc', bcc: 'Bcc' };
 
@@ -16,6 +17,8 @@ export function RecipientField({ field }: { field: Field }) {
   const update = useComposerStore((s) => s.updateRecipientText);
   const remove = useComposerStore((s) => s.removeRecipient);
   const label = LABELS[field];
+  const [openChip, setOpenChip] = useState<string | null>(null);
+  const open = chips.find((c) => c.id === openChip && c.valid);
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
     if (e.key === 'Enter') {
@@ -32,26 +35,16 @@ export function RecipientField({ field }: { field: Field }) {
       <div className="recipient-box">
         {chips.length > 0 && (
           <ul className="chips">
-            {chips.map((chip) => {
-              const subject = chip.valid ? chip.mailbox.address : chip.input;
-              return (
-                <li
-                  key={chip.id}
-                  className={chip.valid ? 'chip' : 'chip chip-invalid'}
-                  data-recipient={chip.key}
-                  data-key-status="none"
-                  aria-invalid={chip.valid ? undefined : 'true'}
-                  title={chip.valid ? undefined : chip.reason}
-                >
-                  {chip.valid && <KeyStatusIcon status="none" subject={subject} />}
-                  <span className="chip-text">{chip.valid ? formatMailbox(chip.mailbox) : chip.input}</span>
-                  {!chip.valid && <span className="visually-hidden">(not a valid address: {chip.reason})</span>}
-                  <button type="button" className="chip-remove" aria-label={`Remove ${subject}`} onClick={() => remove(field, chip.id)}>
-                    ×
-                  </button>
-                </li>
-              );
-            })}
+            {chips.map((chip) => (
+              <RecipientChip
+                key={chip.id}
+                chip={chip}
+                detailsId={`${id}-details`}
+                detailsOpen={openChip === chip.id}
+                onToggleDetails={() => setOpenChip(openChip === chip.id ? null : chip.id)}
+                onRemove={() => remove(field, chip.id)}
+              />
+            ))}
           </ul>
         )}
         <textarea
@@ -66,6 +59,14 @@ export function RecipientField({ field }: { field: Field }) {
           onBlur={() => text.trim() && update(field, text, true)}
         />
       </div>
+      {open?.valid && <OpenDetails id={`${id}-details`} chip={open} />}
     </div>
   );
+}
+
+/** The details panel of the chip whose key icon was pressed (shares that chip's query). */
+function OpenDetails({ id, chip }: { id: string; chip: Extract<Chip, { valid: true }> }) {
+  const lookup = useRecipientKey(chip.mailbox.address);
+  const { retry } = useRecipientKeyActions();
+  return <RecipientKeyDetails id={id} address={chip.mailbox.address} state={lookup.data} onRetry={() => void retry(chip.mailbox.address)} />;
 }

@@ -21,6 +21,8 @@ type ComposerState = {
   attachments: Attachment[];
   /** Generated on the first send attempt and reused by retries, so a retry is recognisably the same message. */
   messageId: string | null;
+  /** null: follow the automatic rule (on when every recipient has a valid key, if enabled in Settings). */
+  encryptChoice: boolean | null;
   status: SendStatus;
 };
 
@@ -34,6 +36,7 @@ type ComposerActions = {
   addFiles: (files: File[]) => void;
   removeAttachment: (id: string) => void;
   setMessageId: (id: string) => void;
+  setEncryptChoice: (choice: boolean | null) => void;
   setStatus: (status: SendStatus) => void;
   /** After a successful send: empty the composer but keep the chosen From. */
   clearAfterSend: (summary: string) => void;
@@ -46,6 +49,7 @@ const EMPTY = (): Omit<ComposerState, 'fromIdentityId' | 'status'> => ({
   body: '',
   attachments: [],
   messageId: null,
+  encryptChoice: null,
 });
 
 let counter = 0;
@@ -88,6 +92,7 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set) =>
   addFiles: (files) => set((s) => ({ attachments: [...s.attachments, ...files.map((file) => ({ id: nextId(), file }))] })),
   removeAttachment: (id) => set((s) => ({ attachments: s.attachments.filter((a) => a.id !== id) })),
   setMessageId: (messageId) => set({ messageId }),
+  setEncryptChoice: (encryptChoice) => set({ encryptChoice }),
   setStatus: (status) => set({ status }),
   clearAfterSend: (summary) => set({ ...EMPTY(), status: { state: 'sent', summary } }),
 }));

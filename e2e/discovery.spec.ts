@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import * as openpgp from 'openpgp';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+const PEERS_DIR = process.env.PEERS_STATE_DIR ?? '/tmp/pgp-composer-peers';
+const fingerprint = (name: string) => readFileSync(`${PEERS_DIR}/wkd/keys/${name}.fpr`, 'utf8').trim();
+
+async function configure(page: Page, mode: 'browser' | 'auto') {
+  await page.getByRole('link', { name: 'Settings', exact: true }).click();
+  await page.getByLabel('Key server', { exact: true }).fill('https://keys.wkd.test');
+  await page.getByLabel('Look up WKD keys', { exact: true }).selectOption(mode);
+  await expect(page.getByRole('switch', { name: 'Use WKD', exact: true })).toBeChecked();
+  await page.getByRole('link', { name: 'Compose', exact: true }).click();
+}
+
+test.describe('recipient key discovery against the GnuPG-built WKD and a VKS server', () => {
+  test.skip(() => process.env.E2E_WKD !== 'ready', process.env.E2E_WKD?.replace(/^skip:/, '') ?? 'WKD peer not started');
+
+  for (const mode of ['browser', 'auto'] as const) {
+    test(`every status shows on its chip (WKD ${mode === 'browser' ? 'from the browser' : 'through the server proxy'})`, async ({ page, signInPage, composer }) => {
+      await signInPage.signIn();
+      await configure(page, mode);
+      await composer.field('To').fill('carol@wkd.test, frank@direct.test, vera@vks.test, gina@wkd.test, nobody@nowhere.test, limited@vks.test, ');
+      const chip = (address: string) => composer.chip(address);
+      await expect(chip('carol@wkd.test')).toHaveAttribute('data-key-status', 'valid');
+      await expect(chip('carol@wkd.test')).toHaveAttribute('data-key-source', 'wkd');
+      await expect(chip('carol@wkd.test')).toHaveAttribute('data-key-fingerprint', fingerprint('carol'));
+      await expect(chip('frank@direct.test')).toHaveAttribute('data-key-status', 'valid');
+      await expect(chip('frank@direct.test')).toHaveAttribute('data-key-fingerprint', fingerprint('frank'));
+      await expect(chip('vera@vks.test')).toHaveAttribute('data-key-status', 'valid');
+      await expect(chip('vera@vks.test')).toHaveAttribute('data-key-source', 'vks');
+      await expect(chip('gina@wkd.test')).toHaveAttribute('data-key-status', 'invalid');
+      await expect(chip('nobody@nowhere.test')).toHaveAttribute('data-key-status', 'none');
+      await expect(chip('limited@vks.test')).toHaveAttribute('data-key-status', 'error');
+      // Some recipients lack a key: encryption is not switched on by itself.
+      await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).not.toBeChecked();
+    });
+  }
+
+  test('a key from the keystore reports keystore; the key details open by keyboard and explain failures', async ({ page, signInPage, composer }) => {
+    const { publicKey } = await openpgp.generateKey({ userIDs: [{ name: 'Kim', email: 'kim@example.test' }] });
+    await signInPage.signIn();
+    await configure(page, 'browser');
+    await page.getByRole('link', { name: 'Keys', exact: true }).click();
+    await page.getByLabel('Key', { exact: true }).fill(publicKey);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('button', { name: 'Add to keystore', exact: true }).click();
+    await expect(page.locator('[data-key-count]')).toHaveAttribute('data-key-count', '1');
+    await page.getByRole('link', { name: 'Compose', exact: true }).click();
+    await composer.addRecipients('To', 'kim@example.test');
+    await expect(composer.chip('kim@example.test')).toHaveAttribute('data-key-source', 'keystore');
+    // Every recipient has a key: encryption turns on by itself (a setting).
+    await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).toBeChecked();
+
+    await composer.addRecipients('Cc', 'limited@vks.test');
+    const icon = page.getByRole('button', { name: /^Key lookup failed.*\(limited@vks\.test\)$/ });
+    await icon.focus();
+    await page.keyboard.press('Enter');
+    const details = page.getByRole('region', { name: 'Key details for limited@vks.test' });
+    await expect(details).toContainText('HTTP 429');
+    await expect(details.getByRole('button', { name: 'Retry look-up' })).toBeVisible();
+    await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).not.toBeChecked();
+  });
+
+  test('with encryption on, a recipient without a key blocks Send and names the choices; no silent plaintext', async ({ page, signInPage, composer }) => {
+    await signInPage.signIn();
+    await configure(page, 'browser');
+    await composer.addRecipients('To', 'carol@wkd.test');
+    await expect(composer.chip('carol@wkd.test')).toHaveAttribute('data-key-status', 'valid');
+    await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).toBeChecked();
+    await composer.addRecipients('To', 'nobody@nowhere.test');
+    await expect(composer.chip('nobody@nowhere.test')).toHaveAttribute('data-key-status', 'none');
+    await page.getByRole('switch', { name: 'Encrypt', exact: true }).check();
+    await composer.send().click();
+    await expect(composer.alert()).toContainText('no usable key for nobody@nowhere.test');
+    await expect(page.getByRole('button', { name: 'Remove recipients without a key' })).toBeVisible();
+    await page.getByRole('button', { name: 'Turn encryption off for this message' }).click();
+    await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).not.toBeChecked();
+  });
+
+  test('a different key for a pinned address shows changed until the user decides', async ({ page, signInPage, composer }) => {
+    const first = await openpgp.generateKey({ userIDs: [{ email: 'hank@wkd.test' }], format: 'binary' });
+    const second = await openpgp.generateKey({ userIDs: [{ email: 'hank@wkd.test' }], format: 'binary' });
+    let serve = first.publicKey;
+    await page.route('https://openpgpkey.wkd.test/.well-known/openpgpkey/wkd.test/hu/**', (route) =>
+      route.request().url().includes('l=hank') ? route.fulfill({ body: Buffer.from(serve), contentType: 'application/octet-stream', headers: { 'Access-Control-Allow-Origin': '*' } }) : route.continue(),
+    );
+    await signInPage.signIn();
+    await configure(page, 'browser');
+    await composer.addRecipients('To', 'hank@wkd.test');
+    await expect(composer.chip('hank@wkd.test')).toHaveAttribute('data-key-status', 'valid');
+    const firstFpr = await composer.chip('hank@wkd.test').getAttribute('data-key-fingerprint');
+    // The domain now serves another key; Retry looks it up again at once.
+    serve = second.publicKey;
+    await page.getByRole('button', { name: /\(hank@wkd\.test\)$/ }).click();
+    await page.getByRole('button', { name: 'Retry look-up' }).click();
+    await expect(composer.chip('hank@wkd.test')).toHaveAttribute('data-key-status', 'changed');
+    await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).not.toBeChecked();
+    await page.getByRole('button', { name: 'Keep old key' }).click();
+    await expect(composer.chip('hank@wkd.test')).toHaveAttribute('data-key-status', 'valid');
+    await expect(composer.chip('hank@wkd.test')).toHaveAttribute('data-key-fingerprint', firstFpr!);
+  });
+});

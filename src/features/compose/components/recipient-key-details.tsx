@@ -1,0 +1,111 @@
+import { useState } from 'react';
+import { keyStatusWords } from '@/components/key-status-icon';
+import type { RecipientKey } from '@/core/discovery/resolve-recipient';
+import type { SourceFailure } from '@/core/discovery/types';
+import { userMessage } from '@/core/errors/user-messages';
+import { formatDate, groupFingerprint } from '@/lib/format';
+import { useRecipientKeyActions } from '@/lib/recipient-keys';
+
+const SOURCE_NAMES = { keystore: 'your keystore', wkd: 'the recipient’s domain (WKD)', vks: 'the key server (VKS)' } as const;
+
+function Failures({ failures }: { failures: SourceFailure[] }) {
+  if (!failures.length) return <p>Key look-ups are turned off in Settings.</p>;
+  return (
+    <ul>
+      {failures.map((f, i) => (
+        <li key={i}>
+          {f.source === 'wkd' ? 'WKD' : 'Key server'}: {f.detail}
+          {f.url && <span className="hint url"> ({f.url})</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** What is known about one recipient's key, with the actions that fit its state. */
+export function RecipientKeyDetails({ id, address, state, onRetry }: { id: string; address: string; state: RecipientKey | undefined; onRetry: () => void }) {
+  const actions = useRecipientKeyActions();
+  const [message, setMessage] = useState<string | null>(null);
+  const run = (work: () => Promise<unknown>, done: string) =>
+    void work().then(
+      () => setMessage(done),
+      (e: unknown) => setMessage(userMessage(e)),
+    );
+  return (
+    <section id={id} className="key-details-popover" aria-label={`Key details for ${address}`}>
+      {!state && <p>{keyStatusWords('pending')} for {address}…</p>}
+      {state?.status === 'valid' && (
+        <>
+          <p>
+            <strong>{keyStatusWords('valid')}.</strong> Found in {SOURCE_NAMES[state.source]}.
+          </p>
+          <dl className="facts compact">
+            <dt>Fingerprint</dt>
+            <dd className="fingerprint">{groupFingerprint(state.fingerprint)}</dd>
+            {state.url && (
+              <>
+                <dt>Found at</dt>
+                <dd className="url">{state.url}</dd>
+              </>
+            )}
+            <dt>First seen</dt>
+            <dd>{formatDate(state.firstSeen)}</dd>
+            <dt>Expires</dt>
+            <dd>{formatDate(state.summary.expires)}</dd>
+          </dl>
+          {state.source !== 'keystore' && (
+            <button type="button" onClick={() => run(() => actions.importKey(address, state.armoredPublic), 'Added to your keystore.')}>
+              Import key to keystore
+            </button>
+          )}
+        </>
+      )}
+      {state?.status === 'invalid' && (
+        <>
+          <p>
+            <strong>{keyStatusWords('invalid')}.</strong> {state.problem}
+          </p>
+          <p className="hint">
+            {groupFingerprint(state.fingerprint)} from {SOURCE_NAMES[state.source]}
+            {state.url ? ` (${state.url})` : ''}
+          </p>
+        </>
+      )}
+      {state?.status === 'changed' && (
+        <>
+          <p>
+            <strong>The key for {address} changed.</strong> Mail is not encrypted to it until you decide. Compare fingerprints with the recipient through another channel.
+          </p>
+          <dl className="facts compact">
+            <dt>Key used so far (since {formatDate(state.pinned.firstSeen)})</dt>
+            <dd className="fingerprint">{groupFingerprint(state.pinned.fingerprint)}</dd>
+            <dt>New key from {SOURCE_NAMES[state.found.source]}</dt>
+            <dd className="fingerprint">{groupFingerprint(state.found.fingerprint)}</dd>
+          </dl>
+          <div className="actions">
+            <button type="button" onClick={() => run(() => actions.decide(state, true), 'The new key is used from now on.')}>
+              Accept new key
+            </button>
+            <button type="button" onClick={() => run(() => actions.decide(state, false), 'The old key stays in use.')}>
+              Keep old key
+            </button>
+          </div>
+        </>
+      )}
+      {(state?.status === 'none' || state?.status === 'error') && (
+        <>
+          <p>
+            <strong>{keyStatusWords(state.status)}.</strong> {state.status === 'none' ? `No key for ${address} was found.` : `The look-up failed, so it is not known whether ${address} has a key.`}
+          </p>
+          <Failures failures={state.failures} />
+        </>
+      )}
+      {state && state.status !== 'changed' && (
+        <button type="button" onClick={onRetry}>
+          Retry look-up
+        </button>
+      )}
+      {message && <p role="status">{message}</p>}
+    </section>
+  );
+}

@@ -1,0 +1,64 @@
+import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { decideKeyChange, type RecipientKey, resolveRecipientKey } from '@/core/discovery/resolve-recipient';
+import { normalizeAddress } from '@/core/keystore/records';
+import { keyringKeys } from './keyring-queries';
+import { type Services, useServices } from './services';
+
+export const recipientKeyKeys = {
+  all: ['recipient-key'] as const,
+  lookup: (address: string) => [...recipientKeyKeys.all, 'lookup', normalizeAddress(address)] as const,
+};
+
+const FOUND_STALE_MS = 10 * 60_000;
+const MISS_STALE_MS = 60_000;
+
+const resolve = (services: Services, address: string, signal: AbortSignal, force = false) =>
+  resolveRecipientKey({
+    address,
+    discovery: services.discovery,
+    pins: services.keystore,
+    summarize: async (armored: string) => (await services.crypto.inspectKeys(armored))[0]!.summary,
+    now: services.now,
+    signal,
+    force,
+  });
+
+export const recipientKeyQuery = (services: Services, address: string) => ({
+  queryKey: recipientKeyKeys.lookup(address),
+  queryFn: ({ signal }: { signal: AbortSignal }) => resolve(services, address, signal),
+  // Misses (none, error) are asked again sooner than hits.
+  staleTime: (q: { state: { data?: RecipientKey } }) => (q.state.data && (q.state.data.status === 'valid' || q.state.data.status === 'changed') ? FOUND_STALE_MS : MISS_STALE_MS),
+  retry: false,
+});
+
+/** The key status of one recipient; removing the chip unmounts the query and aborts its look-up. */
+export function useRecipientKey(address: string, enabled = true) {
+  const services = useServices();
+  return useQuery({ ...recipientKeyQuery(services, address), enabled });
+}
+
+export function useRecipientKeys(addresses: string[]) {
+  const services = useServices();
+  return useQueries({ queries: addresses.map((a) => recipientKeyQuery(services, a)) });
+}
+
+export function useRecipientKeyActions() {
+  const services = useServices();
+  const queryClient = useQueryClient();
+  const refresh = (address: string) => queryClient.invalidateQueries({ queryKey: recipientKeyKeys.lookup(address) });
+  return {
+    /** Look up again now, past a recently confirmed pin. */
+    retry: (address: string) =>
+      queryClient.fetchQuery({ queryKey: recipientKeyKeys.lookup(address), queryFn: ({ signal }) => resolve(services, address, signal, true), staleTime: 0 }),
+    async decide(change: Extract<RecipientKey, { status: 'changed' }>, accept: boolean) {
+      await decideKeyChange(services.keystore, change, accept, services.now());
+      await refresh(change.pinned.address);
+    },
+    async importKey(address: string, armoredPublic: string) {
+      const result = await services.keystore.storeInspected(await services.crypto.inspectKeys(armoredPublic));
+      await queryClient.invalidateQueries({ queryKey: keyringKeys.all });
+      await refresh(address);
+      return result;
+    },
+  };
+}
