@@ -6,6 +6,14 @@ import { existsSync } from 'node:fs';
  * integration tests. Without gpg, gpg-wks-client, nginx or openssl those tests are skipped with the
  * reason, except under CI=true, where that is a failure.
  */
+/** Runs a peer start script; false when the peer was already running (then it is not ours to stop). */
+export function startPeer(script: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const run = spawnSync(script, { env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  process.stderr.write(run.stderr);
+  if (run.status !== 0) throw new Error(`${script} failed (exit ${run.status})`);
+  return !/already running/.test(run.stderr);
+}
+
 export default function setup() {
   const missing = [['gpg', 'gnupg'], ['nginx', 'nginx-light'], ['openssl', 'openssl']]
     .filter(([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0)
@@ -17,7 +25,8 @@ export default function setup() {
     process.env.WKD_PEER = `skip:${reason}`;
     return;
   }
-  execFileSync('scripts/peers/wkd-start.sh', { stdio: ['ignore', 'ignore', 'inherit'] });
+  const started = startPeer('scripts/peers/wkd-start.sh');
   process.env.WKD_PEER = 'ready';
-  return () => execFileSync('scripts/peers/wkd-stop.sh', { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Stop only a peer this run started: another test run may be using one it found running.
+  return started ? () => execFileSync('scripts/peers/wkd-stop.sh', { stdio: ['ignore', 'ignore', 'inherit'] }) : undefined;
 }

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { startPeer } from '../vitest.global-setup';
 import { existsSync } from 'node:fs';
 
 /**
@@ -25,9 +26,10 @@ function startWkdPeer(): (() => void) | null {
     process.env.E2E_WKD = `skip:${reason}`;
     return null;
   }
-  execFileSync('scripts/peers/wkd-start.sh', { stdio: ['ignore', 'ignore', 'inherit'] });
+  const started = startPeer('scripts/peers/wkd-start.sh');
   process.env.E2E_WKD = 'ready';
-  return () => execFileSync('scripts/peers/wkd-stop.sh', { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Stop only what this run started: another test run may be using a peer it found running.
+  return started ? () => execFileSync('scripts/peers/wkd-stop.sh', { stdio: ['ignore', 'ignore', 'inherit'] }) : null;
 }
 
 function startCyrus(): (() => void) | null {
@@ -44,9 +46,7 @@ function startCyrus(): (() => void) | null {
     return null;
   }
   const env = { ...process.env, CYRUS_FRESH: '1' };
-  execFileSync('scripts/peers/cyrus-start.sh', { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const started = startPeer('scripts/peers/cyrus-start.sh', env);
   process.env.E2E_CYRUS = 'ready';
-  return () => {
-    execFileSync('scripts/peers/cyrus-stop.sh', { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  };
+  return started ? () => execFileSync('scripts/peers/cyrus-stop.sh', { env, stdio: ['ignore', 'ignore', 'inherit'] }) : null;
 }

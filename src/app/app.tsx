@@ -4,6 +4,7 @@ import { SignInForm } from '@/features/account/components/sign-in-form';
 import { ComposeView } from '@/features/compose/components/compose-view';
 import { resetComposer } from '@/features/compose/stores/composer-store';
 import { UnlockDialog } from '@/components/unlock-dialog';
+import { useScheduledKeyRefresh } from '@/lib/key-refresh';
 import { useKeystoreSync } from '@/lib/keyring-queries';
 import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { useSessionStore } from '@/stores/session-store';
@@ -25,6 +26,7 @@ function SignedInShell({ username }: { username: string }) {
   const route = useRoute();
   const signOut = useSignOut();
   useKeystoreSync();
+  useScheduledKeyRefresh();
   const companion = useCompanionConfig();
   const setDiscovery = useDiscoverySettingsStore((s) => s.update);
   useEffect(() => {

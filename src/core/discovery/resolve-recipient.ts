@@ -17,9 +17,13 @@ export type PinStore = {
 /** A pinned key is trusted without asking the network again for this long (then re-checked). */
 export const PIN_FRESH_MS = 24 * 3600_000;
 
-const fromPin = (pin: PinRecord, summary: FoundKey['summary']): RecipientKey => ({
-  status: 'valid', source: pin.source, fingerprint: pin.fingerprint, armoredPublic: pin.armoredPublic, summary, url: pin.url, firstSeen: pin.firstSeen, checkedAt: pin.checkedAt,
-});
+/** The pinned key, as usable as it is today (it may have expired or been revoked by a refresh). */
+const fromPin = (pin: PinRecord, summary: FoundKey['summary']): RecipientKey => {
+  const key = { source: pin.source, fingerprint: pin.fingerprint, armoredPublic: pin.armoredPublic, summary, url: pin.url, checkedAt: pin.checkedAt };
+  return summary.status === 'valid'
+    ? { ...key, status: 'valid', firstSeen: pin.firstSeen }
+    : { ...key, status: 'invalid', problem: summary.statusDetail ?? `The key is ${summary.status}.` };
+};
 
 /**
  * The key to use for a recipient (trust on first use): the keystore first, then a recently

@@ -243,6 +243,19 @@ export function createKeystore(options: {
       await write((s) => void s.put({ ...pin, v: SCHEMA_VERSION, address }, RECORD_KEYS.pin(address)), 'Pinning a key');
     },
 
+    async listPins(): Promise<PinRecord[]> {
+      return read((s) => requestDone(s.getAll(RECORD_KEYS.pinRange())) as Promise<PinRecord[]>, 'Listing pinned keys');
+    },
+
+    /** When a key was last refreshed from the key server (ISO), or null. */
+    async refreshedAt(fingerprint: string): Promise<string | null> {
+      return read(async (s) => ((await requestDone(s.get(RECORD_KEYS.refreshed(fingerprint)))) as string | undefined) ?? null, 'Reading refresh time');
+    },
+
+    async markRefreshed(fingerprint: string, at: string): Promise<void> {
+      await write((s) => void s.put(at, RECORD_KEYS.refreshed(fingerprint)), 'Recording a refresh');
+    },
+
     /** Bind a secret key to an address (one key per address), or unbind with null. */
     async bind(address: string, fingerprint: string | null): Promise<void> {
       const wanted = normalizeAddress(address);

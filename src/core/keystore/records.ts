@@ -57,6 +57,8 @@ export const RECORD_KEYS = {
   entry: (fingerprint: string) => `entry/${fingerprint}`,
   address: (address: string) => `addr/${address}`,
   pin: (address: string) => `pin/${address}`,
+  pinRange: () => IDBKeyRange.bound('pin/', 'pin/\uffff'),
+  refreshed: (fingerprint: string) => `refreshed/${fingerprint}`,
   entryRange: () => IDBKeyRange.bound('entry/', 'entry/\uffff'),
 } as const;
 

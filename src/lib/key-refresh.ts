@@ -1,0 +1,33 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { refreshDueKeys } from '@/core/discovery/refresh';
+import { currentDiscoverySettings } from '@/stores/discovery-settings-store';
+import { keyringKeys } from './keyring-queries';
+import { recipientKeyKeys } from './recipient-keys';
+import { useServices } from './services';
+
+/** Start-up is for the composer: the daily refresh of stored and pinned keys waits a little. */
+const START_DELAY_MS = 10_000;
+
+export function useScheduledKeyRefresh() {
+  const services = useServices();
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    const abort = new AbortController();
+    const timer = setTimeout(() => {
+      const { keyServer } = currentDiscoverySettings();
+      void refreshDueKeys({ keystore: services.keystore, crypto: services.crypto, fetch: services.fetch, keyServer, now: services.now, signal: abort.signal })
+        .then((stats) => {
+          if (stats.updated) {
+            void queryClient.invalidateQueries({ queryKey: keyringKeys.all });
+            void queryClient.invalidateQueries({ queryKey: recipientKeyKeys.all });
+          }
+        })
+        .catch(() => undefined); // best effort; the next start tries again
+    }, START_DELAY_MS);
+    return () => {
+      clearTimeout(timer);
+      abort.abort();
+    };
+  }, [services, queryClient]);
+}
