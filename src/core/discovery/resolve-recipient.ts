@@ -42,12 +42,13 @@ export async function resolveRecipientKey(options: {
 }): Promise<RecipientKey> {
   const { address, discovery, pins, now, signal } = options;
   const stamp = now().toISOString();
-  const pin = await pins.getPin(address);
-  const local = await discovery.fromKeystore(address);
+  const [pin, local] = await Promise.all([pins.getPin(address), discovery.fromKeystore(address)]);
+  // Recording a pin must not hold up the answer (nothing in it depends on the write).
+  const remember = (record: Omit<PinRecord, 'v'>) => void pins.setPin(record).catch(() => undefined);
   if (local?.status === 'found') {
     // The user imported this key: it wins, and becomes the pinned one.
     if (pin?.fingerprint !== local.fingerprint) {
-      await pins.setPin({ address, fingerprint: local.fingerprint, source: 'keystore', url: null, armoredPublic: local.armoredPublic, firstSeen: stamp, checkedAt: stamp, declined: null });
+      remember({ address, fingerprint: local.fingerprint, source: 'keystore', url: null, armoredPublic: local.armoredPublic, firstSeen: stamp, checkedAt: stamp, declined: null });
     }
     return { ...local, status: 'valid', firstSeen: pin?.fingerprint === local.fingerprint ? pin.firstSeen : stamp, checkedAt: stamp };
   }
@@ -58,7 +59,7 @@ export async function resolveRecipientKey(options: {
   if (result.status === 'found') {
     const source = result.source as Exclude<KeySource, 'keystore'>;
     if (!pin || pin.fingerprint === result.fingerprint || result.vouched) {
-      await pins.setPin({
+      remember({
         address, fingerprint: result.fingerprint, source, url: result.url, armoredPublic: result.armoredPublic,
         firstSeen: pin?.fingerprint === result.fingerprint ? pin.firstSeen : stamp, checkedAt: stamp, declined: null,
       });

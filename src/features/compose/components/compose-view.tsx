@@ -4,6 +4,7 @@ import { userMessage } from '@/core/errors/user-messages';
 import { formatBytes } from '@/core/jmap/client';
 import { createMessageId } from '@/core/mime/message-id';
 import { useAccountSetup } from '@/lib/account-queries';
+import { useServices } from '@/lib/services';
 import { formatDate } from '@/lib/format';
 import { useOwnKeyStatus } from '@/lib/keyring-queries';
 import { useRecipientKeys } from '@/lib/recipient-keys';
@@ -39,6 +40,14 @@ export function ComposeView() {
   useEffect(() => {
     if (ready && performance.getEntriesByName('compose-ready').length === 0) performance.mark('compose-ready');
   }, [ready]);
+  // Start the crypto worker once the composer is idle, so the first key look-up does not pay for
+  // loading OpenPGP.js (still not part of the initial bundle).
+  const { crypto } = useServices();
+  useEffect(() => {
+    const warm = () => void crypto.unlockedKeys().catch(() => undefined);
+    const handle = typeof requestIdleCallback === 'function' ? requestIdleCallback(warm, { timeout: 2000 }) : setTimeout(warm, 500);
+    return () => (typeof cancelIdleCallback === 'function' ? cancelIdleCallback(handle as number) : clearTimeout(handle as ReturnType<typeof setTimeout>));
+  }, [crypto]);
 
 
   function submit(event: FormEvent) {

@@ -1,0 +1,134 @@
+/**
+ * Discovery benchmark: 20 recipients on 20 different domains, pasted at once, each domain's WKD
+ * answering after 100 ms of injected latency (local HTTPS, test CA). Prints the time until all key
+ * icons settle: first look-up, cached, and one address at a time (the sequential order) — for WKD
+ * from the browser and through the server proxy. Run: npm run bench:discovery
+ */
+import { chromium, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as openpgp from 'openpgp';
+import { wkdLocation } from '../src/core/discovery/wkd-url';
+import { startAppServer } from '../server/app-server';
+import { wkdProxyConfigFromEnv } from '../server/lookup/wkd-proxy';
+
+const N = 20;
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 100);
+const WKD_PORT = Number(process.env.BENCH_WKD_PORT ?? 18443);
+const APP_PORT = Number(process.env.BENCH_PORT ?? 18191);
+const dir = mkdtempSync(join(tmpdir(), 'bench-discovery-'));
+const domains = Array.from({ length: N }, (_, i) => `d${i + 1}.bench.test`);
+const hosts = domains.flatMap((d) => [d, `openpgpkey.${d}`]);
+const addresses = domains.map((d, i) => `user${i + 1}@${d}`);
+
+// A throw-away CA and a certificate for all 40 host names.
+const sh = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+sh(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=bench CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
+sh(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=bench.test']);
+writeFileSync(join(dir, 'ext'), `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(',')}\nextendedKeyUsage=serverAuth\n`);
+sh(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'ext', '-out', 'server.crt']);
+const spki = execFileSync('sh', ['-c', 'openssl x509 -in server.crt -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64'], { cwd: dir, encoding: 'utf8' }).trim();
+
+// One key per address, served at its advanced WKD URL after LATENCY_MS.
+const byPath = new Map<string, Uint8Array>();
+for (const address of addresses) {
+  const { publicKey } = await openpgp.generateKey({ userIDs: [{ email: address }], format: 'binary' });
+  const loc = await wkdLocation(address);
+  byPath.set(`${new URL(loc.advanced).host}${new URL(loc.advanced).pathname}`, publicKey);
+}
+let requests = 0;
+const wkd = createServer({ key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.crt')) }, (req, res) => {
+  requests++;
+  const body = byPath.get(`${req.headers.host?.replace(/:\d+$/, '')}${new URL(req.url ?? '/', 'https://x').pathname}`);
+  setTimeout(() => {
+    res.writeHead(body ? 200 : 404, { 'Content-Type': 'application/octet-stream', 'Access-Control-Allow-Origin': '*' });
+    res.end(body ? Buffer.from(body) : undefined);
+  }, LATENCY_MS);
+});
+await new Promise<void>((ok) => wkd.listen(WKD_PORT, '127.0.0.1', ok));
+
+const app = await startAppServer({
+  host: '127.0.0.1', port: APP_PORT, dataDir: join(dir, 'data'), serve: 'dist', distDir: resolve('dist'), corsOrigins: [], seedDemo: true, prefillAccount: 'alice@example.test',
+  wkdProxy: wkdProxyConfigFromEnv({ WKD_PROXY_ALLOW_PRIVATE: '1', WKD_PROXY_ONLY_MAPPED: '1', WKD_PROXY_CA_FILE: join(dir, 'ca.crt'), WKD_PROXY_HOST_MAP: hosts.map((h) => `${h}=127.0.0.1:${WKD_PORT}`).join(',') }),
+});
+const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+const browser = await chromium.launch({
+  ...(executablePath ? { executablePath } : {}),
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+    `--host-resolver-rules=${hosts.map((h) => `MAP ${h} 127.0.0.1:${WKD_PORT}`).join(', ')}, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1`, `--ignore-certificate-errors-spki-list=${spki}`],
+});
+
+/** ms from pasting until every chip's key status is settled (measured in the page). */
+// Plain source text: tsx would wrap a function's inner helpers in `__name`, unknown in the page.
+const SETTLE_IN_PAGE = `(({ text, count }) => new Promise((done) => {
+  const field = document.querySelector('textarea.recipient-input');
+  const start = performance.now();
+  const check = () => {
+    const chips = [...document.querySelectorAll('[data-recipient]')];
+    if (chips.length >= count && chips.every((c) => c.getAttribute('data-key-status') !== 'pending')) return done(performance.now() - start);
+    requestAnimationFrame(check);
+  };
+  Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(field, text);
+  field.dispatchEvent(new Event('input', { bubbles: true }));
+  check();
+}))`;
+
+async function settle(page: Page, text: string, count: number): Promise<number> {
+  return page.evaluate(`${SETTLE_IN_PAGE}(${JSON.stringify({ text, count })})`) as Promise<number>;
+}
+
+async function clearChips(page: Page) {
+  while ((await page.locator('[data-recipient]').count()) > 0) await page.locator('.chip-remove').first().click();
+}
+
+async function scenario(mode: 'browser' | 'proxy') {
+  const context = await browser.newContext({ baseURL: app.url });
+  const page = await context.newPage();
+  if (process.env.BENCH_TRACE) page.on('console', (m) => m.text().startsWith('T ') && console.log(`${(performance.now() / 1).toFixed(0)} ${m.text()}`));
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Settings', exact: true }).click();
+  await page.getByLabel('Key server', { exact: true }).fill('');
+  await page.getByLabel('Look up WKD keys', { exact: true }).selectOption(mode);
+  await page.getByRole('link', { name: 'Compose', exact: true }).click();
+  await page.getByLabel('To', { exact: true }).waitFor();
+  requests = 0;
+  const first = await settle(page, `${addresses.join(', ')}, `, N);
+  const firstRequests = requests;
+  const valid = await page.locator('[data-key-status="valid"]').count();
+  await clearChips(page);
+  const cached = await settle(page, `${addresses.join(', ')}, `, N);
+  await context.close();
+  // One address at a time, each after the previous settled, in a fresh profile (nothing cached).
+  const seqContext = await browser.newContext({ baseURL: app.url });
+  const seqPage = await seqContext.newPage();
+  await seqPage.goto('/');
+  await seqPage.getByRole('button', { name: 'Sign in' }).click();
+  await seqPage.getByRole('link', { name: 'Settings', exact: true }).click();
+  await seqPage.getByLabel('Key server', { exact: true }).fill('');
+  await seqPage.getByLabel('Look up WKD keys', { exact: true }).selectOption(mode);
+  await seqPage.getByRole('link', { name: 'Compose', exact: true }).click();
+  await seqPage.getByLabel('To', { exact: true }).waitFor();
+  let sequential = 0;
+  for (const [i, address] of addresses.entries()) sequential += await settle(seqPage, `${address}, `, i + 1);
+  await seqContext.close();
+  return { first, cached, sequential, valid, firstRequests };
+}
+
+try {
+  console.log(`\nDiscovery benchmark — ${N} recipients on ${N} domains, WKD answers after ${LATENCY_MS} ms, Chromium ${browser.version()}\n`);
+  console.log(`${'WKD path'.padEnd(26)} ${'first ms'.padStart(9)} ${'cached ms'.padStart(10)} ${'sequential ms'.padStart(14)} ${'speed-up'.padStart(9)}  found`);
+  for (const mode of ['browser', 'proxy'] as const) {
+    const r = await scenario(mode);
+    console.log(`${(mode === 'browser' ? 'from the browser' : 'through the server proxy').padEnd(26)} ${r.first.toFixed(0).padStart(9)} ${r.cached.toFixed(0).padStart(10)} ${r.sequential.toFixed(0).padStart(14)} ${(r.sequential / r.first).toFixed(1).padStart(8)}×  ${r.valid}/${N} (${r.firstRequests} requests)`);
+  }
+  console.log(`\ngoals: ≤ 350 ms for ${N} recipients found on WKD, ≤ 50 ms when cached`);
+} finally {
+  await browser.close();
+  await app.close();
+  wkd.close();
+  rmSync(dir, { recursive: true, force: true });
+}
