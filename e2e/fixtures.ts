@@ -92,3 +92,30 @@ export { expect };
 
 /** The part of a raw message before the first blank line. */
 export const headersOf = (raw: string) => raw.slice(0, raw.search(/\r?\n\r?\n/));
+
+/** Every value in every IndexedDB database of the page, as JSON (sealed ArrayBuffers decoded as latin1). */
+export async function dumpIndexedDb(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const out: string[] = [];
+    for (const info of await indexedDB.databases()) {
+      const db = await new Promise<IDBDatabase>((ok, fail) => {
+        const r = indexedDB.open(info.name!);
+        r.onsuccess = () => ok(r.result);
+        r.onerror = () => fail(r.error);
+      });
+      for (const name of Array.from(db.objectStoreNames)) {
+        const values = await new Promise<unknown[]>((ok) => {
+          const r = db.transaction(name).objectStore(name).getAll();
+          r.onsuccess = () => ok(r.result);
+        });
+        for (const v of values) {
+          out.push(JSON.stringify(v));
+          const sealed = (v as { sealed?: ArrayBuffer } | null)?.sealed;
+          if (sealed) out.push(new TextDecoder('latin1').decode(sealed));
+        }
+      }
+      db.close();
+    }
+    return `[${out.join(',')}]`;
+  });
+}

@@ -1,6 +1,6 @@
 import * as openpgp from 'openpgp';
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { dumpIndexedDb, expect, test } from './fixtures';
 
 const PASS = 'correct horse battery staple';
 
@@ -20,27 +20,6 @@ async function generate(page: Page, email: string, algorithm = 'curve25519-legac
   const fingerprint = (await page.getByRole('status').filter({ hasText: 'Created key' }).textContent())!.match(/Created key ([0-9A-F ]+) for/)![1]!.replace(/\s/g, '');
   await page.getByRole('button', { name: 'Done', exact: true }).click();
   return fingerprint;
-}
-
-async function dumpIndexedDb(page: Page) {
-  return page.evaluate(async () => {
-    const out: unknown[] = [];
-    for (const info of await indexedDB.databases()) {
-      const db = await new Promise<IDBDatabase>((ok, fail) => {
-        const r = indexedDB.open(info.name!);
-        r.onsuccess = () => ok(r.result);
-        r.onerror = () => fail(r.error);
-      });
-      for (const name of Array.from(db.objectStoreNames)) {
-        out.push(...(await new Promise<unknown[]>((ok) => {
-          const r = db.transaction(name).objectStore(name).getAll();
-          r.onsuccess = () => ok(r.result);
-        })));
-      }
-      db.close();
-    }
-    return JSON.stringify(out);
-  });
 }
 
 test('generate a key for the alias, bind it, reload: everything persists and From shows it', async ({ page, signInPage, composer }) => {

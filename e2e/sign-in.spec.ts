@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createApiToken, findAccountByUsername } from '../server/jmap/accounts';
-import { embedded, expect, test } from './fixtures';
+import { dumpIndexedDb, embedded, expect, test } from './fixtures';
 
 test('the form is pre-filled for the embedded backend and the session survives a reload until sign-out', async ({ page, signInPage, baseURL }) => {
   await page.goto('/');
@@ -25,29 +25,7 @@ test('the form is pre-filled for the embedded backend and the session survives a
 test('nothing readable of the password is stored in the browser', async ({ page, signInPage }) => {
   await signInPage.signIn();
   await expect(page.getByRole('heading', { name: 'Compose' })).toBeVisible();
-  const stored = await page.evaluate(async () => {
-    const dump: string[] = [JSON.stringify(localStorage), JSON.stringify(sessionStorage), document.cookie];
-    for (const info of await indexedDB.databases()) {
-      const db = await new Promise<IDBDatabase>((ok, fail) => {
-        const r = indexedDB.open(info.name!);
-        r.onsuccess = () => ok(r.result);
-        r.onerror = () => fail(r.error);
-      });
-      for (const storeName of Array.from(db.objectStoreNames)) {
-        const values = await new Promise<unknown[]>((ok) => {
-          const r = db.transaction(storeName).objectStore(storeName).getAll();
-          r.onsuccess = () => ok(r.result);
-        });
-        for (const v of values) {
-          const record = v as { sealed?: ArrayBuffer };
-          dump.push(JSON.stringify(v));
-          if (record.sealed) dump.push(new TextDecoder('latin1').decode(record.sealed));
-        }
-      }
-      db.close();
-    }
-    return dump.join('\n');
-  });
+  const stored = `${await dumpIndexedDb(page)}${await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.cookie)}`;
   expect(stored).toContain('alice@example.test'); // the record exists...
   expect(stored).not.toContain('alice-pass'); // ...but the password is sealed
 });

@@ -84,10 +84,10 @@ async function clearChips(page: Page) {
   while ((await page.locator('[data-recipient]').count()) > 0) await page.locator('.chip-remove').first().click();
 }
 
-async function scenario(mode: 'browser' | 'proxy') {
+/** A fresh profile (nothing cached), signed in, WKD only, on the composer. */
+async function composerIn(mode: 'browser' | 'proxy') {
   const context = await browser.newContext({ baseURL: app.url });
   const page = await context.newPage();
-  if (process.env.BENCH_TRACE) page.on('console', (m) => m.text().startsWith('T ') && console.log(`${(performance.now() / 1).toFixed(0)} ${m.text()}`));
   await page.goto('/');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('link', { name: 'Settings', exact: true }).click();
@@ -95,6 +95,11 @@ async function scenario(mode: 'browser' | 'proxy') {
   await page.getByLabel('Look up WKD keys', { exact: true }).selectOption(mode);
   await page.getByRole('link', { name: 'Compose', exact: true }).click();
   await page.getByLabel('To', { exact: true }).waitFor();
+  return { context, page };
+}
+
+async function scenario(mode: 'browser' | 'proxy') {
+  const { context, page } = await composerIn(mode);
   requests = 0;
   const first = await settle(page, `${addresses.join(', ')}, `, N);
   const firstRequests = requests;
@@ -103,15 +108,7 @@ async function scenario(mode: 'browser' | 'proxy') {
   const cached = await settle(page, `${addresses.join(', ')}, `, N);
   await context.close();
   // One address at a time, each after the previous settled, in a fresh profile (nothing cached).
-  const seqContext = await browser.newContext({ baseURL: app.url });
-  const seqPage = await seqContext.newPage();
-  await seqPage.goto('/');
-  await seqPage.getByRole('button', { name: 'Sign in' }).click();
-  await seqPage.getByRole('link', { name: 'Settings', exact: true }).click();
-  await seqPage.getByLabel('Key server', { exact: true }).fill('');
-  await seqPage.getByLabel('Look up WKD keys', { exact: true }).selectOption(mode);
-  await seqPage.getByRole('link', { name: 'Compose', exact: true }).click();
-  await seqPage.getByLabel('To', { exact: true }).waitFor();
+  const { context: seqContext, page: seqPage } = await composerIn(mode);
   let sequential = 0;
   for (const [i, address] of addresses.entries()) sequential += await settle(seqPage, `${address}, `, i + 1);
   await seqContext.close();

@@ -41,14 +41,18 @@ function capabilitiesOf(signature: SignaturePacket | undefined, isPrimary: boole
 const latest = (sigs: SignaturePacket[]) =>
   sigs.reduce<SignaturePacket | undefined>((a, s) => (!a || (s.created?.getTime() ?? 0) > (a.created?.getTime() ?? 0) ? s : a), undefined);
 
+/** OpenPGP.js says why a component is not valid only in its error message. */
+const validity = (check: Promise<unknown>): Promise<'valid' | 'revoked' | 'expired' | 'invalid'> =>
+  check.then(
+    () => 'valid' as const,
+    (e: unknown) => {
+      const message = e instanceof Error ? e.message : '';
+      return /revoked/i.test(message) ? 'revoked' : /expired/i.test(message) ? 'expired' : 'invalid';
+    },
+  );
+
 async function subkeyInfo(subkey: Subkey, now: Date): Promise<SubkeyInfo> {
-  let status: SubkeyInfo['status'] = 'valid';
-  try {
-    await subkey.verify(now);
-  } catch (e) {
-    const message = e instanceof Error ? e.message : '';
-    status = /revoked/i.test(message) ? 'revoked' : /expired/i.test(message) ? 'expired' : 'invalid';
-  }
+  const status = await validity(subkey.verify(now));
   let expires: Date | number | null = null;
   try {
     expires = await subkey.getExpirationTime(now);
@@ -69,13 +73,7 @@ async function userIdInfos(key: Key, now: Date, primaryUserId: string | null): P
   const out: UserIdInfo[] = [];
   for (const user of key.users) {
     if (!user.userID) continue; // photo IDs are not shown or used
-    let status: UserIdInfo['status'] = 'valid';
-    try {
-      await user.verify(now);
-    } catch (e) {
-      const message = e instanceof Error ? e.message : '';
-      status = /revoked/i.test(message) ? 'revoked' : /expired/i.test(message) ? 'expired' : 'invalid';
-    }
+    const status = await validity(user.verify(now));
     out.push({
       userId: user.userID.userID,
       name: user.userID.name,
