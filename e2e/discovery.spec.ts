@@ -101,4 +101,18 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     await expect(composer.chip('hank@wkd.test')).toHaveAttribute('data-key-status', 'valid');
     await expect(composer.chip('hank@wkd.test')).toHaveAttribute('data-key-fingerprint', firstFpr!);
   });
+
+  test('removing a chip cancels its look-up', async ({ page, signInPage, composer }) => {
+    // The domain's WKD host never answers; the request must be aborted when the chip goes.
+    await page.route('https://openpgpkey.slow.test/**', () => undefined);
+    const failed = (r: import('@playwright/test').Request) => r.url().startsWith('https://openpgpkey.slow.test/') && /ABORTED/i.test(r.failure()?.errorText ?? '');
+    await signInPage.signIn();
+    await configure(page, 'browser');
+    await composer.addRecipients('To', 'someone@slow.test');
+    await expect(composer.chip('someone@slow.test')).toHaveAttribute('data-key-status', 'pending');
+    // Without cancellation the request would only end at the look-up's 5 s time limit.
+    const aborted = page.waitForEvent('requestfailed', { predicate: failed, timeout: 3000 });
+    await page.getByRole('button', { name: 'Remove someone@slow.test' }).click();
+    await aborted;
+  });
 });
