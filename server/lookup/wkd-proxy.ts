@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { wkdLocation } from '../../src/core/discovery/wkd-url';
 import { parseRecipient } from '../../src/core/mime/addresses';
@@ -62,6 +62,17 @@ async function resolveHost(host: string, config: WkdProxyConfig): Promise<Resolv
 
 type Answer = { status: number; body: Buffer | Record<string, unknown>; headers?: Record<string, string> };
 
+/** One keep-alive agent per configuration: a TLS context with ~140 root CAs is costly to build per request. */
+const agents = new WeakMap<WkdProxyConfig, Agent>();
+function agentFor(config: WkdProxyConfig): Agent {
+  let agent = agents.get(config);
+  if (!agent) {
+    agent = new Agent({ keepAlive: true, maxSockets: 4, ca: config.extraCaFile ? [...rootCertificates, readFileSync(config.extraCaFile, 'utf8')] : undefined });
+    agents.set(config, agent);
+  }
+  return agent;
+}
+
 function fetchPinned(url: URL, target: { ip: string; port: number }, config: WkdProxyConfig): Promise<Answer> {
   return new Promise((done) => {
     const req = request(
@@ -72,7 +83,7 @@ function fetchPinned(url: URL, target: { ip: string; port: number }, config: Wkd
         path: `${url.pathname}${url.search}`,
         method: 'GET',
         headers: { Host: url.hostname, Accept: 'application/octet-stream, application/pgp-keys, */*', 'User-Agent': 'pgp-composer-wkd-proxy' },
-        ca: config.extraCaFile ? [...rootCertificates, readFileSync(config.extraCaFile, 'utf8')] : undefined,
+        agent: agentFor(config),
         timeout: config.timeoutMs,
       },
       (res) => {

@@ -1,4 +1,4 @@
-import { type KeyboardEvent, useId, useState } from 'react';
+import { type KeyboardEvent, memo, useId, useState } from 'react';
 import { useRecipientKey, useRecipientKeyActions } from '@/lib/recipient-keys';
 import { type Chip, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
 import { RecipientChip } from './recipient-chip';
@@ -10,7 +10,11 @@ const LABELS: Record<Field, string> = { to: 'To', cc: 'Cc', bcc: 'Bcc' };
  * One recipient field: chips for finished addresses and a one-line textarea for typing
  * (a textarea, because pasted line breaks must survive to separate addresses).
  */
-export function RecipientField({ field }: { field: Field }) {
+/**
+ * Memoised: each key look-up that settles re-renders the composer; the fields only need to when
+ * their own chips or text change (they subscribe to those themselves).
+ */
+export const RecipientField = memo(function RecipientField({ field }: { field: Field }) {
   const id = useId();
   const chips = useComposerStore((s) => s.recipients[field]);
   const text = useComposerStore((s) => s.pending[field]);
@@ -62,7 +66,7 @@ export function RecipientField({ field }: { field: Field }) {
       {open?.valid && <OpenDetails id={`${id}-details`} chip={open} />}
     </div>
   );
-}
+});
 
 /** The details panel of the chip whose key icon was pressed (shares that chip's query). */
 function OpenDetails({ id, chip }: { id: string; chip: Extract<Chip, { valid: true }> }) {
