@@ -1,6 +1,8 @@
 import {
-  decryptKey, encryptKey, generateKey, type Key, PacketList, type PrivateKey, PublicKey, readKey, readPrivateKey, reformatKey,
+  createMessage, decryptKey, encrypt, encryptKey, enums, generateKey, type Key, PacketList, type PrivateKey, PublicKey, readKey, readPrivateKey,
+  readSignature, reformatKey, sign,
 } from 'openpgp';
+import { asciiLower } from '../mime/addresses';
 import { AppError } from '../errors/app-error';
 import { keysForAddress } from './impl/address-keys';
 import { summarizeKey, weakAlgorithm } from './impl/key-summary';
@@ -134,6 +136,44 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
     },
 
     keysForAddress: (data, address, vouchingKey) => keysForAddress(data, address, now(), vouchingKey),
+
+    async encryptPayload({ payload, recipients, signWith }) {
+      if (recipients.length === 0) throw new AppError('crypto/failed', 'No recipients to encrypt to');
+      const encryptionKeys: Key[] = [];
+      const encryptionUserIDs: { name?: string; email?: string }[] = [];
+      for (const r of recipients) {
+        const key = await readKey({ armoredKey: r.armoredPublic });
+        // OpenPGP.js matches user IDs exactly and case-sensitively: find the stored spelling ourselves.
+        const user = key.users.find((u) => u.userID && asciiLower(u.userID.email) === asciiLower(r.address));
+        if (!user?.userID) throw new AppError('crypto/failed', `The key for ${r.address} has no user ID for it`);
+        encryptionKeys.push(key);
+        encryptionUserIDs.push({ email: user.userID.email });
+      }
+      const signer = signWith ? unlocked.get(signWith.toUpperCase())?.key : undefined;
+      if (signWith && !signer) throw new AppError('crypto/key-locked', `Key ${signWith} is locked`);
+      try {
+        const armored = await encrypt({
+          message: await createMessage({ text: payload }),
+          encryptionKeys: encryptionKeys as PublicKey[],
+          encryptionUserIDs,
+          ...(signer ? { signingKeys: signer } : {}),
+          date: now(),
+          format: 'armored',
+        });
+        return { armored: armored as string };
+      } catch (cause) {
+        throw new AppError('crypto/failed', `Encryption failed: ${cause instanceof Error ? cause.message : cause}`, { cause, detail: cause instanceof Error ? cause.message : undefined });
+      }
+    },
+
+    async signPayload({ payload, signWith }) {
+      const signer = unlocked.get(signWith.toUpperCase())?.key;
+      if (!signer) throw new AppError('crypto/key-locked', `Key ${signWith} is locked`);
+      const armoredSignature = (await sign({ message: await createMessage({ text: payload }), signingKeys: signer, detached: true, date: now(), format: 'armored' })) as string;
+      const signature = await readSignature({ armoredSignature });
+      const hash = enums.read(enums.hash, signature.packets[0]!.hashAlgorithm!);
+      return { armoredSignature, hash };
+    },
 
     async mergeKeys(stored, incoming) {
       const base = stored.armoredSecret ? await readPrivateKey({ armoredKey: stored.armoredSecret }) : await readKey({ armoredKey: stored.armoredPublic });

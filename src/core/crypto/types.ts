@@ -92,6 +92,13 @@ export interface CryptoApi {
    * With `vouchingKey` (e.g. the key pinned before), each result says whether that key certifies it.
    */
   keysForAddress(data: string | Uint8Array, address: string, vouchingKey?: string): Promise<AddressKeys>;
+  /**
+   * Encrypt a MIME payload (CRLF text) to every recipient key, using the user ID that names the
+   * address, and sign it with the unlocked key `signWith` when given (RFC 3156 §6.2, combined).
+   */
+  encryptPayload(input: { payload: string; recipients: { armoredPublic: string; address: string }[]; signWith?: string }): Promise<{ armored: string }>;
+  /** A detached text-mode signature over the exact payload, with the `micalg` of the hash used. */
+  signPayload(input: { payload: string; signWith: string }): Promise<{ armoredSignature: string; hash: string }>;
   /** Merge a newer copy of a key into the stored one (user IDs, subkeys, revocations, expiry). */
   mergeKeys(stored: { armoredPublic: string; armoredSecret: string | null }, incoming: { armoredPublic: string; armoredSecret: string | null }): Promise<{ summary: KeySummary; armoredPublic: string; armoredSecret: string | null }>;
   /** Passphrase-encrypt an unprotected secret key. */

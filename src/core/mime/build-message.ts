@@ -46,10 +46,25 @@ export function envelopeRecipients(groups: Mailbox[][]): string[] {
   return out;
 }
 
-function textPart(node: MimeNodeModule, text: string): void {
+export { MimeNode };
+
+export function textPart(node: MimeNodeModule, text: string): void {
   // Quoted-printable always: keeps lines short, encodes trailing white space (needed once we sign).
   node.setHeader('Content-Transfer-Encoding', 'quoted-printable');
   node.setContent(text.replace(/\r\n?/g, '\n'));
+}
+
+/** The text and attachments under `root` (which is multipart/mixed when there are attachments). */
+export function addBody(root: MimeNodeModule, input: Pick<MessageInput, 'text' | 'attachments'>): void {
+  if (input.attachments.length === 0) return textPart(root, input.text);
+  textPart(root.createChild('text/plain; charset=utf-8'), input.text);
+  for (const a of input.attachments) {
+    // Base64 for every attachment, text/* included: its bytes must arrive unchanged.
+    root
+      .createChild(a.type || 'application/octet-stream', { filename: a.name })
+      .setHeader('Content-Transfer-Encoding', 'base64')
+      .setContent(a.content);
+  }
 }
 
 /**
@@ -71,18 +86,7 @@ export function buildMessage(input: MessageInput): BuiltMessage {
   root.setHeader('Message-ID', input.messageId);
   root.setHeader('MIME-Version', '1.0');
 
-  if (multipart) {
-    textPart(root.createChild('text/plain; charset=utf-8'), input.text);
-    for (const a of input.attachments) {
-      // Base64 for every attachment, text/* included: its bytes must arrive unchanged.
-      root
-        .createChild(a.type || 'application/octet-stream', { filename: a.name })
-        .setHeader('Content-Transfer-Encoding', 'base64')
-        .setContent(a.content);
-    }
-  } else {
-    textPart(root, input.text);
-  }
+  addBody(root, input);
 
   const bytes = new TextEncoder().encode(root.build());
   assertSevenBitMessage(bytes);

@@ -1,0 +1,165 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as openpgp from 'openpgp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { interopAvailability, scratch, type Scratch } from '../../testing/interop';
+import { createCryptoApi } from '../crypto/api';
+import type { GeneratedKey } from '../crypto/types';
+import type { MessageInput } from '../mime/build-message';
+import { buildPayload, micalgFor, PROTECTED_SUBJECT, wrapEncrypted, wrapSigned } from '../mime/pgp-mime';
+
+const availability = interopAvailability();
+const crypto = createCryptoApi();
+const PASS = 'interop passphrase';
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+const input = (over: Partial<MessageInput> = {}): MessageInput => ({
+  from: { name: 'Älice', address: 'alice@example.org' },
+  to: [{ name: 'Bob', address: 'Bob@Example.org' }],
+  cc: [],
+  bcc: [{ name: null, address: 'hidden@example.net' }],
+  subject: 'Vertraulich: Grüße ✓',
+  text: 'Hallo Bob,\nFrom here on, trailing space \nand Umlaute: äöü ✓\n',
+  attachments: [{ name: 'Übersicht.bin', type: 'application/octet-stream', content: new Uint8Array([0, 1, 2, 250, 255]) }],
+  date: new Date('2026-11-28T10:00:00Z'),
+  messageId: '<interop-1@example.org>',
+  baseBoundary: 'fixed',
+  ...over,
+});
+
+describe('PGP/MIME structure', () => {
+  it('encrypted: two parts, protocol parameter, placeholder subject, no plaintext and no Bcc outside', () => {
+    const msg = text(wrapEncrypted(input(), '-----BEGIN PGP MESSAGE-----\n\nAAAA\n-----END PGP MESSAGE-----\n').bytes);
+    const head = msg.slice(0, msg.indexOf('\r\n\r\n'));
+    expect(head).toContain('Content-Type: multipart/encrypted; protocol="application/pgp-encrypted";');
+    expect(head).toContain(`Subject: ${PROTECTED_SUBJECT}`);
+    expect(msg).not.toMatch(/Vertraulich|Hallo|hidden@example\.net/);
+    expect(msg).toContain('Content-Type: application/pgp-encrypted\r\nContent-Description: PGP/MIME version identification\r\n\r\nVersion: 1\r\n');
+    expect(msg.match(/^--enc-fixed\r$/gm)).toHaveLength(2);
+    expect(msg.endsWith('--enc-fixed--\r\n')).toBe(true);
+  });
+
+  it('payload carries the protected headers (RFC 9788 and legacy v1) and HP-Outer, never Bcc', () => {
+    const payload = buildPayload(input(), 'cipher');
+    // Parameter values may be tokens or quoted strings (RFC 2045); header names are case-insensitive.
+    expect(payload).toMatch(/^Content-Type: multipart\/mixed;[\s\S]*?protected-headers="?v1"?;[\s\S]*?hp="?cipher"?/);
+    expect(payload).toMatch(/^Subject: .*=\?UTF-8\?/m);
+    expect(payload).toMatch(/^HP-Outer: Subject: \[\.\.\.\]$/im);
+    expect(payload).not.toContain('hidden@example.net');
+    expect(payload).toContain('=46rom here on, trailing space=20');
+    expect(buildPayload(input(), 'clear')).toMatch(/hp="?clear"?/);
+    expect(buildPayload(input(), 'clear')).not.toMatch(/^HP-Outer/im);
+  });
+
+  it('signed: the first part comes back byte for byte; micalg follows the hash', () => {
+    const payload = buildPayload(input(), 'clear');
+    const msg = text(wrapSigned(input(), payload, '-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n', micalgFor('sha256')).bytes);
+    const start = msg.indexOf('--sig-fixed\r\n') + '--sig-fixed\r\n'.length;
+    expect(msg.slice(start, msg.indexOf('\r\n--sig-fixed\r\n', start))).toBe(payload);
+    expect(msg).toContain('micalg="pgp-sha256"');
+    expect(() => micalgFor('sha1')).toThrow();
+  });
+});
+
+describe.skipIf(!availability.run)('messages the app builds are read by gpg, sq, sqop, gosop and rnp', () => {
+  let s: Scratch;
+  let alice: GeneratedKey;
+  let bob: GeneratedKey;
+  let files: { bobSecret: string; alicePublic: string };
+  beforeAll(async () => {
+    s = scratch();
+    alice = await crypto.generateKey({ name: 'Älice', email: 'alice@example.org', passphrase: PASS, algorithm: 'curve25519-legacy', expiresInSeconds: 0 });
+    bob = await crypto.generateKey({ name: 'Bob', email: 'bob@example.org', passphrase: PASS, algorithm: 'curve25519-legacy', expiresInSeconds: 0 });
+    await crypto.unlockKey(alice.armoredSecret, PASS, 120_000);
+    // The tools get Bob's secret key without a passphrase (as the recipe does).
+    const bobPlain = (await openpgp.decryptKey({ privateKey: await openpgp.readPrivateKey({ armoredKey: bob.armoredSecret }), passphrase: PASS })).armor();
+    files = { bobSecret: join(s.dir, 'bob.sec.asc'), alicePublic: join(s.dir, 'alice.pub.asc') };
+    writeFileSync(files.bobSecret, bobPlain);
+    writeFileSync(files.alicePublic, alice.armoredPublic);
+  }, 60_000);
+  afterAll(async () => {
+    await crypto.lockAll();
+    s?.cleanup();
+  });
+
+  const run = (cmd: string, args: string[], stdinFile?: string) => {
+    const r = spawnSync(cmd, args, { input: stdinFile ? readFileSync(stdinFile) : undefined, encoding: 'buffer' });
+    return { status: r.status, stdout: r.stdout?.toString('utf8') ?? '', stderr: r.stderr?.toString('utf8') ?? '' };
+  };
+  const lf = (t: string) => t.replace(/\r\n/g, '\n');
+
+  /** Decrypt and verify with each implementation; returns tool → plaintext (or the failure). */
+  function decryptAll(messageFile: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const home = join(s.dir, `gpg-${Math.random()}`);
+    mkdirSync(home, { mode: 0o700 });
+    run('gpg', ['--homedir', home, '--batch', '--quiet', '--import', files.bobSecret, files.alicePublic]);
+    const status = join(s.dir, 'gpg.status');
+    const g = run('gpg', ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--status-file', status, '--decrypt', messageFile]);
+    const st = readFileSync(status, 'utf8');
+    out.gpg = st.includes('DECRYPTION_OKAY') && st.includes(`VALIDSIG ${alice.summary.fingerprint}`) ? g.stdout : `FAILED ${g.stderr}`;
+    spawnSync('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } });
+    const sqOut = join(s.dir, 'sq.out');
+    const q = run('sq', ['decrypt', '--recipient-key', files.bobSecret, '--signer-cert', files.alicePublic, '-o', sqOut, messageFile]);
+    out.sq = q.status === 0 ? readFileSync(sqOut, 'utf8') : `FAILED ${q.stderr}`;
+    for (const [tool, flag] of [['sqop', '--verifications-out'], ['gosop', '--verify-out']] as const) {
+      const ver = join(s.dir, `${tool}-${Math.random()}.ver`); // sqop refuses to overwrite a file
+      const r = run(tool, ['decrypt', '--verify-with', files.alicePublic, flag, ver, files.bobSecret], messageFile);
+      const verifications = r.status === 0 ? readFileSync(ver, 'utf8').trim() : '';
+      out[tool] = verifications ? r.stdout : `FAILED ${r.stderr} (no verification)`;
+    }
+    const rnpHome = join(s.dir, `rnp-${Math.random()}`);
+    mkdirSync(rnpHome);
+    run('rnpkeys', ['--homedir', rnpHome, '--import', files.bobSecret]);
+    run('rnpkeys', ['--homedir', rnpHome, '--import', files.alicePublic]);
+    const rnpOut = join(s.dir, 'rnp.out');
+    const n = run('rnp', ['--homedir', rnpHome, '--decrypt', messageFile, '--output', rnpOut, '--password', '', '--overwrite']);
+    out.rnp = n.status === 0 && /Good signature/i.test(n.stderr) ? readFileSync(rnpOut, 'utf8') : `FAILED ${n.stderr}`;
+    return out;
+  }
+
+  it('encrypted + signed (combined), with protected headers, UTF-8 text and an attachment', async () => {
+    const payload = buildPayload(input(), 'cipher');
+    const { armored } = await crypto.encryptPayload({
+      payload,
+      recipients: [{ armoredPublic: bob.armoredPublic, address: 'Bob@Example.org' }, { armoredPublic: alice.armoredPublic, address: 'alice@example.org' }],
+      signWith: alice.summary.fingerprint,
+    });
+    const message = text(wrapEncrypted(input(), armored).bytes);
+    const file = join(s.dir, 'encrypted.asc');
+    writeFileSync(file, message.slice(message.indexOf('-----BEGIN PGP MESSAGE-----'), message.indexOf('-----END PGP MESSAGE-----') + 25));
+    const results = decryptAll(file);
+    for (const tool of ['gpg', 'sq', 'sqop', 'gosop', 'rnp']) expect(lf(results[tool]!), tool).toBe(lf(payload));
+  });
+
+  it('signed only: each verifies the detached signature over the exact first part', async () => {
+    const payload = buildPayload(input(), 'clear');
+    const { armoredSignature, hash } = await crypto.signPayload({ payload, signWith: alice.summary.fingerprint });
+    expect(micalgFor(hash)).toBe('pgp-sha512');
+    const message = text(wrapSigned(input(), payload, armoredSignature, micalgFor(hash)).bytes);
+    const start = message.indexOf('--sig-fixed\r\n') + 13;
+    const part = message.slice(start, message.indexOf('\r\n--sig-fixed\r\n', start));
+    const data = join(s.dir, 'signed');
+    writeFileSync(data, part);
+    writeFileSync(`${data}.asc`, armoredSignature);
+    const home = join(s.dir, 'gpg-verify');
+    mkdirSync(home, { mode: 0o700 });
+    run('gpg', ['--homedir', home, '--batch', '--quiet', '--import', files.alicePublic]);
+    const status = join(s.dir, 'verify.status');
+    run('gpg', ['--homedir', home, '--batch', '--status-file', status, '--verify', `${data}.asc`, data]);
+    expect(readFileSync(status, 'utf8'), 'gpg').toContain(`VALIDSIG ${alice.summary.fingerprint}`);
+    spawnSync('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } });
+    expect(run('sq', ['verify', '--detached', `${data}.asc`, '--signer-cert', files.alicePublic, data]).status, 'sq').toBe(0);
+    expect(run('sqop', ['verify', `${data}.asc`, files.alicePublic], data).status, 'sqop').toBe(0);
+    expect(run('gosop', ['verify', `${data}.asc`, files.alicePublic], data).status, 'gosop').toBe(0);
+    const rnpHome = join(s.dir, 'rnp-verify');
+    mkdirSync(rnpHome);
+    run('rnpkeys', ['--homedir', rnpHome, '--import', files.alicePublic]);
+    const r = run('rnp', ['--homedir', rnpHome, '--verify', `${data}.asc`]);
+    expect(r.stderr, 'rnp').toMatch(/Good signature/i);
+    // A changed byte must fail (the tests above can fail).
+    writeFileSync(data, part.replace('Hallo', 'Hallo!'));
+    expect(run('sqop', ['verify', `${data}.asc`, files.alicePublic], data).status, 'tampered').not.toBe(0);
+  });
+});
