@@ -48,6 +48,8 @@ export async function importAndSubmit(
     identityId: Id;
     envelope: Envelope;
     mailboxes: AccountMailboxes;
+    /** false: the copy is destroyed once sent (per-Bcc copies of encrypted mail). */
+    keepInSent?: boolean;
     signal?: AbortSignal;
   },
 ): Promise<SubmitResult> {
@@ -76,7 +78,7 @@ export async function importAndSubmit(
           {
             accountId,
             create: { send: { identityId: options.identityId, emailId: '#draft', envelope: options.envelope } },
-            onSuccessUpdateEmail: { '#send': onSuccess },
+            ...(options.keepInSent === false ? { onSuccessDestroyEmail: ['#send'] } : { onSuccessUpdateEmail: { '#send': onSuccess } }),
           },
           'submit',
         ],

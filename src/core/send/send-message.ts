@@ -1,11 +1,24 @@
 import { AppError } from '../errors/app-error';
+import type { CryptoApi } from '../crypto/types';
 import type { JmapClient } from '../jmap/client';
 import { type AccountMailboxes, importAndSubmit, type SubmitResult } from '../jmap/mail';
 import type { Identity } from '../jmap/types';
-import type { Mailbox } from '../mime/addresses';
-import { buildMessage, type OutgoingAttachment } from '../mime/build-message';
+import { addressKey, type Mailbox } from '../mime/addresses';
+import { type BuiltMessage, buildMessage, envelopeRecipients, type MessageInput, type OutgoingAttachment } from '../mime/build-message';
+import { buildPayload, micalgFor, wrapEncrypted, wrapSigned } from '../mime/pgp-mime';
 
-export type SendStage = 'building' | 'uploading' | 'submitting';
+export type SendStage = 'building' | 'encrypting' | 'uploading' | 'submitting';
+
+/** How the message is protected; keys are armored public keys, the signing key is unlocked in the worker. */
+export type Security = {
+  encrypt: boolean;
+  /** Fingerprint of the sender's unlocked secret key, to sign with. */
+  signWith: string | null;
+  /** Public key per recipient address (every To/Cc/Bcc address when encrypting). */
+  recipientKeys: Record<string, string>;
+  /** The sender's own public key: the Sent copy stays readable to them. */
+  ownKey: { address: string; armoredPublic: string } | null;
+};
 
 export type OutgoingDraft = {
   identity: Identity;
@@ -19,6 +32,7 @@ export type OutgoingDraft = {
   attachments: OutgoingAttachment[];
   /** Generated once per composed message and reused on retries. */
   messageId: string;
+  security?: Security;
 };
 
 export type SendDeps = {
@@ -27,8 +41,43 @@ export type SendDeps = {
   now: () => Date;
   /** Seed for MIME boundaries. */
   boundarySeed: () => string;
+  /** Needed only for encrypted or signed mail. */
+  crypto?: Pick<CryptoApi, 'encryptPayload' | 'signPayload'>;
   signal?: AbortSignal;
 };
+
+/**
+ * The bytes to send and who gets them. Encrypted mail: one copy for To and Cc, and a separate
+ * copy for each Bcc recipient, so that no copy names a Bcc recipient's key (protocols.md §4.6).
+ * Security: plaintext never leaves here once encryption was asked for; a missing key is an error.
+ */
+async function protectedCopies(input: MessageInput, security: Security, crypto: NonNullable<SendDeps['crypto']>): Promise<{ copy: BuiltMessage; keepInSent: boolean }[]> {
+  if (!security.encrypt) {
+    const payload = buildPayload(input, 'clear');
+    const { armoredSignature, hash } = await crypto.signPayload({ payload, signWith: security.signWith! });
+    return [{ copy: wrapSigned(input, payload, armoredSignature, micalgFor(hash)), keepInSent: true }];
+  }
+  const keyFor = (m: Mailbox) => {
+    const armoredPublic = security.recipientKeys[addressKey(m.address)];
+    if (!armoredPublic) throw new AppError('crypto/failed', `No key for ${m.address}`, { detail: `There is no usable key for ${m.address}; nothing was sent.` });
+    return { armoredPublic, address: m.address };
+  };
+  const self = security.ownKey ? [{ armoredPublic: security.ownKey.armoredPublic, address: security.ownKey.address }] : [];
+  const encryptFor = async (recipients: Mailbox[], rcptTo: string[]) => {
+    const payload = buildPayload({ ...input, bcc: [] }, 'cipher');
+    const { armored } = await crypto.encryptPayload({ payload, recipients: [...recipients.map(keyFor), ...self], ...(security.signWith ? { signWith: security.signWith } : {}) });
+    const built = wrapEncrypted(input, armored);
+    return { ...built, envelope: { ...built.envelope, rcptTo } };
+  };
+  const copies: { copy: BuiltMessage; keepInSent: boolean }[] = [];
+  const visible = [...input.to, ...input.cc];
+  if (visible.length) copies.push({ copy: await encryptFor(visible, envelopeRecipients([input.to, input.cc])), keepInSent: true });
+  for (const hidden of input.bcc) {
+    if (visible.some((v) => addressKey(v.address) === addressKey(hidden.address))) continue;
+    copies.push({ copy: await encryptFor([hidden], [hidden.address]), keepInSent: !visible.length && copies.length === 0 });
+  }
+  return copies;
+}
 
 /** Does this identity allow sending as `address`? Identities may be wildcards `*@domain` (RFC 8621 §6). */
 export function identityAllows(identity: Identity, address: string): boolean {
@@ -53,7 +102,7 @@ export async function sendMessage(
   }
   onProgress('building');
   const from: Mailbox = { name: (draft.fromName ?? draft.identity.name) || null, address: draft.identity.email };
-  const built = buildMessage({
+  const input: MessageInput = {
     from,
     to: draft.to,
     cc: draft.cc,
@@ -64,18 +113,33 @@ export async function sendMessage(
     date: deps.now(),
     messageId: draft.messageId,
     baseBoundary: deps.boundarySeed(),
-  });
-  onProgress('uploading');
-  const upload = await deps.jmap.upload(built.bytes, 'message/rfc822', deps.signal);
-  onProgress('submitting');
-  return importAndSubmit(deps.jmap, {
-    blobId: upload.blobId,
-    identityId: draft.identity.id,
-    envelope: {
-      mailFrom: { email: built.envelope.mailFrom, parameters: null },
-      rcptTo: built.envelope.rcptTo.map((email) => ({ email, parameters: null })),
-    },
-    mailboxes: deps.mailboxes,
-    ...(deps.signal ? { signal: deps.signal } : {}),
-  });
+  };
+  const security = draft.security;
+  let copies: { copy: BuiltMessage; keepInSent: boolean }[];
+  if (security && (security.encrypt || security.signWith)) {
+    if (!deps.crypto) throw new AppError('crypto/unavailable', 'No crypto for a protected message');
+    onProgress('encrypting');
+    copies = await protectedCopies(input, security, deps.crypto);
+  } else {
+    copies = [{ copy: buildMessage(input), keepInSent: true }];
+  }
+  let result: SubmitResult | null = null;
+  for (const { copy, keepInSent } of copies) {
+    onProgress('uploading');
+    const upload = await deps.jmap.upload(copy.bytes, 'message/rfc822', deps.signal);
+    onProgress('submitting');
+    const submitted = await importAndSubmit(deps.jmap, {
+      blobId: upload.blobId,
+      identityId: draft.identity.id,
+      envelope: {
+        mailFrom: { email: copy.envelope.mailFrom, parameters: null },
+        rcptTo: copy.envelope.rcptTo.map((email) => ({ email, parameters: null })),
+      },
+      mailboxes: deps.mailboxes,
+      keepInSent,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    if (keepInSent || !result) result = submitted;
+  }
+  return result!;
 }

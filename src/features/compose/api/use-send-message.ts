@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { AccountMailboxes } from '@/core/jmap/mail';
 import type { Identity } from '@/core/jmap/types';
 import type { Mailbox } from '@/core/mime/addresses';
-import type { SendStage } from '@/core/send/send-message';
+import type { SendStage, Security } from '@/core/send/send-message';
 import { sentKeys } from '@/lib/account-queries';
 import { useServices } from '@/lib/services';
 import { useJmapClient } from '@/stores/session-store';
@@ -17,6 +17,7 @@ export type ComposedMessage = {
   files: File[];
   messageId: string;
   mailboxes: AccountMailboxes;
+  security: Security | null;
 };
 
 const randomSeed = () => Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -34,8 +35,11 @@ export function useSendMessage(onStage: (stage: SendStage) => void) {
         message.files.map(async (file) => ({ name: file.name, type: file.type || 'application/octet-stream', content: new Uint8Array(await file.arrayBuffer()) })),
       );
       return sendMessage(
-        { identity: message.identity, to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, text: message.text, attachments, messageId: message.messageId },
-        { jmap: client, mailboxes: message.mailboxes, now: services.now, boundarySeed: randomSeed },
+        {
+          identity: message.identity, to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, text: message.text, attachments, messageId: message.messageId,
+          ...(message.security ? { security: message.security } : {}),
+        },
+        { jmap: client, mailboxes: message.mailboxes, now: services.now, boundarySeed: randomSeed, crypto: services.crypto },
         onStage,
       );
     },

@@ -9,6 +9,9 @@ import { formatDate } from '@/lib/format';
 import { useOwnKeyStatus } from '@/lib/keyring-queries';
 import { useRecipientKeys } from '@/lib/recipient-keys';
 import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
+import { useUnlockStore } from '@/stores/unlock-store';
+import type { Security } from '@/core/send/send-message';
+import { keyRecordFor } from '../api/own-key';
 import { useSendMessage } from '../api/use-send-message';
 import { type Chip, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
 import { RecipientField } from './recipient-field';
@@ -16,7 +19,7 @@ import { ViewTitle } from '@/components/view-title';
 
 const FIELDS: Field[] = ['to', 'cc', 'bcc'];
 
-const STAGE_TEXT = { building: 'Building the message…', uploading: 'Uploading…', submitting: 'Submitting…' } as const;
+const STAGE_TEXT = { building: 'Building the message…', encrypting: 'Encrypting and signing…', uploading: 'Uploading…', submitting: 'Submitting…' } as const;
 
 export function ComposeView() {
   const id = useId();
@@ -36,13 +39,17 @@ export function ComposeView() {
   const allValid = validChips.length > 0 && withoutKey.length === 0;
   const encrypt = store.encryptChoice ?? (autoEncrypt && allValid);
   const encryptPossible = encrypt || validChips.some((_, i) => keyOf(i) === 'valid');
+  const signPossible = ownKey.status === 'valid';
+  const sign = signPossible && (store.signChoice ?? true);
+  const ask = useUnlockStore((s) => s.ask);
   // For the start-up benchmark (scripts/bench-keystore.ts): the composer is usable, keys included.
   useEffect(() => {
     if (ready && performance.getEntriesByName('compose-ready').length === 0) performance.mark('compose-ready');
   }, [ready]);
   // Start the crypto worker once the composer is idle, so the first key look-up does not pay for
   // loading OpenPGP.js (still not part of the initial bundle).
-  const { crypto } = useServices();
+  const services = useServices();
+  const { crypto } = services;
   useEffect(() => {
     const warm = () => void crypto.unlockedKeys().catch(() => undefined);
     const handle = typeof requestIdleCallback === 'function' ? requestIdleCallback(warm, { timeout: 2000 }) : setTimeout(warm, 500);
@@ -50,7 +57,7 @@ export function ComposeView() {
   }, [crypto]);
 
 
-  function submit(event: FormEvent) {
+  async function submit(event: FormEvent) {
     event.preventDefault();
     setConfirmPlain(false);
     // Text still being typed counts as entered.
@@ -76,9 +83,35 @@ export function ComposeView() {
         ? `Not sent: still looking for keys of ${pending.map((c) => c.mailbox.address).join(', ')}. Try again in a moment.`
         : withoutKey.length
           ? `Not sent: encryption is on, but there is no usable key for ${withoutKey.map((c) => c.mailbox.address).join(', ')}. Remove ${withoutKey.length > 1 ? 'these recipients' : 'this recipient'}, or turn encryption off and send unencrypted.`
-          : 'Not sent: sending encrypted mail is not available in this version yet. Turn encryption off to send unencrypted.';
-      setConfirmPlain(!pending.length);
-      return state.setStatus({ state: 'failed', message });
+          : null;
+      if (message) {
+        setConfirmPlain(!pending.length);
+        return state.setStatus({ state: 'failed', message });
+      }
+    }
+    let security: Security | null = null;
+    if (encrypt || sign) {
+      try {
+        const own = ownKey.fingerprint ? await keyRecordFor(services, ownKey.fingerprint) : null;
+        // The signing key is unlocked in the worker; the passphrase is asked for here if needed.
+        if (sign && own) {
+          if (!(await services.crypto.unlockedKeys()).includes(own.fingerprint)) await ask(own.fingerprint, own.summary.primaryUserId ?? identity.email);
+        }
+        const recipientKeys: Record<string, string> = {};
+        validChips.forEach((c, i) => {
+          const data = keyStates[i]?.data;
+          if (data?.status === 'valid') recipientKeys[c.key] = data.armoredPublic;
+        });
+        security = {
+          encrypt,
+          signWith: sign && own ? own.fingerprint : null,
+          recipientKeys,
+          ownKey: own && ownKey.status === 'valid' ? { address: identity.email, armoredPublic: own.armoredPublic } : null,
+        };
+      } catch (e) {
+        const cancelled = e instanceof Error && /cancelled/i.test(e.message);
+        return state.setStatus({ state: 'failed', message: cancelled ? 'Not sent: the key was not unlocked.' : `Not sent. ${userMessage(e)}` });
+      }
     }
     const messageId = state.messageId ?? createMessageId(identity.email);
     state.setMessageId(messageId);
@@ -95,6 +128,7 @@ export function ComposeView() {
         files: state.attachments.map((a) => a.file),
         messageId,
         mailboxes: setup.data.mailboxes,
+        security,
       },
       {
         onSuccess: () => useComposerStore.getState().clearAfterSend(`Sent to ${recipients} recipient${recipients > 1 ? 's' : ''}.`),
@@ -123,7 +157,7 @@ export function ComposeView() {
       )}
       <form
         className="composer"
-        onSubmit={submit}
+        onSubmit={(e) => void submit(e)}
         noValidate
         onKeyDown={(e) => {
           // Enter in a one-line field must not send the message by implicit form submission.
@@ -210,7 +244,7 @@ export function ComposeView() {
             Encrypt
           </label>
           <label className="check">
-            <input type="checkbox" role="switch" disabled aria-describedby={`${id}-sign-hint`} /> Sign
+            <input type="checkbox" role="switch" checked={sign} disabled={!signPossible} aria-describedby={`${id}-sign-hint`} onChange={(e) => store.setSignChoice(e.target.checked)} /> Sign
           </label>
           <p id={`${id}-encrypt-hint`} className="hint">
             {validChips.length === 0
@@ -220,7 +254,7 @@ export function ComposeView() {
                 : `No usable key yet for ${withoutKey.map((c) => c.mailbox.address).join(', ')}.`}
           </p>
           <p id={`${id}-sign-hint`} className="hint">
-            Signing arrives with encrypted sending.
+            {signPossible ? 'Signed with your key for this address (its passphrase is asked when needed).' : 'Bind a key to this address (Keys) to sign.'}
           </p>
         </fieldset>
         <div className="actions">

@@ -7,7 +7,7 @@ export type Attachment = { id: string; file: File };
 
 export type SendStatus =
   | { state: 'idle' }
-  | { state: 'sending'; stage: 'building' | 'uploading' | 'submitting' }
+  | { state: 'sending'; stage: 'building' | 'encrypting' | 'uploading' | 'submitting' }
   | { state: 'sent'; summary: string }
   | { state: 'failed'; message: string };
 
@@ -23,6 +23,8 @@ type ComposerState = {
   messageId: string | null;
   /** null: follow the automatic rule (on when every recipient has a valid key, if enabled in Settings). */
   encryptChoice: boolean | null;
+  /** null: sign when a usable key is bound to the From address. */
+  signChoice: boolean | null;
   status: SendStatus;
 };
 
@@ -37,6 +39,7 @@ type ComposerActions = {
   removeAttachment: (id: string) => void;
   setMessageId: (id: string) => void;
   setEncryptChoice: (choice: boolean | null) => void;
+  setSignChoice: (choice: boolean | null) => void;
   setStatus: (status: SendStatus) => void;
   /** After a successful send: empty the composer but keep the chosen From. */
   clearAfterSend: (summary: string) => void;
@@ -50,6 +53,7 @@ const EMPTY = (): Omit<ComposerState, 'fromIdentityId' | 'status'> => ({
   attachments: [],
   messageId: null,
   encryptChoice: null,
+  signChoice: null,
 });
 
 let counter = 0;
@@ -93,6 +97,7 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set) =>
   removeAttachment: (id) => set((s) => ({ attachments: s.attachments.filter((a) => a.id !== id) })),
   setMessageId: (messageId) => set({ messageId }),
   setEncryptChoice: (encryptChoice) => set({ encryptChoice }),
+  setSignChoice: (signChoice) => set({ signChoice }),
   setStatus: (status) => set({ status }),
   clearAfterSend: (summary) => set({ ...EMPTY(), status: { state: 'sent', summary } }),
 }));

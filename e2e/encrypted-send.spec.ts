@@ -1,0 +1,85 @@
+import * as openpgp from 'openpgp';
+import PostalMime from 'postal-mime';
+import { dumpIndexedDb, embedded, expect, headersOf, readMailbox, test, uniqueSubject } from './fixtures';
+
+const PASS = 'alice long passphrase';
+
+test('encrypted and signed in the browser: bob decrypts and verifies; no request ever carries the plaintext', async ({ page, signInPage, composer, baseURL }) => {
+  const bob = (await openpgp.generateKey({ userIDs: [{ name: 'Bob Demo', email: 'bob@example.test' }], format: 'object' })) as unknown as { privateKey: openpgp.PrivateKey; publicKey: openpgp.PublicKey };
+  const subject = uniqueSubject('Geheimer Plan ✓');
+  const body = 'Der Schlüssel liegt unter der Matte. Unique body 7f3a9c.';
+  const attachmentName = 'Plan-Überblick-7f3a9c.txt';
+  const attachmentContent = 'attachment secret 7f3a9c';
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(`${r.method()} ${r.url()}\n${r.postDataBuffer()?.toString('latin1') ?? ''}`));
+  // Playwright does not see Blob bodies (uploads): record every fetch body inside the page too.
+  await page.addInitScript(`(() => {
+    window.__bodies = [];
+    const original = window.fetch;
+    window.fetch = async function (input, init) {
+      const body = init && init.body;
+      let text = '';
+      if (typeof body === 'string') text = body;
+      else if (body instanceof Blob) text = new TextDecoder('latin1').decode(await body.arrayBuffer());
+      else if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) text = new TextDecoder('latin1').decode(body);
+      window.__bodies.push(String(input instanceof Request ? input.url : input) + '\\n' + text);
+      return original.call(this, input, init);
+    };
+  })()`);
+
+  await signInPage.signIn();
+  // Alice's key, bound to her address; Bob's public key in her keystore.
+  await page.getByRole('link', { name: 'Keys', exact: true }).click();
+  await page.getByRole('button', { name: 'Generate key', exact: true }).click();
+  await page.getByLabel('Email', { exact: true }).fill('alice@example.test');
+  await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await page.getByRole('button', { name: 'Done', exact: true }).click();
+  await page.getByRole('switch', { name: 'Use key for alice@example.test', exact: true }).check();
+  await page.getByLabel('Key', { exact: true }).fill(bob.publicKey.armor());
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page.getByRole('button', { name: 'Add to keystore', exact: true }).click();
+  await expect(page.locator('[data-key-count]')).toHaveAttribute('data-key-count', '2');
+
+  await page.getByRole('link', { name: 'Compose', exact: true }).click();
+  await composer.addRecipients('To', 'bob@example.test');
+  await expect(composer.chip('bob@example.test')).toHaveAttribute('data-key-source', 'keystore');
+  await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).toBeChecked();
+  await expect(page.getByRole('switch', { name: 'Sign', exact: true })).toBeChecked();
+  await composer.field('Subject').fill(subject);
+  await composer.field('Message').fill(body);
+  await composer.attach(attachmentName, attachmentContent);
+  await composer.send().click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Passphrase', { exact: true }).fill(PASS);
+  await dialog.getByRole('button', { name: 'Unlock', exact: true }).click();
+  await expect(composer.status()).toBeVisible();
+
+  // What bob receives: PGP/MIME, the real subject only inside.
+  const bobBox = await readMailbox(embedded(baseURL!, 'bob'));
+  const delivered = await bobBox.waitFor('[...]').then((e) => bobBox.raw(e));
+  expect(headersOf(delivered)).toMatch(/Content-Type: multipart\/encrypted; protocol="application\/pgp-encrypted"/);
+  const armored = delivered.slice(delivered.indexOf('-----BEGIN PGP MESSAGE-----'), delivered.indexOf('-----END PGP MESSAGE-----') + 25);
+  const aliceFingerprint = (await composer.field('From').getAttribute('data-key-fingerprint'))!;
+  const alicePublic = JSON.parse((await dumpIndexedDb(page)).replace(/^\[|\]$/g, '').split(/,(?=\{)/).find((r) => r.includes(`"fingerprint":"${aliceFingerprint}"`) && r.includes('armoredPublic'))!) as { armoredPublic: string };
+  const { data, signatures } = await openpgp.decrypt({
+    message: await openpgp.readMessage({ armoredMessage: armored }),
+    decryptionKeys: bob.privateKey,
+    verificationKeys: await openpgp.readKey({ armoredKey: alicePublic.armoredPublic }),
+    expectSigned: true,
+  });
+  await expect(signatures[0]!.verified).resolves.toBe(true);
+  const payload = await PostalMime.parse(data as string);
+  expect(payload.subject).toBe(subject);
+  expect(payload.text?.trim()).toBe(body);
+  expect(payload.attachments[0]?.filename).toBe(attachmentName);
+
+  // Security: nothing the user wrote, no passphrase and no secret key ever left the page.
+  const bodies = await page.evaluate(() => (window as unknown as { __bodies: string[] }).__bodies);
+  const traffic = [...requests, ...bodies].join('\n');
+  // The recording does see request bodies: the uploaded ciphertext is in it.
+  expect(bodies.some((r) => r.includes('/jmap/upload/') && r.includes('-----BEGIN PGP MESSAGE-----'))).toBe(true);
+  for (const secret of [subject, 'Geheimer Plan', body, 'Unique body 7f3a9c', attachmentName, attachmentContent, PASS, 'PRIVATE KEY BLOCK']) {
+    expect(traffic, secret).not.toContain(secret);
+  }
+});
