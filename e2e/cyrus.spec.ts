@@ -1,5 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as openpgp from 'openpgp';
 import PostalMime from 'postal-mime';
-import { expect, headersOf, readMailbox, test, uniqueSubject } from './fixtures';
+import { decryptWithAll, interopAvailability, scratch, verifyWithAll } from '../src/testing/interop';
+import { expect, headersOf, readMailbox, storedPublicKey, test, uniqueSubject } from './fixtures';
 
 /** Real Cyrus IMAP 3.6 JMAP, reached cross-origin through the nginx front that answers CORS preflights. */
 const CORS_PORT = Number(process.env.CYRUS_CORS_PORT ?? 28082);
@@ -47,5 +51,80 @@ test.describe('against a real Cyrus JMAP server', () => {
   test('a wrong password for Cyrus gets a clear alert', async ({ page, signInPage }) => {
     await signInPage.signIn({ ...cyrus('alice'), password: 'nope' });
     await expect(page.getByRole('alert')).toContainText('refused the user name or password');
+  });
+
+  test('encrypted+signed and signed-only mail sent through Cyrus is read by gpg, sq, sqop, gosop and rnp', async ({ page, signInPage, composer }) => {
+    test.skip(!interopAvailability().run, 'OpenPGP tools missing');
+    test.setTimeout(90_000);
+    const PASS = 'alice cyrus passphrase';
+    const bob = (await openpgp.generateKey({ userIDs: [{ name: 'Bob', email: 'bob@example.org' }], format: 'object' })) as unknown as { privateKey: openpgp.PrivateKey; publicKey: openpgp.PublicKey };
+    await signInPage.signIn(cyrus('alice'));
+    await page.getByRole('link', { name: 'Keys', exact: true }).click();
+    await page.getByRole('button', { name: 'Generate key', exact: true }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Alice Interop');
+    await page.getByLabel('Email', { exact: true }).fill('alice@example.org');
+    await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('button', { name: 'Done', exact: true }).click();
+    await page.getByRole('switch', { name: 'Use key for alice@example.org', exact: true }).check();
+    await page.getByLabel('Key', { exact: true }).fill(bob.publicKey.armor());
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('button', { name: 'Add to keystore', exact: true }).click();
+    await expect(page.locator('[data-key-count]')).toHaveAttribute('data-key-count', '2');
+
+    await page.getByRole('link', { name: 'Compose', exact: true }).click();
+    const aliceFingerprint = (await composer.field('From').getAttribute('data-key-fingerprint'))!;
+    const subject = uniqueSubject('Über Cyrus, verschlüsselt ✓');
+    await composer.addRecipients('To', 'bob@example.org');
+    await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).toBeChecked();
+    await composer.field('Subject').fill(subject);
+    await composer.field('Message').fill('Grüße, nur für Bob.\nFrom here on: trailing space \n');
+    await composer.attach('Anhang-ä.bin', Buffer.from([0, 1, 2, 254, 255]), 'application/octet-stream');
+    await composer.send().click();
+    await page.getByRole('dialog').getByLabel('Passphrase', { exact: true }).fill(PASS);
+    await page.getByRole('dialog').getByRole('button', { name: 'Unlock', exact: true }).click();
+    await expect(composer.status()).toBeVisible();
+
+    // A signed-only message: encryption turned off explicitly, signing stays on.
+    const signedSubject = uniqueSubject('Signiert über Cyrus');
+    await composer.addRecipients('To', 'bob@example.org');
+    await page.getByRole('switch', { name: 'Encrypt', exact: true }).uncheck();
+    await expect(page.getByRole('switch', { name: 'Sign', exact: true })).toBeChecked();
+    await composer.field('Subject').fill(signedSubject);
+    await composer.field('Message').fill('Signed, not secret: Grüße.\n');
+    await composer.send().click();
+    await expect(composer.status()).toBeVisible();
+
+    const s = scratch();
+    try {
+      const alicePublic = join(s.dir, 'alice.pub.asc');
+      const bobSecret = join(s.dir, 'bob.sec.asc');
+      writeFileSync(alicePublic, await storedPublicKey(page, aliceFingerprint));
+      writeFileSync(bobSecret, bob.privateKey.armor());
+      const bobBox = await readMailbox(cyrus('bob'));
+      const encrypted = await bobBox.raw(await bobBox.waitFor('[...]'));
+      expect(headersOf(encrypted)).toMatch(/multipart\/encrypted/);
+      const file = join(s.dir, 'delivered.asc');
+      writeFileSync(file, encrypted.slice(encrypted.indexOf('-----BEGIN PGP MESSAGE-----'), encrypted.indexOf('-----END PGP MESSAGE-----') + 25));
+      const results = decryptWithAll(s, { file, recipientSecret: bobSecret, signerPublic: alicePublic, signerFingerprint: aliceFingerprint });
+      for (const tool of ['gpg', 'sq', 'sqop', 'gosop', 'rnp']) {
+        const parsed = await PostalMime.parse(results[tool]!);
+        expect(parsed.subject, `${tool}: ${results[tool]!.slice(0, 200)}`).toBe(subject);
+        expect(parsed.text, tool).toContain('Grüße, nur für Bob.');
+        expect(parsed.attachments[0]?.filename, tool).toBe('Anhang-ä.bin');
+      }
+
+      const signed = await bobBox.raw(await bobBox.waitFor(signedSubject));
+      const boundary = /boundary="([^"]+)"/.exec(headersOf(signed))![1]!;
+      const start = signed.indexOf(`--${boundary}\r\n`) + boundary.length + 4;
+      const part = signed.slice(start, signed.indexOf(`\r\n--${boundary}\r\n`, start));
+      const signature = signed.slice(signed.indexOf('-----BEGIN PGP SIGNATURE-----'), signed.indexOf('-----END PGP SIGNATURE-----') + 27);
+      const data = join(s.dir, 'signed-part');
+      writeFileSync(data, part);
+      writeFileSync(`${data}.asc`, signature);
+      expect(verifyWithAll(s, { dataFile: data, signerPublic: alicePublic, signerFingerprint: aliceFingerprint })).toEqual({ gpg: true, sq: true, sqop: true, gosop: true, rnp: true });
+    } finally {
+      s.cleanup();
+    }
   });
 });

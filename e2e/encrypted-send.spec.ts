@@ -1,6 +1,6 @@
 import * as openpgp from 'openpgp';
 import PostalMime from 'postal-mime';
-import { dumpIndexedDb, embedded, expect, headersOf, readMailbox, test, uniqueSubject } from './fixtures';
+import { embedded, expect, headersOf, readMailbox, storedPublicKey, test, uniqueSubject } from './fixtures';
 
 const PASS = 'alice long passphrase';
 
@@ -61,7 +61,7 @@ test('encrypted and signed in the browser: bob decrypts and verifies; no request
   expect(headersOf(delivered)).toMatch(/Content-Type: multipart\/encrypted; protocol="application\/pgp-encrypted"/);
   const armored = delivered.slice(delivered.indexOf('-----BEGIN PGP MESSAGE-----'), delivered.indexOf('-----END PGP MESSAGE-----') + 25);
   const aliceFingerprint = (await composer.field('From').getAttribute('data-key-fingerprint'))!;
-  const alicePublic = JSON.parse((await dumpIndexedDb(page)).replace(/^\[|\]$/g, '').split(/,(?=\{)/).find((r) => r.includes(`"fingerprint":"${aliceFingerprint}"`) && r.includes('armoredPublic'))!) as { armoredPublic: string };
+  const alicePublic = { armoredPublic: await storedPublicKey(page, aliceFingerprint) };
   const { data, signatures } = await openpgp.decrypt({
     message: await openpgp.readMessage({ armoredMessage: armored }),
     decryptionKeys: bob.privateKey,

@@ -111,11 +111,19 @@ export async function dumpIndexedDb(page: Page): Promise<string> {
         for (const v of values) {
           out.push(JSON.stringify(v));
           const sealed = (v as { sealed?: ArrayBuffer } | null)?.sealed;
-          if (sealed) out.push(new TextDecoder('latin1').decode(sealed));
+          if (sealed) out.push(JSON.stringify(new TextDecoder('latin1').decode(sealed)));
         }
       }
       db.close();
     }
     return `[${out.join(',')}]`;
   });
+}
+
+/** The armored public key the page stores for `fingerprint` (read back from IndexedDB). */
+export async function storedPublicKey(page: Page, fingerprint: string): Promise<string> {
+  const dump = JSON.parse(await dumpIndexedDb(page)) as unknown[];
+  const record = dump.find((r): r is { fingerprint: string; armoredPublic: string } => typeof r === 'object' && r !== null && (r as { fingerprint?: string }).fingerprint === fingerprint && 'armoredPublic' in r);
+  if (!record) throw new Error(`No stored key ${fingerprint}`);
+  return record.armoredPublic;
 }

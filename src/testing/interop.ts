@@ -84,3 +84,67 @@ export function generateToolKeys(s: Scratch): ToolKey[] {
   );
   return keys;
 }
+
+type Run = { status: number | null; stdout: string; stderr: string };
+const run = (cmd: string, args: string[], stdinFile?: string): Run => {
+  const r = spawnSync(cmd, args, { input: stdinFile ? readFileSync(stdinFile) : undefined, encoding: 'buffer' });
+  return { status: r.status, stdout: r.stdout?.toString('utf8') ?? '', stderr: r.stderr?.toString('utf8') ?? '' };
+};
+
+export const INTEROP_READERS = ['gpg', 'sq', 'sqop', 'gosop', 'rnp'] as const;
+
+/**
+ * Decrypt `messageFile` (an armored OpenPGP message) with each implementation and check the
+ * signature by `signer`. Returns tool → plaintext, or "FAILED …" with the tool's words.
+ */
+export function decryptWithAll(s: Scratch, message: { file: string; recipientSecret: string; signerPublic: string; signerFingerprint: string }): Record<string, string> {
+  const out: Record<string, string> = {};
+  const home = join(s.dir, `gpg-dec-${Math.random()}`);
+  mkdirSync(home, { mode: 0o700 });
+  run('gpg', ['--homedir', home, '--batch', '--quiet', '--import', message.recipientSecret, message.signerPublic]);
+  const status = join(s.dir, `gpg-${Math.random()}.status`);
+  // gpg exits 2 when it cannot check a signature even though decryption worked: judge by status lines.
+  const g = run('gpg', ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--status-file', status, '--decrypt', message.file]);
+  const st = readFileSync(status, 'utf8');
+  out.gpg = st.includes('DECRYPTION_OKAY') && st.includes(`VALIDSIG ${message.signerFingerprint}`) ? g.stdout : `FAILED ${g.stderr}`;
+  spawnSync('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } });
+  const sqOut = join(s.dir, `sq-${Math.random()}.out`);
+  const q = run('sq', ['decrypt', '--recipient-key', message.recipientSecret, '--signer-cert', message.signerPublic, '-o', sqOut, message.file]);
+  out.sq = q.status === 0 ? readFileSync(sqOut, 'utf8') : `FAILED ${q.stderr}`;
+  for (const [tool, flag] of [['sqop', '--verifications-out'], ['gosop', '--verify-out']] as const) {
+    const ver = join(s.dir, `${tool}-${Math.random()}.ver`); // sqop refuses to overwrite a file
+    const r = run(tool, ['decrypt', '--verify-with', message.signerPublic, flag, ver, message.recipientSecret], message.file);
+    const verifications = r.status === 0 ? readFileSync(ver, 'utf8').trim() : '';
+    out[tool] = verifications ? r.stdout : `FAILED ${r.stderr} (no verification)`;
+  }
+  const rnpHome = join(s.dir, `rnp-${Math.random()}`);
+  mkdirSync(rnpHome);
+  run('rnpkeys', ['--homedir', rnpHome, '--import', message.recipientSecret]);
+  run('rnpkeys', ['--homedir', rnpHome, '--import', message.signerPublic]);
+  const rnpOut = join(s.dir, `rnp-${Math.random()}.out`);
+  const n = run('rnp', ['--homedir', rnpHome, '--decrypt', message.file, '--output', rnpOut, '--password', '', '--overwrite']);
+  out.rnp = n.status === 0 && /Good signature/i.test(n.stderr) ? readFileSync(rnpOut, 'utf8') : `FAILED ${n.stderr}`;
+  return out;
+}
+
+/** Verify a detached signature over `dataFile` (signature at `${dataFile}.asc`) with each implementation. */
+export function verifyWithAll(s: Scratch, signed: { dataFile: string; signerPublic: string; signerFingerprint: string }): Record<string, boolean> {
+  const sig = `${signed.dataFile}.asc`;
+  const home = join(s.dir, `gpg-ver-${Math.random()}`);
+  mkdirSync(home, { mode: 0o700 });
+  run('gpg', ['--homedir', home, '--batch', '--quiet', '--import', signed.signerPublic]);
+  const status = join(s.dir, `verify-${Math.random()}.status`);
+  run('gpg', ['--homedir', home, '--batch', '--status-file', status, '--verify', sig, signed.dataFile]);
+  spawnSync('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } });
+  const rnpHome = join(s.dir, `rnp-ver-${Math.random()}`);
+  mkdirSync(rnpHome);
+  run('rnpkeys', ['--homedir', rnpHome, '--import', signed.signerPublic]);
+  return {
+    gpg: readFileSync(status, 'utf8').includes(`VALIDSIG ${signed.signerFingerprint}`),
+    sq: run('sq', ['verify', '--detached', sig, '--signer-cert', signed.signerPublic, signed.dataFile]).status === 0,
+    sqop: run('sqop', ['verify', sig, signed.signerPublic], signed.dataFile).status === 0,
+    gosop: run('gosop', ['verify', sig, signed.signerPublic], signed.dataFile).status === 0,
+    // rnp finds the data next to the signature (same name without .asc).
+    rnp: /Good signature/i.test(run('rnp', ['--homedir', rnpHome, '--verify', sig]).stderr),
+  };
+}

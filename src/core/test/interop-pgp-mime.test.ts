@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { interopAvailability, scratch, type Scratch } from '../../testing/interop';
+import { decryptWithAll, interopAvailability, scratch, type Scratch, verifyWithAll } from '../../testing/interop';
 import { createCryptoApi } from '../crypto/api';
 import type { GeneratedKey } from '../crypto/types';
 import type { MessageInput } from '../mime/build-message';
@@ -83,41 +82,7 @@ describe.skipIf(!availability.run)('messages the app builds are read by gpg, sq,
     s?.cleanup();
   });
 
-  const run = (cmd: string, args: string[], stdinFile?: string) => {
-    const r = spawnSync(cmd, args, { input: stdinFile ? readFileSync(stdinFile) : undefined, encoding: 'buffer' });
-    return { status: r.status, stdout: r.stdout?.toString('utf8') ?? '', stderr: r.stderr?.toString('utf8') ?? '' };
-  };
   const lf = (t: string) => t.replace(/\r\n/g, '\n');
-
-  /** Decrypt and verify with each implementation; returns tool → plaintext (or the failure). */
-  function decryptAll(messageFile: string): Record<string, string> {
-    const out: Record<string, string> = {};
-    const home = join(s.dir, `gpg-${Math.random()}`);
-    mkdirSync(home, { mode: 0o700 });
-    run('gpg', ['--homedir', home, '--batch', '--quiet', '--import', files.bobSecret, files.alicePublic]);
-    const status = join(s.dir, 'gpg.status');
-    const g = run('gpg', ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--status-file', status, '--decrypt', messageFile]);
-    const st = readFileSync(status, 'utf8');
-    out.gpg = st.includes('DECRYPTION_OKAY') && st.includes(`VALIDSIG ${alice.summary.fingerprint}`) ? g.stdout : `FAILED ${g.stderr}`;
-    spawnSync('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } });
-    const sqOut = join(s.dir, 'sq.out');
-    const q = run('sq', ['decrypt', '--recipient-key', files.bobSecret, '--signer-cert', files.alicePublic, '-o', sqOut, messageFile]);
-    out.sq = q.status === 0 ? readFileSync(sqOut, 'utf8') : `FAILED ${q.stderr}`;
-    for (const [tool, flag] of [['sqop', '--verifications-out'], ['gosop', '--verify-out']] as const) {
-      const ver = join(s.dir, `${tool}-${Math.random()}.ver`); // sqop refuses to overwrite a file
-      const r = run(tool, ['decrypt', '--verify-with', files.alicePublic, flag, ver, files.bobSecret], messageFile);
-      const verifications = r.status === 0 ? readFileSync(ver, 'utf8').trim() : '';
-      out[tool] = verifications ? r.stdout : `FAILED ${r.stderr} (no verification)`;
-    }
-    const rnpHome = join(s.dir, `rnp-${Math.random()}`);
-    mkdirSync(rnpHome);
-    run('rnpkeys', ['--homedir', rnpHome, '--import', files.bobSecret]);
-    run('rnpkeys', ['--homedir', rnpHome, '--import', files.alicePublic]);
-    const rnpOut = join(s.dir, 'rnp.out');
-    const n = run('rnp', ['--homedir', rnpHome, '--decrypt', messageFile, '--output', rnpOut, '--password', '', '--overwrite']);
-    out.rnp = n.status === 0 && /Good signature/i.test(n.stderr) ? readFileSync(rnpOut, 'utf8') : `FAILED ${n.stderr}`;
-    return out;
-  }
 
   it('encrypted + signed (combined), with protected headers, UTF-8 text and an attachment', async () => {
     const payload = buildPayload(input(), 'cipher');
@@ -129,7 +94,7 @@ describe.skipIf(!availability.run)('messages the app builds are read by gpg, sq,
     const message = text(wrapEncrypted(input(), armored).bytes);
     const file = join(s.dir, 'encrypted.asc');
     writeFileSync(file, message.slice(message.indexOf('-----BEGIN PGP MESSAGE-----'), message.indexOf('-----END PGP MESSAGE-----') + 25));
-    const results = decryptAll(file);
+    const results = decryptWithAll(s, { file, recipientSecret: files.bobSecret, signerPublic: files.alicePublic, signerFingerprint: alice.summary.fingerprint });
     for (const tool of ['gpg', 'sq', 'sqop', 'gosop', 'rnp']) expect(lf(results[tool]!), tool).toBe(lf(payload));
   });
 
@@ -143,23 +108,9 @@ describe.skipIf(!availability.run)('messages the app builds are read by gpg, sq,
     const data = join(s.dir, 'signed');
     writeFileSync(data, part);
     writeFileSync(`${data}.asc`, armoredSignature);
-    const home = join(s.dir, 'gpg-verify');
-    mkdirSync(home, { mode: 0o700 });
-    run('gpg', ['--homedir', home, '--batch', '--quiet', '--import', files.alicePublic]);
-    const status = join(s.dir, 'verify.status');
-    run('gpg', ['--homedir', home, '--batch', '--status-file', status, '--verify', `${data}.asc`, data]);
-    expect(readFileSync(status, 'utf8'), 'gpg').toContain(`VALIDSIG ${alice.summary.fingerprint}`);
-    spawnSync('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } });
-    expect(run('sq', ['verify', '--detached', `${data}.asc`, '--signer-cert', files.alicePublic, data]).status, 'sq').toBe(0);
-    expect(run('sqop', ['verify', `${data}.asc`, files.alicePublic], data).status, 'sqop').toBe(0);
-    expect(run('gosop', ['verify', `${data}.asc`, files.alicePublic], data).status, 'gosop').toBe(0);
-    const rnpHome = join(s.dir, 'rnp-verify');
-    mkdirSync(rnpHome);
-    run('rnpkeys', ['--homedir', rnpHome, '--import', files.alicePublic]);
-    const r = run('rnp', ['--homedir', rnpHome, '--verify', `${data}.asc`]);
-    expect(r.stderr, 'rnp').toMatch(/Good signature/i);
+    expect(verifyWithAll(s, { dataFile: data, signerPublic: files.alicePublic, signerFingerprint: alice.summary.fingerprint })).toEqual({ gpg: true, sq: true, sqop: true, gosop: true, rnp: true });
     // A changed byte must fail (the tests above can fail).
     writeFileSync(data, part.replace('Hallo', 'Hallo!'));
-    expect(run('sqop', ['verify', `${data}.asc`, files.alicePublic], data).status, 'tampered').not.toBe(0);
+    expect(verifyWithAll(s, { dataFile: data, signerPublic: files.alicePublic, signerFingerprint: alice.summary.fingerprint })).toEqual({ gpg: false, sq: false, sqop: false, gosop: false, rnp: false });
   });
 });
