@@ -59,6 +59,7 @@ test('encrypted and signed in the browser: bob decrypts and verifies; no request
   const bobBox = await readMailbox(embedded(baseURL!, 'bob'));
   const delivered = await bobBox.waitFor('[...]').then((e) => bobBox.raw(e));
   expect(headersOf(delivered)).toMatch(/Content-Type: multipart\/encrypted; protocol="application\/pgp-encrypted"/);
+  expect(headersOf(delivered)).toMatch(/^Autocrypt: addr=alice@example\.test;\s+prefer-encrypt=mutual;\s+keydata=/m); // may be folded
   const armored = delivered.slice(delivered.indexOf('-----BEGIN PGP MESSAGE-----'), delivered.indexOf('-----END PGP MESSAGE-----') + 25);
   const aliceFingerprint = (await composer.field('From').getAttribute('data-key-fingerprint'))!;
   const alicePublic = { armoredPublic: await storedPublicKey(page, aliceFingerprint) };

@@ -143,3 +143,32 @@ describe('passphrases, unlocking and user IDs', () => {
     await api.lockAll();
   });
 });
+
+describe('encryption algorithm and Autocrypt keydata', () => {
+  const seipdVersion = async (armored: string) => {
+    const message = await openpgp.readMessage({ armoredMessage: armored });
+    return (message.packets.findPacket(openpgp.enums.packet.symEncryptedIntegrityProtectedData) as unknown as { version: number }).version;
+  };
+
+  it('uses SEIPDv2 only when every recipient key advertises it (v4 → v1, all v6 → v2, mixed → v1)', async () => {
+    const v4 = await api.generateKey({ name: '', email: 'v4@example.org', passphrase: PASS, algorithm: 'curve25519-legacy', expiresInSeconds: 0 });
+    const v6 = await api.generateKey({ name: '', email: 'v6@example.org', passphrase: PASS, algorithm: 'curve25519-v6', expiresInSeconds: 0 });
+    const to = (k: typeof v4, address: string) => ({ armoredPublic: k.armoredPublic, address });
+    expect(await seipdVersion((await api.encryptPayload({ payload: 'x\r\n', recipients: [to(v4, 'v4@example.org')] })).armored)).toBe(1);
+    expect(await seipdVersion((await api.encryptPayload({ payload: 'x\r\n', recipients: [to(v6, 'v6@example.org')] })).armored)).toBe(2);
+    expect(await seipdVersion((await api.encryptPayload({ payload: 'x\r\n', recipients: [to(v4, 'v4@example.org'), to(v6, 'v6@example.org')] })).armored)).toBe(1);
+  });
+
+  it('cuts the key to the five Autocrypt packets', async () => {
+    const g = await api.generateKey({ name: 'A', email: 'a@example.org', passphrase: PASS, algorithm: 'curve25519-legacy', expiresInSeconds: 0 });
+    await api.unlockKey(g.armoredSecret, PASS, 60_000);
+    const withAlias = await api.addUserId(g.summary.fingerprint, { name: 'A', email: 'alias@example.org' }, g.armoredSecret);
+    await api.lockAll();
+    const keydata = await api.autocryptKeydata(withAlias.armoredPublic, 'alias@example.org');
+    const key = await openpgp.readKey({ binaryKey: keydata });
+    expect(key.toPacketList().length).toBe(5);
+    expect(key.getUserIDs()).toEqual(['A <alias@example.org>']);
+    expect(key.getFingerprint().toUpperCase()).toBe(g.summary.fingerprint);
+    await expect(key.getEncryptionKey()).resolves.toBeTruthy();
+  });
+});

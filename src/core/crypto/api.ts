@@ -4,7 +4,7 @@ import {
 } from 'openpgp';
 import { asciiLower } from '../mime/addresses';
 import { AppError } from '../errors/app-error';
-import { keysForAddress } from './impl/address-keys';
+import { keysForAddress, minimalKeyFor } from './impl/address-keys';
 import { summarizeKey, weakAlgorithm } from './impl/key-summary';
 import { parseKeyData } from './impl/parse-keys';
 import type { CryptoApi, GenerateKeyInput, InspectedKey } from './types';
@@ -164,6 +164,18 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
       } catch (cause) {
         throw new AppError('crypto/failed', `Encryption failed: ${cause instanceof Error ? cause.message : cause}`, { cause, detail: cause instanceof Error ? cause.message : undefined });
       }
+    },
+
+    async autocryptKeydata(armoredPublic, address) {
+      const minimal = minimalKeyFor(await readKey({ armoredKey: armoredPublic }), address);
+      if (!minimal) throw new AppError('crypto/failed', `No user ID for ${address}`);
+      const primaryUser = await minimal.getPrimaryUser(now());
+      const subkey = await minimal.getEncryptionKey(undefined, now());
+      if (subkey === minimal) throw new AppError('crypto/failed', 'No encryption subkey for Autocrypt');
+      const binding = (subkey as unknown as { bindingSignatures: import('openpgp').SignaturePacket[] }).bindingSignatures.at(-1)!;
+      const packets = new PacketList();
+      for (const p of [minimal.keyPacket, primaryUser.user.userID!, primaryUser.selfCertification, subkey.keyPacket, binding]) packets.push(p);
+      return new PublicKey(packets).write();
     },
 
     async signPayload({ payload, signWith }) {

@@ -99,6 +99,11 @@ export interface CryptoApi {
   encryptPayload(input: { payload: string; recipients: { armoredPublic: string; address: string }[]; signWith?: string }): Promise<{ armored: string }>;
   /** A detached text-mode signature over the exact payload, with the `micalg` of the hash used. */
   signPayload(input: { payload: string; signWith: string }): Promise<{ armoredSignature: string; hash: string }>;
+  /**
+   * Autocrypt keydata (Autocrypt Level 1 §2.1.1): the binary key cut to five packets, the primary
+   * key, the user ID for `address` and its self-signature, one encryption subkey and its binding.
+   */
+  autocryptKeydata(armoredPublic: string, address: string): Promise<Uint8Array>;
   /** Merge a newer copy of a key into the stored one (user IDs, subkeys, revocations, expiry). */
   mergeKeys(stored: { armoredPublic: string; armoredSecret: string | null }, incoming: { armoredPublic: string; armoredSecret: string | null }): Promise<{ summary: KeySummary; armoredPublic: string; armoredSecret: string | null }>;
   /** Passphrase-encrypt an unprotected secret key. */

@@ -23,6 +23,8 @@ export type MessageInput = {
   messageId: string;
   /** Seeds every multipart boundary, so that output is deterministic for tests. */
   baseBoundary: string;
+  /** More header fields for the outer header section (e.g. Autocrypt). */
+  extraHeaders?: [name: string, value: string][];
 };
 
 export type BuiltMessage = {
@@ -84,6 +86,7 @@ export function buildMessage(input: MessageInput): BuiltMessage {
   root.setHeader('Subject', input.subject);
   root.setHeader('Date', formatRfc5322Date(input.date));
   root.setHeader('Message-ID', input.messageId);
+  for (const [name, value] of input.extraHeaders ?? []) root.addHeader(name, value);
   root.setHeader('MIME-Version', '1.0');
 
   addBody(root, input);

@@ -30,7 +30,7 @@ function encodeHeaderFields(fields: HeaderField[]): string {
 }
 
 /** The visible header fields of a protected message; the Subject is replaced when encrypted. */
-function outerFields(input: MessageInput, subject: string, extra: HeaderField[]): HeaderField[] {
+function outerFields(input: MessageInput, subject: string, extra: HeaderField[] = input.extraHeaders ?? []): HeaderField[] {
   return [
     ['From', formatMailbox(input.from)],
     ...(input.to.length ? ([['To', input.to.map(formatMailbox).join(', ')]] as HeaderField[]) : []),
@@ -75,9 +75,9 @@ export function micalgFor(hashName: string): string {
 export type BuiltPgpMessage = { bytes: Uint8Array; envelope: { mailFrom: string; rcptTo: string[] } };
 
 /** RFC 3156 §4: `multipart/encrypted` around one ASCII-armored OpenPGP message. */
-export function wrapEncrypted(input: MessageInput, armoredMessage: string, extraHeaders: HeaderField[] = []): BuiltPgpMessage {
+export function wrapEncrypted(input: MessageInput, armoredMessage: string): BuiltPgpMessage {
   const boundary = `enc-${input.baseBoundary}`;
-  const head = encodeHeaderFields(outerFields(input, PROTECTED_SUBJECT, extraHeaders));
+  const head = encodeHeaderFields(outerFields(input, PROTECTED_SUBJECT));
   const body =
     `${head}\r\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted";\r\n boundary="${boundary}"\r\n\r\n` +
     `This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n` +
@@ -93,9 +93,9 @@ export function wrapEncrypted(input: MessageInput, armoredMessage: string, extra
  * RFC 3156 §5: `multipart/signed`. `signedPart` is exactly what was signed; the CRLF before the
  * next delimiter belongs to the delimiter, so the part's bytes come back out unchanged.
  */
-export function wrapSigned(input: MessageInput, signedPart: string, armoredSignature: string, micalg: string, extraHeaders: HeaderField[] = []): BuiltPgpMessage {
+export function wrapSigned(input: MessageInput, signedPart: string, armoredSignature: string, micalg: string): BuiltPgpMessage {
   const boundary = `sig-${input.baseBoundary}`;
-  const head = encodeHeaderFields(outerFields(input, input.subject, extraHeaders));
+  const head = encodeHeaderFields(outerFields(input, input.subject));
   const body =
     `${head}\r\nContent-Type: multipart/signed; micalg="${micalg}";\r\n protocol="application/pgp-signature"; boundary="${boundary}"\r\n\r\n` +
     `This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n` +

@@ -5,7 +5,7 @@ import { type AccountMailboxes, importAndSubmit, type SubmitResult } from '../jm
 import type { Identity } from '../jmap/types';
 import { addressKey, type Mailbox } from '../mime/addresses';
 import { type BuiltMessage, buildMessage, envelopeRecipients, type MessageInput, type OutgoingAttachment } from '../mime/build-message';
-import { buildPayload, micalgFor, wrapEncrypted, wrapSigned } from '../mime/pgp-mime';
+import { autocryptHeader, buildPayload, micalgFor, wrapEncrypted, wrapSigned } from '../mime/pgp-mime';
 
 export type SendStage = 'building' | 'encrypting' | 'uploading' | 'submitting';
 
@@ -42,7 +42,7 @@ export type SendDeps = {
   /** Seed for MIME boundaries. */
   boundarySeed: () => string;
   /** Needed only for encrypted or signed mail. */
-  crypto?: Pick<CryptoApi, 'encryptPayload' | 'signPayload'>;
+  crypto?: Pick<CryptoApi, 'encryptPayload' | 'signPayload' | 'autocryptKeydata'>;
   signal?: AbortSignal;
 };
 
@@ -115,6 +115,10 @@ export async function sendMessage(
     baseBoundary: deps.boundarySeed(),
   };
   const security = draft.security;
+  // Autocrypt (Level 1): every message from an address with a key carries that key, minimal.
+  if (security?.ownKey && deps.crypto) {
+    input.extraHeaders = [autocryptHeader(security.ownKey.address, await deps.crypto.autocryptKeydata(security.ownKey.armoredPublic, security.ownKey.address))];
+  }
   let copies: { copy: BuiltMessage; keepInSent: boolean }[];
   if (security && (security.encrypt || security.signWith)) {
     if (!deps.crypto) throw new AppError('crypto/unavailable', 'No crypto for a protected message');

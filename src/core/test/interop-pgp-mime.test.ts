@@ -98,6 +98,18 @@ describe.skipIf(!availability.run)('messages the app builds are read by gpg, sq,
     for (const tool of ['gpg', 'sq', 'sqop', 'gosop', 'rnp']) expect(lf(results[tool]!), tool).toBe(lf(payload));
   });
 
+  it('gpg imports the Autocrypt keydata of the header the app writes', async () => {
+    const { autocryptHeader } = await import('../mime/pgp-mime');
+    const [name, value] = autocryptHeader('alice@example.org', await crypto.autocryptKeydata(alice.armoredPublic, 'alice@example.org'));
+    expect(name).toBe('Autocrypt');
+    expect(value).toMatch(/^addr=alice@example\.org; prefer-encrypt=mutual; keydata=[A-Za-z0-9+/= ]+$/);
+    const keydata = Buffer.from(value.split('keydata=')[1]!.replace(/\s/g, ''), 'base64');
+    const file = join(s.dir, 'autocrypt.key');
+    writeFileSync(file, keydata);
+    const out = s.gpg(['--with-colons', '--import-options', 'show-only', '--import', file]);
+    expect(out).toContain(`fpr:::::::::${alice.summary.fingerprint}:`);
+  });
+
   it('signed only: each verifies the detached signature over the exact first part', async () => {
     const payload = buildPayload(input(), 'clear');
     const { armoredSignature, hash } = await crypto.signPayload({ payload, signWith: alice.summary.fingerprint });

@@ -90,7 +90,7 @@ export function ComposeView() {
       }
     }
     let security: Security | null = null;
-    if (encrypt || sign) {
+    if (encrypt || sign || ownKey.status === 'valid') {
       try {
         const own = ownKey.fingerprint ? await keyRecordFor(services, ownKey.fingerprint) : null;
         // The signing key is unlocked in the worker; the passphrase is asked for here if needed.
