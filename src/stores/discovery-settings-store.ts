@@ -11,19 +11,21 @@ type State = {
   /** `auto`: through the companion server when there is one, else from the browser. */
   wkdMode: 'auto' | 'proxy' | 'browser';
   autoEncrypt: boolean;
+  /** Header protection for encrypted and signed mail (RFC 9788); on by default. */
+  protectHeaders: boolean;
   /** Set when the companion config is loaded; not persisted. */
   proxyBase: string | null;
-  update: (patch: Partial<Pick<State, 'useWkd' | 'keyServer' | 'wkdMode' | 'autoEncrypt' | 'proxyBase'>>) => void;
+  update: (patch: Partial<Pick<State, 'useWkd' | 'keyServer' | 'wkdMode' | 'autoEncrypt' | 'protectHeaders' | 'proxyBase'>>) => void;
 };
 
 export const useDiscoverySettingsStore = create<State>()(
   persist(
-    (set) => ({ useWkd: true, keyServer: DEFAULT_KEY_SERVER, wkdMode: 'auto', autoEncrypt: true, proxyBase: null, update: (patch) => set(patch) }),
+    (set) => ({ useWkd: true, keyServer: DEFAULT_KEY_SERVER, wkdMode: 'auto', autoEncrypt: true, protectHeaders: true, proxyBase: null, update: (patch) => set(patch) }),
     {
       name: 'pgp-composer-discovery',
       version: 1,
       storage: createJSONStorage(() => idbStorage),
-      partialize: (s) => ({ useWkd: s.useWkd, keyServer: s.keyServer, wkdMode: s.wkdMode, autoEncrypt: s.autoEncrypt }),
+      partialize: (s) => ({ useWkd: s.useWkd, keyServer: s.keyServer, wkdMode: s.wkdMode, autoEncrypt: s.autoEncrypt, protectHeaders: s.protectHeaders }),
     },
   ),
 );

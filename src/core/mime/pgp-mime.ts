@@ -49,11 +49,13 @@ function outerFields(input: MessageInput, subject: string, extra: HeaderField[] 
  * only signed, and the legacy `protected-headers="v1"` that Thunderbird-era readers know.
  * Bcc is never copied in. CRLF, 7-bit, lines starting "From " escaped (signatures survive mbox).
  */
-export function buildPayload(input: MessageInput, mode: 'cipher' | 'clear'): string {
+export function buildPayload(input: MessageInput, mode: 'cipher' | 'clear' | 'none'): string {
   const multipart = input.attachments.length > 0;
-  const params = `protected-headers="v1"; hp="${mode}"`;
-  const root = new MimeNode(multipart ? `multipart/mixed; ${params}` : `text/plain; charset=utf-8; ${params}`, { baseBoundary: `${input.baseBoundary}-payload` });
-  const inner: HeaderField[] = outerFields(input, input.subject, []).filter(([n]) => n !== 'MIME-Version');
+  const params = mode === 'none' ? '' : `; protected-headers="v1"; hp="${mode}"`;
+  const root = new MimeNode(multipart ? `multipart/mixed${params}` : `text/plain; charset=utf-8${params}`, { baseBoundary: `${input.baseBoundary}-payload` });
+  // With mode 'none' (header protection turned off) the MIME library still adds Date, Message-Id
+  // and MIME-Version to a root entity; they repeat the outer values and reveal nothing new.
+  const inner: HeaderField[] = mode === 'none' ? [] : outerFields(input, input.subject, []).filter(([n]) => n !== 'MIME-Version');
   for (const [name, value] of inner) root.addHeader(name, value);
   if (mode === 'cipher') {
     for (const [name, value] of outerFields(input, PROTECTED_SUBJECT, []).filter(([n]) => n !== 'MIME-Version')) root.addHeader('HP-Outer', `${name}: ${value}`);
@@ -74,10 +76,13 @@ export function micalgFor(hashName: string): string {
 
 export type BuiltPgpMessage = { bytes: Uint8Array; envelope: { mailFrom: string; rcptTo: string[] } };
 
-/** RFC 3156 §4: `multipart/encrypted` around one ASCII-armored OpenPGP message. */
-export function wrapEncrypted(input: MessageInput, armoredMessage: string): BuiltPgpMessage {
+/**
+ * RFC 3156 §4: `multipart/encrypted` around one ASCII-armored OpenPGP message. With header
+ * protection the outer Subject is the placeholder; without it (a setting) the real one shows.
+ */
+export function wrapEncrypted(input: MessageInput, armoredMessage: string, protectHeaders = true): BuiltPgpMessage {
   const boundary = `enc-${input.baseBoundary}`;
-  const head = encodeHeaderFields(outerFields(input, PROTECTED_SUBJECT));
+  const head = encodeHeaderFields(outerFields(input, protectHeaders ? PROTECTED_SUBJECT : input.subject));
   const body =
     `${head}\r\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted";\r\n boundary="${boundary}"\r\n\r\n` +
     `This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n` +

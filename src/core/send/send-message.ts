@@ -18,6 +18,8 @@ export type Security = {
   recipientKeys: Record<string, string>;
   /** The sender's own public key: the Sent copy stays readable to them. */
   ownKey: { address: string; armoredPublic: string } | null;
+  /** Header protection (RFC 9788): the real Subject only inside; on unless turned off in Settings. */
+  protectHeaders?: boolean;
 };
 
 export type OutgoingDraft = {
@@ -52,8 +54,9 @@ export type SendDeps = {
  * Security: plaintext never leaves here once encryption was asked for; a missing key is an error.
  */
 async function protectedCopies(input: MessageInput, security: Security, crypto: NonNullable<SendDeps['crypto']>): Promise<{ copy: BuiltMessage; keepInSent: boolean }[]> {
+  const protect = security.protectHeaders !== false;
   if (!security.encrypt) {
-    const payload = buildPayload(input, 'clear');
+    const payload = buildPayload(input, protect ? 'clear' : 'none');
     const { armoredSignature, hash } = await crypto.signPayload({ payload, signWith: security.signWith! });
     return [{ copy: wrapSigned(input, payload, armoredSignature, micalgFor(hash)), keepInSent: true }];
   }
@@ -64,9 +67,9 @@ async function protectedCopies(input: MessageInput, security: Security, crypto: 
   };
   const self = security.ownKey ? [{ armoredPublic: security.ownKey.armoredPublic, address: security.ownKey.address }] : [];
   const encryptFor = async (recipients: Mailbox[], rcptTo: string[]) => {
-    const payload = buildPayload({ ...input, bcc: [] }, 'cipher');
+    const payload = buildPayload({ ...input, bcc: [] }, protect ? 'cipher' : 'none');
     const { armored } = await crypto.encryptPayload({ payload, recipients: [...recipients.map(keyFor), ...self], ...(security.signWith ? { signWith: security.signWith } : {}) });
-    const built = wrapEncrypted(input, armored);
+    const built = wrapEncrypted(input, armored, protect);
     return { ...built, envelope: { ...built.envelope, rcptTo } };
   };
   const copies: { copy: BuiltMessage; keepInSent: boolean }[] = [];

@@ -51,6 +51,13 @@ describe('PGP/MIME structure', () => {
     expect(buildPayload(input(), 'clear')).not.toMatch(/^HP-Outer/im);
   });
 
+  it('without header protection the real subject is outside and the payload has no copies', () => {
+    const msg = text(wrapEncrypted(input(), '-----BEGIN PGP MESSAGE-----\n\nAAAA\n-----END PGP MESSAGE-----\n', false).bytes);
+    expect(msg.slice(0, msg.indexOf('\r\n\r\n'))).toMatch(/^Subject: Vertraulich: /m);
+    const payload = buildPayload(input(), 'none');
+    expect(payload).not.toMatch(/protected-headers|hp=|^HP-Outer|^Subject:/im);
+  });
+
   it('signed: the first part comes back byte for byte; micalg follows the hash', () => {
     const payload = buildPayload(input(), 'clear');
     const msg = text(wrapSigned(input(), payload, '-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n', micalgFor('sha256')).bytes);

@@ -32,6 +32,7 @@ export function ComposeView() {
   const ready = ownKey.status !== 'pending' && !!identity;
   const [confirmPlain, setConfirmPlain] = useState(false);
   const autoEncrypt = useDiscoverySettingsStore((s) => s.autoEncrypt);
+  const protectHeaders = useDiscoverySettingsStore((s) => s.protectHeaders);
   const validChips = FIELDS.flatMap((f) => store.recipients[f]).flatMap((c) => (c.valid ? [c] : []));
   const keyStates = useRecipientKeys(validChips.map((c) => c.mailbox.address));
   const keyOf = (i: number) => keyStates[i]?.data?.status ?? 'pending';
@@ -107,6 +108,7 @@ export function ComposeView() {
           signWith: sign && own ? own.fingerprint : null,
           recipientKeys,
           ownKey: own && ownKey.status === 'valid' ? { address: identity.email, armoredPublic: own.armoredPublic } : null,
+          protectHeaders,
         };
       } catch (e) {
         const cancelled = e instanceof Error && /cancelled/i.test(e.message);

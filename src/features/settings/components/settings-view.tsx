@@ -78,6 +78,12 @@ export function SettingsView() {
       <label className="check">
         <input type="checkbox" checked={discovery.autoEncrypt} onChange={(e) => discovery.update({ autoEncrypt: e.target.checked })} /> Encrypt automatically when every recipient has a key
       </label>
+      <label className="check">
+        <input type="checkbox" checked={discovery.protectHeaders} onChange={(e) => discovery.update({ protectHeaders: e.target.checked })} aria-describedby={`${id}-hp-hint`} /> Hide the subject of encrypted mail
+      </label>
+      <p id={`${id}-hp-hint`} className="hint">
+        Header protection (RFC 9788): the real subject travels inside the encryption and the outside shows “[...]”. Some old mail programs show only the placeholder.
+      </p>
     </main>
   );
 }
