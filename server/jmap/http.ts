@@ -145,11 +145,11 @@ export function createJmapHandler(options: JmapHttpOptions) {
     try {
       if ((path === '/.well-known/jmap' || path === '/jmap/session') && req.method === 'GET') {
         json(res, 200, sessionResource(req, account, limits));
+      } else if ((path === '/jmap/api/' || path === '/jmap/api' || path.startsWith('/jmap/upload/')) && req.method !== 'POST') {
+        problem(res, 405, { type: 'about:blank', detail: 'Use POST' });
       } else if (path === '/jmap/api/' || path === '/jmap/api') {
-        if (req.method !== 'POST') return void problem(res, 405, { type: 'about:blank', detail: 'Use POST' }), true;
         await handleApi(req, res, account);
       } else if (path.startsWith('/jmap/upload/')) {
-        if (req.method !== 'POST') return void problem(res, 405, { type: 'about:blank', detail: 'Use POST' }), true;
         await handleUpload(req, res, account, decodeURIComponent(path.split('/')[3] ?? ''));
       } else if (path.startsWith('/jmap/download/') && req.method === 'GET') {
         const [, , , accountId = '', blobId = '', name = ''] = path.split('/').map(decodeURIComponent);

@@ -11,7 +11,7 @@ import { useRecipientKeys } from '@/lib/recipient-keys';
 import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { useUnlockStore } from '@/stores/unlock-store';
 import type { Security } from '@/core/send/send-message';
-import { keyRecordFor } from '../api/own-key';
+import { prepareSecurity } from '../api/security';
 import { useSendMessage } from '../api/use-send-message';
 import { type Chip, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
 import { RecipientField } from './recipient-field';
@@ -93,23 +93,13 @@ export function ComposeView() {
     let security: Security | null = null;
     if (encrypt || sign || ownKey.status === 'valid') {
       try {
-        const own = ownKey.fingerprint ? await keyRecordFor(services, ownKey.fingerprint) : null;
-        // The signing key is unlocked in the worker; the passphrase is asked for here if needed.
-        if (sign && own) {
-          if (!(await services.crypto.unlockedKeys()).includes(own.fingerprint)) await ask(own.fingerprint, own.summary.primaryUserId ?? identity.email);
-        }
-        const recipientKeys: Record<string, string> = {};
-        validChips.forEach((c, i) => {
-          const data = keyStates[i]?.data;
-          if (data?.status === 'valid') recipientKeys[c.key] = data.armoredPublic;
+        security = await prepareSecurity({
+          services, ask, identity, encrypt, sign, protectHeaders, ownKey,
+          recipientKeys: Object.fromEntries(validChips.flatMap((c, i) => {
+            const data = keyStates[i]?.data;
+            return data?.status === 'valid' ? [[c.key, data.armoredPublic]] : [];
+          })),
         });
-        security = {
-          encrypt,
-          signWith: sign && own ? own.fingerprint : null,
-          recipientKeys,
-          ownKey: own && ownKey.status === 'valid' ? { address: identity.email, armoredPublic: own.armoredPublic } : null,
-          protectHeaders,
-        };
       } catch (e) {
         const cancelled = e instanceof Error && /cancelled/i.test(e.message);
         return state.setStatus({ state: 'failed', message: cancelled ? 'Not sent: the key was not unlocked.' : `Not sent. ${userMessage(e)}` });
