@@ -103,16 +103,24 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
   });
 
   test('removing a chip cancels its look-up', async ({ page, signInPage, composer }) => {
-    // The domain's WKD host never answers; the request must be aborted when the chip goes.
-    await page.route('https://openpgpkey.slow.test/**', () => undefined);
-    const failed = (r: import('@playwright/test').Request) => r.url().startsWith('https://openpgpkey.slow.test/') && /ABORTED/i.test(r.failure()?.errorText ?? '');
+    // The domain's WKD host never answers (until released at the end, so teardown cannot hang).
+    let release!: () => void;
+    const held = new Promise<void>((ok) => (release = ok));
+    await page.route('https://openpgpkey.slow.test/**', async (route) => {
+      await held;
+      await route.abort().catch(() => undefined);
+    });
+    const isSlow = (r: import('@playwright/test').Request) => r.url().startsWith('https://openpgpkey.slow.test/');
     await signInPage.signIn();
     await configure(page, 'browser');
+    const requested = page.waitForEvent('request', { predicate: isSlow });
     await composer.addRecipients('To', 'someone@slow.test');
+    await requested; // the look-up is on the wire
     await expect(composer.chip('someone@slow.test')).toHaveAttribute('data-key-status', 'pending');
     // Without cancellation the request would only end at the look-up's 5 s time limit.
-    const aborted = page.waitForEvent('requestfailed', { predicate: failed, timeout: 3000 });
+    const aborted = page.waitForEvent('requestfailed', { predicate: (r) => isSlow(r) && /ABORTED/i.test(r.failure()?.errorText ?? ''), timeout: 3000 });
     await page.getByRole('button', { name: 'Remove someone@slow.test' }).click();
     await aborted;
+    release();
   });
 });
