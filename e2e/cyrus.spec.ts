@@ -73,6 +73,7 @@ test.describe('against a real Cyrus JMAP server', () => {
     await expect(page.locator('[data-key-count]')).toHaveAttribute('data-key-count', '2');
 
     await page.getByRole('link', { name: 'Compose', exact: true }).click();
+    await expect(composer.field('From')).toHaveAttribute('data-key-status', 'valid');
     const aliceFingerprint = (await composer.field('From').getAttribute('data-key-fingerprint'))!;
     const subject = uniqueSubject('Über Cyrus, verschlüsselt ✓');
     await composer.addRecipients('To', 'bob@example.org');

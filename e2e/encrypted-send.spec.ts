@@ -61,6 +61,7 @@ test('encrypted and signed in the browser: bob decrypts and verifies; no request
   expect(headersOf(delivered)).toMatch(/Content-Type: multipart\/encrypted; protocol="application\/pgp-encrypted"/);
   expect(headersOf(delivered)).toMatch(/^Autocrypt: addr=alice@example\.test;\s+prefer-encrypt=mutual;\s+keydata=/m); // may be folded
   const armored = delivered.slice(delivered.indexOf('-----BEGIN PGP MESSAGE-----'), delivered.indexOf('-----END PGP MESSAGE-----') + 25);
+  await expect(composer.field('From')).toHaveAttribute('data-key-status', 'valid');
   const aliceFingerprint = (await composer.field('From').getAttribute('data-key-fingerprint'))!;
   const alicePublic = { armoredPublic: await storedPublicKey(page, aliceFingerprint) };
   const { data, signatures } = await openpgp.decrypt({

@@ -11,7 +11,9 @@ export type CompanionConfig = {
 
 export async function loadCompanionConfig(fetchFn: typeof fetch, origin: string, signal?: AbortSignal): Promise<CompanionConfig | null> {
   try {
-    const res = await fetchFn(new URL('/api/companion', origin), { credentials: 'omit', cache: 'no-store', ...(signal ? { signal } : {}) });
+    // A slow or silent host must not keep the sign-in form away for long.
+    const timeout = AbortSignal.timeout(3000);
+    const res = await fetchFn(new URL('/api/companion', origin), { credentials: 'omit', cache: 'no-store', signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
     if (!res.ok || !(res.headers.get('content-type') ?? '').includes('application/json')) return null;
     const body = (await res.json()) as { companion?: unknown; jmapSessionPath?: unknown; signInDefaults?: unknown; wkdProxyPath?: unknown };
     if (body.companion !== 'pgp-composer' || typeof body.jmapSessionPath !== 'string') return null;

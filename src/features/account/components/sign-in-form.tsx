@@ -37,6 +37,16 @@ export function SignInForm() {
     signIn.mutate({ serverUrl: server.trim(), auth });
   }
 
+  // Show the fields once their defaults are known: a pre-fill arriving later would land in a
+  // field the user is already typing into.
+  if (companion.isPending) {
+    return (
+      <main className="sign-in">
+        <p role="status">Loading…</p>
+      </main>
+    );
+  }
+
   return (
     <main className="sign-in" aria-labelledby={`${id}-title`}>
       <h1 id={`${id}-title`}>Sign in to your mail server</h1>
