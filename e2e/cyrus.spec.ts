@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import PostalMime from 'postal-mime';
 import { decryptWithAll, interopAvailability, scratch, verifyWithAll } from '../src/testing/interop';
-import { expect, headersOf, readMailbox, storedPublicKey, test, uniqueSubject } from './fixtures';
+import { expect, generateAndBindKey, headersOf, importKeyText, readMailbox, storedPublicKey, test, uniqueSubject } from './fixtures';
 
 /** Real Cyrus IMAP 3.6 JMAP, reached cross-origin through the nginx front that answers CORS preflights. */
 const CORS_PORT = Number(process.env.CYRUS_CORS_PORT ?? 28082);
@@ -59,18 +59,8 @@ test.describe('against a real Cyrus JMAP server', () => {
     const PASS = 'alice cyrus passphrase';
     const bob = (await openpgp.generateKey({ userIDs: [{ name: 'Bob', email: 'bob@example.org' }], format: 'object' })) as unknown as { privateKey: openpgp.PrivateKey; publicKey: openpgp.PublicKey };
     await signInPage.signIn(cyrus('alice'));
-    await page.getByRole('link', { name: 'Keys', exact: true }).click();
-    await page.getByRole('button', { name: 'Generate key', exact: true }).click();
-    await page.getByLabel('Name', { exact: true }).fill('Alice Interop');
-    await page.getByLabel('Email', { exact: true }).fill('alice@example.org');
-    await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
-    await page.getByRole('button', { name: 'Create', exact: true }).click();
-    await page.getByRole('button', { name: 'Done', exact: true }).click();
-    await page.getByRole('switch', { name: 'Use key for alice@example.org', exact: true }).check();
-    await page.getByLabel('Key', { exact: true }).fill(bob.publicKey.armor());
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByRole('button', { name: 'Add to keystore', exact: true }).click();
-    await expect(page.locator('[data-key-count]')).toHaveAttribute('data-key-count', '2');
+    await generateAndBindKey(page, { name: 'Alice Interop', email: 'alice@example.org', passphrase: PASS });
+    await importKeyText(page, bob.publicKey.armor(), 2);
 
     await page.getByRole('link', { name: 'Compose', exact: true }).click();
     await expect(composer.field('From')).toHaveAttribute('data-key-status', 'valid');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as openpgp from 'openpgp';
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, importKeyText, test } from './fixtures';
 
 const PEERS_DIR = process.env.PEERS_STATE_DIR ?? '/tmp/pgp-composer-peers';
 const fingerprint = (name: string) => readFileSync(`${PEERS_DIR}/wkd/keys/${name}.fpr`, 'utf8').trim();
@@ -42,11 +42,7 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     const { publicKey } = await openpgp.generateKey({ userIDs: [{ name: 'Kim', email: 'kim@example.test' }] });
     await signInPage.signIn();
     await configure(page, 'browser');
-    await page.getByRole('link', { name: 'Keys', exact: true }).click();
-    await page.getByLabel('Key', { exact: true }).fill(publicKey);
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByRole('button', { name: 'Add to keystore', exact: true }).click();
-    await expect(page.locator('[data-key-count]')).toHaveAttribute('data-key-count', '1');
+    await importKeyText(page, publicKey, 1);
     await page.getByRole('link', { name: 'Compose', exact: true }).click();
     await composer.addRecipients('To', 'kim@example.test');
     await expect(composer.chip('kim@example.test')).toHaveAttribute('data-key-source', 'keystore');

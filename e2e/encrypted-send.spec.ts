@@ -1,6 +1,6 @@
 import * as openpgp from 'openpgp';
 import PostalMime from 'postal-mime';
-import { embedded, expect, headersOf, readMailbox, storedPublicKey, test, uniqueSubject } from './fixtures';
+import { embedded, expect, generateAndBindKey, headersOf, importKeyText, readMailbox, storedPublicKey, test, uniqueSubject } from './fixtures';
 
 const PASS = 'alice long passphrase';
 
@@ -29,17 +29,8 @@ test('encrypted and signed in the browser: bob decrypts and verifies; no request
 
   await signInPage.signIn();
   // Alice's key, bound to her address; Bob's public key in her keystore.
-  await page.getByRole('link', { name: 'Keys', exact: true }).click();
-  await page.getByRole('button', { name: 'Generate key', exact: true }).click();
-  await page.getByLabel('Email', { exact: true }).fill('alice@example.test');
-  await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
-  await page.getByRole('button', { name: 'Create', exact: true }).click();
-  await page.getByRole('button', { name: 'Done', exact: true }).click();
-  await page.getByRole('switch', { name: 'Use key for alice@example.test', exact: true }).check();
-  await page.getByLabel('Key', { exact: true }).fill(bob.publicKey.armor());
-  await page.getByRole('button', { name: 'Import', exact: true }).click();
-  await page.getByRole('button', { name: 'Add to keystore', exact: true }).click();
-  await expect(page.locator('[data-key-count]')).toHaveAttribute('data-key-count', '2');
+  await generateAndBindKey(page, { email: 'alice@example.test', passphrase: PASS });
+  await importKeyText(page, bob.publicKey.armor(), 2);
 
   await page.getByRole('link', { name: 'Compose', exact: true }).click();
   await composer.addRecipients('To', 'bob@example.test');

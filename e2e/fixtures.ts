@@ -127,3 +127,24 @@ export async function storedPublicKey(page: Page, fingerprint: string): Promise<
   if (!record) throw new Error(`No stored key ${fingerprint}`);
   return record.armoredPublic;
 }
+
+/** On the Keys view: generate a key for `email` (default algorithm) and bind it to that address. */
+export async function generateAndBindKey(page: Page, options: { email: string; passphrase: string; name?: string }) {
+  await page.getByRole('link', { name: 'Keys', exact: true }).click();
+  await page.getByRole('button', { name: 'Generate key', exact: true }).click();
+  if (options.name) await page.getByLabel('Name', { exact: true }).fill(options.name);
+  await page.getByLabel('Email', { exact: true }).fill(options.email);
+  await page.getByLabel('Passphrase', { exact: true }).fill(options.passphrase);
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await page.getByRole('button', { name: 'Done', exact: true }).click();
+  await page.getByRole('switch', { name: `Use key for ${options.email}`, exact: true }).check();
+}
+
+/** On the Keys view: paste an armored key, import it, and wait until the keystore holds `count` keys. */
+export async function importKeyText(page: Page, armored: string, count: number) {
+  await page.getByRole('link', { name: 'Keys', exact: true }).click();
+  await page.getByLabel('Key', { exact: true }).fill(armored);
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page.getByRole('button', { name: 'Add to keystore', exact: true }).click();
+  await expect(page.locator('[data-key-count]')).toHaveAttribute('data-key-count', String(count));
+}
