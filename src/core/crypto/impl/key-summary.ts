@@ -87,15 +87,10 @@ async function userIdInfos(key: Key, now: Date, primaryUserId: string | null): P
 
 /** Everything the app shows and decides about a key, evaluated as of `now`. */
 export async function summarizeKey(key: Key, now = new Date()): Promise<KeySummary> {
-  let primaryUserId: string | null = null;
-  let seipdV2 = false;
-  try {
-    const primary = await key.getPrimaryUser(now);
-    primaryUserId = primary.user.userID?.userID ?? null;
-    seipdV2 = Boolean((primary.selfCertification.features?.[0] ?? 0) & SEIPD_V2_FEATURE);
-  } catch {
-    primaryUserId = null;
-  }
+  // Verified once here; the self-signature also gives the primary key's flags below.
+  const primary = await key.getPrimaryUser(now).catch(() => null);
+  const primaryUserId = primary?.user.userID?.userID ?? null;
+  let seipdV2 = Boolean((primary?.selfCertification.features?.[0] ?? 0) & SEIPD_V2_FEATURE);
   let status: KeySummary['status'] = 'valid';
   let statusDetail: string | null = null;
   try {
@@ -115,7 +110,7 @@ export async function summarizeKey(key: Key, now = new Date()): Promise<KeySumma
   } catch {
     expires = null;
   }
-  const primarySig = await key.getPrimaryUser(now).then((p) => p.selfCertification, () => latest(key.users.flatMap((u) => u.selfCertifications)));
+  const primarySig = primary?.selfCertification ?? latest(key.users.flatMap((u) => u.selfCertifications));
   // v6 keys keep key flags and features in the direct-key signature (RFC 9580 §5.2.3.10);
   // `directSignatures` exists at runtime but is missing from OpenPGP.js's types.
   const direct = latest((key as unknown as { directSignatures?: SignaturePacket[] }).directSignatures ?? []);
