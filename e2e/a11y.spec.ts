@@ -40,7 +40,7 @@ test('axe finds no violations on sign-in, compose, sent, keys and settings', asy
   await page.getByRole('button', { name: subject }).click();
   await expect(page.getByTestId('raw-message')).toBeVisible();
   await expectNoViolations(page, 'sent with a message open');
-  for (const view of ['Keys', 'Settings']) {
+  for (const view of ['Drafts', 'Keys', 'Settings']) {
     await page.getByRole('link', { name: view, exact: true }).click();
     await expect(page.getByRole('heading', { name: view, exact: true })).toBeVisible();
     await expectNoViolations(page, view);

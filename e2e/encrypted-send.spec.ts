@@ -1,6 +1,6 @@
 import * as openpgp from 'openpgp';
 import PostalMime from 'postal-mime';
-import { embedded, expect, generateAndBindKey, headersOf, importKeyText, readMailbox, storedPublicKey, test, uniqueSubject } from './fixtures';
+import { embedded, expect, generateAndBindKey, headersOf, importKeyText, readMailbox, recordTraffic, storedPublicKey, test, uniqueSubject } from './fixtures';
 
 const PASS = 'alice long passphrase';
 
@@ -10,22 +10,7 @@ test('encrypted and signed in the browser: bob decrypts and verifies; no request
   const body = 'Der Schlüssel liegt unter der Matte. Unique body 7f3a9c.';
   const attachmentName = 'Plan-Überblick-7f3a9c.txt';
   const attachmentContent = 'attachment secret 7f3a9c';
-  const requests: string[] = [];
-  page.on('request', (r) => requests.push(`${r.method()} ${r.url()}\n${r.postDataBuffer()?.toString('latin1') ?? ''}`));
-  // Playwright does not see Blob bodies (uploads): record every fetch body inside the page too.
-  await page.addInitScript(`(() => {
-    window.__bodies = [];
-    const original = window.fetch;
-    window.fetch = async function (input, init) {
-      const body = init && init.body;
-      let text = '';
-      if (typeof body === 'string') text = body;
-      else if (body instanceof Blob) text = new TextDecoder('latin1').decode(await body.arrayBuffer());
-      else if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) text = new TextDecoder('latin1').decode(body);
-      window.__bodies.push(String(input instanceof Request ? input.url : input) + '\\n' + text);
-      return original.call(this, input, init);
-    };
-  })()`);
+  const traffic = await recordTraffic(page);
 
   await signInPage.signIn();
   // Alice's key, bound to her address; Bob's public key in her keystore.
@@ -68,11 +53,10 @@ test('encrypted and signed in the browser: bob decrypts and verifies; no request
   expect(payload.attachments[0]?.filename).toBe(attachmentName);
 
   // Security: nothing the user wrote, no passphrase and no secret key ever left the page.
-  const bodies = await page.evaluate(() => (window as unknown as { __bodies: string[] }).__bodies);
-  const traffic = [...requests, ...bodies].join('\n');
+  const { all, bodies } = traffic();
   // The recording does see request bodies: the uploaded ciphertext is in it.
   expect(bodies.some((r) => r.includes('/jmap/upload/') && r.includes('-----BEGIN PGP MESSAGE-----'))).toBe(true);
   for (const secret of [subject, 'Geheimer Plan', body, 'Unique body 7f3a9c', attachmentName, attachmentContent, PASS, 'PRIVATE KEY BLOCK']) {
-    expect(traffic, secret).not.toContain(secret);
+    expect(all, secret).not.toContain(secret);
   }
 });

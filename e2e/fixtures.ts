@@ -148,3 +148,27 @@ export async function importKeyText(page: Page, armored: string, count: number) 
   await page.getByRole('button', { name: 'Add to keystore', exact: true }).click();
   await expect(page.locator('[data-key-count]')).toHaveAttribute('data-key-count', String(count));
 }
+
+/**
+ * Record every request the page makes, bodies included, across reloads. Playwright does not see
+ * Blob bodies (uploads), so fetch bodies are also handed out of the page before each fetch.
+ */
+export async function recordTraffic(page: Page): Promise<() => { all: string; bodies: string[] }> {
+  const requests: string[] = [];
+  const bodies: string[] = [];
+  page.on('request', (r) => requests.push(`${r.method()} ${r.url()}\n${r.postDataBuffer()?.toString('latin1') ?? ''}`));
+  await page.exposeFunction('__recordBody', (entry: string) => void bodies.push(entry));
+  await page.addInitScript(`(() => {
+    const original = window.fetch;
+    window.fetch = async function (input, init) {
+      const body = init && init.body;
+      let text = '';
+      if (typeof body === 'string') text = body;
+      else if (body instanceof Blob) text = new TextDecoder('latin1').decode(await body.arrayBuffer());
+      else if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) text = new TextDecoder('latin1').decode(body);
+      await window.__recordBody(String(input instanceof Request ? input.url : input) + '\\n' + text);
+      return original.call(this, input, init);
+    };
+  })()`);
+  return () => ({ all: [...requests, ...bodies].join('\n'), bodies: [...bodies] });
+}

@@ -12,11 +12,13 @@ import { type Route, useRoute } from './routes';
 
 // Compose is what opens first; the other views load when visited.
 const KeysView = lazy(() => import('@/features/keys/components/keys-view').then((m) => ({ default: m.KeysView })));
+const DraftsView = lazy(() => import('@/features/compose/components/drafts-view').then((m) => ({ default: m.DraftsView })));
 const SentView = lazy(() => import('@/features/sent/components/sent-view').then((m) => ({ default: m.SentView })));
 const SettingsView = lazy(() => import('@/features/settings/components/settings-view').then((m) => ({ default: m.SettingsView })));
 
 const NAV: { route: Route; label: string }[] = [
   { route: 'compose', label: 'Compose' },
+  { route: 'drafts', label: 'Drafts' },
   { route: 'sent', label: 'Sent' },
   { route: 'keys', label: 'Keys' },
   { route: 'settings', label: 'Settings' },
@@ -63,6 +65,7 @@ function SignedInShell({ username }: { username: string }) {
       <div className="view">
         <Suspense fallback={<p role="status">Loading…</p>}>
           {route === 'compose' && <ComposeView />}
+          {route === 'drafts' && <DraftsView />}
           {route === 'sent' && <SentView />}
           {route === 'keys' && <KeysView />}
           {route === 'settings' && <SettingsView />}

@@ -15,6 +15,11 @@ export const sentKeys = {
   raw: (accountId: string, blobId: string) => [...sentKeys.all, accountId, 'raw', blobId] as const,
 };
 
+export const draftKeys = {
+  all: ['drafts'] as const,
+  list: (accountId: string) => [...draftKeys.all, accountId, 'list'] as const,
+};
+
 /** Identities and Drafts/Sent mailboxes of the signed-in account. */
 export function useAccountSetup() {
   const client = useJmapClient();

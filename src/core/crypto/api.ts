@@ -1,5 +1,5 @@
 import {
-  createMessage, decryptKey, encrypt, encryptKey, enums, generateKey, type Key, PacketList, type PrivateKey, PublicKey, readKey, readPrivateKey,
+  createMessage, decrypt, decryptKey, encrypt, encryptKey, enums, generateKey, type Key, PacketList, type PrivateKey, PublicKey, readKey, readMessage, readPrivateKey,
   readSignature, reformatKey, sign,
 } from 'openpgp';
 import { asciiLower } from '../mime/addresses';
@@ -53,6 +53,14 @@ async function decryptOrFail(armoredSecret: string, passphrase: string): Promise
     const message = cause instanceof Error ? cause.message : '';
     if (/incorrect key passphrase|passphrase/i.test(message)) throw new AppError('crypto/bad-passphrase', 'Wrong passphrase', { cause });
     throw new AppError('crypto/failed', `Could not decrypt the key: ${message}`, { cause });
+  }
+}
+
+async function readEncryptedMessage(armoredMessage: string) {
+  try {
+    return await readMessage({ armoredMessage });
+  } catch (cause) {
+    throw new AppError('crypto/failed', 'Not an OpenPGP message', { cause, detail: 'The data is not a readable OpenPGP message.' });
   }
 }
 
@@ -163,6 +171,26 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
         return { armored: armored as string };
       } catch (cause) {
         throw new AppError('crypto/failed', `Encryption failed: ${cause instanceof Error ? cause.message : cause}`, { cause, detail: cause instanceof Error ? cause.message : undefined });
+      }
+    },
+
+    async encryptedFor(armoredMessage) {
+      const message = await readEncryptedMessage(armoredMessage);
+      return message.getEncryptionKeyIDs().map((id) => id.toHex().toUpperCase()).filter((id) => !/^0+$/.test(id));
+    },
+
+    async decryptPayload(armoredMessage) {
+      const message = await readEncryptedMessage(armoredMessage);
+      const wanted = new Set(message.getEncryptionKeyIDs().map((id) => id.toHex().toUpperCase()));
+      const decryptionKeys = [...unlocked.values()]
+        .map((e) => e.key)
+        .filter((key) => key.getKeys().some((k) => wanted.has(k.getKeyID().toHex().toUpperCase())));
+      if (decryptionKeys.length === 0) throw new AppError('crypto/key-locked', 'No unlocked key can decrypt this message');
+      try {
+        const { data } = await decrypt({ message, decryptionKeys, format: 'binary', date: now() });
+        return { payload: data as Uint8Array };
+      } catch (cause) {
+        throw new AppError('crypto/failed', `Decryption failed: ${cause instanceof Error ? cause.message : cause}`, { cause, detail: cause instanceof Error ? cause.message : undefined });
       }
     },
 

@@ -3,7 +3,7 @@ import { AppError } from '../errors/app-error';
 import { type EnvelopeApi, fromEnvelopeApi } from './rpc';
 import type { CryptoApi } from './types';
 
-const METHODS: (keyof CryptoApi)[] = ['generateKey', 'inspectKeys', 'keysForAddress', 'encryptPayload', 'signPayload', 'autocryptKeydata', 'mergeKeys', 'protectKey', 'unlockKey', 'lockKey', 'lockAll', 'unlockedKeys', 'addUserId'];
+const METHODS: (keyof CryptoApi)[] = ['generateKey', 'inspectKeys', 'keysForAddress', 'encryptPayload', 'encryptedFor', 'decryptPayload', 'signPayload', 'autocryptKeydata', 'mergeKeys', 'protectKey', 'unlockKey', 'lockKey', 'lockAll', 'unlockedKeys', 'addUserId'];
 
 /**
  * The main thread's CryptoApi: the same interface, carried out in a module worker that is

@@ -97,6 +97,10 @@ export interface CryptoApi {
    * address, and sign it with the unlocked key `signWith` when given (RFC 3156 §6.2, combined).
    */
   encryptPayload(input: { payload: string; recipients: { armoredPublic: string; address: string }[]; signWith?: string }): Promise<{ armored: string }>;
+  /** Key IDs (16 uppercase hex digits) an encrypted message is addressed to; wildcard IDs are left out. */
+  encryptedFor(armoredMessage: string): Promise<string[]>;
+  /** Decrypt with the unlocked keys; `crypto/key-locked` when none of them is a recipient. */
+  decryptPayload(armoredMessage: string): Promise<{ payload: Uint8Array }>;
   /** A detached text-mode signature over the exact payload, with the `micalg` of the hash used. */
   signPayload(input: { payload: string; signWith: string }): Promise<{ armoredSignature: string; hash: string }>;
   /**

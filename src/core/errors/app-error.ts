@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'mime/no-recipients'
   | 'mime/invalid-input'
   | 'send/no-identity'
+  | 'draft/no-own-key'
+  | 'draft/unreadable'
   | 'storage/unavailable'
   | 'keys/empty'
   | 'keys/bad-armor'

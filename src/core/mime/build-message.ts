@@ -73,20 +73,22 @@ export function addBody(root: MimeNodeModule, input: Pick<MessageInput, 'text' |
  * Build a complete RFC 5322 / MIME message in the browser: UTF-8 header words (RFC 2047),
  * non-ASCII file names (RFC 2231), Date, Message-ID, MIME-Version, CRLF, 7-bit only.
  */
-export function buildMessage(input: MessageInput): BuiltMessage {
+export function buildMessage(input: MessageInput, draft?: { headers: [name: string, value: string][] }): BuiltMessage {
   const rcptTo = envelopeRecipients([input.to, input.cc, input.bcc]);
-  if (rcptTo.length === 0) throw new AppError('mime/no-recipients', 'No recipients');
+  // A draft may have no recipients yet, and keeps its Bcc as a header: it is not sent as it is.
+  if (rcptTo.length === 0 && !draft) throw new AppError('mime/no-recipients', 'No recipients');
   if (!/^<[^<>\s]+@[^<>\s]+>$/.test(input.messageId)) throw new AppError('mime/invalid-input', `Bad Message-ID ${input.messageId}`);
 
   const multipart = input.attachments.length > 0;
-  const root = new MimeNode(multipart ? 'multipart/mixed' : 'text/plain; charset=utf-8', { baseBoundary: input.baseBoundary });
+  const root = new MimeNode(multipart ? 'multipart/mixed' : 'text/plain; charset=utf-8', { baseBoundary: input.baseBoundary, includeBccInHeader: !!draft });
   root.setHeader('From', formatMailbox(input.from));
   if (input.to.length) root.setHeader('To', input.to.map(formatMailbox).join(', '));
   if (input.cc.length) root.setHeader('Cc', input.cc.map(formatMailbox).join(', '));
+  if (draft && input.bcc.length) root.setHeader('Bcc', input.bcc.map(formatMailbox).join(', '));
   root.setHeader('Subject', input.subject);
   root.setHeader('Date', formatRfc5322Date(input.date));
   root.setHeader('Message-ID', input.messageId);
-  for (const [name, value] of input.extraHeaders ?? []) root.addHeader(name, value);
+  for (const [name, value] of [...(input.extraHeaders ?? []), ...(draft?.headers ?? [])]) root.addHeader(name, value);
   root.setHeader('MIME-Version', '1.0');
 
   addBody(root, input);

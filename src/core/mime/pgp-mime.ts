@@ -6,7 +6,7 @@ import { assertSevenBitMessage } from './seven-bit';
 /** RFC 9788 §4.2: the outer Subject of an encrypted message (hcp_baseline). */
 export const PROTECTED_SUBJECT = '[...]';
 
-type HeaderField = [name: string, value: string];
+export type HeaderField = [name: string, value: string];
 
 const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n');
 
@@ -30,11 +30,13 @@ function encodeHeaderFields(fields: HeaderField[]): string {
 }
 
 /** The visible header fields of a protected message; the Subject is replaced when encrypted. */
-function outerFields(input: MessageInput, subject: string, extra: HeaderField[] = input.extraHeaders ?? []): HeaderField[] {
+function outerFields(input: MessageInput, subject: string, extra: HeaderField[] = input.extraHeaders ?? [], withBcc = false): HeaderField[] {
+  const list = (name: string, people: MessageInput['to']): HeaderField[] => (people.length ? [[name, people.map(formatMailbox).join(', ')]] : []);
   return [
     ['From', formatMailbox(input.from)],
-    ...(input.to.length ? ([['To', input.to.map(formatMailbox).join(', ')]] as HeaderField[]) : []),
-    ...(input.cc.length ? ([['Cc', input.cc.map(formatMailbox).join(', ')]] as HeaderField[]) : []),
+    ...list('To', input.to),
+    ...list('Cc', input.cc),
+    ...(withBcc ? list('Bcc', input.bcc) : []),
     ['Subject', subject],
     ['Date', formatRfc5322Date(input.date)],
     ['Message-ID', input.messageId],
@@ -47,15 +49,16 @@ function outerFields(input: MessageInput, subject: string, extra: HeaderField[] 
  * The cryptographic payload (RFC 9788 §2): the message's text and attachments with copies of its
  * user-facing header fields; `hp="cipher"` plus HP-Outer lines when encrypted, `hp="clear"` when
  * only signed, and the legacy `protected-headers="v1"` that Thunderbird-era readers know.
- * Bcc is never copied in. CRLF, 7-bit, lines starting "From " escaped (signatures survive mbox).
+ * Bcc is copied in only for a draft (`draft`, with the draft's own header fields): a draft is
+ * encrypted to its author alone. CRLF, 7-bit, lines starting "From " escaped (signatures survive mbox).
  */
-export function buildPayload(input: MessageInput, mode: 'cipher' | 'clear' | 'none'): string {
+export function buildPayload(input: MessageInput, mode: 'cipher' | 'clear' | 'none', draft?: { headers: HeaderField[] }): string {
   const multipart = input.attachments.length > 0;
   const params = mode === 'none' ? '' : `; protected-headers="v1"; hp="${mode}"`;
-  const root = new MimeNode(multipart ? `multipart/mixed${params}` : `text/plain; charset=utf-8${params}`, { baseBoundary: `${input.baseBoundary}-payload` });
+  const root = new MimeNode(multipart ? `multipart/mixed${params}` : `text/plain; charset=utf-8${params}`, { baseBoundary: `${input.baseBoundary}-payload`, includeBccInHeader: !!draft });
   // With mode 'none' (header protection turned off) the MIME library still adds Date, Message-Id
   // and MIME-Version to a root entity; they repeat the outer values and reveal nothing new.
-  const inner: HeaderField[] = mode === 'none' ? [] : outerFields(input, input.subject, []).filter(([n]) => n !== 'MIME-Version');
+  const inner: HeaderField[] = mode === 'none' ? [] : outerFields(input, input.subject, draft?.headers ?? [], !!draft).filter(([n]) => n !== 'MIME-Version');
   for (const [name, value] of inner) root.addHeader(name, value);
   if (mode === 'cipher') {
     for (const [name, value] of outerFields(input, PROTECTED_SUBJECT, []).filter(([n]) => n !== 'MIME-Version')) root.addHeader('HP-Outer', `${name}: ${value}`);

@@ -1,9 +1,9 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import type { AccountMailboxes } from '@/core/jmap/mail';
+import { type AccountMailboxes, destroyEmails } from '@/core/jmap/mail';
 import type { Identity } from '@/core/jmap/types';
 import type { Mailbox } from '@/core/mime/addresses';
 import type { SendStage, Security } from '@/core/send/send-message';
-import { sentKeys } from '@/lib/account-queries';
+import { draftKeys, sentKeys } from '@/lib/account-queries';
 import { useServices } from '@/lib/services';
 import { useJmapClient } from '@/stores/session-store';
 
@@ -18,6 +18,8 @@ export type ComposedMessage = {
   messageId: string;
   mailboxes: AccountMailboxes;
   security: Security | null;
+  /** The saved draft of this message, removed once it is sent. */
+  draftId: string | null;
 };
 
 const randomSeed = () => Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -34,7 +36,7 @@ export function useSendMessage(onStage: (stage: SendStage) => void) {
       const attachments = await Promise.all(
         message.files.map(async (file) => ({ name: file.name, type: file.type || 'application/octet-stream', content: new Uint8Array(await file.arrayBuffer()) })),
       );
-      return sendMessage(
+      const result = await sendMessage(
         {
           identity: message.identity, to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, text: message.text, attachments, messageId: message.messageId,
           ...(message.security ? { security: message.security } : {}),
@@ -42,7 +44,10 @@ export function useSendMessage(onStage: (stage: SendStage) => void) {
         { jmap: client, mailboxes: message.mailboxes, now: services.now, boundarySeed: randomSeed, crypto: services.crypto },
         onStage,
       );
+      // Best effort: the message is sent; a leftover draft is only clutter.
+      if (message.draftId) await destroyEmails(client, [message.draftId]).catch(() => undefined);
+      return result;
     },
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: sentKeys.all }),
+    onSuccess: () => Promise.all([queryClient.invalidateQueries({ queryKey: sentKeys.all }), queryClient.invalidateQueries({ queryKey: draftKeys.all })]),
   });
 }

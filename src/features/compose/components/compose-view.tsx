@@ -11,15 +11,31 @@ import { useRecipientKeys } from '@/lib/recipient-keys';
 import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { useUnlockStore } from '@/stores/unlock-store';
 import type { Security } from '@/core/send/send-message';
+import { useQueryClient } from '@tanstack/react-query';
+import { useJmapClient } from '@/stores/session-store';
+import { AUTOSAVE_DELAY_MS, draftSaveSettled, saveDraft, type SaveDraftContext } from '../api/drafts';
 import { prepareSecurity } from '../api/security';
 import { useSendMessage } from '../api/use-send-message';
-import { type Chip, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
+import { type Chip, type DraftStatus, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
 import { RecipientField } from './recipient-field';
 import { ViewTitle } from '@/components/view-title';
 
 const FIELDS: Field[] = ['to', 'cc', 'bcc'];
 
 const STAGE_TEXT = { building: 'Building the message…', encrypting: 'Encrypting and signing…', uploading: 'Uploading…', submitting: 'Submitting…' } as const;
+
+function draftText(draft: DraftStatus): string {
+  switch (draft.state) {
+    case 'saving':
+      return 'Saving draft…';
+    case 'saved':
+      return `${draft.encrypted ? 'Draft saved, encrypted to your key' : 'Draft saved (not encrypted)'} at ${draft.at.toLocaleTimeString()}.`;
+    case 'failed':
+      return draft.message;
+    default:
+      return '';
+  }
+}
 
 export function ComposeView() {
   const id = useId();
@@ -43,6 +59,7 @@ export function ComposeView() {
   const signPossible = ownKey.status === 'valid';
   const sign = signPossible && (store.signChoice ?? true);
   const ask = useUnlockStore((s) => s.ask);
+  const status = store.status;
   // For the start-up benchmark (scripts/bench-keystore.ts): the composer is usable, keys included.
   useEffect(() => {
     if (ready && performance.getEntriesByName('compose-ready').length === 0) performance.mark('compose-ready');
@@ -51,6 +68,24 @@ export function ComposeView() {
   // loading OpenPGP.js (still not part of the initial bundle).
   const services = useServices();
   const { crypto } = services;
+  const client = useJmapClient();
+  const queryClient = useQueryClient();
+  const draftContext = (): SaveDraftContext | null =>
+    identity && setup.data ? { services, client, queryClient, identity, mailboxes: setup.data.mailboxes, ownKey, encrypt } : null;
+  const hasContent =
+    FIELDS.some((f) => store.recipients[f].length > 0) || store.subject.trim() !== '' || store.body.trim() !== '' || store.attachments.length > 0;
+  const unsaved = store.revision !== store.savedRevision && hasContent;
+  // Autosave, encrypted to the sender's own key only (a plaintext draft is only ever saved by hand).
+  const autosave = unsaved && ownKey.status === 'valid' && status.state !== 'sending';
+  useEffect(() => {
+    if (!autosave) return;
+    const timer = setTimeout(() => {
+      const ctx = draftContext();
+      if (ctx) void saveDraft(ctx, 'auto');
+    }, AUTOSAVE_DELAY_MS);
+    return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- re-armed by each edit (revision), not by every render
+  }, [autosave, store.revision]);
   useEffect(() => {
     const warm = () => void crypto.unlockedKeys().catch(() => undefined);
     const handle = typeof requestIdleCallback === 'function' ? requestIdleCallback(warm, { timeout: 2000 }) : setTimeout(warm, 500);
@@ -61,6 +96,7 @@ export function ComposeView() {
   async function submit(event: FormEvent) {
     event.preventDefault();
     setConfirmPlain(false);
+    await draftSaveSettled();
     // Text still being typed counts as entered.
     for (const field of FIELDS) {
       const pending = useComposerStore.getState().pending[field];
@@ -121,15 +157,20 @@ export function ComposeView() {
         messageId,
         mailboxes: setup.data.mailboxes,
         security,
+        draftId: state.draftId,
       },
       {
         onSuccess: () => useComposerStore.getState().clearAfterSend(`Sent to ${recipients} recipient${recipients > 1 ? 's' : ''}.`),
-        onError: (e) => useComposerStore.getState().setStatus({ state: 'failed', message: `Not sent. ${userMessage(e)} Your message is still here.` }),
+        onError: (e) => {
+          useComposerStore.getState().setStatus({ state: 'failed', message: `Not sent. ${userMessage(e)} Your message is still here.` });
+          // Keep it on the server too, encrypted, when the sender has a key (never in clear).
+          const ctx = draftContext();
+          if (ctx && ownKey.status === 'valid') void saveDraft(ctx, 'after-failure');
+        },
       },
     );
   }
 
-  const status = store.status;
   const invalidChips = FIELDS.flatMap((f) => store.recipients[f]).filter((c) => !c.valid);
   // One alert at a time, so that what failed is never split over several announcements.
   const alert =
@@ -253,8 +294,18 @@ export function ComposeView() {
           <button type="submit" className="primary" disabled={status.state === 'sending'}>
             Send
           </button>
-          <span role="status" className="status-text">
-            {status.state === 'sending' ? STAGE_TEXT[status.stage] : status.state === 'sent' ? status.summary : ''}
+          <button
+            type="button"
+            disabled={status.state === 'sending' || store.draftStatus.state === 'saving'}
+            onClick={() => {
+              const ctx = draftContext();
+              if (ctx) void saveDraft(ctx, 'manual');
+            }}
+          >
+            Save draft
+          </button>
+          <span role="status" className="status-text" data-draft-state={store.draftStatus.state}>
+            {status.state === 'sending' ? STAGE_TEXT[status.stage] : status.state === 'sent' ? status.summary : draftText(store.draftStatus)}
           </span>
         </div>
         {alert && (

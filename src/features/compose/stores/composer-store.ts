@@ -26,6 +26,28 @@ type ComposerState = {
   /** null: sign when a usable key is bound to the From address. */
   signChoice: boolean | null;
   status: SendStatus;
+  /** The copy of this message in the Drafts mailbox, replaced on each save and removed once sent. */
+  draftId: string | null;
+  /** Bumped by every edit; a draft is saved when it differs from `savedRevision`. */
+  revision: number;
+  savedRevision: number;
+  draftStatus: DraftStatus;
+};
+
+export type DraftStatus = { state: 'none' } | { state: 'saving' } | { state: 'saved'; at: Date; encrypted: boolean } | { state: 'failed'; message: string };
+
+export type LoadedDraft = {
+  fromIdentityId: string | null;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  subject: string;
+  body: string;
+  files: File[];
+  messageId: string | null;
+  encryptChoice: boolean | null;
+  signChoice: boolean | null;
+  draftId: string;
 };
 
 type ComposerActions = {
@@ -43,6 +65,10 @@ type ComposerActions = {
   setStatus: (status: SendStatus) => void;
   /** After a successful send: empty the composer but keep the chosen From. */
   clearAfterSend: (summary: string) => void;
+  draftSaved: (draftId: string, revision: number, encrypted: boolean, at: Date) => void;
+  setDraftStatus: (draftStatus: DraftStatus) => void;
+  /** Replace the composer's content with a reopened draft. */
+  loadDraft: (draft: LoadedDraft) => void;
 };
 
 const EMPTY = (): Omit<ComposerState, 'fromIdentityId' | 'status'> => ({
@@ -54,7 +80,14 @@ const EMPTY = (): Omit<ComposerState, 'fromIdentityId' | 'status'> => ({
   messageId: null,
   encryptChoice: null,
   signChoice: null,
+  draftId: null,
+  revision: 0,
+  savedRevision: 0,
+  draftStatus: { state: 'none' },
 });
+
+/** Edits bump the revision, so that autosave knows there is something new. */
+const edited = (s: { revision: number }) => ({ revision: s.revision + 1 });
 
 let counter = 0;
 const nextId = () => `c${++counter}`;
@@ -74,32 +107,50 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set) =>
   fromIdentityId: null,
   status: { state: 'idle' },
   ...EMPTY(),
-  setFrom: (fromIdentityId) => set({ fromIdentityId }),
+  setFrom: (fromIdentityId) => set((s) => ({ fromIdentityId, ...edited(s) })),
   updateRecipientText: (field, text, commitRest = false) =>
     set((s) => {
       const { complete, rest } = splitRecipientInput(text);
       const entries = commitRest && rest.trim() ? [...complete, rest] : complete;
       return {
         ...(entries.length && s.status.state === 'failed' ? { status: { state: 'idle' as const } } : {}),
+        ...(entries.length ? edited(s) : {}),
         recipients: entries.length ? { ...s.recipients, [field]: withChips(s.recipients[field], entries) } : s.recipients,
         pending: { ...s.pending, [field]: commitRest ? '' : complete.length ? rest.replace(/^\s+/, '') : text },
       };
     }),
   removeRecipient: (field, id) =>
     set((s) => ({
+      ...edited(s),
       recipients: { ...s.recipients, [field]: s.recipients[field].filter((c) => c.id !== id) },
       // The old failure may no longer apply once the recipients change.
       ...(s.status.state === 'failed' ? { status: { state: 'idle' as const } } : {}),
     })),
-  setSubject: (subject) => set({ subject }),
-  setBody: (body) => set({ body }),
-  addFiles: (files) => set((s) => ({ attachments: [...s.attachments, ...files.map((file) => ({ id: nextId(), file }))] })),
-  removeAttachment: (id) => set((s) => ({ attachments: s.attachments.filter((a) => a.id !== id) })),
+  setSubject: (subject) => set((s) => ({ subject, ...edited(s) })),
+  setBody: (body) => set((s) => ({ body, ...edited(s) })),
+  addFiles: (files) => set((s) => ({ attachments: [...s.attachments, ...files.map((file) => ({ id: nextId(), file }))], ...edited(s) })),
+  removeAttachment: (id) => set((s) => ({ attachments: s.attachments.filter((a) => a.id !== id), ...edited(s) })),
   setMessageId: (messageId) => set({ messageId }),
-  setEncryptChoice: (encryptChoice) => set({ encryptChoice }),
-  setSignChoice: (signChoice) => set({ signChoice }),
+  setEncryptChoice: (encryptChoice) => set((s) => ({ encryptChoice, ...edited(s) })),
+  setSignChoice: (signChoice) => set((s) => ({ signChoice, ...edited(s) })),
   setStatus: (status) => set({ status }),
   clearAfterSend: (summary) => set({ ...EMPTY(), status: { state: 'sent', summary } }),
+  draftSaved: (draftId, revision, encrypted, at) => set({ draftId, savedRevision: revision, draftStatus: { state: 'saved', at, encrypted } }),
+  setDraftStatus: (draftStatus) => set({ draftStatus }),
+  loadDraft: (d) =>
+    set(() => ({
+      ...EMPTY(),
+      fromIdentityId: d.fromIdentityId,
+      recipients: { to: withChips([], d.to), cc: withChips([], d.cc), bcc: withChips([], d.bcc) },
+      subject: d.subject,
+      body: d.body,
+      attachments: d.files.map((file) => ({ id: nextId(), file })),
+      messageId: d.messageId,
+      encryptChoice: d.encryptChoice,
+      signChoice: d.signChoice,
+      draftId: d.draftId,
+      status: { state: 'idle' },
+    })),
 }));
 
 export const resetComposer = () => useComposerStore.setState({ fromIdentityId: null, status: { state: 'idle' }, ...EMPTY() });

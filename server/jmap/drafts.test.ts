@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAppServer, type RunningAppServer } from '../app-server';
+import { createCryptoApi } from '../../src/core/crypto/api';
+import type { GeneratedKey } from '../../src/core/crypto/types';
+import { createJmapClient, type JmapClient } from '../../src/core/jmap/client';
+import { listMailbox, loadAccountSetup } from '../../src/core/jmap/mail';
+import { discoverSession } from '../../src/core/jmap/session';
+import { buildDraft, type DraftContent, draftEncryptedFor, readDraft, storeDraft } from '../../src/core/drafts/drafts';
+
+const PASS = 'draft test passphrase';
+const crypto = createCryptoApi();
+let dataDir: string;
+let server: RunningAppServer;
+let alice: JmapClient;
+let aliceKey: GeneratedKey;
+
+const content: DraftContent = {
+  from: { name: 'Alice', address: 'alice@example.test' },
+  to: [{ name: 'Bob Bäcker', address: 'bob@example.test' }],
+  cc: [{ name: null, address: 'carol@example.test' }],
+  bcc: [{ name: null, address: 'secret-bcc@example.test' }],
+  subject: 'Geheimer Plan – draft',
+  text: 'First line\nÜnïcödé body with trailing space \n\nFrom the start of a line',
+  attachments: [{ name: 'plän.bin', type: 'application/octet-stream', content: Uint8Array.from({ length: 3000 }, (_, i) => (i * 7) % 256) }],
+  messageId: '<draft-1@example.test>',
+  encrypt: true,
+  sign: null,
+};
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'drafts-test-'));
+  server = await startAppServer({
+    host: '127.0.0.1', port: 0, dataDir, serve: 'none', distDir: '', corsOrigins: ['*'], seedDemo: true, prefillAccount: null, limits: {}, wkdProxy: null,
+  });
+  const auth = { kind: 'basic' as const, username: 'alice@example.test', password: 'alice-pass' };
+  alice = createJmapClient({ session: await discoverSession({ serverUrl: server.url, auth, fetch }), auth, fetch });
+  aliceKey = await crypto.generateKey({ name: 'Alice', email: 'alice@example.test', passphrase: PASS, algorithm: 'curve25519-legacy', expiresInSeconds: 0 });
+});
+afterAll(async () => {
+  await server?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+describe('drafts', () => {
+  it('an encrypted draft shows nothing of the message outside; stored, fetched and decrypted it comes back whole', async () => {
+    const { bytes, encrypted } = await buildDraft(content, {
+      date: new Date('2026-11-29T10:00:00Z'), baseBoundary: 'b1', encryptTo: { armoredPublic: aliceKey.armoredPublic, address: 'alice@example.test' }, crypto,
+    });
+    expect(encrypted).toBe(true);
+    const outside = text(bytes);
+    expect(outside).toMatch(/^Content-Type: multipart\/encrypted/m);
+    expect(outside).toMatch(/^Subject: \[\.\.\.\]\r$/m);
+    for (const secret of ['Geheimer', 'bob@example.test', 'carol@example.test', 'secret-bcc', 'plän', 'pl=C3=A4n', 'First line', 'X-Composer-Draft']) expect(outside).not.toContain(secret);
+
+    const setup = await loadAccountSetup(alice);
+    const first = await storeDraft(alice, bytes, { mailboxes: setup.mailboxes });
+    const second = await storeDraft(alice, bytes, { mailboxes: setup.mailboxes, replaces: first.emailId });
+    const inDrafts = await listMailbox(alice, { mailboxId: setup.mailboxes.drafts!.id });
+    expect(inDrafts.emails.map((e) => e.id)).toEqual([second.emailId]);
+
+    const stored = await alice.download({ blobId: inDrafts.emails[0]!.blobId, name: 'd.eml', type: 'message/rfc822' });
+    expect(text(stored)).toBe(outside);
+    const encryptionSubkey = aliceKey.summary.subkeys.find((s) => s.capabilities.includes('encrypt'))!.fingerprint.slice(-16);
+    expect(await draftEncryptedFor(stored, crypto)).toEqual([encryptionSubkey]);
+    await expect(readDraft(stored, crypto)).rejects.toMatchObject({ code: 'crypto/key-locked' });
+
+    await crypto.unlockKey(aliceKey.armoredSecret, PASS, 60_000);
+    const back = await readDraft(stored, crypto);
+    expect(back).toEqual({ ...content, encrypted: true });
+    await crypto.lockAll();
+  });
+
+  it('a plain draft (no key, encryption not asked for) keeps Bcc and the choices, and may have no recipients yet', async () => {
+    const plain = { ...content, to: [], cc: [], encrypt: false, sign: false };
+    const { bytes, encrypted } = await buildDraft(plain, { date: new Date(), baseBoundary: 'b2', encryptTo: null, crypto });
+    expect(encrypted).toBe(false);
+    expect(await draftEncryptedFor(bytes, crypto)).toBeNull();
+    expect(await readDraft(bytes, crypto)).toEqual({ ...plain, encrypted: false });
+  });
+
+  it('refuses what is not a message in clear words', async () => {
+    const broken = new TextEncoder().encode('Content-Type: multipart/encrypted; boundary="x"\r\n\r\n--x\r\nno pgp here\r\n--x--\r\n');
+    await expect(readDraft(broken, crypto)).rejects.toMatchObject({ code: 'draft/unreadable' });
+  });
+});

@@ -1,0 +1,150 @@
+import PostalMime, { type Address, type Email as ParsedEmail } from 'postal-mime';
+import { AppError } from '../errors/app-error';
+import type { CryptoApi } from '../crypto/types';
+import type { JmapClient } from '../jmap/client';
+import { type AccountMailboxes, destroyEmails } from '../jmap/mail';
+import { getMethodResponse } from '../jmap/client';
+import { CAPABILITY, type Id, type SetError } from '../jmap/types';
+import type { Mailbox } from '../mime/addresses';
+import { buildMessage, type MessageInput, type OutgoingAttachment } from '../mime/build-message';
+import { buildPayload, type HeaderField, wrapEncrypted } from '../mime/pgp-mime';
+
+/** The composer's own state kept in a draft: the Encrypt and Sign choices (null: automatic). */
+export const DRAFT_STATE_HEADER = 'X-Composer-Draft';
+
+export type DraftContent = {
+  from: Mailbox;
+  to: Mailbox[];
+  cc: Mailbox[];
+  bcc: Mailbox[];
+  subject: string;
+  text: string;
+  attachments: OutgoingAttachment[];
+  messageId: string;
+  encrypt: boolean | null;
+  sign: boolean | null;
+};
+
+export type DraftKey = { armoredPublic: string; address: string };
+
+const choice = (c: boolean | null) => (c === null ? 'auto' : c ? 'on' : 'off');
+const readChoice = (value: string | undefined, name: string): boolean | null => {
+  const found = new RegExp(`(?:^|;)\\s*${name}=(on|off|auto)`, 'i').exec(value ?? '')?.[1]?.toLowerCase();
+  return found === 'on' ? true : found === 'off' ? false : null;
+};
+
+/**
+ * The bytes of a draft. With the author's key: PGP/MIME encrypted to that key alone, with every
+ * header that says something (Subject, To, Cc, Bcc) only inside; the outer Subject is a
+ * placeholder and the outer header names no recipient. Without a key: a plain message, which the
+ * caller allows only when the user did not ask for encryption.
+ */
+export async function buildDraft(
+  content: DraftContent,
+  options: { date: Date; baseBoundary: string; encryptTo: DraftKey | null; crypto: Pick<CryptoApi, 'encryptPayload'> },
+): Promise<{ bytes: Uint8Array; encrypted: boolean }> {
+  const input: MessageInput = {
+    from: content.from, to: content.to, cc: content.cc, bcc: content.bcc, subject: content.subject, text: content.text,
+    attachments: content.attachments, date: options.date, messageId: content.messageId, baseBoundary: options.baseBoundary,
+  };
+  const headers: HeaderField[] = [[DRAFT_STATE_HEADER, `encrypt=${choice(content.encrypt)}; sign=${choice(content.sign)}`]];
+  if (!options.encryptTo) return { bytes: buildMessage(input, { headers }).bytes, encrypted: false };
+  const payload = buildPayload(input, 'cipher', { headers });
+  const { armored } = await options.crypto.encryptPayload({ payload, recipients: [options.encryptTo] });
+  return { bytes: wrapEncrypted({ ...input, to: [], cc: [], bcc: [] }, armored, true).bytes, encrypted: true };
+}
+
+const mailboxes = (list: Address[] | undefined): Mailbox[] =>
+  (list ?? []).flatMap((a) => (a.group ? a.group : [a])).filter((m) => m.address).map((m) => ({ name: m.name || null, address: m.address }));
+
+const ARMORED_MESSAGE = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/;
+
+/** The armored OpenPGP message inside a `multipart/encrypted` message, or null for any other message. */
+function encryptedPart(parsed: ParsedEmail, raw: Uint8Array): string | null {
+  const type = parsed.headers.find((h) => h.key === 'content-type')?.value ?? '';
+  if (!/^multipart\/encrypted\b/i.test(type)) return null;
+  for (const a of parsed.attachments) {
+    const text = typeof a.content === 'string' ? a.content : new TextDecoder().decode(a.content);
+    const armored = ARMORED_MESSAGE.exec(text)?.[0];
+    if (armored) return armored;
+  }
+  // Some parsers treat the second part as text; fall back to the raw bytes.
+  const armored = ARMORED_MESSAGE.exec(new TextDecoder().decode(raw))?.[0];
+  if (!armored) throw new AppError('draft/unreadable', 'multipart/encrypted without an OpenPGP message');
+  return armored;
+}
+
+/** A draft's key IDs when it is encrypted (to choose which key to unlock), else null. */
+export async function draftEncryptedFor(raw: Uint8Array, crypto: Pick<CryptoApi, 'encryptedFor'>): Promise<string[] | null> {
+  const armored = encryptedPart(await parse(raw), raw);
+  return armored ? crypto.encryptedFor(armored) : null;
+}
+
+async function parse(raw: Uint8Array): Promise<ParsedEmail> {
+  try {
+    return await PostalMime.parse(raw);
+  } catch (cause) {
+    throw new AppError('draft/unreadable', 'The draft is not a readable message', { cause });
+  }
+}
+
+/** Read a stored draft back, decrypting it in the worker (the key must be unlocked) when encrypted. */
+export async function readDraft(raw: Uint8Array, crypto: Pick<CryptoApi, 'decryptPayload'>): Promise<DraftContent & { encrypted: boolean }> {
+  const outer = await parse(raw);
+  const armored = encryptedPart(outer, raw);
+  let message = outer;
+  if (armored) {
+    const { payload } = await crypto.decryptPayload(armored);
+    message = await parse(payload);
+  }
+  const state = message.headers.find((h) => h.key === DRAFT_STATE_HEADER.toLowerCase())?.value;
+  const from = mailboxes(message.from ? [message.from] : outer.from ? [outer.from] : [])[0];
+  if (!from) throw new AppError('draft/unreadable', 'Draft without From');
+  return {
+    from,
+    to: mailboxes(message.to),
+    cc: mailboxes(message.cc),
+    bcc: mailboxes(message.bcc),
+    subject: message.subject ?? '',
+    // The builder ends the text with the line break that closes the part; it is not the user's.
+    text: (message.text ?? '').replace(/\r\n/g, '\n').replace(/\n$/, ''),
+    attachments: message.attachments
+      .filter((a) => a.disposition === 'attachment' || a.filename)
+      .map((a) => ({ name: a.filename ?? 'attachment', type: a.mimeType, content: typeof a.content === 'string' ? new TextEncoder().encode(a.content) : new Uint8Array(a.content) })),
+    messageId: message.messageId ?? outer.messageId ?? '',
+    encrypt: readChoice(state, 'encrypt'),
+    sign: readChoice(state, 'sign'),
+    encrypted: !!armored,
+  };
+}
+
+/**
+ * Store a draft: upload, import into Drafts (keywords $draft and $seen), then remove the copy it
+ * replaces. The new copy exists before the old one goes, so a failure never loses the draft.
+ */
+export async function storeDraft(
+  client: JmapClient,
+  bytes: Uint8Array,
+  options: { mailboxes: AccountMailboxes; replaces?: Id | null; signal?: AbortSignal },
+): Promise<{ emailId: Id; blobId: Id }> {
+  const drafts = options.mailboxes.drafts;
+  if (!drafts) throw new AppError('jmap/no-drafts-mailbox', 'No mailbox with role drafts');
+  const upload = await client.upload(bytes, 'message/rfc822', options.signal);
+  const { methodResponses } = await client.request(
+    {
+      using: [CAPABILITY.core, CAPABILITY.mail],
+      methodCalls: [
+        ['Email/import', { accountId: client.session.accountId, emails: { draft: { blobId: upload.blobId, mailboxIds: { [drafts.id]: true }, keywords: { $draft: true, $seen: true } } } }, 'import'],
+      ],
+    },
+    options.signal,
+  );
+  const imported = getMethodResponse<{ created?: Record<string, { id: Id; blobId: Id }> | null; notCreated?: Record<string, SetError> | null }>(methodResponses, 'Email/import', 'import');
+  const created = imported.created?.draft;
+  if (!created) throw new AppError('jmap/import-failed', `Email/import failed: ${imported.notCreated?.draft?.type ?? 'no id'}`, { detail: imported.notCreated?.draft?.description ?? undefined });
+  if (options.replaces && options.replaces !== created.id) {
+    // Best effort: a leftover older copy is better than a lost draft.
+    await destroyEmails(client, [options.replaces], options.signal).catch(() => undefined);
+  }
+  return { emailId: created.id, blobId: created.blobId ?? upload.blobId };
+}

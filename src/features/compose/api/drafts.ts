@@ -1,0 +1,101 @@
+import type { QueryClient } from '@tanstack/react-query';
+import type { DraftContent } from '@/core/drafts/drafts';
+import type { JmapClient } from '@/core/jmap/client';
+import { type AccountMailboxes, destroyEmails } from '@/core/jmap/mail';
+import type { Identity } from '@/core/jmap/types';
+import { AppError } from '@/core/errors/app-error';
+import { userMessage } from '@/core/errors/user-messages';
+import { createMessageId } from '@/core/mime/message-id';
+import type { KeyRecord } from '@/core/keystore/records';
+import { draftKeys } from '@/lib/account-queries';
+import type { OwnKeyStatus } from '@/lib/keyring-queries';
+import type { Services } from '@/lib/services';
+import { useComposerStore } from '../stores/composer-store';
+
+export const AUTOSAVE_DELAY_MS = 4000;
+
+const randomSeed = () => Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** Saves run one after another; sending waits for the one in flight, so no stray copy is left behind. */
+let inFlight: Promise<unknown> = Promise.resolve();
+export const draftSaveSettled = () => inFlight.then(() => undefined, () => undefined);
+
+export type SaveDraftContext = {
+  services: Services;
+  client: JmapClient;
+  queryClient: QueryClient;
+  identity: Identity;
+  mailboxes: AccountMailboxes;
+  ownKey: OwnKeyStatus;
+  /** Whether the user asked for encryption (then a draft is never stored in clear). */
+  encrypt: boolean;
+};
+
+/**
+ * Save the composer's message to the Drafts mailbox. Security: encrypted to the sender's own bound
+ * key whenever there is one; without one it is stored in clear only when the user saves by hand
+ * and did not ask for encryption. Autosave never stores plaintext.
+ */
+export function saveDraft(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after-failure'): Promise<boolean> {
+  const run = inFlight.then(() => saveNow(ctx, reason), () => saveNow(ctx, reason));
+  inFlight = run;
+  return run;
+}
+
+async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after-failure'): Promise<boolean> {
+  const store = useComposerStore.getState();
+  const { services, identity } = ctx;
+  if (reason !== 'manual' && store.revision === store.savedRevision) return true;
+  const own: KeyRecord | null = ctx.ownKey.status === 'valid' && ctx.ownKey.fingerprint ? await services.keystore.get(ctx.ownKey.fingerprint) : null;
+  if (!own && (ctx.encrypt || reason !== 'manual')) {
+    if (reason === 'manual' || ctx.encrypt) {
+      const message = `Draft not saved on the server: ${userMessage(new AppError('draft/no-own-key', 'No own key'))}`;
+      if (reason === 'manual') store.setStatus({ state: 'failed', message });
+      else store.setDraftStatus({ state: 'failed', message });
+    }
+    return false;
+  }
+  const revision = store.revision;
+  const messageId = store.messageId ?? createMessageId(identity.email);
+  store.setMessageId(messageId);
+  store.setDraftStatus({ state: 'saving' });
+  try {
+    const { buildDraft, storeDraft } = await import('@/core/drafts/drafts');
+    const valid = (field: 'to' | 'cc' | 'bcc') => store.recipients[field].flatMap((c) => (c.valid ? [c.mailbox] : []));
+    const content: DraftContent = {
+      from: { name: identity.name || null, address: identity.email },
+      to: valid('to'),
+      cc: valid('cc'),
+      bcc: valid('bcc'),
+      subject: store.subject,
+      text: store.body,
+      attachments: await Promise.all(
+        store.attachments.map(async ({ file }) => ({ name: file.name, type: file.type || 'application/octet-stream', content: new Uint8Array(await file.arrayBuffer()) })),
+      ),
+      messageId,
+      encrypt: store.encryptChoice,
+      sign: store.signChoice,
+    };
+    const { bytes, encrypted } = await buildDraft(content, {
+      date: services.now(),
+      baseBoundary: randomSeed(),
+      encryptTo: own ? { armoredPublic: own.armoredPublic, address: identity.email } : null,
+      crypto: services.crypto,
+    });
+    const { emailId } = await storeDraft(ctx.client, bytes, { mailboxes: ctx.mailboxes, replaces: store.draftId });
+    void ctx.queryClient.invalidateQueries({ queryKey: draftKeys.all });
+    const now = useComposerStore.getState();
+    if (now.messageId !== messageId) {
+      // The composer moved on (sent, or another draft opened) while this was saving.
+      await destroyEmails(ctx.client, [emailId]).catch(() => undefined);
+      return false;
+    }
+    now.draftSaved(emailId, revision, encrypted, services.now());
+    return true;
+  } catch (e) {
+    const message = `Draft not saved. ${userMessage(e)}`;
+    if (reason === 'manual') useComposerStore.getState().setStatus({ state: 'failed', message });
+    useComposerStore.getState().setDraftStatus({ state: 'failed', message });
+    return false;
+  }
+}

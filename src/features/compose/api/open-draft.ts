@@ -1,0 +1,69 @@
+import { AppError } from '@/core/errors/app-error';
+import type { JmapClient } from '@/core/jmap/client';
+import type { SentEmail } from '@/core/jmap/mail';
+import type { Identity } from '@/core/jmap/types';
+import { formatMailbox } from '@/core/mime/addresses';
+import type { KeyRecord } from '@/core/keystore/records';
+import type { Services } from '@/lib/services';
+import { useComposerStore } from '../stores/composer-store';
+
+/** The 8-byte key ID of a key or subkey: the last 16 hex digits of a v4 fingerprint, the first 16 of a v6 one. */
+export const keyIdOf = (fingerprint: string, version: number) => (version >= 6 ? fingerprint.slice(0, 16) : fingerprint.slice(-16)).toUpperCase();
+
+async function secretKeyFor(services: Services, keyIds: string[]): Promise<KeyRecord | null> {
+  const wanted = new Set(keyIds);
+  for (const entry of await services.keystore.list()) {
+    if (entry.kind !== 'secret') continue;
+    const record = await services.keystore.get(entry.fingerprint);
+    const ids = [record.summary.fingerprint, ...record.summary.subkeys.map((s) => s.fingerprint)].map((f) => keyIdOf(f, record.summary.version));
+    if (ids.some((id) => wanted.has(id))) return record;
+  }
+  return null;
+}
+
+/**
+ * Load a stored draft into the composer: download it, and when it is encrypted, unlock the secret
+ * key it was encrypted to (asking for the passphrase) and decrypt it in the worker.
+ */
+export async function openDraft(options: {
+  email: SentEmail;
+  client: JmapClient;
+  services: Services;
+  ask: (fingerprint: string, label: string) => Promise<void>;
+  identities: Identity[];
+}): Promise<void> {
+  const { email, client, services } = options;
+  const raw = await client.download({ blobId: email.blobId, name: 'draft.eml', type: 'message/rfc822' });
+  const { draftEncryptedFor, readDraft } = await import('@/core/drafts/drafts');
+  const keyIds = await draftEncryptedFor(raw, services.crypto);
+  if (keyIds) {
+    const key = await secretKeyFor(services, keyIds);
+    if (!key) {
+      throw new AppError('draft/unreadable', 'No secret key for this draft', {
+        detail: `It was encrypted to key ${keyIds.join(', ')}, and no secret key in this browser's keystore matches.`,
+      });
+    }
+    if (!(await services.crypto.unlockedKeys()).includes(key.fingerprint)) {
+      try {
+        await options.ask(key.fingerprint, key.summary.primaryUserId ?? key.fingerprint);
+      } catch {
+        throw new AppError('crypto/key-locked', 'Unlock cancelled', { detail: 'The key was not unlocked, so the draft stays closed.' });
+      }
+    }
+  }
+  const draft = await readDraft(raw, services.crypto);
+  const identity = options.identities.find((i) => i.email.toLowerCase() === draft.from.address.toLowerCase());
+  useComposerStore.getState().loadDraft({
+    fromIdentityId: identity?.id ?? null,
+    to: draft.to.map(formatMailbox),
+    cc: draft.cc.map(formatMailbox),
+    bcc: draft.bcc.map(formatMailbox),
+    subject: draft.subject,
+    body: draft.text,
+    files: draft.attachments.map((a) => new File([a.content as BlobPart], a.name, { type: a.type })),
+    messageId: /^<[^<>\s]+@[^<>\s]+>$/.test(draft.messageId) ? draft.messageId : null,
+    encryptChoice: draft.encrypt,
+    signChoice: draft.sign,
+    draftId: email.id,
+  });
+}
