@@ -1,4 +1,5 @@
-import { embedded, expect, readMailbox, test, uniqueSubject } from './fixtures';
+import * as openpgp from 'openpgp';
+import { embedded, expect, importKeyText, readMailbox, test, uniqueSubject } from './fixtures';
 
 test('an invalid recipient is marked and blocks Send; nothing is lost', async ({ page, signInPage, composer }) => {
   await signInPage.signIn();
@@ -62,4 +63,48 @@ test('there is only ever one alert in the composer, and fixing the recipients cl
   await expect(composer.alert()).toContainText('Not sent');
   await page.getByRole('button', { name: 'Remove not an address' }).click();
   await expect(composer.alert()).toHaveCount(0);
+});
+
+test('an encrypted message whose submission answer is lost: the retry sends the same ciphertext, once', async ({ page, signInPage, composer, baseURL }) => {
+  const subject = uniqueSubject('Encrypted retry');
+  const bobKey = await openpgp.generateKey({ userIDs: [{ email: 'bob@example.test' }], format: 'armored' });
+  await signInPage.signIn();
+  await importKeyText(page, bobKey.publicKey, 1);
+  await page.getByRole('link', { name: 'Compose', exact: true }).click();
+  await composer.addRecipients('To', 'bob@example.test');
+  await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).toBeChecked();
+  await composer.field('Subject').fill(subject);
+  await composer.field('Message').fill('encrypted once');
+  const uploads: string[] = [];
+  page.on('request', (r) => void (r.url().includes('/jmap/upload/') && uploads.push(r.url())));
+  let dropped = false;
+  await page.route('**/jmap/api/**', async (route) => {
+    if (dropped || !(route.request().postData() ?? '').includes('"EmailSubmission/set"')) return route.continue();
+    dropped = true;
+    await route.fetch();
+    await route.abort('connectionreset');
+  });
+  await composer.send().click();
+  await expect(composer.alert()).toContainText('may have been sent');
+  await composer.send().click();
+  await expect(composer.status()).toBeVisible();
+  expect(uploads).toHaveLength(1); // built, encrypted and uploaded once
+  // Bob's Inbox is shared with other tests: count the messages that decrypt with this test's key to this subject.
+  const bob = await readMailbox(embedded(baseURL!, 'bob'));
+  const decryptionKeys = await openpgp.readPrivateKey({ armoredKey: bobKey.privateKey });
+  const ours = async () => {
+    let n = 0;
+    for (const email of (await bob.list()).filter((e) => e.subject === '[...]')) {
+      const raw = await bob.raw(email);
+      const armored = raw.slice(raw.indexOf('-----BEGIN PGP MESSAGE-----'), raw.indexOf('-----END PGP MESSAGE-----') + 25);
+      const inner = await openpgp
+        .decrypt({ message: await openpgp.readMessage({ armoredMessage: armored }), decryptionKeys })
+        .then((r) => String(r.data), () => '');
+      if (inner.includes(subject)) n++;
+    }
+    return n;
+  };
+  await expect.poll(ours).toBe(1);
+  await page.waitForTimeout(500);
+  expect(await ours()).toBe(1);
 });

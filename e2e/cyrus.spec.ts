@@ -48,6 +48,35 @@ test.describe('against a real Cyrus JMAP server', () => {
     await expect(page.getByRole('button', { name: subject })).toBeVisible();
   });
 
+  test('the answer to the submission is lost after Cyrus sent the message: Send again does not send it twice', async ({ page, signInPage, composer }) => {
+    const subject = uniqueSubject('Lost answer');
+    await signInPage.signIn(cyrus('alice'));
+    await composer.addRecipients('To', 'bob@example.org');
+    await composer.field('Subject').fill(subject);
+    await composer.field('Message').fill('sent once');
+    // The server carries out the submission, then the connection drops before the answer arrives.
+    let dropped = false;
+    await page.route('**/jmap/**', async (route) => {
+      const body = route.request().postData() ?? '';
+      if (dropped || !body.includes('"EmailSubmission/set"')) return route.continue();
+      dropped = true;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await composer.send().click();
+    await expect(composer.alert()).toContainText('may have been sent');
+    await expect(composer.field('Subject')).toHaveValue(subject);
+    await composer.send().click();
+    await expect(composer.status()).toBeVisible();
+    const bob = await readMailbox(cyrus('bob'));
+    await bob.waitFor(subject);
+    await page.waitForTimeout(1000); // a second copy, if any, would arrive through Postfix within this
+    expect((await bob.list()).filter((e) => e.subject === subject)).toHaveLength(1);
+    const alice = await readMailbox(cyrus('alice'));
+    expect((await alice.list('sent')).filter((e) => e.subject === subject)).toHaveLength(1);
+    expect((await alice.list('drafts')).filter((e) => e.subject === subject)).toHaveLength(0);
+  });
+
   test('a wrong password for Cyrus gets a clear alert', async ({ page, signInPage }) => {
     await signInPage.signIn({ ...cyrus('alice'), password: 'nope' });
     await expect(page.getByRole('alert')).toContainText('refused the user name or password');

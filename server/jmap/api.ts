@@ -2,7 +2,7 @@ import { emailImport } from './email-import';
 import { emailGet, emailQuery, emailSet } from './emails';
 import { identityGet, mailboxGet, mailboxQuery, threadGet } from './mailboxes';
 import { type Args, type Invocation, isRecord, MethodError, type MethodContext, type MethodHandler, resolveResultReferences } from './method-kit';
-import { emailSubmissionGet, emailSubmissionSet } from './submission';
+import { emailSubmissionGet, emailSubmissionQuery, emailSubmissionSet } from './submission';
 
 export const CAPABILITIES = {
   core: 'urn:ietf:params:jmap:core',
@@ -22,6 +22,7 @@ const METHODS: Record<string, { capability: string; handler: MethodHandler }> = 
   'Identity/get': { capability: CAPABILITIES.submission, handler: identityGet },
   'EmailSubmission/get': { capability: CAPABILITIES.submission, handler: emailSubmissionGet },
   'EmailSubmission/set': { capability: CAPABILITIES.submission, handler: emailSubmissionSet },
+  'EmailSubmission/query': { capability: CAPABILITIES.submission, handler: emailSubmissionQuery },
 };
 
 /** A request-level error (RFC 8620 §3.6.1), answered as RFC 7807 problem details. */

@@ -224,3 +224,44 @@ export async function emailSubmissionSet(args: Args, ctx: MethodContext): Promis
   }
   return responses;
 }
+
+/** RFC 8621 §7.3: filter by identityIds, emailIds, threadIds, undoStatus, before/after (sendAt); sort by emailId, threadId or sentAt. */
+export function emailSubmissionQuery(args: Args, ctx: MethodContext): [string, Args][] {
+  requireAccount(args, ctx);
+  const filter = args.filter ?? null;
+  if (filter !== null && !isRecord(filter)) throw new MethodError('invalidArguments', 'filter must be an object or null');
+  const list = (name: string) => (filter && Array.isArray(filter[name]) ? (filter[name] as string[]) : null);
+  const time = (name: string) => {
+    const value = filter?.[name];
+    if (value === undefined) return null;
+    if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw new MethodError('invalidArguments', `${name} must be a UTCDate`);
+    return Date.parse(value);
+  };
+  const [identityIds, emailIds, threadIds, before, after] = [list('identityIds'), list('emailIds'), list('threadIds'), time('before'), time('after')];
+  const undoStatus = typeof filter?.undoStatus === 'string' ? filter.undoStatus : null;
+  const sortKeys: Record<string, (s: ReturnType<typeof toSubmission>) => string> = { emailId: (s) => s.emailId, threadId: (s) => s.threadId, sentAt: (s) => s.sendAt };
+  const sort = (Array.isArray(args.sort) ? args.sort : [{ property: 'sentAt', isAscending: false }]) as unknown[];
+  const comparators = sort.map((c) => {
+    if (!isRecord(c) || typeof c.property !== 'string') throw new MethodError('invalidArguments', 'Bad Comparator');
+    const key = sortKeys[c.property];
+    if (!key) throw new MethodError('unsupportedSort', `Sorting by ${c.property} is not supported`);
+    return { key, dir: c.isAscending === false ? -1 : 1 };
+  });
+  const found = loadSubmissions(ctx).filter((s) => {
+    const at = Date.parse(s.sendAt);
+    return (
+      (!identityIds || identityIds.includes(s.identityId)) && (!emailIds || emailIds.includes(s.emailId)) && (!threadIds || threadIds.includes(s.threadId)) &&
+      (!undoStatus || s.undoStatus === undoStatus) && (before === null || at < before) && (after === null || at >= after)
+    );
+  });
+  found.sort((a, b) => {
+    for (const { key, dir } of comparators) {
+      const x = key(a), y = key(b);
+      if (x !== y) return x < y ? -dir : dir;
+    }
+    return a.id < b.id ? -1 : 1;
+  });
+  const limit = Number.isInteger(args.limit) ? (args.limit as number) : undefined;
+  const ids = found.map((s) => s.id).slice(0, limit);
+  return [['EmailSubmission/query', { accountId: ctx.account.id, queryState: getState(ctx.db, ctx.account.id, 'EmailSubmission'), canCalculateChanges: false, position: 0, ids, total: found.length, ...(limit !== undefined ? { limit } : {}) }]];
+}

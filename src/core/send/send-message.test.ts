@@ -21,15 +21,11 @@ function recordingClient() {
     },
     download: async () => new Uint8Array(),
     request: async (req: { methodCalls: Invocation[] }) => {
-      const submit = req.methodCalls.find(([name]) => name === 'EmailSubmission/set')?.[1] as { create: { send: { envelope: { rcptTo: { email: string }[] } } }; onSuccessDestroyEmail?: string[] };
+      const [name, args] = req.methodCalls[0]!;
+      if (name === 'Email/import') return { sessionState: 's', methodResponses: [['Email/import', { created: { draft: { id: `M${uploads.length}` } } }, 'import']] as Invocation[] };
+      const submit = args as { create: { send: { envelope: { rcptTo: { email: string }[] } } }; onSuccessDestroyEmail?: string[] };
       submissions.push({ rcptTo: submit.create.send.envelope.rcptTo.map((r) => r.email), destroy: !!submit.onSuccessDestroyEmail });
-      return {
-        sessionState: 's',
-        methodResponses: [
-          ['Email/import', { created: { draft: { id: `M${submissions.length}` } } }, 'import'],
-          ['EmailSubmission/set', { created: { send: { id: `S${submissions.length}`, undoStatus: 'final' } } }, 'submit'],
-        ] as Invocation[],
-      };
+      return { sessionState: 's', methodResponses: [['EmailSubmission/set', { created: { send: { id: `S${submissions.length}`, undoStatus: 'final' } } }, 'submit']] as Invocation[] };
     },
   } as unknown as JmapClient;
   return { client, uploads, submissions };

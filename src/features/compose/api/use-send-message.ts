@@ -2,10 +2,11 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type AccountMailboxes, destroyEmails } from '@/core/jmap/mail';
 import type { Identity } from '@/core/jmap/types';
 import type { Mailbox } from '@/core/mime/addresses';
-import type { SendStage, Security } from '@/core/send/send-message';
+import type { PreparedMessage, SendStage, Security } from '@/core/send/send-message';
 import { draftKeys, sentKeys } from '@/lib/account-queries';
 import { useServices } from '@/lib/services';
 import { useJmapClient } from '@/stores/session-store';
+import { useComposerStore } from '../stores/composer-store';
 
 export type ComposedMessage = {
   identity: Identity;
@@ -16,8 +17,15 @@ export type ComposedMessage = {
   text: string;
   files: File[];
   messageId: string;
-  mailboxes: AccountMailboxes;
   security: Security | null;
+};
+
+export type SendRequest = {
+  /** A new message to build, or the one a failed try already built (retried as it is). */
+  message: ComposedMessage | PreparedMessage;
+  /** The composer revision it was built from. */
+  revision: number;
+  mailboxes: AccountMailboxes;
   /** The saved draft of this message, removed once it is sent. */
   draftId: string | null;
 };
@@ -29,23 +37,31 @@ export function useSendMessage(onStage: (stage: SendStage) => void) {
   const services = useServices();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async (message: ComposedMessage) => {
+    mutationFn: async ({ message, revision, mailboxes, draftId }: SendRequest) => {
       // The MIME builder is loaded on the first send, keeping it out of the initial bundle.
-      const { sendMessage } = await import('@/core/send/send-message');
-      onStage('building');
-      const attachments = await Promise.all(
-        message.files.map(async (file) => ({ name: file.name, type: file.type || 'application/octet-stream', content: new Uint8Array(await file.arrayBuffer()) })),
-      );
-      const result = await sendMessage(
-        {
-          identity: message.identity, to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, text: message.text, attachments, messageId: message.messageId,
-          ...(message.security ? { security: message.security } : {}),
-        },
-        { jmap: client, mailboxes: message.mailboxes, now: services.now, boundarySeed: randomSeed, crypto: services.crypto },
-        onStage,
-      );
+      const { deliverMessage, prepareMessage } = await import('@/core/send/send-message');
+      let prepared: PreparedMessage;
+      if ('copies' in message) {
+        prepared = message;
+      } else {
+        onStage('building');
+        const attachments = await Promise.all(
+          message.files.map(async (file) => ({ name: file.name, type: file.type || 'application/octet-stream', content: new Uint8Array(await file.arrayBuffer()) })),
+        );
+        prepared = await prepareMessage(
+          {
+            identity: message.identity, to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, text: message.text, attachments, messageId: message.messageId,
+            ...(message.security ? { security: message.security } : {}),
+          },
+          { now: services.now, boundarySeed: randomSeed, crypto: services.crypto },
+          onStage,
+        );
+        // Kept for a retry: the same bytes go again, and copies already accepted are skipped.
+        useComposerStore.getState().setOutgoing({ revision, prepared });
+      }
+      const result = await deliverMessage(prepared, { jmap: client, mailboxes }, onStage);
       // Best effort: the message is sent; a leftover draft is only clutter.
-      if (message.draftId) await destroyEmails(client, [message.draftId]).catch(() => undefined);
+      if (draftId) await destroyEmails(client, [draftId]).catch(() => undefined);
       return result;
     },
     onSuccess: () => Promise.all([queryClient.invalidateQueries({ queryKey: sentKeys.all }), queryClient.invalidateQueries({ queryKey: draftKeys.all })]),

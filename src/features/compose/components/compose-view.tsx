@@ -16,7 +16,7 @@ import { useJmapClient } from '@/stores/session-store';
 import { AUTOSAVE_DELAY_MS, draftSaveSettled, saveDraft, type SaveDraftContext } from '../api/drafts';
 import { prepareSecurity } from '../api/security';
 import { useSendMessage } from '../api/use-send-message';
-import { type Chip, type DraftStatus, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
+import { type Chip, type DraftStatus, type RecipientField as Field, reusableOutgoing, useComposerStore } from '../stores/composer-store';
 import { RecipientField } from './recipient-field';
 import { ViewTitle } from '@/components/view-title';
 
@@ -113,6 +113,29 @@ export function ComposeView() {
       });
     }
     if (all.length === 0) return state.setStatus({ state: 'failed', message: 'Not sent: add at least one recipient.' });
+    const retry = reusableOutgoing(state);
+    const recipients = all.length;
+    const onSettled = {
+      onSuccess: () => useComposerStore.getState().clearAfterSend(`Sent to ${recipients} recipient${recipients > 1 ? 's' : ''}.`),
+      onError: (e: Error) => {
+        const prepared = useComposerStore.getState().outgoing?.prepared;
+        const done = prepared?.copies.filter((c) => c.result).flatMap((c) => c.envelope.rcptTo) ?? [];
+        const left = prepared?.copies.filter((c) => !c.result).flatMap((c) => c.envelope.rcptTo) ?? [];
+        const unsure = prepared?.copies.some((c) => c.uncertain);
+        const partly = done.length ? ` Already sent to ${done.join(', ')}; not yet to ${left.join(', ')}. Send again to retry only the rest.` : '';
+        const message = unsure
+          ? `The connection failed before the server answered, so the message may have been sent. Send again: it checks with the server first and never sends it twice. (${userMessage(e)})`
+          : `Not sent. ${userMessage(e)}${partly} Your message is still here.`;
+        useComposerStore.getState().setStatus({ state: 'failed', message });
+        // Keep it on the server too, encrypted, when the sender has a key (never in clear).
+        const ctx = draftContext();
+        if (ctx && ownKey.status === 'valid') void saveDraft(ctx, 'after-failure');
+      },
+    };
+    if (retry) {
+      // The message was built (and encrypted) by the failed try: send exactly that again.
+      return send.mutate({ message: retry.prepared, revision: state.revision, mailboxes: setup.data.mailboxes, draftId: state.draftId }, onSettled);
+    }
     if (encrypt) {
       // Security: never a silent fallback to plaintext.
       const pending = validChips.filter((_, i) => keyOf(i) === 'pending');
@@ -144,30 +167,24 @@ export function ComposeView() {
     const messageId = state.messageId ?? createMessageId(identity.email);
     state.setMessageId(messageId);
     const mailboxes = (f: Field) => state.recipients[f].flatMap((c) => (c.valid ? [c.mailbox] : []));
-    const recipients = all.length;
     send.mutate(
       {
-        identity,
-        to: mailboxes('to'),
-        cc: mailboxes('cc'),
-        bcc: mailboxes('bcc'),
-        subject: state.subject,
-        text: state.body,
-        files: state.attachments.map((a) => a.file),
-        messageId,
+        message: {
+          identity,
+          to: mailboxes('to'),
+          cc: mailboxes('cc'),
+          bcc: mailboxes('bcc'),
+          subject: state.subject,
+          text: state.body,
+          files: state.attachments.map((a) => a.file),
+          messageId,
+          security,
+        },
+        revision: state.revision,
         mailboxes: setup.data.mailboxes,
-        security,
         draftId: state.draftId,
       },
-      {
-        onSuccess: () => useComposerStore.getState().clearAfterSend(`Sent to ${recipients} recipient${recipients > 1 ? 's' : ''}.`),
-        onError: (e) => {
-          useComposerStore.getState().setStatus({ state: 'failed', message: `Not sent. ${userMessage(e)} Your message is still here.` });
-          // Keep it on the server too, encrypted, when the sender has a key (never in clear).
-          const ctx = draftContext();
-          if (ctx && ownKey.status === 'valid') void saveDraft(ctx, 'after-failure');
-        },
-      },
+      onSettled,
     );
   }
 

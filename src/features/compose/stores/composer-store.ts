@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import type { PreparedMessage } from '@/core/send/send-message';
 import { type ParsedRecipient, parseRecipient, splitRecipientInput } from '@/core/mime/addresses';
 
 export type RecipientField = 'to' | 'cc' | 'bcc';
@@ -32,6 +33,8 @@ type ComposerState = {
   revision: number;
   savedRevision: number;
   draftStatus: DraftStatus;
+  /** The message as built and encrypted by the last Send, for a retry (see reusableOutgoing). */
+  outgoing: { revision: number; prepared: PreparedMessage } | null;
 };
 
 export type DraftStatus = { state: 'none' } | { state: 'saving' } | { state: 'saved'; at: Date; encrypted: boolean } | { state: 'failed'; message: string };
@@ -67,6 +70,7 @@ type ComposerActions = {
   clearAfterSend: (summary: string) => void;
   draftSaved: (draftId: string, revision: number, encrypted: boolean, at: Date) => void;
   setDraftStatus: (draftStatus: DraftStatus) => void;
+  setOutgoing: (outgoing: ComposerState['outgoing']) => void;
   /** Replace the composer's content with a reopened draft. */
   loadDraft: (draft: LoadedDraft) => void;
 };
@@ -84,6 +88,7 @@ const EMPTY = (): Omit<ComposerState, 'fromIdentityId' | 'status'> => ({
   revision: 0,
   savedRevision: 0,
   draftStatus: { state: 'none' },
+  outgoing: null,
 });
 
 /** Edits bump the revision, so that autosave knows there is something new. */
@@ -137,6 +142,7 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set) =>
   clearAfterSend: (summary) => set({ ...EMPTY(), status: { state: 'sent', summary } }),
   draftSaved: (draftId, revision, encrypted, at) => set({ draftId, savedRevision: revision, draftStatus: { state: 'saved', at, encrypted } }),
   setDraftStatus: (draftStatus) => set({ draftStatus }),
+  setOutgoing: (outgoing) => set({ outgoing }),
   loadDraft: (d) =>
     set(() => ({
       ...EMPTY(),
@@ -154,3 +160,14 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set) =>
 }));
 
 export const resetComposer = () => useComposerStore.setState({ fromIdentityId: null, status: { state: 'idle' }, ...EMPTY() });
+
+/**
+ * What a retry must send: the message already built (the same ciphertext) when nothing changed
+ * since, and always once a copy may have reached the server, so that nobody gets it twice.
+ */
+export function reusableOutgoing(state: Pick<ComposerState, 'outgoing' | 'revision'>): { prepared: PreparedMessage; started: boolean } | null {
+  const outgoing = state.outgoing;
+  if (!outgoing) return null;
+  const started = outgoing.prepared.copies.some((c) => c.result || c.uncertain);
+  return started || outgoing.revision === state.revision ? { prepared: outgoing.prepared, started } : null;
+}
