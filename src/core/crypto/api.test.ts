@@ -159,6 +159,22 @@ describe('encryption algorithm and Autocrypt keydata', () => {
     expect(await seipdVersion((await api.encryptPayload({ payload: 'x\r\n', recipients: [to(v4, 'v4@example.org'), to(v6, 'v6@example.org')] })).armored)).toBe(1);
   });
 
+  it('SEIPDv2 uses AES-GCM; a key that lists only OCB suites gets SEIPDv1, never OCB', async () => {
+    const packetOf = async (armored: string) => {
+      const message = await openpgp.readMessage({ armoredMessage: armored });
+      return message.packets.findPacket(openpgp.enums.packet.symEncryptedIntegrityProtectedData) as unknown as { version: number; aeadAlgorithm: number; cipherAlgorithm: number };
+    };
+    const v6 = await api.generateKey({ name: '', email: 'v6@example.org', passphrase: PASS, algorithm: 'curve25519-v6', expiresInSeconds: 0 });
+    const gcm = await packetOf((await api.encryptPayload({ payload: 'x\r\n', recipients: [{ armoredPublic: v6.armoredPublic, address: 'v6@example.org' }] })).armored);
+    expect(gcm).toMatchObject({ version: 2, aeadAlgorithm: openpgp.enums.aead.gcm });
+    const ocbOnly = await openpgp.generateKey({ type: 'curve25519', userIDs: [{ email: 'ocb@example.org' }], format: 'armored', config: { v6Keys: true, preferredAEADAlgorithm: openpgp.enums.aead.ocb } });
+    const suites = (await (await openpgp.readKey({ armoredKey: ocbOnly.publicKey })).getPrimaryUser()).selfCertification as unknown as { preferredCipherSuites: [number, number][] | null };
+    const direct = ((await openpgp.readKey({ armoredKey: ocbOnly.publicKey })) as unknown as { directSignatures: { preferredCipherSuites: [number, number][] }[] }).directSignatures[0]?.preferredCipherSuites ?? suites.preferredCipherSuites ?? [];
+    expect(direct.some(([, aead]) => aead === openpgp.enums.aead.gcm)).toBe(false);
+    const fallback = await packetOf((await api.encryptPayload({ payload: 'x\r\n', recipients: [{ armoredPublic: ocbOnly.publicKey, address: 'ocb@example.org' }] })).armored);
+    expect(fallback.version).toBe(1);
+  });
+
   it('cuts the key to the five Autocrypt packets', async () => {
     const g = await api.generateKey({ name: 'A', email: 'a@example.org', passphrase: PASS, algorithm: 'curve25519-legacy', expiresInSeconds: 0 });
     await api.unlockKey(g.armoredSecret, PASS, 60_000);
