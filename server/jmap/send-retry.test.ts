@@ -7,7 +7,8 @@ import type { GeneratedKey } from '../../src/core/crypto/types';
 import { createJmapClient, type JmapClient } from '../../src/core/jmap/client';
 import { listMailbox, loadAccountSetup } from '../../src/core/jmap/mail';
 import { discoverSession } from '../../src/core/jmap/session';
-import { deliverMessage, type OutgoingDraft, prepareMessage } from '../../src/core/send/send-message';
+import { deliverMessage } from '../../src/core/send/deliver';
+import { type OutgoingDraft, prepareMessage } from '../../src/core/send/send-message';
 import { startAppServer, type RunningAppServer } from '../app-server';
 
 const PASS = 'retry test passphrase';

@@ -1,9 +1,10 @@
 import { createContext, type ReactNode, useContext } from 'react';
 import { createStore } from 'idb-keyval';
-import { createWorkerCryptoClient } from '@/core/crypto/client';
+import { createCryptoClient, createWorkerConnection } from '@/core/crypto/client';
 import type { CryptoApi } from '@/core/crypto/types';
 import { createDiscovery, type DiscoveryService } from '@/core/discovery/discover-key';
 import { createKeystore, type Keystore, type UseStore } from '@/core/keystore/keystore';
+import { SEND_ARG_TRANSFERS, SEND_WORKER_METHODS, type SendWorkerApi } from '@/core/send/send-worker-api';
 import { currentDiscoverySettings } from '@/stores/discovery-settings-store';
 import { type CredentialVault, createCredentialVault } from './credential-vault';
 
@@ -16,13 +17,17 @@ export type Services = {
   vault: CredentialVault;
   origin: string;
   crypto: CryptoApi;
+  /** Builds and protects outgoing messages and drafts off the main thread. */
+  outgoing: SendWorkerApi;
   keystore: Keystore;
   discovery: DiscoveryService;
 };
 
 export function createBrowserServices(): Services {
   // The worker starts on first use: OpenPGP.js is not part of the initial page.
-  const crypto = createWorkerCryptoClient(() => new Worker(new URL('../core/crypto/crypto.worker.ts', import.meta.url), { type: 'module', name: 'crypto' }));
+  const worker = createWorkerConnection(() => new Worker(new URL('../core/crypto/crypto.worker.ts', import.meta.url), { type: 'module', name: 'crypto' }));
+  const crypto = createCryptoClient(worker);
+  const outgoing = worker.api<SendWorkerApi>('send', SEND_WORKER_METHODS, SEND_ARG_TRANSFERS);
   const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(KEYSTORE_CHANNEL);
   const fetchFn: typeof fetch = (input, init) => globalThis.fetch(input, init);
   const keystore = createKeystore({ store: createStore('pgp-composer-keystore', 'records') as unknown as UseStore, crypto, ...(channel ? { channel } : {}) });
@@ -32,6 +37,7 @@ export function createBrowserServices(): Services {
     vault: createCredentialVault(),
     origin: window.location.origin,
     crypto,
+    outgoing,
     keystore,
     discovery: createDiscovery({ fetch: fetchFn, crypto, keystore, settings: currentDiscoverySettings }),
   };

@@ -1,7 +1,7 @@
 import * as openpgp from 'openpgp';
 import { describe, expect, it } from 'vitest';
 import { createCryptoApi } from './api';
-import { crc24 } from './impl/parse-keys';
+import { crc24 } from './impl/armor';
 
 const api = createCryptoApi();
 const PASS = 'correct horse battery';
@@ -145,8 +145,8 @@ describe('passphrases, unlocking and user IDs', () => {
 });
 
 describe('encryption algorithm and Autocrypt keydata', () => {
-  const seipdVersion = async (armored: string) => {
-    const message = await openpgp.readMessage({ armoredMessage: armored });
+  const seipdVersion = async (armored: Uint8Array) => {
+    const message = await openpgp.readMessage({ armoredMessage: new TextDecoder().decode(armored) });
     return (message.packets.findPacket(openpgp.enums.packet.symEncryptedIntegrityProtectedData) as unknown as { version: number }).version;
   };
 
@@ -160,8 +160,8 @@ describe('encryption algorithm and Autocrypt keydata', () => {
   });
 
   it('SEIPDv2 uses AES-GCM; a key that lists only OCB suites gets SEIPDv1, never OCB', async () => {
-    const packetOf = async (armored: string) => {
-      const message = await openpgp.readMessage({ armoredMessage: armored });
+    const packetOf = async (armored: Uint8Array) => {
+      const message = await openpgp.readMessage({ armoredMessage: new TextDecoder().decode(armored) });
       return message.packets.findPacket(openpgp.enums.packet.symEncryptedIntegrityProtectedData) as unknown as { version: number; aeadAlgorithm: number; cipherAlgorithm: number };
     };
     const v6 = await api.generateKey({ name: '', email: 'v6@example.org', passphrase: PASS, algorithm: 'curve25519-v6', expiresInSeconds: 0 });

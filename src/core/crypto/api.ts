@@ -5,6 +5,7 @@ import {
 import { asciiLower } from '../mime/addresses';
 import { AppError } from '../errors/app-error';
 import { keysForAddress, minimalKeyFor } from './impl/address-keys';
+import { armorMessage, asciiBytes } from './impl/armor';
 import { summarizeKey, weakAlgorithm } from './impl/key-summary';
 import { parseKeyData } from './impl/parse-keys';
 import type { CryptoApi, GenerateKeyInput, InspectedKey } from './types';
@@ -183,16 +184,19 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
       const signer = signWith ? unlocked.get(signWith.toUpperCase())?.key : undefined;
       if (signWith && !signer) throw new AppError('crypto/key-locked', `Key ${signWith} is locked`);
       try {
-        const armored = await encrypt({
-          message: await createMessage({ text: payload }),
+        const sessionKey = await sessionKeyFor(encryptionKeys, encryptionUserIDs, now());
+        // The payload is already canonical (CRLF, 7-bit): a binary literal spares OpenPGP.js a
+        // canonicalising pass over it (a third of the time for large messages); readers get the same bytes.
+        const binary = await encrypt({
+          message: await createMessage({ binary: typeof payload === 'string' ? asciiBytes(payload) : payload }),
           encryptionKeys: encryptionKeys as PublicKey[],
           encryptionUserIDs,
-          sessionKey: await sessionKeyFor(encryptionKeys, encryptionUserIDs, now()),
+          sessionKey,
           ...(signer ? { signingKeys: signer } : {}),
           date: now(),
-          format: 'armored',
+          format: 'binary',
         });
-        return { armored: armored as string };
+        return { armored: armorMessage(binary as Uint8Array, !sessionKey.aeadAlgorithm) };
       } catch (cause) {
         throw new AppError('crypto/failed', `Encryption failed: ${cause instanceof Error ? cause.message : cause}`, { cause, detail: cause instanceof Error ? cause.message : undefined });
       }

@@ -1,28 +1,44 @@
 import { type Remote, wrap } from 'comlink';
 import { AppError } from '../errors/app-error';
-import { type EnvelopeApi, fromEnvelopeApi } from './rpc';
+import { type ArgTransfers, type EnvelopeApi, fromEnvelopeApi } from './rpc';
 import type { CryptoApi } from './types';
 
-const METHODS: (keyof CryptoApi)[] = ['generateKey', 'inspectKeys', 'keysForAddress', 'encryptPayload', 'encryptedFor', 'decryptPayload', 'signPayload', 'autocryptKeydata', 'mergeKeys', 'protectKey', 'unlockKey', 'lockKey', 'lockAll', 'unlockedKeys', 'addUserId'];
+export const CRYPTO_METHODS: (keyof CryptoApi)[] = [
+  'generateKey', 'inspectKeys', 'keysForAddress', 'encryptPayload', 'encryptedFor', 'decryptPayload', 'signPayload', 'autocryptKeydata', 'mergeKeys',
+  'protectKey', 'unlockKey', 'lockKey', 'lockAll', 'unlockedKeys', 'addUserId',
+];
 
 /**
- * The main thread's CryptoApi: the same interface, carried out in a module worker that is
- * started on first use, so OpenPGP.js is neither in the initial bundle nor on the main thread.
+ * One module worker, started on first use, that serves several APIs under names (`crypto`,
+ * `send`), so OpenPGP.js is neither in the initial bundle nor on the main thread, and the unlocked
+ * keys it holds serve every API.
  */
-export function createWorkerCryptoClient(startWorker: () => Worker): CryptoApi {
-  let api: CryptoApi | undefined;
-  const get = (): CryptoApi => {
-    if (api) return api;
+export function createWorkerConnection(startWorker: () => Worker) {
+  let remote: Remote<Record<string, unknown>> | undefined;
+  const get = () => {
+    if (remote) return remote;
     let worker: Worker;
     try {
       worker = startWorker();
     } catch (cause) {
       throw new AppError('crypto/unavailable', 'Worker failed to start', { cause });
     }
-    api = fromEnvelopeApi(wrap(worker) as unknown as Remote<EnvelopeApi<CryptoApi>> as EnvelopeApi<CryptoApi>, METHODS);
-    return api;
+    remote = wrap(worker);
+    return remote;
   };
-  const out: Record<string, unknown> = {};
-  for (const name of METHODS) out[name] = (...args: unknown[]) => (get()[name] as (...a: unknown[]) => Promise<unknown>)(...args);
-  return out as unknown as CryptoApi;
+  return {
+    api<T extends object>(namespace: string, methods: (keyof T)[], transfers: ArgTransfers<T> = {}): T {
+      let api: T | undefined;
+      const out: Record<string, unknown> = {};
+      for (const name of methods) {
+        out[name as string] = (...args: unknown[]) => {
+          api ??= fromEnvelopeApi((get() as unknown as Record<string, EnvelopeApi<T>>)[namespace]!, methods, transfers);
+          return (api[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+        };
+      }
+      return out as T;
+    },
+  };
 }
+
+export const createCryptoClient = (connection: ReturnType<typeof createWorkerConnection>): CryptoApi => connection.api<CryptoApi>('crypto', CRYPTO_METHODS);

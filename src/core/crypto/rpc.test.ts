@@ -25,4 +25,21 @@ describe('worker RPC envelopes', () => {
     port1.close();
     port2.close();
   });
+
+  it('move byte arrays named for transfer instead of copying them, both ways', async () => {
+    type Bytes = { echo(data: { bytes: Uint8Array }): Promise<{ bytes: Uint8Array }> };
+    const { port1, port2 } = new MessageChannel();
+    let returned: Uint8Array | undefined;
+    const impl: Bytes = { echo: async ({ bytes }) => ({ bytes: (returned = bytes.map((b) => b + 1)) }) };
+    expose(toEnvelopeApi(impl, { echo: (r) => [r.bytes.buffer as ArrayBuffer] }), nodeEndpoint(port1));
+    const client = fromEnvelopeApi<Bytes>(wrap(nodeEndpoint(port2)) as unknown as EnvelopeApi<Bytes>, ['echo'], { echo: (d) => [d.bytes.buffer as ArrayBuffer] });
+    const sent = new Uint8Array(1 << 20).fill(7);
+    const { bytes } = await client.echo({ bytes: sent });
+    expect(bytes.length).toBe(1 << 20);
+    expect(bytes[0]).toBe(8);
+    expect(sent.byteLength).toBe(0); // moved to the other side
+    expect(returned!.byteLength).toBe(0); // and the answer moved back
+    port1.close();
+    port2.close();
+  });
 });

@@ -1,3 +1,4 @@
+import { transfer } from 'comlink';
 import { AppError, type ErrorCode, toAppError } from '../errors/app-error';
 
 /**
@@ -8,12 +9,25 @@ export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: E
 
 export type EnvelopeApi<T> = { [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => Promise<Envelope<R>> : never };
 
-export function toEnvelopeApi<T extends object>(api: T): EnvelopeApi<T> {
+type Method = (...args: never[]) => Promise<unknown>;
+type ResultOf<F> = F extends (...args: never[]) => Promise<infer R> ? R : never;
+type ArgsOf<F> = F extends (...args: infer A) => Promise<unknown> ? A : never;
+
+/** Large byte arrays are moved, not copied, across the boundary: the sender must not use them again. */
+export type Transfers<T> = { [K in keyof T]?: (value: ResultOf<T[K]>) => ArrayBuffer[] };
+export type ArgTransfers<T> = { [K in keyof T]?: (...args: ArgsOf<T[K]>) => ArrayBuffer[] };
+
+export const distinctBuffers = (views: ArrayBufferView[]): ArrayBuffer[] => [...new Set(views.map((v) => v.buffer as ArrayBuffer))];
+
+export function toEnvelopeApi<T extends object>(api: T, transfers: Transfers<T> = {}): EnvelopeApi<T> {
   const out: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(api as Record<string, unknown>) as [string, (...args: unknown[]) => Promise<unknown>][]) {
-    out[name] = async (...args: unknown[]) => {
+  for (const [name, fn] of Object.entries(api as Record<string, Method>)) {
+    const moved = (transfers as Record<string, ((value: unknown) => ArrayBuffer[]) | undefined>)[name];
+    out[name] = async (...args: never[]) => {
       try {
-        return { ok: true, value: await fn(...args) };
+        const value = await fn(...args);
+        const envelope = { ok: true, value };
+        return moved ? transfer(envelope, moved(value)) : envelope;
       } catch (e) {
         const error = toAppError(e);
         return { ok: false, error: { code: error.code, message: error.message, ...(error.detail ? { detail: error.detail } : {}) } };
@@ -23,11 +37,14 @@ export function toEnvelopeApi<T extends object>(api: T): EnvelopeApi<T> {
   return out as EnvelopeApi<T>;
 }
 
-export function fromEnvelopeApi<T extends object>(remote: EnvelopeApi<T>, names: (keyof T)[]): T {
+export function fromEnvelopeApi<T extends object>(remote: EnvelopeApi<T>, names: (keyof T)[], transfers: ArgTransfers<T> = {}): T {
   const out: Record<string, unknown> = {};
   for (const name of names) {
+    const moved = (transfers as Record<string, ((...args: unknown[]) => ArrayBuffer[]) | undefined>)[name as string];
     out[name as string] = async (...args: unknown[]) => {
-      const envelope = (await (remote[name] as (...a: unknown[]) => Promise<Envelope<unknown>>)(...args)) as Envelope<unknown>;
+      // Comlink looks up transfer lists per argument: the first argument carries them all.
+      const sent = moved && args.length ? [transfer(args[0], moved(...args)), ...args.slice(1)] : args;
+      const envelope = (await (remote[name] as (...a: unknown[]) => Promise<Envelope<unknown>>)(...sent)) as Envelope<unknown>;
       if (envelope.ok) return envelope.value;
       throw new AppError(envelope.error.code, envelope.error.message, envelope.error.detail ? { detail: envelope.error.detail } : undefined);
     };

@@ -95,8 +95,9 @@ export interface CryptoApi {
   /**
    * Encrypt a MIME payload (CRLF text) to every recipient key, using the user ID that names the
    * address, and sign it with the unlocked key `signWith` when given (RFC 3156 §6.2, combined).
+   * `armored` is the ASCII-armored message as bytes with CRLF line ends.
    */
-  encryptPayload(input: { payload: string; recipients: { armoredPublic: string; address: string }[]; signWith?: string }): Promise<{ armored: string }>;
+  encryptPayload(input: { payload: string | Uint8Array; recipients: { armoredPublic: string; address: string }[]; signWith?: string }): Promise<{ armored: Uint8Array }>;
   /** Key IDs (16 uppercase hex digits) an encrypted message is addressed to; wildcard IDs are left out. */
   encryptedFor(armoredMessage: string): Promise<string[]>;
   /** Decrypt with the unlocked keys; `crypto/key-locked` when none of them is a recipient. */

@@ -83,17 +83,22 @@ export type BuiltPgpMessage = { bytes: Uint8Array; envelope: { mailFrom: string;
  * RFC 3156 §4: `multipart/encrypted` around one ASCII-armored OpenPGP message. With header
  * protection the outer Subject is the placeholder; without it (a setting) the real one shows.
  */
-export function wrapEncrypted(input: MessageInput, armoredMessage: string, protectHeaders = true): BuiltPgpMessage {
+export function wrapEncrypted(input: MessageInput, armoredMessage: Uint8Array, protectHeaders = true): BuiltPgpMessage {
   const boundary = `enc-${input.baseBoundary}`;
   const head = encodeHeaderFields(outerFields(input, protectHeaders ? PROTECTED_SUBJECT : input.subject));
-  const body =
+  const before = new TextEncoder().encode(
     `${head}\r\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted";\r\n boundary="${boundary}"\r\n\r\n` +
-    `This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n` +
-    `--${boundary}\r\nContent-Type: application/pgp-encrypted\r\nContent-Description: PGP/MIME version identification\r\n\r\nVersion: 1\r\n\r\n` +
-    `--${boundary}\r\nContent-Type: application/octet-stream; name="encrypted.asc"\r\nContent-Description: OpenPGP encrypted message\r\nContent-Disposition: inline; filename="encrypted.asc"\r\n\r\n` +
-    `${crlf(armoredMessage).replace(/\r\n$/, '')}\r\n\r\n--${boundary}--\r\n`;
-  const bytes = new TextEncoder().encode(body);
-  assertSevenBitMessage(bytes);
+      `This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n` +
+      `--${boundary}\r\nContent-Type: application/pgp-encrypted\r\nContent-Description: PGP/MIME version identification\r\n\r\nVersion: 1\r\n\r\n` +
+      `--${boundary}\r\nContent-Type: application/octet-stream; name="encrypted.asc"\r\nContent-Description: OpenPGP encrypted message\r\nContent-Disposition: inline; filename="encrypted.asc"\r\n\r\n`,
+  );
+  const after = new TextEncoder().encode(`\r\n--${boundary}--\r\n`);
+  // The armor is ASCII with CRLF line ends already; only the header part needs checking.
+  assertSevenBitMessage(before);
+  const bytes = new Uint8Array(before.length + armoredMessage.length + after.length);
+  bytes.set(before, 0);
+  bytes.set(armoredMessage, before.length);
+  bytes.set(after, before.length + armoredMessage.length);
   return { bytes, envelope: { mailFrom: input.from.address, rcptTo: envelopeRecipients([input.to, input.cc, input.bcc]) } };
 }
 

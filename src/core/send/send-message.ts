@@ -1,13 +1,15 @@
 import { AppError } from '../errors/app-error';
 import type { CryptoApi } from '../crypto/types';
 import type { JmapClient } from '../jmap/client';
-import { type AccountMailboxes, findImported, importDraft, submitDraft, type SubmitResult, wasSubmitted } from '../jmap/mail';
-import type { Id, Identity } from '../jmap/types';
+import type { AccountMailboxes, SubmitResult } from '../jmap/mail';
+import { deliverMessage, type PreparedMessage } from './deliver';
+import type { Identity } from '../jmap/types';
 import { addressKey, type Mailbox } from '../mime/addresses';
 import { type BuiltMessage, buildMessage, envelopeRecipients, type MessageInput, type OutgoingAttachment } from '../mime/build-message';
 import { autocryptHeader, buildPayload, micalgFor, wrapEncrypted, wrapSigned } from '../mime/pgp-mime';
 
-export type SendStage = 'building' | 'encrypting' | 'uploading' | 'submitting';
+export type { SendStage } from './deliver';
+import type { SendStage } from './deliver';
 
 /** How the message is protected; keys are armored public keys, the signing key is unlocked in the worker. */
 export type Security = {
@@ -89,27 +91,6 @@ export function identityAllows(identity: Identity, address: string): boolean {
   return email.startsWith('*@') ? want.endsWith(email.slice(1)) : want === email;
 }
 
-/** One copy of a message to hand to the server, and how far it got (kept across retries). */
-export type OutgoingCopy = {
-  bytes: Uint8Array;
-  envelope: { mailFrom: string; rcptTo: string[] };
-  keepInSent: boolean;
-  /** Uploaded already: a retry reuses the blob. */
-  blobId?: Id;
-  /** Imported into Drafts already: a retry submits this email. */
-  emailId?: Id;
-  /** Submitted: a retry skips this copy. */
-  result?: SubmitResult;
-  /** A request whose answer never came (network failure): the server may have carried it out. */
-  uncertain?: 'import' | 'submit';
-};
-
-/**
- * A message ready to go: built, and encrypted or signed once. Retries reuse it, so the same
- * ciphertext is retried and a copy the server already accepted is never submitted again.
- */
-export type PreparedMessage = { identityId: Id; messageId: string; copies: OutgoingCopy[] };
-
 /** Build (and protect) the message in the browser. Throws only AppErrors. */
 export async function prepareMessage(draft: OutgoingDraft, deps: Omit<SendDeps, 'jmap' | 'mailboxes'>, onProgress: (stage: SendStage) => void = () => {}): Promise<PreparedMessage> {
   if (draft.identity.email.startsWith('*@')) {
@@ -149,84 +130,6 @@ export async function prepareMessage(draft: OutgoingDraft, deps: Omit<SendDeps, 
     messageId: draft.messageId,
     copies: copies.map(({ copy, keepInSent }) => ({ bytes: copy.bytes, envelope: copy.envelope, keepInSent })),
   };
-}
-
-/** Whether a failed request may still have been carried out by the server. */
-function outcomeUnknown(e: unknown): boolean {
-  if (!(e instanceof AppError)) return true;
-  if (e.code === 'jmap/unreachable') return true;
-  return e.code === 'jmap/request-failed' && !/HTTP 4\d\d/.test(e.message);
-}
-
-async function tracked<T>(copy: OutgoingCopy, step: 'import' | 'submit', run: () => Promise<T>): Promise<T> {
-  try {
-    const value = await run();
-    delete copy.uncertain;
-    return value;
-  } catch (e) {
-    if (outcomeUnknown(e)) copy.uncertain = step;
-    throw e;
-  }
-}
-
-/**
- * Hand a prepared message to the server: per copy, upload (once), import into Drafts, then submit
- * (moving it to Sent, or destroying a per-Bcc copy). Progress is kept in `prepared`: calling this
- * again after a failure resumes where it stopped. When an answer was lost, the server is asked
- * what happened first (the imported email by its blob, the submission by its email id), so a copy
- * is never sent twice. Throws only AppErrors.
- */
-export async function deliverMessage(prepared: PreparedMessage, deps: Pick<SendDeps, 'jmap' | 'mailboxes' | 'signal'>, onProgress: (stage: SendStage) => void = () => {}): Promise<SubmitResult> {
-  const { jmap, mailboxes, signal } = deps;
-  for (const copy of prepared.copies) {
-    if (copy.result) continue;
-    if (copy.uncertain === 'submit' && copy.emailId) {
-      onProgress('submitting');
-      const earlier = await wasSubmitted(jmap, copy.emailId, signal);
-      delete copy.uncertain;
-      if (earlier) {
-        copy.result = { emailId: copy.emailId, submissionId: earlier.submissionId, undoStatus: 'final', movedToSent: copy.keepInSent && !!mailboxes.sent };
-        continue;
-      }
-    }
-    if (copy.uncertain === 'import' && copy.blobId) {
-      const found = await findImported(jmap, mailboxes, copy.blobId, signal);
-      delete copy.uncertain;
-      if (found) copy.emailId = found;
-    }
-    if (!copy.emailId) {
-      if (!copy.blobId) {
-        onProgress('uploading');
-        copy.blobId = (await jmap.upload(copy.bytes, 'message/rfc822', signal)).blobId;
-      }
-      onProgress('submitting');
-      try {
-        copy.emailId = await tracked(copy, 'import', () => importDraft(jmap, { blobId: copy.blobId!, mailboxes, ...(signal ? { signal } : {}) }));
-      } catch (e) {
-        // An expired or unknown blob is uploaded again on the next try.
-        if (e instanceof AppError && e.code === 'jmap/import-failed' && /blobNotFound/.test(e.message)) delete copy.blobId;
-        throw e;
-      }
-    }
-    onProgress('submitting');
-    const emailId = copy.emailId;
-    try {
-      copy.result = await tracked(copy, 'submit', () =>
-        submitDraft(jmap, {
-          emailId,
-          identityId: prepared.identityId,
-          envelope: { mailFrom: { email: copy.envelope.mailFrom, parameters: null }, rcptTo: copy.envelope.rcptTo.map((email) => ({ email, parameters: null })) },
-          mailboxes,
-          keepInSent: copy.keepInSent,
-          ...(signal ? { signal } : {}),
-        }),
-      );
-    } catch (e) {
-      if (e instanceof AppError && e.code === 'jmap/submission-failed') delete copy.emailId; // submitDraft removed it
-      throw e;
-    }
-  }
-  return (prepared.copies.find((c) => c.keepInSent) ?? prepared.copies[0]!).result!;
 }
 
 /** Build, protect and send one message (no retry state kept: see prepareMessage/deliverMessage). */

@@ -29,7 +29,7 @@ const input = (over: Partial<MessageInput> = {}): MessageInput => ({
 
 describe('PGP/MIME structure', () => {
   it('encrypted: two parts, protocol parameter, placeholder subject, no plaintext and no Bcc outside', () => {
-    const msg = text(wrapEncrypted(input(), '-----BEGIN PGP MESSAGE-----\n\nAAAA\n-----END PGP MESSAGE-----\n').bytes);
+    const msg = text(wrapEncrypted(input(), new TextEncoder().encode('-----BEGIN PGP MESSAGE-----\r\n\r\nAAAA\r\n-----END PGP MESSAGE-----\r\n')).bytes);
     const head = msg.slice(0, msg.indexOf('\r\n\r\n'));
     expect(head).toContain('Content-Type: multipart/encrypted; protocol="application/pgp-encrypted";');
     expect(head).toContain(`Subject: ${PROTECTED_SUBJECT}`);
@@ -52,7 +52,7 @@ describe('PGP/MIME structure', () => {
   });
 
   it('without header protection the real subject is outside and the payload has no copies', () => {
-    const msg = text(wrapEncrypted(input(), '-----BEGIN PGP MESSAGE-----\n\nAAAA\n-----END PGP MESSAGE-----\n', false).bytes);
+    const msg = text(wrapEncrypted(input(), new TextEncoder().encode('-----BEGIN PGP MESSAGE-----\r\n\r\nAAAA\r\n-----END PGP MESSAGE-----\r\n'), false).bytes);
     expect(msg.slice(0, msg.indexOf('\r\n\r\n'))).toMatch(/^Subject: Vertraulich: /m);
     const payload = buildPayload(input(), 'none');
     expect(payload).not.toMatch(/protected-headers|hp=|^HP-Outer|^Subject:/im);

@@ -1,23 +1,11 @@
 import { type Key, readKeys } from 'openpgp';
 import { AppError } from '../../errors/app-error';
+import { crc24 } from './armor';
 
 /** Bulk imports may be large (thousands of keys); single keys are capped separately. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
 const BLOCK = /-----BEGIN PGP ([A-Z ,/0-9]+)-----\r?\n([\s\S]*?)-----END PGP \1-----/g;
-
-/** CRC-24 of RFC 9580 §6.1. */
-export function crc24(data: Uint8Array): number {
-  let crc = 0xb704ce;
-  for (const byte of data) {
-    crc ^= byte << 16;
-    for (let i = 0; i < 8; i++) {
-      crc <<= 1;
-      if (crc & 0x1000000) crc ^= 0x1864cfb;
-    }
-  }
-  return crc & 0xffffff;
-}
 
 const base64Bytes = (text: string): Uint8Array => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 

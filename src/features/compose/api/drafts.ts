@@ -60,7 +60,7 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
   store.setMessageId(messageId);
   store.setDraftStatus({ state: 'saving' });
   try {
-    const { buildDraft, storeDraft } = await import('@/core/drafts/drafts');
+    const { storeDraft } = await import('@/core/drafts/drafts');
     const valid = (field: 'to' | 'cc' | 'bcc') => store.recipients[field].flatMap((c) => (c.valid ? [c.mailbox] : []));
     const content: DraftContent = {
       from: { name: identity.name || null, address: identity.email },
@@ -76,11 +76,10 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
       encrypt: store.encryptChoice,
       sign: store.signChoice,
     };
-    const { bytes, encrypted } = await buildDraft(content, {
-      date: services.now(),
-      baseBoundary: randomSeed(),
+    const { bytes, encrypted } = await services.outgoing.buildDraft(content, {
+      now: services.now().getTime(),
+      boundarySeed: randomSeed(),
       encryptTo: own ? { armoredPublic: own.armoredPublic, address: identity.email } : null,
-      crypto: services.crypto,
     });
     const { emailId } = await storeDraft(ctx.client, bytes, { mailboxes: ctx.mailboxes, replaces: store.draftId });
     void ctx.queryClient.invalidateQueries({ queryKey: draftKeys.all });

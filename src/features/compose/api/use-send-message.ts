@@ -2,7 +2,8 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type AccountMailboxes, destroyEmails } from '@/core/jmap/mail';
 import type { Identity } from '@/core/jmap/types';
 import type { Mailbox } from '@/core/mime/addresses';
-import type { PreparedMessage, SendStage, Security } from '@/core/send/send-message';
+import { deliverMessage, type PreparedMessage, type SendStage } from '@/core/send/deliver';
+import type { Security } from '@/core/send/send-message';
 import { draftKeys, sentKeys } from '@/lib/account-queries';
 import { useServices } from '@/lib/services';
 import { useJmapClient } from '@/stores/session-store';
@@ -38,23 +39,21 @@ export function useSendMessage(onStage: (stage: SendStage) => void) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async ({ message, revision, mailboxes, draftId }: SendRequest) => {
-      // The MIME builder is loaded on the first send, keeping it out of the initial bundle.
-      const { deliverMessage, prepareMessage } = await import('@/core/send/send-message');
       let prepared: PreparedMessage;
       if ('copies' in message) {
         prepared = message;
       } else {
-        onStage('building');
+        onStage(message.security && (message.security.encrypt || message.security.signWith) ? 'encrypting' : 'building');
         const attachments = await Promise.all(
           message.files.map(async (file) => ({ name: file.name, type: file.type || 'application/octet-stream', content: new Uint8Array(await file.arrayBuffer()) })),
         );
-        prepared = await prepareMessage(
+        // Built, encrypted and signed in the worker: the page stays responsive for large messages.
+        prepared = await services.outgoing.prepareMessage(
           {
             identity: message.identity, to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, text: message.text, attachments, messageId: message.messageId,
             ...(message.security ? { security: message.security } : {}),
           },
-          { now: services.now, boundarySeed: randomSeed, crypto: services.crypto },
-          onStage,
+          { now: services.now().getTime(), boundarySeed: randomSeed() },
         );
         // Kept for a retry: the same bytes go again, and copies already accepted are skipped.
         useComposerStore.getState().setOutgoing({ revision, prepared });

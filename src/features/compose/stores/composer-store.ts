@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { PreparedMessage } from '@/core/send/send-message';
+import type { PreparedMessage } from '@/core/send/deliver';
 import { type ParsedRecipient, parseRecipient, splitRecipientInput } from '@/core/mime/addresses';
 
 export type RecipientField = 'to' | 'cc' | 'bcc';

@@ -1,0 +1,151 @@
+/**
+ * Encryption benchmark (issue 5): encrypt+sign of a PGP/MIME payload of 1, 10 and 100 MB in the
+ * app's crypto worker (production build, Debian's Chromium), side by side with
+ * `gpg --encrypt --sign` on the same bytes in the same run, as a ratio of throughputs.
+ * Rows: SEIPDv1 (v4 keys) and SEIPDv2/AES-GCM (v6 keys; gpg 2.2 has no SEIPDv2, so its row is
+ * the same v1 run). Peak memory: the highest total RSS of Chromium's processes during the run.
+ * Run: npm run bench:encrypt   (BENCH_SIZES=1,10 to pick sizes; BENCH_RUNS=3 runs each, median)
+ */
+import { chromium } from '@playwright/test';
+import { spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as openpgp from 'openpgp';
+import { startAppServer } from '../server/app-server';
+
+const SIZES = (process.env.BENCH_SIZES ?? '1,10,100').split(',').map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const PASS = 'bench passphrase long';
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** A MIME-like payload: CRLF lines of base64, as an attachment would be inside the message. */
+function payloadOf(megabytes: number): string {
+  const line = 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n';
+  const head = 'Content-Type: application/octet-stream; name="big.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n';
+  return head + line.repeat(Math.ceil((megabytes * 1024 * 1024 - head.length) / line.length));
+}
+
+async function keysFor(version: 4 | 6) {
+  const make = (email: string) =>
+    openpgp.generateKey({ type: version === 6 ? 'curve25519' : 'ecc', ...(version === 4 ? { curve: 'curve25519Legacy' as const } : {}), userIDs: [{ email }], passphrase: PASS, format: 'armored', config: { v6Keys: version === 6 } });
+  const [alice, bob] = await Promise.all([make('alice@bench.example'), make('bob@bench.example')]);
+  return { alice, bob };
+}
+
+// gpg: the same v4 keys, trusted, passphrase by loopback.
+const gnupgHome = mkdtempSync(join(tmpdir(), 'bench-gpg-'));
+const v4 = await keysFor(4);
+const v6 = await keysFor(6);
+const gpgArgs = ['--batch', '--homedir', gnupgHome, '--pinentry-mode', 'loopback', '--passphrase', PASS, '--trust-model', 'always'];
+for (const armored of [v4.alice.privateKey, v4.bob.publicKey]) execFileSync('gpg', [...gpgArgs, '--import'], { input: armored, stdio: ['pipe', 'ignore', 'ignore'] });
+const gpgVersion = execFileSync('gpg', ['--version']).toString().split('\n')[0];
+
+function gpgSeconds(file: string): number {
+  const out = `${file}.asc`;
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('gpg', [...gpgArgs, '--armor', '--encrypt', '--sign', '-r', 'bob@bench.example', '-r', 'alice@bench.example', '-u', 'alice@bench.example', '--yes', '-o', out, file]);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`gpg failed: ${r.stderr}`);
+  rmSync(out);
+  return seconds;
+}
+
+/** Total RSS (KiB) of every process under Chromium's browser process. */
+function chromiumRssKiB(rootPid: number): number {
+  const ps = execFileSync('ps', ['-eo', 'pid=,ppid=,rss=']).toString().trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number) as [number, number, number]);
+  const tree = new Set([rootPid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of ps) {
+      if (tree.has(ppid) && !tree.has(pid)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return ps.filter(([pid]) => tree.has(pid)).reduce((sum, [, , rss]) => sum + rss, 0);
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'bench-data-'));
+const server = await startAppServer({ host: '127.0.0.1', port: 0, dataDir, serve: 'dist', distDir: resolve('dist'), corsOrigins: ['*'], seedDemo: false, prefillAccount: null, wkdProxy: null });
+const workerFile = readdirSync(resolve('dist/assets')).find((f) => /^crypto\.worker-.*\.js$/.test(f));
+if (!workerFile) throw new Error('No crypto worker in dist/assets: run vite build first');
+const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+const browser = await chromium.launch({ ...(executablePath ? { executablePath } : {}), args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+// Playwright starts the browser as a child of this process.
+const browserPid = Number(execFileSync('pgrep', ['-P', String(process.pid), '-f', 'chrom']).toString().trim().split('\n')[0]);
+
+try {
+  const page = await browser.newPage();
+  await page.goto(new URL("/", server.url).href);
+  // Speak Comlink's wire protocol to the app's own worker chunk: the same code path as the composer.
+  await page.evaluate((url) => {
+    const worker = new Worker(url, { type: 'module' });
+    let next = 0;
+    const waiting = new Map<string, (v: unknown) => void>();
+    worker.onmessage = (e: MessageEvent<{ id: string; value: unknown }>) => waiting.get(e.data.id)?.(e.data.value);
+    (window as unknown as { call: unknown }).call = (name: string, ...args: unknown[]) =>
+      new Promise((resolveCall, reject) => {
+        const id = String(++next);
+        waiting.set(id, (envelope) => {
+          const e = envelope as { ok: boolean; value?: unknown; error?: unknown };
+          if (e.ok) resolveCall(e.value);
+          else reject(new Error(JSON.stringify(e.error)));
+        });
+        worker.postMessage({ id, type: 'APPLY', path: [name], argumentList: args.map((value) => ({ type: 'RAW', value })) });
+      });
+  }, `/assets/${workerFile}`);
+  type Call = (name: string, ...args: unknown[]) => Promise<unknown>;
+
+  const baseline = chromiumRssKiB(browserPid);
+  console.log(`\nEncryption benchmark — Chromium ${browser.version()} (app worker, production build) vs ${gpgVersion}, median of ${RUNS}\n`);
+  console.log(`${'mode'.padEnd(18)} ${'size'.padStart(6)} ${'app s'.padStart(8)} ${'app MB/s'.padStart(9)} ${'gpg s'.padStart(8)} ${'gpg MB/s'.padStart(9)} ${'ratio'.padStart(6)} ${'peak RSS'.padStart(9)}`);
+  for (const [mode, keys] of [['SEIPDv1 (v4 keys)', v4], ['SEIPDv2 GCM (v6)', v6]] as const) {
+    const fingerprint = (await openpgp.readKey({ armoredKey: keys.alice.publicKey })).getFingerprint().toUpperCase();
+    await page.evaluate(([secret, pass]) => (window as unknown as { call: Call }).call('unlockKey', secret, pass, 3_600_000), [keys.alice.privateKey, PASS] as const);
+    for (const size of SIZES) {
+      const file = join(gnupgHome, `payload-${size}.txt`);
+      const payload = payloadOf(size);
+      writeFileSync(file, payload);
+      await page.evaluate(
+        ({ n, line, head }) => {
+          (window as unknown as { payload: string }).payload = head + line.repeat(Math.ceil((n * 1024 * 1024 - head.length) / line.length));
+        },
+        { n: size, line: 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n', head: 'Content-Type: application/octet-stream; name="big.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n' },
+      );
+      let peak = 0;
+      const sampler = setInterval(() => (peak = Math.max(peak, chromiumRssKiB(browserPid))), 100);
+      const app: number[] = [];
+      const gpg: number[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        app.push(
+          await page.evaluate(
+            async ({ recipients, signWith }) => {
+              const w = window as unknown as { call: Call; payload: string };
+              const t0 = performance.now();
+              const { armored } = (await w.call('encryptPayload', { payload: w.payload, recipients, signWith })) as { armored: string };
+              const seconds = (performance.now() - t0) / 1000;
+              if (!armored.startsWith('-----BEGIN PGP MESSAGE-----')) throw new Error('no message');
+              return seconds;
+            },
+            { recipients: [{ armoredPublic: keys.bob.publicKey, address: 'bob@bench.example' }, { armoredPublic: keys.alice.publicKey, address: 'alice@bench.example' }], signWith: fingerprint },
+          ),
+        );
+        gpg.push(gpgSeconds(file));
+      }
+      clearInterval(sampler);
+      const [a, g] = [median(app), median(gpg)];
+      const mb = payload.length / 1024 / 1024;
+      console.log(
+        `${mode.padEnd(18)} ${`${size}MB`.padStart(6)} ${a.toFixed(2).padStart(8)} ${(mb / a).toFixed(1).padStart(9)} ${g.toFixed(2).padStart(8)} ${(mb / g).toFixed(1).padStart(9)} ${(g / a).toFixed(2).padStart(5)}× ${`${Math.round((peak - baseline) / 1024)}MB`.padStart(9)}`,
+      );
+    }
+  }
+  console.log(`\nratio = app throughput / gpg throughput (goal ≥ 0.6× SEIPDv1, ≥ 0.8× SEIPDv2). peak RSS = Chromium processes above the idle baseline (${Math.round(baseline / 1024)} MB).`);
+} finally {
+  await browser.close();
+  await server.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(gnupgHome, { recursive: true, force: true });
+}
