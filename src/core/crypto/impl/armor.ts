@@ -24,8 +24,6 @@ export function crc24(data: Uint8Array): number {
   return crc;
 }
 
-type WithBase64 = Uint8Array & { toBase64?: () => string };
-
 const ALPHABET = new TextEncoder().encode('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
 const LINE = 64;
 
@@ -33,21 +31,7 @@ const LINE = 64;
 function base64Lines(bytes: Uint8Array): Uint8Array {
   const chars = Math.ceil(bytes.length / 3) * 4;
   const out = new Uint8Array(chars + 2 * Math.ceil(chars / LINE));
-  const native = (bytes as WithBase64).toBase64;
   let o = 0;
-  if (typeof native === 'function') {
-    // The platform's encoder, then the line breaks: two fast passes.
-    const flat = new Uint8Array(chars);
-    new TextEncoder().encodeInto(native.call(bytes), flat);
-    for (let i = 0; i < chars; i += LINE) {
-      const line = flat.subarray(i, i + LINE);
-      out.set(line, o);
-      o += line.length;
-      out[o++] = 13;
-      out[o++] = 10;
-    }
-    return out.subarray(0, o);
-  }
   let column = 0;
   const whole = bytes.length - (bytes.length % 3);
   let i = 0;
