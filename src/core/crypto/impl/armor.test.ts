@@ -3,11 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { armorMessage, asciiBytes, crc24 } from './armor';
 
 const checksumLine = (armored: string) => /^=([A-Za-z0-9+/]{4})\r?$/m.exec(armored)?.[1] ?? null;
-/** The platform encoder path (browsers have Uint8Array.prototype.toBase64; Node 20 does not). */
-const withNativeBase64 = (bytes: Uint8Array) => Object.assign(bytes, { toBase64: () => Buffer.from(bytes).toString('base64') });
 
 describe('armorMessage', () => {
-  it('round-trips every length mod 3 in CRLF lines, with the CRC-24 line OpenPGP.js writes, by both base64 paths', async () => {
+  it('round-trips every length mod 3 in CRLF lines, with the CRC-24 line OpenPGP.js writes', async () => {
     for (const length of [0, 1, 2, 3, 47, 48, 49, 1000, 24_577, 100_001]) {
       const bytes = Uint8Array.from({ length }, (_, i) => (i * 131 + length) & 0xff);
       const ours = new TextDecoder().decode(armorMessage(bytes, true));
@@ -18,7 +16,7 @@ describe('armorMessage', () => {
       expect(data).toEqual(bytes);
       const theirs = openpgp.armor(openpgp.enums.armor.message, bytes, undefined, undefined, undefined, true);
       expect(checksumLine(ours), `crc ${length}`).toBe(checksumLine(theirs));
-      expect(new TextDecoder().decode(armorMessage(withNativeBase64(bytes.slice()), true))).toBe(ours);
+      expect(ours).toContain(Buffer.from(bytes).toString('base64').slice(0, 64));
       expect(checksumLine(new TextDecoder().decode(armorMessage(bytes, false)))).toBeNull();
     }
   });
