@@ -41,6 +41,11 @@ export default defineConfig({
       ],
     },
   },
+  // The 25 MB test measures the page while it works hard: it runs alone, after the others.
+  projects: [
+    { name: 'app', testIgnore: /responsiveness\.spec\.ts/ },
+    { name: 'heavy', testMatch: /responsiveness\.spec\.ts/, dependencies: ['app'] },
+  ],
   webServer: {
     command: 'npx tsx server/main.ts',
     url: `http://127.0.0.1:${PORT}/api/companion`,

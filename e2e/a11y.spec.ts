@@ -15,7 +15,8 @@ async function tabUntilFocused(page: Page, target: Locator, max = 15) {
   await expect(target).toBeFocused();
 }
 
-test('axe finds no violations on sign-in, compose, sent, keys and settings', async ({ page, signInPage, composer }) => {
+test('axe finds no violations on sign-in, compose, drafts, sent, keys and settings', async ({ page, signInPage, composer }) => {
+  test.setTimeout(90_000); // seven axe runs on a shared 2-core machine
   await page.goto('/');
   await expect(signInPage.submit()).toBeVisible();
   await expectNoViolations(page, 'sign-in');

@@ -134,13 +134,13 @@ try {
                   {
                     identity, to: [{ name: null, address: 'bob@bench.example' }], cc: [], bcc: [], subject: 'bench', text: 'bench', messageId: '<bench@bench.example>',
                     attachments: [{ name: 'big.bin', type: 'application/octet-stream', content }],
-                    security: { encrypt: true, signWith, recipientKeys: { 'bob@bench.example': recipients[0].armoredPublic }, ownKey: { address: 'alice@bench.example', armoredPublic: recipients[1].armoredPublic }, protectHeaders: true },
+                    security: { encrypt: true, signWith, recipientKeys: { 'bob@bench.example': recipients[0]!.armoredPublic }, ownKey: { address: 'alice@bench.example', armoredPublic: recipients[1]!.armoredPublic }, protectHeaders: true },
                   },
                   { now: Date.now(), boundarySeed: 'bench' },
                 ],
                 [content.buffer],
-              )) as { copies: { bytes: Uint8Array }[] };
-              if (!prepared.copies[0]?.bytes.length) throw new Error('no message');
+              )) as { copies: { bytes: Blob }[] };
+              if (!prepared.copies[0]?.bytes.size) throw new Error('no message');
               return (performance.now() - t0) / 1000;
             },
             {

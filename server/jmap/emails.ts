@@ -312,3 +312,9 @@ export function emailSet(args: Args, ctx: MethodContext): [string, Args][] {
 }
 
 export { validKeyword };
+
+/** The summary stored when the email was imported (parsing the message again is slow for large ones). */
+export function storedSummary(db: Db, accountId: string, emailId: string): EmailSummary | undefined {
+  const row = db.prepare('SELECT summary FROM emails WHERE account_id = ? AND id = ?').get(accountId, emailId) as { summary: string } | undefined;
+  return row ? (JSON.parse(row.summary) as EmailSummary) : undefined;
+}

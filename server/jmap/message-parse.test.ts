@@ -47,4 +47,13 @@ describe('summarize', () => {
     expect(looksLikeMessage(enc('From: a@x.org\r\nSubject: no body, no blank line\r\n'))).toBe(true);
     expect(looksLikeMessage(enc('X: \0binary\r\n\r\n'))).toBe(false);
   });
+  it('summarises a large message from its first megabytes: headers, preview, and its attachment', async () => {
+    const big = 'QUJD'.repeat(19) + '\r\n';
+    const raw = enc(
+      'From: a@x.org\r\nTo: b@x.org\r\nSubject: big one\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n' +
+        `--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n${big.repeat(60_000)}--b--\r\n`,
+    );
+    expect(raw.length).toBeGreaterThan(4 * 1024 * 1024);
+    expect(await summarize(raw)).toMatchObject({ subject: 'big one', preview: 'see attached', hasAttachment: true, to: [{ email: 'b@x.org' }] });
+  });
 });

@@ -47,8 +47,12 @@ export function looksLikeMessage(bytes: Uint8Array): boolean {
   return /^[\x21-\x39\x3b-\x7e]+:/.test(head) && !section.includes('\0');
 }
 
+/** Parsing a whole 30 MB message takes seconds; what a summary needs is in its first part. */
+const SUMMARY_PARSE_LIMIT = 2 * 1024 * 1024;
+
 export async function summarize(bytes: Uint8Array): Promise<EmailSummary> {
-  const parsed = await PostalMime.parse(bytes);
+  const truncated = bytes.length > SUMMARY_PARSE_LIMIT;
+  const parsed = await PostalMime.parse(truncated ? bytes.subarray(0, SUMMARY_PARSE_LIMIT) : bytes);
   const header = (name: string) => parsed.headers.find((h) => h.key === name)?.value;
   const text = (parsed.text ?? parsed.html?.replace(/<[^>]*>/g, ' ') ?? '').replace(/\s+/g, ' ').trim();
   const sentAt = parsed.date && !Number.isNaN(Date.parse(parsed.date)) ? new Date(parsed.date).toISOString().replace(/\.\d{3}Z$/, 'Z') : null;
@@ -64,7 +68,8 @@ export async function summarize(bytes: Uint8Array): Promise<EmailSummary> {
     replyTo: flatten(parsed.replyTo),
     subject: parsed.subject ?? null,
     sentAt,
-    hasAttachment: parsed.attachments.some((a) => a.disposition !== 'inline' || !a.contentId),
+    // A multipart message too large to read whole is taken to carry attachments.
+    hasAttachment: parsed.attachments.some((a) => a.disposition !== 'inline' || !a.contentId) || (truncated && /^multipart\//i.test(header('content-type') ?? '')),
     preview: text.slice(0, 256),
     searchText: `${parsed.subject ?? ''} ${text}`.toLowerCase().slice(0, 64 * 1024),
   };

@@ -2,7 +2,7 @@ import addrs from 'email-addresses';
 import { findAccountForAddress, localDomains } from './accounts';
 import { getBlob, putBlob } from './blobs';
 import type { Db } from './db';
-import { applyEmailChanges, emailSetResponse, insertEmail, loadEmails } from './emails';
+import { applyEmailChanges, emailSetResponse, insertEmail, loadEmails, storedSummary } from './emails';
 import { newId, nowIso } from './ids';
 import { stripBccHeader, summarize, type EmailSummary } from './message-parse';
 import { type Args, isRecord, MethodError, type MethodContext, requireAccount, resolveCreationRef, standardGet } from './method-kit';
@@ -73,7 +73,7 @@ async function prepare(ctx: MethodContext, spec: unknown): Promise<Prepared> {
   const blob = getBlob(db, account.id, email.blobId);
   if (!blob) throw setError('invalidEmail', { properties: ['blobId'], description: 'The message content is missing' });
   if (blob.size > limits.maxMessageSize) throw setError('tooLarge', { maxSize: limits.maxMessageSize });
-  const summary = await summarize(blob.data);
+  const summary = storedSummary(db, account.id, email.id) ?? (await summarize(blob.data));
   if (!summary.from?.length) throw setError('invalidEmail', { properties: ['from'], description: 'The message has no From address' });
   const notAllowed = summary.from.filter((a) => !identityAllows(identity.email, a.email));
   if (notAllowed.length) {

@@ -1,8 +1,8 @@
 import { expose } from 'comlink';
-import { createSendWorkerApi, SEND_RESULT_TRANSFERS } from '../send/send-worker-api';
+import { createSendWorkerApi } from '../send/send-worker-api';
 import { createCryptoApi } from './api';
 import { toEnvelopeApi } from './rpc';
 import type { CryptoApi } from './types';
 
 const crypto = createCryptoApi();
-expose({ crypto: toEnvelopeApi<CryptoApi>(crypto), send: toEnvelopeApi(createSendWorkerApi(crypto), SEND_RESULT_TRANSFERS) });
+expose({ crypto: toEnvelopeApi<CryptoApi>(crypto), send: toEnvelopeApi(createSendWorkerApi(crypto)) });

@@ -124,7 +124,7 @@ export async function readDraft(raw: Uint8Array, crypto: Pick<CryptoApi, 'decryp
  */
 export async function storeDraft(
   client: JmapClient,
-  bytes: Uint8Array,
+  bytes: Uint8Array | Blob,
   options: { mailboxes: AccountMailboxes; replaces?: Id | null; signal?: AbortSignal },
 ): Promise<{ emailId: Id; blobId: Id }> {
   const drafts = options.mailboxes.drafts;

@@ -9,7 +9,8 @@ export type DeliverDeps = { jmap: JmapClient; mailboxes: AccountMailboxes; signa
 
 /** One copy of a message to hand to the server, and how far it got (kept across retries). */
 export type OutgoingCopy = {
-  bytes: Uint8Array;
+  /** A Blob when built in the worker: handed to the page and uploaded without a copy on the main thread. */
+  bytes: Uint8Array | Blob;
   envelope: { mailFrom: string; rcptTo: string[] };
   keepInSent: boolean;
   /** Uploaded already: a retry reuses the blob. */

@@ -1,5 +1,4 @@
 import type { QueryClient } from '@tanstack/react-query';
-import type { DraftContent } from '@/core/drafts/drafts';
 import type { JmapClient } from '@/core/jmap/client';
 import { type AccountMailboxes, destroyEmails } from '@/core/jmap/mail';
 import type { Identity } from '@/core/jmap/types';
@@ -62,26 +61,24 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
   try {
     const { storeDraft } = await import('@/core/drafts/drafts');
     const valid = (field: 'to' | 'cc' | 'bcc') => store.recipients[field].flatMap((c) => (c.valid ? [c.mailbox] : []));
-    const content: DraftContent = {
+    const content = {
       from: { name: identity.name || null, address: identity.email },
       to: valid('to'),
       cc: valid('cc'),
       bcc: valid('bcc'),
       subject: store.subject,
       text: store.body,
-      attachments: await Promise.all(
-        store.attachments.map(async ({ file }) => ({ name: file.name, type: file.type || 'application/octet-stream', content: new Uint8Array(await file.arrayBuffer()) })),
-      ),
+      attachments: store.attachments.map(({ file }) => ({ name: file.name, type: file.type || 'application/octet-stream', content: file })),
       messageId,
       encrypt: store.encryptChoice,
       sign: store.signChoice,
     };
-    const { bytes, encrypted } = await services.outgoing.buildDraft(content, {
+    const { blob, encrypted } = await services.outgoing.buildDraft(content, {
       now: services.now().getTime(),
       boundarySeed: randomSeed(),
       encryptTo: own ? { armoredPublic: own.armoredPublic, address: identity.email } : null,
     });
-    const { emailId } = await storeDraft(ctx.client, bytes, { mailboxes: ctx.mailboxes, replaces: store.draftId });
+    const { emailId } = await storeDraft(ctx.client, blob, { mailboxes: ctx.mailboxes, replaces: store.draftId });
     void ctx.queryClient.invalidateQueries({ queryKey: draftKeys.all });
     const now = useComposerStore.getState();
     if (now.messageId !== messageId) {

@@ -44,9 +44,8 @@ export function useSendMessage(onStage: (stage: SendStage) => void) {
         prepared = message;
       } else {
         onStage(message.security && (message.security.encrypt || message.security.signWith) ? 'encrypting' : 'building');
-        const attachments = await Promise.all(
-          message.files.map(async (file) => ({ name: file.name, type: file.type || 'application/octet-stream', content: new Uint8Array(await file.arrayBuffer()) })),
-        );
+        // Files go to the worker by reference and are read there, not here.
+        const attachments = message.files.map((file) => ({ name: file.name, type: file.type || 'application/octet-stream', content: file }));
         // Built, encrypted and signed in the worker: the page stays responsive for large messages.
         prepared = await services.outgoing.prepareMessage(
           {
