@@ -75,6 +75,34 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).not.toBeChecked();
   });
 
+  test('before an encrypted send, a stored key that expired is refreshed from the key server; the extended key is used', async ({ page, signInPage, composer }) => {
+    const past = new Date(Date.now() - 10 * 86400_000);
+    const zed = await openpgp.generateKey({ userIDs: [{ email: 'zed@elsewhere.example' }], keyExpirationTime: 86400, date: past, format: 'object' });
+    const extended = await openpgp.reformatKey({ privateKey: zed.privateKey, userIDs: [{ email: 'zed@elsewhere.example' }], keyExpirationTime: 0, format: 'armored' });
+    const zedFingerprint = zed.publicKey.getFingerprint().toUpperCase();
+    const bob = await openpgp.generateKey({ userIDs: [{ email: 'bob@example.test' }], format: 'armored' });
+    const asked: string[] = [];
+    await page.route(`https://keys.wkd.test/vks/v1/by-fingerprint/${zedFingerprint}`, (route) => {
+      asked.push(route.request().url());
+      return route.fulfill({ body: extended.publicKey, contentType: 'application/pgp-keys', headers: { 'Access-Control-Allow-Origin': '*' } });
+    });
+    await signInPage.signIn();
+    await importKeyText(page, zed.publicKey.armor(), 1);
+    await importKeyText(page, bob.publicKey, 2);
+    await configure(page, 'browser');
+    await composer.addRecipients('To', 'bob@example.test, zed@elsewhere.example');
+    await expect(composer.chip('zed@elsewhere.example')).toHaveAttribute('data-key-status', 'invalid');
+    await expect(composer.chip('bob@example.test')).toHaveAttribute('data-key-status', 'valid');
+    await page.getByRole('switch', { name: 'Encrypt', exact: true }).check();
+    await composer.field('Subject').fill('to an extended key');
+    await composer.send().click();
+    await expect(composer.status()).toBeVisible();
+    expect(asked).toHaveLength(1);
+    await expect(composer.chip('zed@elsewhere.example')).toHaveCount(0); // the composer was cleared after sending
+    await composer.addRecipients('To', 'zed@elsewhere.example');
+    await expect(composer.chip('zed@elsewhere.example')).toHaveAttribute('data-key-status', 'valid');
+  });
+
   test('a different key for a pinned address shows changed until the user decides', async ({ page, signInPage, composer }) => {
     const first = await openpgp.generateKey({ userIDs: [{ email: 'hank@wkd.test' }], format: 'binary' });
     const second = await openpgp.generateKey({ userIDs: [{ email: 'hank@wkd.test' }], format: 'binary' });

@@ -128,6 +128,21 @@ describe('discoverKey', () => {
     expect(calls).toEqual([]);
   });
 
+  it('an expired stored key does not stop the search, and is reported (invalid, from the keystore) when nothing better turns up', async () => {
+    const expired = await key([{ email: 'bob@example.org' }], { keyExpirationTime: 10, date: new Date(Date.now() - 3600_000) });
+    const [inspected] = await crypto.inspectKeys(expired.publicKey);
+    const fpr = inspected!.summary.fingerprint;
+    const keystore = {
+      entriesFor: async () => [{ v: 1, fingerprint: fpr, kind: 'public' as const, primaryUserId: 'Bob', addresses: ['bob@example.org'], status: 'expired' as const, expires: inspected!.summary.expires, algorithm: '', created: '', version: 4, updatedAt: '' }],
+      get: async () => ({ armoredPublic: inspected!.armoredPublic, summary: inspected!.summary }),
+    };
+    const nothing = discovery({ [loc.advanced]: status(404), [vks('Bob@Example.org')]: status(404) }, {}, keystore);
+    expect(await nothing.service.discoverKey('Bob@Example.org')).toMatchObject({ status: 'invalid', source: 'keystore', fingerprint: fpr, problem: expect.stringMatching(/expired/i) });
+    expect(nothing.calls.length).toBeGreaterThan(0); // the search went on
+    const better = discovery({ [loc.advanced]: binary(bob) }, {}, keystore);
+    expect(await better.service.discoverKey('Bob@Example.org')).toMatchObject({ status: 'found', source: 'wkd', fingerprint: bobFpr });
+  });
+
   it('asks the companion proxy in proxy mode, and uses the browser path when the answer is not the companion’s', async () => {
     const proxy = 'http://127.0.0.1:8080/api/wkd?address=Bob%40Example.org';
     const viaProxy = discovery({ [proxy]: () => new Response(bob as Uint8Array<ArrayBuffer>, { headers: { 'Content-Type': 'application/octet-stream', 'X-WKD-URL': loc.advanced } }) }, { wkdMode: 'proxy', proxyBase: 'http://127.0.0.1:8080' });

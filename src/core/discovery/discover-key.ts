@@ -124,15 +124,21 @@ export function createDiscovery(deps: DiscoveryDeps) {
     return judge('vks', outcome.bytes, address, url, vouchingKey);
   }
 
-  async function fromKeystore(address: string): Promise<DiscoveryResult | null> {
+  /** The keystore's key for the address: a usable one, else an unusable one (expired, revoked), else null. */
+  async function storedKey(address: string): Promise<{ usable: boolean; result: Extract<DiscoveryResult, { status: 'found' | 'invalid' }> } | null> {
     const entries = await deps.keystore.entriesFor(address);
     const usable = entries.find((e) => currentStatus(e, now()) === 'valid');
     const entry = usable ?? entries[0];
     if (!entry) return null;
     const record = await deps.keystore.get(entry.fingerprint);
     const base = { source: 'keystore' as const, fingerprint: entry.fingerprint, armoredPublic: record.armoredPublic, summary: record.summary, url: null, checkedAt: now().toISOString(), failures: [] };
-    if (usable) return { status: 'found', ...base };
-    return null; // an unusable stored key does not stop the search; it is reported if nothing better turns up
+    if (usable) return { usable: true, result: { status: 'found', ...base } };
+    return { usable: false, result: { status: 'invalid', ...base, problem: record.summary.statusDetail ?? `The stored key is ${currentStatus(entry, now())}.` } };
+  }
+
+  async function fromKeystore(address: string): Promise<DiscoveryResult | null> {
+    const stored = await storedKey(address);
+    return stored?.usable ? stored.result : null;
   }
 
   return {
@@ -144,8 +150,9 @@ export function createDiscovery(deps: DiscoveryDeps) {
      */
     async discoverKey(address: string, options: { signal?: AbortSignal; vouchingKey?: string; skipKeystore?: boolean } = {}): Promise<DiscoveryResult> {
       const { signal, vouchingKey } = options;
-      const local = options.skipKeystore ? null : await fromKeystore(address);
-      if (local) return local;
+      // An unusable stored key does not stop the search; it is reported if nothing better turns up.
+      const stored = options.skipKeystore ? null : await storedKey(address);
+      if (stored?.usable) return stored.result;
       const settings = deps.settings();
       const failures: SourceFailure[] = [];
       let unusable: { key: AddressKey; source: 'wkd' | 'vks'; url: string | null } | null = null;
@@ -170,6 +177,7 @@ export function createDiscovery(deps: DiscoveryDeps) {
       if (bad) {
         return { status: 'invalid', source: bad.source, fingerprint: bad.key.summary.fingerprint, armoredPublic: bad.key.armoredPublic, summary: bad.key.summary, url: bad.url, problem: bad.key.problem ?? 'unusable', checkedAt, failures };
       }
+      if (stored) return { ...stored.result, checkedAt, failures };
       return { status: failures.some((f) => UNKNOWN.includes(f.reason)) ? 'error' : 'none', checkedAt, failures };
     },
   };

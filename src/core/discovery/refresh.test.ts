@@ -62,4 +62,19 @@ describe('refreshDueKeys', () => {
     now = new Date(now.getTime() + 25 * 3600_000);
     expect((await run()).checked).toBe(1);
   });
+
+  it('refreshes named keys at once, due or not: an expired key whose owner extended it becomes usable', async () => {
+    const keystore = createKeystore({ store: createStore('refresh-only-test', 'records') as unknown as UseStore, crypto });
+    const past = new Date(Date.now() - 10 * 86400_000);
+    const { privateKey, publicKey } = (await openpgp.generateKey({ userIDs: [{ email: 'ext@example.org' }], keyExpirationTime: 86400, date: past, format: 'object' })) as unknown as { privateKey: openpgp.PrivateKey; publicKey: openpgp.PublicKey };
+    await keystore.storeInspected(await crypto.inspectKeys(publicKey.armor()));
+    const fingerprint = publicKey.getFingerprint().toUpperCase();
+    expect((await keystore.list())[0]?.status).toBe('expired');
+    await keystore.markRefreshed(fingerprint, new Date().toISOString()); // not due
+    const extended = (await openpgp.reformatKey({ privateKey, userIDs: [{ email: 'ext@example.org' }], keyExpirationTime: 0, format: 'object' })) as unknown as { publicKey: openpgp.PublicKey };
+    const base = { keystore, crypto, fetch: serving(extended.publicKey.armor()), keyServer: 'https://keys.example', now: () => new Date(), perSecond: 1000 };
+    expect(await refreshDueKeys(base)).toMatchObject({ checked: 0 });
+    expect(await refreshDueKeys({ ...base, only: [fingerprint.toLowerCase()] })).toEqual({ checked: 1, updated: 1, failed: 0 });
+    expect((await keystore.list())[0]?.status).toBe('valid');
+  });
 });

@@ -48,8 +48,10 @@ export const REFRESH_EVERY_MS = 24 * 3600_000;
 /**
  * Refresh stored and pinned keys not refreshed for a day, one request at a time and at most
  * `perSecond` per second (keys.openpgp.org allows 5 by-fingerprint look-ups a second).
+ * With `only`: just those keys, due or not (before sending to a key that looks unusable).
  */
 export async function refreshDueKeys(options: {
+  only?: string[];
   keystore: RefreshKeystore;
   crypto: Pick<CryptoApi, 'mergeKeys'>;
   fetch: typeof fetch;
@@ -63,7 +65,9 @@ export async function refreshDueKeys(options: {
   const pause = 1000 / (options.perSecond ?? 4);
   const stats = { checked: 0, updated: 0, failed: 0 };
   if (!options.keyServer) return stats;
+  const only = options.only?.map((f) => f.toUpperCase());
   const due = async (fingerprint: string) => {
+    if (only) return only.includes(fingerprint.toUpperCase());
     const at = await keystore.refreshedAt(fingerprint);
     return !at || now().getTime() - Date.parse(at) >= REFRESH_EVERY_MS;
   };

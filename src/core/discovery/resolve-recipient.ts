@@ -55,7 +55,8 @@ export async function resolveRecipientKey(options: {
   if (!options.force && pin && pin.source !== 'keystore' && now().getTime() - Date.parse(pin.checkedAt) < PIN_FRESH_MS) {
     return fromPin(pin, await options.summarize(pin.armoredPublic));
   }
-  const result: DiscoveryResult = await discovery.discoverKey(address, { signal, skipKeystore: true, ...(pin ? { vouchingKey: pin.armoredPublic } : {}) });
+  // The keystore is asked again only for its unusable key (expired, revoked), reported when nothing better turns up.
+  const result: DiscoveryResult = await discovery.discoverKey(address, { signal, ...(pin ? { vouchingKey: pin.armoredPublic } : {}) });
   if (result.status === 'found') {
     const source = result.source as Exclude<KeySource, 'keystore'>;
     if (!pin || pin.fingerprint === result.fingerprint || result.vouched) {
@@ -68,9 +69,10 @@ export async function resolveRecipientKey(options: {
     if (pin.declined === result.fingerprint) return fromPin(pin, await options.summarize(pin.armoredPublic));
     return { status: 'changed', pinned: pin, found: result, checkedAt: stamp };
   }
+  // Nothing usable (or nothing reachable) now: a key confirmed earlier stays usable until refreshed,
+  // unless what was found is that very key, now unusable.
+  if (pin && !(result.status === 'invalid' && result.source !== 'keystore')) return fromPin(pin, await options.summarize(pin.armoredPublic));
   if (result.status === 'invalid') return { ...result, status: 'invalid' };
-  // Nothing (or nothing reachable) now: a key confirmed earlier stays usable until refreshed.
-  if (pin) return fromPin(pin, await options.summarize(pin.armoredPublic));
   return { status: result.status, failures: result.failures, checkedAt: stamp };
 }
 

@@ -8,6 +8,7 @@ import { useServices } from '@/lib/services';
 import { formatDate } from '@/lib/format';
 import { useOwnKeyStatus } from '@/lib/keyring-queries';
 import { useRecipientKeys } from '@/lib/recipient-keys';
+import { useRefreshBeforeSend } from '@/lib/key-refresh';
 import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { useUnlockStore } from '@/stores/unlock-store';
 import type { Security } from '@/core/send/send-message';
@@ -22,7 +23,7 @@ import { ViewTitle } from '@/components/view-title';
 
 const FIELDS: Field[] = ['to', 'cc', 'bcc'];
 
-const STAGE_TEXT = { building: 'Building the message…', encrypting: 'Encrypting and signing…', uploading: 'Uploading…', submitting: 'Submitting…' } as const;
+const STAGE_TEXT = { 'checking-keys': 'Checking recipients’ keys with the key server…', building: 'Building the message…', encrypting: 'Encrypting and signing…', uploading: 'Uploading…', submitting: 'Submitting…' } as const;
 
 function draftText(draft: DraftStatus): string {
   switch (draft.state) {
@@ -59,6 +60,7 @@ export function ComposeView() {
   const signPossible = ownKey.status === 'valid';
   const sign = signPossible && (store.signChoice ?? true);
   const ask = useUnlockStore((s) => s.ask);
+  const refreshBeforeSend = useRefreshBeforeSend();
   const status = store.status;
   // For the start-up benchmark (scripts/bench-keystore.ts): the composer is usable, keys included.
   useEffect(() => {
@@ -136,13 +138,23 @@ export function ComposeView() {
       // The message was built (and encrypted) by the failed try: send exactly that again.
       return send.mutate({ message: retry.prepared, revision: state.revision, mailboxes: setup.data.mailboxes, draftId: state.draftId }, onSettled);
     }
+    // Keys that look unusable may have been extended or replaced since: check before giving up.
+    const addresses = validChips.map((c) => c.mailbox.address);
+    let states = keyStates.map((q) => q.data);
+    if (encrypt && states.some((d) => d?.status === 'invalid')) {
+      state.setStatus({ state: 'sending', stage: 'checking-keys' });
+      states = await refreshBeforeSend(addresses, states);
+      state.setStatus({ state: 'idle' });
+    }
+    const statusOf = (i: number) => states[i]?.status ?? 'pending';
     if (encrypt) {
       // Security: never a silent fallback to plaintext.
-      const pending = validChips.filter((_, i) => keyOf(i) === 'pending');
+      const pending = validChips.filter((_, i) => statusOf(i) === 'pending');
+      const missing = validChips.filter((_, i) => statusOf(i) !== 'valid');
       const message = pending.length
         ? `Not sent: still looking for keys of ${pending.map((c) => c.mailbox.address).join(', ')}. Try again in a moment.`
-        : withoutKey.length
-          ? `Not sent: encryption is on, but there is no usable key for ${withoutKey.map((c) => c.mailbox.address).join(', ')}. Remove ${withoutKey.length > 1 ? 'these recipients' : 'this recipient'}, or turn encryption off and send unencrypted.`
+        : missing.length
+          ? `Not sent: encryption is on, but there is no usable key for ${missing.map((c) => c.mailbox.address).join(', ')}. Remove ${missing.length > 1 ? 'these recipients' : 'this recipient'}, or turn encryption off and send unencrypted.`
           : null;
       if (message) {
         setConfirmPlain(!pending.length);
@@ -155,7 +167,7 @@ export function ComposeView() {
         security = await prepareSecurity({
           services, ask, identity, encrypt, sign, protectHeaders, ownKey,
           recipientKeys: Object.fromEntries(validChips.flatMap((c, i) => {
-            const data = keyStates[i]?.data;
+            const data = states[i];
             return data?.status === 'valid' ? [[c.key, data.armoredPublic]] : [];
           })),
         });

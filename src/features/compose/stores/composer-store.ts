@@ -8,7 +8,7 @@ export type Attachment = { id: string; file: File };
 
 export type SendStatus =
   | { state: 'idle' }
-  | { state: 'sending'; stage: 'building' | 'encrypting' | 'uploading' | 'submitting' }
+  | { state: 'sending'; stage: 'checking-keys' | 'building' | 'encrypting' | 'uploading' | 'submitting' }
   | { state: 'sent'; summary: string }
   | { state: 'failed'; message: string };
 
