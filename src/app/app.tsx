@@ -1,9 +1,8 @@
-import { lazy, Suspense, useEffect } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { useCompanionConfig, useRestoreSession, useSignOut } from '@/features/account/api/session-actions';
-import { SignInForm } from '@/features/account/components/sign-in-form';
 import { ComposeView } from '@/features/compose/components/compose-view';
 import { resetComposer } from '@/features/compose/stores/composer-store';
-import { UnlockDialog } from '@/components/unlock-dialog';
+import { useUnlockStore } from '@/stores/unlock-store';
 import { useScheduledKeyRefresh } from '@/lib/key-refresh';
 import { useKeystoreSync } from '@/lib/keyring-queries';
 import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
@@ -11,6 +10,8 @@ import { useSessionStore } from '@/stores/session-store';
 import { type Route, useRoute } from './routes';
 
 // Compose is what opens first; the other views load when visited.
+const SignInForm = lazy(() => import('@/features/account/components/sign-in-form').then((m) => ({ default: m.SignInForm })));
+const UnlockDialog = lazy(() => import('@/components/unlock-dialog').then((m) => ({ default: m.UnlockDialog })));
 const KeysView = lazy(() => import('@/features/keys/components/keys-view').then((m) => ({ default: m.KeysView })));
 const DraftsView = lazy(() => import('@/features/compose/components/drafts-view').then((m) => ({ default: m.DraftsView })));
 const SentView = lazy(() => import('@/features/sent/components/sent-view').then((m) => ({ default: m.SentView })));
@@ -23,6 +24,19 @@ const NAV: { route: Route; label: string }[] = [
   { route: 'keys', label: 'Keys' },
   { route: 'settings', label: 'Settings' },
 ];
+
+/** The passphrase dialog loads when a key is first needed, then stays (closing it returns focus). */
+function UnlockDialogHost() {
+  const asked = useUnlockStore((s) => s.request !== null);
+  const [needed, setNeeded] = useState(false);
+  if (asked && !needed) setNeeded(true); // remembered during render: no extra pass through an effect
+  if (!asked && !needed) return null;
+  return (
+    <Suspense fallback={null}>
+      <UnlockDialog />
+    </Suspense>
+  );
+}
 
 function SignedInShell({ username }: { username: string }) {
   const route = useRoute();
@@ -71,7 +85,7 @@ function SignedInShell({ username }: { username: string }) {
           {route === 'settings' && <SettingsView />}
         </Suspense>
       </div>
-      <UnlockDialog />
+      <UnlockDialogHost />
     </>
   );
 }
@@ -86,6 +100,12 @@ export function App() {
       </main>
     );
   }
-  if (session.phase === 'signed-out') return <SignInForm />;
+  if (session.phase === 'signed-out') {
+    return (
+      <Suspense fallback={<main><p role="status">Loading…</p></main>}>
+        <SignInForm />
+      </Suspense>
+    );
+  }
   return <SignedInShell username={session.client.session.username} />;
 }

@@ -1,6 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import { refreshDueKeys } from '@/core/discovery/refresh';
 import { currentDiscoverySettings } from '@/stores/discovery-settings-store';
 import { keyringKeys } from './keyring-queries';
 import type { RecipientKey } from '@/core/discovery/resolve-recipient';
@@ -17,7 +16,8 @@ export function useScheduledKeyRefresh() {
     const abort = new AbortController();
     const timer = setTimeout(() => {
       const { keyServer } = currentDiscoverySettings();
-      void refreshDueKeys({ keystore: services.keystore, crypto: services.crypto, fetch: services.fetch, keyServer, now: services.now, signal: abort.signal })
+      void import('@/core/discovery/refresh')
+        .then(({ refreshDueKeys }) => refreshDueKeys({ keystore: services.keystore, crypto: services.crypto, fetch: services.fetch, keyServer, now: services.now, signal: abort.signal }))
         .then((stats) => {
           if (stats.updated) {
             void queryClient.invalidateQueries({ queryKey: keyringKeys.all });
@@ -45,6 +45,7 @@ export function useRefreshBeforeSend() {
     const unusable = states.flatMap((s) => (s?.status === 'invalid' ? [s.fingerprint] : []));
     if (!unusable.length) return states;
     const { keyServer } = currentDiscoverySettings();
+    const { refreshDueKeys } = await import('@/core/discovery/refresh');
     const stats = await refreshDueKeys({ keystore: services.keystore, crypto: services.crypto, fetch: services.fetch, keyServer, now: services.now, only: unusable }).catch(() => null);
     if (stats?.updated) void queryClient.invalidateQueries({ queryKey: keyringKeys.all });
     return Promise.all(

@@ -1,5 +1,5 @@
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
-import { decideKeyChange, type RecipientKey, resolveRecipientKey } from '@/core/discovery/resolve-recipient';
+import type { RecipientKey } from '@/core/discovery/resolve-recipient';
 import { normalizeAddress } from '@/core/keystore/records';
 import { keyringKeys } from './keyring-queries';
 import { type Services, useServices } from './services';
@@ -12,8 +12,11 @@ export const recipientKeyKeys = {
 const FOUND_STALE_MS = 10 * 60_000;
 const MISS_STALE_MS = 60_000;
 
-const resolve = (services: Services, address: string, signal: AbortSignal, force = false) =>
-  resolveRecipientKey({
+// Loaded with the first look-up: not part of the initial page.
+const discoveryCore = () => import('@/core/discovery/resolve-recipient');
+
+const resolve = async (services: Services, address: string, signal: AbortSignal, force = false) =>
+  (await discoveryCore()).resolveRecipientKey({
     address,
     discovery: services.discovery,
     pins: services.keystore,
@@ -51,7 +54,7 @@ export function useRecipientKeyActions() {
     retry: (address: string) =>
       queryClient.fetchQuery({ queryKey: recipientKeyKeys.lookup(address), queryFn: ({ signal }) => resolve(services, address, signal, true), staleTime: 0 }),
     async decide(change: Extract<RecipientKey, { status: 'changed' }>, accept: boolean) {
-      await decideKeyChange(services.keystore, change, accept, services.now());
+      await (await discoveryCore()).decideKeyChange(services.keystore, change, accept, services.now());
       await refresh(change.pinned.address);
     },
     async importKey(address: string, armoredPublic: string) {

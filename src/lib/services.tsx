@@ -2,7 +2,7 @@ import { createContext, type ReactNode, useContext } from 'react';
 import { createStore } from 'idb-keyval';
 import { createCryptoClient, createWorkerConnection } from '@/core/crypto/client';
 import type { CryptoApi } from '@/core/crypto/types';
-import { createDiscovery, type DiscoveryService } from '@/core/discovery/discover-key';
+import type { DiscoveryService } from '@/core/discovery/discover-key';
 import { createKeystore, type Keystore, type UseStore } from '@/core/keystore/keystore';
 import { SEND_ARG_TRANSFERS, SEND_WORKER_METHODS, type SendWorkerApi } from '@/core/send/send-worker-api';
 import { currentDiscoverySettings } from '@/stores/discovery-settings-store';
@@ -39,7 +39,17 @@ export function createBrowserServices(): Services {
     crypto,
     outgoing,
     keystore,
-    discovery: createDiscovery({ fetch: fetchFn, crypto, keystore, settings: currentDiscoverySettings }),
+    discovery: lazyDiscovery(() => import('@/core/discovery/discover-key').then((m) => m.createDiscovery({ fetch: fetchFn, crypto, keystore, settings: currentDiscoverySettings }))),
+  };
+}
+
+/** Discovery code loads with the first look-up (or when the composer is idle), not with the page. */
+function lazyDiscovery(load: () => Promise<DiscoveryService>): DiscoveryService {
+  let service: Promise<DiscoveryService> | undefined;
+  const get = () => (service ??= load());
+  return {
+    fromKeystore: async (...args) => (await get()).fromKeystore(...args),
+    discoverKey: async (...args) => (await get()).discoverKey(...args),
   };
 }
 

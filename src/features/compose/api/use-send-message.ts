@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type AccountMailboxes, destroyEmails } from '@/core/jmap/mail';
 import type { Identity } from '@/core/jmap/types';
 import type { Mailbox } from '@/core/mime/addresses';
-import { deliverMessage, type PreparedMessage, type SendStage } from '@/core/send/deliver';
+import type { PreparedMessage, SendStage } from '@/core/send/deliver';
 import type { Security } from '@/core/send/send-message';
 import { draftKeys, sentKeys } from '@/lib/account-queries';
 import { useServices } from '@/lib/services';
@@ -39,6 +39,7 @@ export function useSendMessage(onStage: (stage: SendStage) => void) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async ({ message, revision, mailboxes, draftId }: SendRequest) => {
+      const { deliverMessage } = await import('@/core/send/deliver');
       let prepared: PreparedMessage;
       if ('copies' in message) {
         prepared = message;

@@ -89,7 +89,12 @@ export function ComposeView() {
     // eslint-disable-next-line react-hooks/exhaustive-deps -- re-armed by each edit (revision), not by every render
   }, [autosave, store.revision]);
   useEffect(() => {
-    const warm = () => void crypto.unlockedKeys().catch(() => undefined);
+    const warm = () => {
+      void crypto.unlockedKeys().catch(() => undefined);
+      // The look-up code too, so that the first recipient's key is not held up by a download.
+      void import('@/core/discovery/resolve-recipient').catch(() => undefined);
+      void import('@/core/discovery/discover-key').catch(() => undefined);
+    };
     const handle = typeof requestIdleCallback === 'function' ? requestIdleCallback(warm, { timeout: 2000 }) : setTimeout(warm, 500);
     return () => (typeof cancelIdleCallback === 'function' ? cancelIdleCallback(handle as number) : clearTimeout(handle as ReturnType<typeof setTimeout>));
   }, [crypto]);

@@ -1,8 +1,7 @@
-import { type KeyboardEvent, memo, useId, useState } from 'react';
+import { type KeyboardEvent, lazy, memo, Suspense, useId, useState } from 'react';
 import { useRecipientKey, useRecipientKeyActions } from '@/lib/recipient-keys';
 import { type Chip, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
 import { RecipientChip } from './recipient-chip';
-import { RecipientKeyDetails } from './recipient-key-details';
 
 const LABELS: Record<Field, string> = { to: 'To', cc: 'Cc', bcc: 'Bcc' };
 
@@ -68,9 +67,15 @@ export const RecipientField = memo(function RecipientField({ field }: { field: F
   );
 });
 
+const RecipientKeyDetails = lazy(() => import('./recipient-key-details').then((m) => ({ default: m.RecipientKeyDetails })));
+
 /** The details panel of the chip whose key icon was pressed (shares that chip's query). */
 function OpenDetails({ id, chip }: { id: string; chip: Extract<Chip, { valid: true }> }) {
   const lookup = useRecipientKey(chip.mailbox.address);
   const { retry } = useRecipientKeyActions();
-  return <RecipientKeyDetails id={id} address={chip.mailbox.address} state={lookup.data} onRetry={() => void retry(chip.mailbox.address)} />;
+  return (
+    <Suspense fallback={<p role="status">Loading…</p>}>
+      <RecipientKeyDetails id={id} address={chip.mailbox.address} state={lookup.data} onRetry={() => void retry(chip.mailbox.address)} />
+    </Suspense>
+  );
 }
