@@ -85,7 +85,7 @@ async function clearChips(page: Page) {
 }
 
 /** A fresh profile (nothing cached), signed in, WKD only, on the composer. */
-async function composerIn(mode: 'browser' | 'proxy') {
+async function composerIn(mode: 'browser' | 'proxy', warm: boolean) {
   const context = await browser.newContext({ baseURL: app.url });
   const page = await context.newPage();
   await page.goto('/');
@@ -95,11 +95,17 @@ async function composerIn(mode: 'browser' | 'proxy') {
   await page.getByLabel('Look up WKD keys', { exact: true }).selectOption(mode);
   await page.getByRole('link', { name: 'Compose', exact: true }).click();
   await page.getByLabel('To', { exact: true }).waitFor();
+  // "warm": the composer has been idle for a moment (crypto worker and look-up code loaded), as
+  // when a person starts typing; "cold": pasted the instant the composer appears.
+  if (warm) await page.waitForFunction(() => performance.getEntriesByName('compose-warm').length > 0, undefined, { timeout: 30_000 });
   return { context, page };
 }
 
 async function scenario(mode: 'browser' | 'proxy') {
-  const { context, page } = await composerIn(mode);
+  const cold = await composerIn(mode, false);
+  const coldFirst = await settle(cold.page, `${addresses.join(', ')}, `, N);
+  await cold.context.close();
+  const { context, page } = await composerIn(mode, true);
   requests = 0;
   const first = await settle(page, `${addresses.join(', ')}, `, N);
   const firstRequests = requests;
@@ -108,21 +114,22 @@ async function scenario(mode: 'browser' | 'proxy') {
   const cached = await settle(page, `${addresses.join(', ')}, `, N);
   await context.close();
   // One address at a time, each after the previous settled, in a fresh profile (nothing cached).
-  const { context: seqContext, page: seqPage } = await composerIn(mode);
+  const { context: seqContext, page: seqPage } = await composerIn(mode, true);
   let sequential = 0;
   for (const [i, address] of addresses.entries()) sequential += await settle(seqPage, `${address}, `, i + 1);
   await seqContext.close();
-  return { first, cached, sequential, valid, firstRequests };
+  return { coldFirst, first, cached, sequential, valid, firstRequests };
 }
 
 try {
   console.log(`\nDiscovery benchmark — ${N} recipients on ${N} domains, WKD answers after ${LATENCY_MS} ms, Chromium ${browser.version()}\n`);
-  console.log(`${'WKD path'.padEnd(26)} ${'first ms'.padStart(9)} ${'cached ms'.padStart(10)} ${'sequential ms'.padStart(14)} ${'speed-up'.padStart(9)}  found`);
+  console.log(`${'WKD path'.padEnd(26)} ${'cold ms'.padStart(8)} ${'first ms'.padStart(9)} ${'cached ms'.padStart(10)} ${'sequential ms'.padStart(14)} ${'speed-up'.padStart(9)}  found`);
   for (const mode of ['browser', 'proxy'] as const) {
     const r = await scenario(mode);
-    console.log(`${(mode === 'browser' ? 'from the browser' : 'through the server proxy').padEnd(26)} ${r.first.toFixed(0).padStart(9)} ${r.cached.toFixed(0).padStart(10)} ${r.sequential.toFixed(0).padStart(14)} ${(r.sequential / r.first).toFixed(1).padStart(8)}×  ${r.valid}/${N} (${r.firstRequests} requests)`);
+    console.log(`${(mode === 'browser' ? 'from the browser' : 'through the server proxy').padEnd(26)} ${r.coldFirst.toFixed(0).padStart(8)} ${r.first.toFixed(0).padStart(9)} ${r.cached.toFixed(0).padStart(10)} ${r.sequential.toFixed(0).padStart(14)} ${(r.sequential / r.first).toFixed(1).padStart(8)}×  ${r.valid}/${N} (${r.firstRequests} requests)`);
   }
-  console.log(`\ngoals: ≤ 350 ms for ${N} recipients found on WKD, ≤ 50 ms when cached`);
+  console.log(`\ncold: pasted the instant the composer appears (crypto worker and look-up code still loading); first: nothing cached, composer idle for a moment first`);
+  console.log(`goals: ≤ 350 ms for ${N} recipients found on WKD, ≤ 50 ms when cached`);
 } finally {
   await browser.close();
   await app.close();

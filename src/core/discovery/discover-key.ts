@@ -124,21 +124,18 @@ export function createDiscovery(deps: DiscoveryDeps) {
     return judge('vks', outcome.bytes, address, url, vouchingKey);
   }
 
-  /** The keystore's key for the address: a usable one, else an unusable one (expired, revoked), else null. */
-  async function storedKey(address: string): Promise<{ usable: boolean; result: Extract<DiscoveryResult, { status: 'found' | 'invalid' }> } | null> {
+  type StoredResult = Extract<DiscoveryResult, { status: 'found' | 'invalid' }>;
+
+  /** The keystore's key for the address: a usable one (found), else an unusable one (invalid: expired, revoked), else null. */
+  async function fromKeystore(address: string): Promise<StoredResult | null> {
     const entries = await deps.keystore.entriesFor(address);
     const usable = entries.find((e) => currentStatus(e, now()) === 'valid');
     const entry = usable ?? entries[0];
     if (!entry) return null;
     const record = await deps.keystore.get(entry.fingerprint);
     const base = { source: 'keystore' as const, fingerprint: entry.fingerprint, armoredPublic: record.armoredPublic, summary: record.summary, url: null, checkedAt: now().toISOString(), failures: [] };
-    if (usable) return { usable: true, result: { status: 'found', ...base } };
-    return { usable: false, result: { status: 'invalid', ...base, problem: record.summary.statusDetail ?? `The stored key is ${currentStatus(entry, now())}.` } };
-  }
-
-  async function fromKeystore(address: string): Promise<DiscoveryResult | null> {
-    const stored = await storedKey(address);
-    return stored?.usable ? stored.result : null;
+    if (usable) return { status: 'found', ...base };
+    return { status: 'invalid', ...base, problem: record.summary.statusDetail ?? `The stored key is ${currentStatus(entry, now())}.` };
   }
 
   return {
@@ -146,13 +143,13 @@ export function createDiscovery(deps: DiscoveryDeps) {
 
     /**
      * The full search. `vouchingKey`: a key pinned earlier, to learn whether it certifies what is
-     * found; `skipKeystore` when the caller already asked the keystore.
+     * found; `local`: what the caller's own fromKeystore() answered (the keystore is not read again).
      */
-    async discoverKey(address: string, options: { signal?: AbortSignal; vouchingKey?: string; skipKeystore?: boolean } = {}): Promise<DiscoveryResult> {
+    async discoverKey(address: string, options: { signal?: AbortSignal; vouchingKey?: string; local?: StoredResult | null } = {}): Promise<DiscoveryResult> {
       const { signal, vouchingKey } = options;
       // An unusable stored key does not stop the search; it is reported if nothing better turns up.
-      const stored = options.skipKeystore ? null : await storedKey(address);
-      if (stored?.usable) return stored.result;
+      const stored = 'local' in options ? (options.local ?? null) : await fromKeystore(address);
+      if (stored?.status === 'found') return stored;
       const settings = deps.settings();
       const failures: SourceFailure[] = [];
       let unusable: { key: AddressKey; source: 'wkd' | 'vks'; url: string | null } | null = null;
@@ -177,7 +174,7 @@ export function createDiscovery(deps: DiscoveryDeps) {
       if (bad) {
         return { status: 'invalid', source: bad.source, fingerprint: bad.key.summary.fingerprint, armoredPublic: bad.key.armoredPublic, summary: bad.key.summary, url: bad.url, problem: bad.key.problem ?? 'unusable', checkedAt, failures };
       }
-      if (stored) return { ...stored.result, checkedAt, failures };
+      if (stored) return { ...stored, checkedAt, failures };
       return { status: failures.some((f) => UNKNOWN.includes(f.reason)) ? 'error' : 'none', checkedAt, failures };
     },
   };

@@ -55,8 +55,8 @@ export async function resolveRecipientKey(options: {
   if (!options.force && pin && pin.source !== 'keystore' && now().getTime() - Date.parse(pin.checkedAt) < PIN_FRESH_MS) {
     return fromPin(pin, await options.summarize(pin.armoredPublic));
   }
-  // The keystore is asked again only for its unusable key (expired, revoked), reported when nothing better turns up.
-  const result: DiscoveryResult = await discovery.discoverKey(address, { signal, ...(pin ? { vouchingKey: pin.armoredPublic } : {}) });
+  // An unusable stored key (expired, revoked) is reported when nothing better turns up.
+  const result: DiscoveryResult = await discovery.discoverKey(address, { signal, local, ...(pin ? { vouchingKey: pin.armoredPublic } : {}) });
   if (result.status === 'found') {
     const source = result.source as Exclude<KeySource, 'keystore'>;
     if (!pin || pin.fingerprint === result.fingerprint || result.vouched) {
