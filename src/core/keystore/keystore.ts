@@ -52,12 +52,33 @@ export function createKeystore(options: {
       throw storageError(e, 'Opening the keystore');
     }));
 
-  async function read<T>(callback: (s: IDBObjectStore) => Promise<T>, what: string): Promise<T> {
-    await open();
+  type ReadJob = { callback: (s: IDBObjectStore) => Promise<unknown>; what: string; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+  let batch: ReadJob[] | null = null;
+
+  /**
+   * Reads asked for in the same turn share one read-only transaction: 20 recipients pasted at once
+   * read their pins and keys in one transaction instead of forty.
+   */
+  function read<T>(callback: (s: IDBObjectStore) => Promise<T>, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (!batch) {
+        batch = [];
+        setTimeout(() => void runBatch(), 0);
+      }
+      batch.push({ callback, what, resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  async function runBatch(): Promise<void> {
+    const jobs = batch ?? [];
+    batch = null;
     try {
-      return await store('readonly', callback);
+      await open();
+      await store('readonly', (s) =>
+        Promise.all(jobs.map((job) => job.callback(s).then(job.resolve, (e: unknown) => job.reject(storageError(e, job.what))))),
+      );
     } catch (e) {
-      throw storageError(e, what);
+      for (const job of jobs) job.reject(storageError(e, job.what));
     }
   }
 
