@@ -8,6 +8,7 @@ import { draftKeys, sentKeys } from '@/lib/account-queries';
 import { useServices } from '@/lib/services';
 import { useJmapClient } from '@/stores/session-store';
 import { useComposerStore } from '../stores/composer-store';
+import { draftSaveSettled } from './drafts';
 
 export type ComposedMessage = {
   identity: Identity;
@@ -59,8 +60,11 @@ export function useSendMessage(onStage: (stage: SendStage) => void) {
         useComposerStore.getState().setOutgoing({ revision, prepared });
       }
       const result = await deliverMessage(prepared, { jmap: client, mailboxes }, onStage);
-      // Best effort: the message is sent; a leftover draft is only clutter.
-      if (draftId) await destroyEmails(client, [draftId]).catch(() => undefined);
+      // The saved draft goes (best effort: the message is sent; a leftover draft is only clutter),
+      // including one an autosave stored while this was sending.
+      await draftSaveSettled();
+      const drafts = [...new Set([draftId, useComposerStore.getState().draftId].filter((id): id is string => !!id))];
+      if (drafts.length) await destroyEmails(client, drafts).catch(() => undefined);
       return result;
     },
     onSuccess: () => Promise.all([queryClient.invalidateQueries({ queryKey: sentKeys.all }), queryClient.invalidateQueries({ queryKey: draftKeys.all })]),

@@ -141,6 +141,7 @@ export function ComposeView() {
     };
     if (retry) {
       // The message was built (and encrypted) by the failed try: send exactly that again.
+      state.setStatus({ state: 'sending', stage: 'uploading' });
       return send.mutate({ message: retry.prepared, revision: state.revision, mailboxes: setup.data.mailboxes, draftId: state.draftId }, onSettled);
     }
     // Keys that look unusable may have been extended or replaced since: check before giving up.
@@ -184,6 +185,7 @@ export function ComposeView() {
     const messageId = state.messageId ?? createMessageId(identity.email);
     state.setMessageId(messageId);
     const mailboxes = (f: Field) => state.recipients[f].flatMap((c) => (c.valid ? [c.mailbox] : []));
+    state.setStatus({ state: 'sending', stage: 'building' }); // stops autosave from here on
     send.mutate(
       {
         message: {
