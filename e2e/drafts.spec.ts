@@ -92,3 +92,27 @@ test('with encryption on and no key of one’s own, a draft is refused, not stor
   expect(traffic().all).not.toContain('/jmap/upload/');
   expect(await (await readMailbox(carol)).list('drafts')).toHaveLength(0);
 });
+
+test('opening a draft never silently replaces an unsaved message in the composer', async ({ page, signInPage, composer, baseURL }) => {
+  const carol = embedded(baseURL!, 'carol');
+  const box = await readMailbox(carol);
+  const leftovers = await box.list('drafts');
+  if (leftovers.length) await destroyEmails(box.client, leftovers.map((d) => d.id));
+  await signInPage.signIn(carol);
+  await generateAndBindKey(page, { email: 'carol@example.test', passphrase: PASS });
+  await page.getByRole('link', { name: 'Compose', exact: true }).click();
+  await composer.field('Subject').fill('Saved one');
+  await page.getByRole('button', { name: 'Save draft', exact: true }).click();
+  await expect(page.locator('[data-draft-state]')).toHaveAttribute('data-draft-state', 'saved');
+  // A new message that cannot be saved (the server is unreachable for uploads): it stays unsaved.
+  await page.reload();
+  await page.route('**/jmap/upload/**', (route) => route.abort('connectionreset'));
+  await composer.field('Subject').fill('Unsaved work');
+  await page.getByRole('link', { name: 'Drafts', exact: true }).click();
+  await page.locator('tr[data-draft-encrypted="true"]').getByRole('button', { name: /^Open draft/ }).click();
+  const choice = page.getByRole('group', { name: 'Unsaved message' });
+  await expect(choice).toBeVisible();
+  await choice.getByRole('button', { name: 'Keep it', exact: true }).click();
+  await page.getByRole('link', { name: 'Compose', exact: true }).click();
+  await expect(composer.field('Subject')).toHaveValue('Unsaved work');
+});
