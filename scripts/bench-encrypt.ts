@@ -136,7 +136,7 @@ try {
                     attachments: [{ name: 'big.bin', type: 'application/octet-stream', content }],
                     security: { encrypt: true, signWith, recipientKeys: { 'bob@bench.example': recipients[0]!.armoredPublic }, ownKey: { address: 'alice@bench.example', armoredPublic: recipients[1]!.armoredPublic }, protectHeaders: true },
                   },
-                  { now: Date.now(), boundarySeed: 'bench' },
+                  { now: Date.now() },
                 ],
                 [content.buffer],
               )) as { copies: { bytes: Blob }[] };

@@ -1,5 +1,5 @@
 import { expose } from 'comlink';
-import { createSendWorkerApi } from '../send/send-worker-api';
+import { createSendWorkerApi } from '../send/send-worker';
 import { createCryptoApi } from './api';
 import { toEnvelopeApi } from './rpc';
 import type { CryptoApi } from './types';

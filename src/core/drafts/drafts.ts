@@ -6,21 +6,13 @@ import { type AccountMailboxes, destroyEmails } from '../jmap/mail';
 import { getMethodResponse } from '../jmap/client';
 import { CAPABILITY, type Id, type SetError } from '../jmap/types';
 import type { Mailbox } from '../mime/addresses';
-import { buildMessage, type MessageInput, type OutgoingAttachment } from '../mime/build-message';
+import { buildMessage, type MessageInput } from '../mime/build-message';
 import { buildPayload, type HeaderField, wrapEncrypted } from '../mime/pgp-mime';
 
 /** The composer's own state kept in a draft: the Encrypt and Sign choices (null: automatic). */
 export const DRAFT_STATE_HEADER = 'X-Composer-Draft';
 
-export type DraftContent = {
-  from: Mailbox;
-  to: Mailbox[];
-  cc: Mailbox[];
-  bcc: Mailbox[];
-  subject: string;
-  text: string;
-  attachments: OutgoingAttachment[];
-  messageId: string;
+export type DraftContent = Pick<MessageInput, 'from' | 'to' | 'cc' | 'bcc' | 'subject' | 'text' | 'attachments' | 'messageId'> & {
   encrypt: boolean | null;
   sign: boolean | null;
 };
@@ -74,12 +66,6 @@ function encryptedPart(parsed: ParsedEmail, raw: Uint8Array): string | null {
   return armored;
 }
 
-/** A draft's key IDs when it is encrypted (to choose which key to unlock), else null. */
-export async function draftEncryptedFor(raw: Uint8Array, crypto: Pick<CryptoApi, 'encryptedFor'>): Promise<string[] | null> {
-  const armored = encryptedPart(await parse(raw), raw);
-  return armored ? crypto.encryptedFor(armored) : null;
-}
-
 async function parse(raw: Uint8Array): Promise<ParsedEmail> {
   try {
     return await PostalMime.parse(raw);
@@ -88,12 +74,20 @@ async function parse(raw: Uint8Array): Promise<ParsedEmail> {
   }
 }
 
-/** Read a stored draft back, decrypting it in the worker (the key must be unlocked) when encrypted. */
-export async function readDraft(raw: Uint8Array, crypto: Pick<CryptoApi, 'decryptPayload'>): Promise<DraftContent & { encrypted: boolean }> {
+/**
+ * Read a stored draft back. An encrypted one is decrypted in the worker; `unlock` is first told the
+ * key IDs it was encrypted to, so that the caller can have the matching key unlocked.
+ */
+export async function readDraft(
+  raw: Uint8Array,
+  crypto: Pick<CryptoApi, 'decryptPayload' | 'encryptedFor'>,
+  unlock: (keyIds: string[]) => Promise<void> = async () => {},
+): Promise<DraftContent & { encrypted: boolean }> {
   const outer = await parse(raw);
   const armored = encryptedPart(outer, raw);
   let message = outer;
   if (armored) {
+    await unlock(await crypto.encryptedFor(armored));
     const { payload } = await crypto.decryptPayload(armored);
     message = await parse(payload);
   }

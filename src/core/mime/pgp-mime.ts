@@ -1,10 +1,9 @@
 import { AppError } from '../errors/app-error';
 import { formatMailbox } from './addresses';
 import { addBody, envelopeRecipients, formatRfc5322Date, type MessageInput, MimeNode } from './build-message';
+import { PROTECTED_SUBJECT } from './header-protection';
 import { assertSevenBitMessage } from './seven-bit';
 
-/** RFC 9788 §4.2: the outer Subject of an encrypted message (hcp_baseline). */
-export const PROTECTED_SUBJECT = '[...]';
 
 export type HeaderField = [name: string, value: string];
 

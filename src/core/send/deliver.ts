@@ -1,6 +1,7 @@
 import { AppError } from '../errors/app-error';
 import type { JmapClient } from '../jmap/client';
-import { type AccountMailboxes, findImported, importDraft, submitDraft, type SubmitResult, wasSubmitted } from '../jmap/mail';
+import type { AccountMailboxes } from '../jmap/mail';
+import { findImported, importDraft, submitDraft, type SubmitResult, wasSubmitted } from '../jmap/submission';
 import type { Id } from '../jmap/types';
 
 export type SendStage = 'building' | 'encrypting' | 'uploading' | 'submitting';

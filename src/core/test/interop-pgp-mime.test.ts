@@ -6,7 +6,8 @@ import { decryptWithAll, interopAvailability, scratch, type Scratch, verifyWithA
 import { createCryptoApi } from '../crypto/api';
 import type { GeneratedKey } from '../crypto/types';
 import type { MessageInput } from '../mime/build-message';
-import { buildPayload, micalgFor, PROTECTED_SUBJECT, wrapEncrypted, wrapSigned } from '../mime/pgp-mime';
+import { PROTECTED_SUBJECT } from '../mime/header-protection';
+import { buildPayload, micalgFor, wrapEncrypted, wrapSigned } from '../mime/pgp-mime';
 
 const availability = interopAvailability();
 const crypto = createCryptoApi();

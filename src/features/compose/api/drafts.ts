@@ -13,8 +13,6 @@ import { useComposerStore } from '../stores/composer-store';
 
 export const AUTOSAVE_DELAY_MS = 4000;
 
-const randomSeed = () => Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
-
 /** Saves run one after another; sending waits for the one in flight, so no stray copy is left behind. */
 let inFlight: Promise<unknown> = Promise.resolve();
 export const draftSaveSettled = () => inFlight.then(() => undefined, () => undefined);
@@ -75,7 +73,6 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
     };
     const { blob, encrypted } = await services.outgoing.buildDraft(content, {
       now: services.now().getTime(),
-      boundarySeed: randomSeed(),
       encryptTo: own ? { armoredPublic: own.armoredPublic, address: identity.email } : null,
     });
     const { emailId } = await storeDraft(ctx.client, blob, { mailboxes: ctx.mailboxes, replaces: store.draftId });

@@ -34,9 +34,8 @@ export async function openDraft(options: {
 }): Promise<void> {
   const { email, client, services } = options;
   const raw = await client.download({ blobId: email.blobId, name: 'draft.eml', type: 'message/rfc822' });
-  const { draftEncryptedFor, readDraft } = await import('@/core/drafts/drafts');
-  const keyIds = await draftEncryptedFor(raw, services.crypto);
-  if (keyIds) {
+  const { readDraft } = await import('@/core/drafts/drafts');
+  const draft = await readDraft(raw, services.crypto, async (keyIds) => {
     const key = await secretKeyFor(services, keyIds);
     if (!key) {
       throw new AppError('draft/unreadable', 'No secret key for this draft', {
@@ -50,8 +49,7 @@ export async function openDraft(options: {
         throw new AppError('crypto/key-locked', 'Unlock cancelled', { detail: 'The key was not unlocked, so the draft stays closed.' });
       }
     }
-  }
-  const draft = await readDraft(raw, services.crypto);
+  });
   const identity = options.identities.find((i) => i.email.toLowerCase() === draft.from.address.toLowerCase());
   useComposerStore.getState().loadDraft({
     fromIdentityId: identity?.id ?? null,

@@ -32,8 +32,6 @@ export type SendRequest = {
   draftId: string | null;
 };
 
-const randomSeed = () => Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
-
 export function useSendMessage(onStage: (stage: SendStage) => void) {
   const client = useJmapClient();
   const services = useServices();
@@ -54,7 +52,7 @@ export function useSendMessage(onStage: (stage: SendStage) => void) {
             identity: message.identity, to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, text: message.text, attachments, messageId: message.messageId,
             ...(message.security ? { security: message.security } : {}),
           },
-          { now: services.now().getTime(), boundarySeed: randomSeed() },
+          { now: services.now().getTime() },
         );
         // Kept for a retry: the same bytes go again, and copies already accepted are skipped.
         useComposerStore.getState().setOutgoing({ revision, prepared });

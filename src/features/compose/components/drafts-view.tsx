@@ -4,7 +4,7 @@ import { ViewTitle } from '@/components/view-title';
 import { userMessage } from '@/core/errors/user-messages';
 import { formatBytes } from '@/core/jmap/client';
 import { destroyEmails, listMailbox, type SentEmail } from '@/core/jmap/mail';
-import { PROTECTED_SUBJECT } from '@/core/mime/pgp-mime';
+import { PROTECTED_SUBJECT } from '@/core/mime/header-protection';
 import { draftKeys, useAccountSetup } from '@/lib/account-queries';
 import { useServices } from '@/lib/services';
 import { useJmapClient } from '@/stores/session-store';
