@@ -71,6 +71,23 @@ export default tseslint.config(
   {
     files: ['src/**/*.{ts,tsx}'],
     ignores: ['src/core/**', ...TESTS],
-    rules: { 'no-restricted-imports': ['error', { paths: [OPENPGP_FORBIDDEN], patterns: [OPENPGP_SUBPATHS] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [OPENPGP_FORBIDDEN],
+          patterns: [
+            OPENPGP_SUBPATHS,
+            {
+              // Values from these modules would put the MIME builder and parser into the page's
+              // start-up bundle; the page uses them through the worker or a dynamic import().
+              group: ['@/core/send/send-message', '@/core/send/send-worker', '@/core/mime/build-message', '@/core/mime/pgp-mime', '@/core/drafts/drafts'],
+              allowTypeImports: true,
+              message: 'Message building runs in the worker (services.outgoing) or loads with import(): import only types from here.',
+            },
+          ],
+        },
+      ],
+    },
   },
 );
