@@ -5,7 +5,7 @@ import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJmapClient, getMethodResponse, type JmapClient } from '../../src/core/jmap/client';
 import { listMailbox, loadAccountSetup } from '../../src/core/jmap/mail';
-import { importAndSubmit } from '../../src/core/jmap/submission';
+import { importDraft, submitDraft } from '../../src/core/jmap/submission';
 import { discoverSession } from '../../src/core/jmap/session';
 import { SEND_USING } from '../../src/core/jmap/types';
 import { sendMessage } from '../../src/core/send/send-message';
@@ -32,6 +32,12 @@ async function inbox(client: JmapClient) {
   const { mailboxes } = await loadAccountSetup(client);
   const box = mailboxes.all.find((m) => m.role === 'inbox')!;
   return listMailbox(client, { mailboxId: box.id });
+}
+
+/** Import into Drafts, then submit: what a first try of a send does. */
+async function importAndSubmit(client: JmapClient, options: Omit<Parameters<typeof submitDraft>[1], 'emailId'> & { blobId: string }) {
+  const { blobId, ...rest } = options;
+  return submitDraft(client, { ...rest, emailId: await importDraft(client, { blobId, mailboxes: options.mailboxes }) });
 }
 
 const raw = (s: string) => new TextEncoder().encode(s.replace(/\n/g, '\r\n'));

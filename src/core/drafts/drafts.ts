@@ -3,8 +3,8 @@ import { AppError } from '../errors/app-error';
 import type { CryptoApi } from '../crypto/types';
 import type { JmapClient } from '../jmap/client';
 import { type AccountMailboxes, destroyEmails } from '../jmap/mail';
-import { getMethodResponse } from '../jmap/client';
-import { CAPABILITY, type Id, type SetError } from '../jmap/types';
+import { importDraft } from '../jmap/submission';
+import type { Id } from '../jmap/types';
 import type { Mailbox } from '../mime/addresses';
 import { buildMessage, type MessageInput } from '../mime/build-message';
 import { buildPayload, type HeaderField, wrapEncrypted } from '../mime/pgp-mime';
@@ -124,21 +124,10 @@ export async function storeDraft(
   const drafts = options.mailboxes.drafts;
   if (!drafts) throw new AppError('jmap/no-drafts-mailbox', 'No mailbox with role drafts');
   const upload = await client.upload(bytes, 'message/rfc822', options.signal);
-  const { methodResponses } = await client.request(
-    {
-      using: [CAPABILITY.core, CAPABILITY.mail],
-      methodCalls: [
-        ['Email/import', { accountId: client.session.accountId, emails: { draft: { blobId: upload.blobId, mailboxIds: { [drafts.id]: true }, keywords: { $draft: true, $seen: true } } } }, 'import'],
-      ],
-    },
-    options.signal,
-  );
-  const imported = getMethodResponse<{ created?: Record<string, { id: Id; blobId: Id }> | null; notCreated?: Record<string, SetError> | null }>(methodResponses, 'Email/import', 'import');
-  const created = imported.created?.draft;
-  if (!created) throw new AppError('jmap/import-failed', `Email/import failed: ${imported.notCreated?.draft?.type ?? 'no id'}`, { detail: imported.notCreated?.draft?.description ?? undefined });
-  if (options.replaces && options.replaces !== created.id) {
+  const emailId = await importDraft(client, { blobId: upload.blobId, mailboxes: options.mailboxes, ...(options.signal ? { signal: options.signal } : {}) });
+  if (options.replaces && options.replaces !== emailId) {
     // Best effort: a leftover older copy is better than a lost draft.
     await destroyEmails(client, [options.replaces], options.signal).catch(() => undefined);
   }
-  return { emailId: created.id, blobId: created.blobId ?? upload.blobId };
+  return { emailId, blobId: upload.blobId };
 }

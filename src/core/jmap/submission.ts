@@ -86,16 +86,6 @@ export async function submitDraft(
   return { emailId: options.emailId, submissionId: created.id, undoStatus: created.undoStatus ?? 'final', movedToSent: Boolean(sent && updated && options.emailId in updated) };
 }
 
-/** Import and submit: what a first try does. */
-export async function importAndSubmit(
-  client: JmapClient,
-  options: { blobId: Id; identityId: Id; envelope: Envelope; mailboxes: AccountMailboxes; keepInSent?: boolean; signal?: AbortSignal },
-): Promise<SubmitResult> {
-  const { blobId, ...rest } = options;
-  const emailId = await importDraft(client, { blobId, mailboxes: options.mailboxes, ...(options.signal ? { signal: options.signal } : {}) });
-  return submitDraft(client, { ...rest, emailId });
-}
-
 /**
  * After a lost answer to EmailSubmission/set: was this email submitted? Servers that keep
  * submissions show one for it. Cyrus keeps none once final, so the email tells instead: the
