@@ -89,7 +89,7 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
     void (async () => {
       if (await jmap(req, res)) return;
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      if (path === '/api/wkd' && wkdProxy) {
+      if ((path === '/api/wkd' || path === '/api/wkd/batch') && wkdProxy) {
         await wkdProxy(req, res);
       } else if (path === '/api/companion') {
         res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(companionConfig);

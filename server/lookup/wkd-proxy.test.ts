@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCryptoApi } from '../../src/core/crypto/api';
-import { createDiscovery } from '../../src/core/discovery/discover-key';
+import { createDiscovery, createKeyLookup } from '../../src/core/discovery/discover-key';
 import { PEER_HOST_MAP, peerKey, WKD_PEER_DIR, wkdPeerState } from '../../src/testing/wkd-peer';
 import { startAppServer } from '../app-server';
 import { isNonPublicAddress } from './addresses';
@@ -65,13 +65,46 @@ describe.skipIf(!peer.run)(`WKD proxy against a GnuPG-built WKD (nginx, HTTPS)${
     const server = await startAppServer({ host: '127.0.0.1', port: 0, dataDir: join(WKD_PEER_DIR, '..', 'proxy-test-data'), serve: 'none', distDir: '', corsOrigins: [], seedDemo: false, prefillAccount: null, wkdProxy: config });
     try {
       const discovery = createDiscovery({
-        fetch,
-        crypto,
+        lookUp: createKeyLookup({ fetch, crypto }),
         keystore: { entriesFor: async () => [], get: async () => { throw new Error('none'); } },
         settings: () => ({ useWkd: true, keyServer: '', wkdMode: 'proxy', proxyBase: server.url }),
       });
       expect(await discovery.discoverKey('dave@wkd.test')).toMatchObject({ status: 'found', source: 'wkd', fingerprint: peerKey('dave').fingerprint });
       expect(await discovery.discoverKey('nobody@wkd.test')).toMatchObject({ status: 'none', failures: [{ source: 'wkd', reason: 'not-found' }] });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers a batch as one line per address, and the discovery service asks once for recipients added together', async () => {
+    const server = await startAppServer({ host: '127.0.0.1', port: 0, dataDir: join(WKD_PEER_DIR, '..', 'proxy-test-data'), serve: 'none', distDir: '', corsOrigins: [], seedDemo: false, prefillAccount: null, wkdProxy: config });
+    try {
+      const raw = await fetch(`${server.url}api/wkd/batch?address=carol%40wkd.test&address=nobody%40wkd.test&address=not%20an%20address&address=frank%40direct.test`);
+      expect(raw.headers.get('content-type')).toBe('application/x-ndjson');
+      const lines = (await raw.text()).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines).toHaveLength(4);
+      const byAddress = Object.fromEntries(lines.map((l) => [l.address, l]));
+      expect(byAddress['carol@wkd.test']).toMatchObject({ status: 200, outcome: 'found', method: 'advanced', url: expect.stringContaining('openpgpkey.wkd.test'), key: expect.any(String) });
+      const { keys } = await crypto.keysForAddress(Buffer.from(byAddress['carol@wkd.test']!.key as string, 'base64'), 'carol@wkd.test');
+      expect(keys[0]?.summary.fingerprint).toBe(peerKey('carol').fingerprint);
+      expect(byAddress['nobody@wkd.test']).toMatchObject({ status: 404, outcome: 'not-found' });
+      expect(byAddress['not an address']).toMatchObject({ status: 400, outcome: 'bad-request' });
+      expect(byAddress['frank@direct.test']).toMatchObject({ status: 200, method: 'direct' });
+      expect((await fetch(`${server.url}api/wkd/batch`)).status).toBe(400);
+      expect((await fetch(`${server.url}api/wkd/batch?${Array.from({ length: 51 }, (_, i) => `address=u${i}%40wkd.test`).join('&')}`)).status).toBe(400);
+
+      const asked: string[] = [];
+      const counting = ((input: RequestInfo | URL, init?: RequestInit) => (asked.push(String(input)), fetch(input, init))) as typeof fetch;
+      const discovery = createDiscovery({
+        lookUp: createKeyLookup({ fetch: counting, crypto }),
+        keystore: { entriesFor: async () => [], get: async () => { throw new Error('none'); } },
+        settings: () => ({ useWkd: true, keyServer: '', wkdMode: 'proxy', proxyBase: server.url }),
+      });
+      const results = await Promise.all(['carol@wkd.test', 'dave@wkd.test', 'frank@direct.test', 'nobody@wkd.test', 'x@nowhere.test'].map((a) => discovery.discoverKey(a)));
+      expect(results.map((r) => r.status)).toEqual(['found', 'found', 'found', 'none', 'none']);
+      expect(results.map((r) => (r.status === 'found' ? r.fingerprint : null)).slice(0, 3)).toEqual([peerKey('carol').fingerprint, peerKey('dave').fingerprint, peerKey('frank').fingerprint]);
+      expect(asked).toHaveLength(1);
+      expect(asked[0]).toContain('/api/wkd/batch?');
     } finally {
       await server.close();
     }

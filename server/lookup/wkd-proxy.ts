@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, request } from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import { wkdLocation } from '../../src/core/discovery/wkd-url';
 import { parseRecipient } from '../../src/core/mime/addresses';
 import { isNonPublicAddress } from './addresses';
@@ -62,12 +62,17 @@ async function resolveHost(host: string, config: WkdProxyConfig): Promise<Resolv
 
 type Answer = { status: number; body: Buffer | Record<string, unknown>; headers?: Record<string, string> };
 
-/** One keep-alive agent per configuration: a TLS context with ~140 root CAs is costly to build per request. */
+/**
+ * One keep-alive agent per configuration, with one TLS context: given a CA list, Node would
+ * otherwise build a context from ~140 root certificates for every connection (twenty domains in a
+ * batch: twenty times).
+ */
 const agents = new WeakMap<WkdProxyConfig, Agent>();
 function agentFor(config: WkdProxyConfig): Agent {
   let agent = agents.get(config);
   if (!agent) {
-    agent = new Agent({ keepAlive: true, maxSockets: 4, ca: config.extraCaFile ? [...rootCertificates, readFileSync(config.extraCaFile, 'utf8')] : undefined });
+    const secureContext = config.extraCaFile ? createSecureContext({ ca: [...rootCertificates, readFileSync(config.extraCaFile, 'utf8')] }) : undefined;
+    agent = new Agent({ keepAlive: true, maxSockets: 4, ...(secureContext ? { secureContext } : {}) });
     agents.set(config, agent);
   }
   return agent;
@@ -145,10 +150,34 @@ export async function lookupWkdForProxy(address: string, config: WkdProxyConfig)
   return { ...answer, headers: { ...answer.headers, 'X-WKD-Method': method } };
 }
 
+/** At most this many addresses in one batch request (twenty pasted recipients fit with room to spare). */
+export const MAX_BATCH = 50;
+
+/** One line of a batch answer: the single-address answer as JSON, the key bytes in base64. */
+export function batchLine(address: string, answer: Answer): string {
+  const body = Buffer.isBuffer(answer.body)
+    ? { outcome: 'found', url: answer.headers?.['X-WKD-URL'], key: answer.body.toString('base64') }
+    : answer.body;
+  return `${JSON.stringify({ address, status: answer.status, method: answer.headers?.['X-WKD-Method'], ...body })}\n`;
+}
+
+/**
+ * `GET /api/wkd?address=…`: one address, the key bytes or a JSON reason.
+ * `GET /api/wkd/batch?address=…&address=…`: several addresses looked up at once, answered as
+ * NDJSON, one line per address as soon as its look-up ends (a slow domain holds up no other):
+ * twenty recipients cost the browser one request instead of twenty, which HTTP/1.1's six
+ * connections per host would queue.
+ */
 export function createWkdProxyHandler(config: WkdProxyConfig) {
+  try {
+    agentFor(config); // its TLS context is built now rather than during the first look-up
+  } catch {
+    // The extra CA file is not there yet (a test peer still starting): built at first use instead.
+  }
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET') return void res.writeHead(405).end();
+    if (url.pathname.endsWith('/batch')) return batch(url.searchParams.getAll('address'), res);
     const answer = await lookupWkdForProxy(url.searchParams.get('address') ?? '', config);
     if (Buffer.isBuffer(answer.body)) {
       res.writeHead(answer.status, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store', ...answer.headers }).end(answer.body);
@@ -156,4 +185,22 @@ export function createWkdProxyHandler(config: WkdProxyConfig) {
       res.writeHead(answer.status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...answer.headers }).end(JSON.stringify(answer.body));
     }
   };
+
+  async function batch(addresses: string[], res: ServerResponse): Promise<void> {
+    const json = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+    if (addresses.length === 0) return void res.writeHead(400, json).end(JSON.stringify({ outcome: 'bad-request', detail: 'No address given.' }));
+    if (addresses.length > MAX_BATCH) {
+      return void res.writeHead(400, json).end(JSON.stringify({ outcome: 'bad-request', detail: `At most ${MAX_BATCH} addresses per request.` }));
+    }
+    res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    let closed = false;
+    res.on('close', () => (closed = true));
+    await Promise.all(
+      [...new Set(addresses)].map(async (address) => {
+        const answer = await lookupWkdForProxy(address, config).catch((): Answer => ({ status: 502, body: { outcome: 'network', detail: 'The look-up failed.' } }));
+        if (!closed) res.write(batchLine(address, answer));
+      }),
+    );
+    res.end();
+  }
 }

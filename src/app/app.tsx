@@ -4,7 +4,7 @@ import { ComposeView } from '@/features/compose/components/compose-view';
 import { resetComposer } from '@/features/compose/stores/composer-store';
 import { useUnlockStore } from '@/stores/unlock-store';
 import { useScheduledKeyRefresh } from '@/lib/key-refresh';
-import { useKeystoreSync } from '@/lib/keyring-queries';
+import { useKeystoreSync } from '@/lib/keystore-sync';
 import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { useSessionStore } from '@/stores/session-store';
 import { type Route, useRoute } from './routes';

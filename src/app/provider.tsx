@@ -1,6 +1,9 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { notifyManager, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
+import { createFrameScheduler } from '@/lib/frame-scheduler';
 import { type Services, ServicesProvider } from '@/lib/services';
+
+if (typeof requestAnimationFrame === 'function') notifyManager.setScheduler(createFrameScheduler());
 
 export function AppProvider({ services, children }: { services: Services; children: ReactNode }) {
   const [queryClient] = useState(

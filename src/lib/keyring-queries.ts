@@ -1,7 +1,6 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { currentStatus, normalizeAddress } from '@/core/keystore/records';
-import { KEYSTORE_CHANNEL, useServices } from './services';
+import { useServices } from './services';
 
 export const keyringKeys = {
   all: ['keyring'] as const,
@@ -12,17 +11,6 @@ export const keyringKeys = {
   eligible: (address: string) => [...keyringKeys.all, 'eligible', normalizeAddress(address)] as const,
   unlocked: () => [...keyringKeys.all, 'unlocked'] as const,
 };
-
-/** Other tabs changed the keystore: refetch what we show (BroadcastChannel). */
-export function useKeystoreSync() {
-  const queryClient = useQueryClient();
-  useEffect(() => {
-    if (typeof BroadcastChannel === 'undefined') return;
-    const channel = new BroadcastChannel(KEYSTORE_CHANNEL);
-    channel.onmessage = () => void queryClient.invalidateQueries({ queryKey: keyringKeys.all });
-    return () => channel.close();
-  }, [queryClient]);
-}
 
 export function useBindings() {
   const { keystore } = useServices();

@@ -1,7 +1,9 @@
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { RecipientKey } from '@/core/discovery/resolve-recipient';
 import { normalizeAddress } from '@/core/keystore/records';
+import { parseRecipient } from '@/core/mime/addresses';
 import { keyringKeys } from './keyring-queries';
+import { loadOnce } from './load-once';
 import { type Services, useServices } from './services';
 
 export const recipientKeyKeys = {
@@ -12,8 +14,24 @@ export const recipientKeyKeys = {
 const FOUND_STALE_MS = 10 * 60_000;
 const MISS_STALE_MS = 60_000;
 
-// Loaded with the first look-up: not part of the initial page.
-const discoveryCore = () => import('@/core/discovery/resolve-recipient');
+// Loaded with the first look-up (or when the composer is idle): not part of the initial page.
+const discoveryCore = loadOnce(() => import('@/core/discovery/resolve-recipient'));
+
+const WARM_UP_ADDRESS = 'warm-up@example.invalid';
+
+/**
+ * Get ready for the first recipients while the composer is idle: load the look-up code, and run
+ * the address parser, the keystore reads and (in the worker) the key checks a few times on a
+ * made-up address, so the first paste runs compiled code. Nothing leaves the browser.
+ */
+export async function warmUpDiscovery(services: Services): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    parseRecipient(`"Warm Up ${i}" <warm.up+${i}@example.invalid>`);
+    parseRecipient(`w${i}@example.invalid`);
+  }
+  await Promise.all([discoveryCore(), services.discovery.ready?.()]);
+  await Promise.all([services.crypto.warmUpKeyChecks(), services.keystore.getPin(WARM_UP_ADDRESS), services.discovery.fromKeystore(WARM_UP_ADDRESS)]);
+}
 
 const resolve = async (services: Services, address: string, signal: AbortSignal, force = false) =>
   (await discoveryCore()).resolveRecipientKey({
@@ -38,6 +56,18 @@ export const recipientKeyQuery = (services: Services, address: string) => ({
 export function useRecipientKey(address: string, enabled = true) {
   const services = useServices();
   return useQuery({ ...recipientKeyQuery(services, address), enabled });
+}
+
+/**
+ * Start the look-ups of new chips at once, from the input event: the chips' own queries would
+ * start only after twenty chips have rendered and mounted.
+ */
+export function usePrefetchRecipientKeys() {
+  const services = useServices();
+  const queryClient = useQueryClient();
+  return (addresses: string[]) => {
+    for (const address of addresses) void queryClient.prefetchQuery(recipientKeyQuery(services, address));
+  };
 }
 
 export function useRecipientKeys(addresses: string[]) {

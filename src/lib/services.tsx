@@ -3,12 +3,16 @@ import { createStore } from 'idb-keyval';
 import { createCryptoClient, createWorkerConnection } from '@/core/crypto/client';
 import type { CryptoApi } from '@/core/crypto/types';
 import type { DiscoveryService } from '@/core/discovery/discover-key';
-import { createKeystore, type Keystore, type UseStore } from '@/core/keystore/keystore';
+import { LOOKUP_WORKER_METHODS, type LookupWorkerApi, workerKeyLookup } from '@/core/discovery/lookup-worker-api';
+import { createKeystore, type Keystore, type KeystoreChange, type UseStore } from '@/core/keystore/keystore';
 import { SEND_ARG_TRANSFERS, SEND_WORKER_METHODS, type SendWorkerApi } from '@/core/send/send-worker-api';
 import { currentDiscoverySettings } from '@/stores/discovery-settings-store';
 import { type CredentialVault, createCredentialVault } from './credential-vault';
+import { loadOnce } from './load-once';
 
 export const KEYSTORE_CHANNEL = 'pgp-composer-keystore';
+/** Tells this page's keystore messages from other tabs' (a page hears its own on a second channel). */
+export const PAGE_ID = Math.random().toString(36).slice(2);
 
 /** What the React side gets from outside: the composition root, swapped for fakes in tests. */
 export type Services = {
@@ -20,7 +24,8 @@ export type Services = {
   /** Builds and protects outgoing messages and drafts off the main thread. */
   outgoing: SendWorkerApi;
   keystore: Keystore;
-  discovery: DiscoveryService;
+  /** `ready()`: loads the discovery code ahead of the first look-up (it is not in the start-up bundle). */
+  discovery: DiscoveryService & { ready?: () => Promise<void> };
 };
 
 export function createBrowserServices(): Services {
@@ -28,7 +33,9 @@ export function createBrowserServices(): Services {
   const worker = createWorkerConnection(() => new Worker(new URL('../core/crypto/crypto.worker.ts', import.meta.url), { type: 'module', name: 'crypto' }));
   const crypto = createCryptoClient(worker);
   const outgoing = worker.api<SendWorkerApi>('send', SEND_WORKER_METHODS, SEND_ARG_TRANSFERS);
-  const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(KEYSTORE_CHANNEL);
+  const lookUp = workerKeyLookup(worker.api<LookupWorkerApi>('discovery', LOOKUP_WORKER_METHODS));
+  const broadcast = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(KEYSTORE_CHANNEL);
+  const channel = broadcast && { postMessage: (change: KeystoreChange) => broadcast.postMessage({ ...change, sender: PAGE_ID }) };
   const fetchFn: typeof fetch = (input, init) => globalThis.fetch(input, init);
   const keystore = createKeystore({ store: createStore('pgp-composer-keystore', 'records') as unknown as UseStore, crypto, ...(channel ? { channel } : {}) });
   return {
@@ -39,17 +46,17 @@ export function createBrowserServices(): Services {
     crypto,
     outgoing,
     keystore,
-    discovery: lazyDiscovery(() => import('@/core/discovery/discover-key').then((m) => m.createDiscovery({ fetch: fetchFn, crypto, keystore, settings: currentDiscoverySettings }))),
+    discovery: lazyDiscovery(() => import('@/core/discovery/discover-key').then((m) => m.createDiscovery({ lookUp, keystore, settings: currentDiscoverySettings }))),
   };
 }
 
 /** Discovery code loads with the first look-up (or when the composer is idle), not with the page. */
-function lazyDiscovery(load: () => Promise<DiscoveryService>): DiscoveryService {
-  let service: Promise<DiscoveryService> | undefined;
-  const get = () => (service ??= load());
+function lazyDiscovery(load: () => Promise<DiscoveryService>): Services['discovery'] {
+  const get = loadOnce(load);
   return {
     fromKeystore: async (...args) => (await get()).fromKeystore(...args),
     discoverKey: async (...args) => (await get()).discoverKey(...args),
+    ready: async () => void (await get()),
   };
 }
 

@@ -92,6 +92,16 @@ describe('inspectKeys', () => {
   });
 });
 
+describe('warmUpKeyChecks', () => {
+  it('runs once per worker and leaves nothing behind', async () => {
+    const fresh = createCryptoApi();
+    const first = fresh.warmUpKeyChecks();
+    expect(fresh.warmUpKeyChecks()).toBe(first);
+    await first;
+    expect(await fresh.unlockedKeys()).toEqual([]);
+  });
+});
+
 describe('passphrases, unlocking and user IDs', () => {
   it('protects an unprotected secret key', async () => {
     const { privateKey } = await rawKey();

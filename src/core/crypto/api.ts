@@ -95,6 +95,8 @@ const GENERATE_OPTIONS = {
   'curve25519-v6': { type: 'curve25519' },
 } as const;
 
+const WARM_UP_ROUNDS = 8;
+
 /**
  * The OpenPGP.js implementation of CryptoApi. Runs in the crypto worker in the app and
  * in-process in Node tests. Unlocked keys live only here, in `unlocked`, until locked or timed out.
@@ -102,6 +104,7 @@ const GENERATE_OPTIONS = {
 export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
   const now = options.now ?? (() => new Date());
   const unlocked = new Map<string, { key: PrivateKey; timer: ReturnType<typeof setTimeout>; lockedAt: number }>();
+  let warmedUp: Promise<void> | undefined;
 
   const lock = (fingerprint: string) => {
     const entry = unlocked.get(fingerprint);
@@ -168,6 +171,18 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
     },
 
     keysForAddress: (data, address, vouchingKey) => keysForAddress(data, address, now(), vouchingKey),
+
+    warmUpKeyChecks() {
+      warmedUp ??= (async () => {
+        const address = 'warm-up@example.invalid';
+        const { publicKey } = await generateKey({ userIDs: [{ email: address }], format: 'binary' });
+        // Measured in Chromium: 20 keys take ~90 ms cold, ~30 ms after about 80 runs.
+        for (let round = 0; round < WARM_UP_ROUNDS; round++) {
+          await Promise.all(Array.from({ length: 10 }, () => keysForAddress(publicKey.slice(), address, now())));
+        }
+      })();
+      return warmedUp;
+    },
 
     async encryptPayload({ payload, recipients, signWith }) {
       if (recipients.length === 0) throw new AppError('crypto/failed', 'No recipients to encrypt to');

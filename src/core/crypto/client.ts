@@ -4,7 +4,7 @@ import { type ArgTransfers, type EnvelopeApi, fromEnvelopeApi } from './rpc';
 import type { CryptoApi } from './types';
 
 export const CRYPTO_METHODS: (keyof CryptoApi)[] = [
-  'generateKey', 'inspectKeys', 'keysForAddress', 'encryptPayload', 'encryptedFor', 'decryptPayload', 'signPayload', 'autocryptKeydata', 'mergeKeys',
+  'generateKey', 'inspectKeys', 'keysForAddress', 'warmUpKeyChecks', 'encryptPayload', 'encryptedFor', 'decryptPayload', 'signPayload', 'autocryptKeydata', 'mergeKeys',
   'protectKey', 'unlockKey', 'lockKey', 'lockAll', 'unlockedKeys', 'addUserId',
 ];
 

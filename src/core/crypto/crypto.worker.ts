@@ -1,8 +1,9 @@
 import { expose } from 'comlink';
+import { createLookupWorkerApi } from '../discovery/lookup-worker';
 import { createSendWorkerApi } from '../send/send-worker';
 import { createCryptoApi } from './api';
 import { toEnvelopeApi } from './rpc';
 import type { CryptoApi } from './types';
 
 const crypto = createCryptoApi();
-expose({ crypto: toEnvelopeApi<CryptoApi>(crypto), send: toEnvelopeApi(createSendWorkerApi(crypto)) });
+expose({ crypto: toEnvelopeApi<CryptoApi>(crypto), send: toEnvelopeApi(createSendWorkerApi(crypto)), discovery: toEnvelopeApi(createLookupWorkerApi(crypto)) });

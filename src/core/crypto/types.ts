@@ -93,6 +93,11 @@ export interface CryptoApi {
    */
   keysForAddress(data: string | Uint8Array, address: string, vouchingKey?: string): Promise<AddressKeys>;
   /**
+   * Run the key checks of a look-up on a throw-away key until the engine has compiled them, so the
+   * first recipients' keys are not checked by cold code (several times slower). For idle time.
+   */
+  warmUpKeyChecks(): Promise<void>;
+  /**
    * Encrypt a MIME payload (CRLF text) to every recipient key, using the user ID that names the
    * address, and sign it with the unlocked key `signWith` when given (RFC 3156 §6.2, combined).
    * `armored` is the ASCII-armored message as bytes with CRLF line ends.

@@ -1,7 +1,7 @@
 import * as openpgp from 'openpgp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCryptoApi } from '../crypto/api';
-import { createDiscovery, type KeystoreLookup } from './discover-key';
+import { createDiscovery, createKeyLookup, type KeystoreLookup } from './discover-key';
 import type { DiscoverySettings } from './types';
 import { wkdLocation } from './wkd-url';
 
@@ -24,13 +24,14 @@ function fakeFetch(routes: Record<string, Route>) {
 
 const binary = (bytes: Uint8Array) => () => new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'Content-Type': 'application/octet-stream' } });
 const status = (code: number) => () => new Response('nope', { status: code });
+const ndjson = (lines: object[]) => () => new Response(lines.map((l) => `${JSON.stringify(l)}\n`).join(''), { headers: { 'Content-Type': 'application/x-ndjson' } });
 const never: Route = (init) => new Promise((_, fail) => init.signal?.addEventListener('abort', () => fail(new DOMException('aborted', 'AbortError'))));
 
 const settings = (over: Partial<DiscoverySettings> = {}): DiscoverySettings => ({ useWkd: true, keyServer: 'https://keys.example', wkdMode: 'browser', proxyBase: null, ...over });
 const emptyKeystore: KeystoreLookup = { entriesFor: async () => [], get: async () => { throw new Error('none'); } };
 const discovery = (routes: Record<string, Route>, over: Partial<DiscoverySettings> = {}, keystore: KeystoreLookup = emptyKeystore) => {
   const f = fakeFetch(routes);
-  return { calls: f.calls, service: createDiscovery({ fetch: f.fn, crypto, keystore, settings: () => settings(over), timeoutMs: 200 }) };
+  return { calls: f.calls, service: createDiscovery({ lookUp: createKeyLookup({ fetch: f.fn, crypto, timeoutMs: 200 }), keystore, settings: () => settings(over) }) };
 };
 const vks = (address: string) => `https://keys.example/vks/v1/by-email/${encodeURIComponent(address)}`;
 
@@ -144,13 +145,67 @@ describe('discoverKey', () => {
   });
 
   it('asks the companion proxy in proxy mode, and uses the browser path when the answer is not the companion’s', async () => {
-    const proxy = 'http://127.0.0.1:8080/api/wkd?address=Bob%40Example.org';
-    const viaProxy = discovery({ [proxy]: () => new Response(bob as Uint8Array<ArrayBuffer>, { headers: { 'Content-Type': 'application/octet-stream', 'X-WKD-URL': loc.advanced } }) }, { wkdMode: 'proxy', proxyBase: 'http://127.0.0.1:8080' });
+    const proxyMode = { wkdMode: 'proxy' as const, proxyBase: 'http://127.0.0.1:8080' };
+    const batch = 'http://127.0.0.1:8080/api/wkd/batch?address=Bob%40Example.org';
+    const single = 'http://127.0.0.1:8080/api/wkd?address=Bob%40Example.org';
+    const found = { address: 'Bob@Example.org', status: 200, outcome: 'found', method: 'advanced', url: loc.advanced, key: Buffer.from(bob).toString('base64') };
+    const viaProxy = discovery({ [batch]: ndjson([found]) }, proxyMode);
     expect(await viaProxy.service.discoverKey('Bob@Example.org')).toMatchObject({ status: 'found', source: 'wkd', url: loc.advanced });
-    const notFound = discovery({ [proxy]: () => Response.json({ outcome: 'not-found', url: loc.advanced }, { status: 404 }), [vks('Bob@Example.org')]: status(404) }, { wkdMode: 'proxy', proxyBase: 'http://127.0.0.1:8080' });
-    expect(await notFound.service.discoverKey('Bob@Example.org')).toMatchObject({ status: 'none' });
-    const staticHost = discovery({ [proxy]: () => new Response('<!doctype html>', { headers: { 'Content-Type': 'text/html' } }), [loc.advanced]: binary(bob) }, { wkdMode: 'proxy', proxyBase: 'http://127.0.0.1:8080' });
+    const notFound = discovery({ [batch]: ndjson([{ address: 'Bob@Example.org', status: 404, outcome: 'not-found', url: loc.advanced }]), [vks('Bob@Example.org')]: status(404) }, proxyMode);
+    expect(await notFound.service.discoverKey('Bob@Example.org')).toMatchObject({ status: 'none', failures: [{ source: 'wkd', reason: 'not-found', url: loc.advanced }, { source: 'vks' }] });
+    // A companion without the batch endpoint: one request per address.
+    const older = discovery({ [batch]: status(404), [single]: () => new Response(bob as Uint8Array<ArrayBuffer>, { headers: { 'Content-Type': 'application/octet-stream', 'X-WKD-URL': loc.advanced } }) }, proxyMode);
+    expect(await older.service.discoverKey('Bob@Example.org')).toMatchObject({ status: 'found', url: loc.advanced });
+    expect(older.calls).toEqual([batch, single]);
+    // A static host answers everything with its index.html: not a companion, so the browser asks WKD itself.
+    const html = () => new Response('<!doctype html>', { headers: { 'Content-Type': 'text/html' } });
+    const staticHost = discovery({ [batch]: html, [single]: html, [loc.advanced]: binary(bob) }, proxyMode);
     expect(await staticHost.service.discoverKey('Bob@Example.org')).toMatchObject({ status: 'found', url: loc.advanced });
+  });
+
+  it('asks the proxy once for recipients added together, each answer used as it streams in', async () => {
+    const proxyMode = { wkdMode: 'proxy' as const, proxyBase: 'http://127.0.0.1:8080' };
+    const carol = (await key([{ email: 'carol@example.net' }])).publicKey;
+    const line = (address: string, bytes: Uint8Array) => ({ address, status: 200, outcome: 'found', url: `https://openpgpkey.example/${address}`, key: Buffer.from(bytes).toString('base64') });
+    let release!: () => void;
+    const slowLine = new Promise<void>((ok) => (release = ok));
+    const batchUrl = 'http://127.0.0.1:8080/api/wkd/batch?address=Bob%40Example.org&address=carol%40example.net&address=dan%40example.net';
+    const { service, calls } = discovery(
+      {
+        [batchUrl]: () =>
+          new Response(
+            new ReadableStream({
+              async start(controller) {
+                controller.enqueue(new TextEncoder().encode(JSON.stringify(line('carol@example.net', carol)) + '\n'));
+                await slowLine;
+                controller.enqueue(new TextEncoder().encode(JSON.stringify(line('Bob@Example.org', bob)) + '\n'));
+                controller.close();
+              },
+            }),
+            { headers: { 'Content-Type': 'application/x-ndjson' } },
+          ),
+        [vks('dan@example.net')]: status(404),
+      },
+      proxyMode,
+    );
+    const dan = new AbortController();
+    const results = [service.discoverKey('Bob@Example.org'), service.discoverKey('carol@example.net'), service.discoverKey('dan@example.net', { signal: dan.signal })];
+    // Carol's line arrives first and is used at once, while Bob's look-up is still running.
+    await expect(results[1]).resolves.toMatchObject({ status: 'found', summary: { userIds: [{ email: 'carol@example.net' }] } });
+    dan.abort();
+    await expect(results[2]).rejects.toMatchObject({ name: 'AbortError' });
+    release();
+    await expect(results[0]).resolves.toMatchObject({ status: 'found', fingerprint: bobFpr });
+    expect(calls).toEqual([batchUrl]);
+  });
+
+  it('a proxy answer that ends without an address, or never comes, is an error for it, not "no key"', async () => {
+    const proxyMode = { wkdMode: 'proxy' as const, proxyBase: 'http://127.0.0.1:8080' };
+    const batch = 'http://127.0.0.1:8080/api/wkd/batch?address=Bob%40Example.org';
+    const cut = await discovery({ [batch]: ndjson([]), [vks('Bob@Example.org')]: status(404) }, proxyMode).service.discoverKey('Bob@Example.org');
+    expect(cut).toMatchObject({ status: 'error', failures: [{ source: 'wkd', reason: 'network' }, { reason: 'not-found' }] });
+    const silent = await discovery({ [batch]: never, [vks('Bob@Example.org')]: status(404) }, proxyMode).service.discoverKey('Bob@Example.org');
+    expect(silent).toMatchObject({ status: 'error', failures: [{ source: 'wkd', reason: 'timeout' }, { reason: 'not-found' }] });
   });
 
   it('respects settings: no WKD, no key server', async () => {

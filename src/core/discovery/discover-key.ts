@@ -2,19 +2,35 @@ import type { AddressKey, CryptoApi } from '../crypto/types';
 import { toAppError } from '../errors/app-error';
 import { currentStatus, type KeyListEntry } from '../keystore/records';
 import { fetchLimited, type FetchOutcome } from './fetch-limited';
+import { createProxyBatcher } from './proxy-batch';
 import type { DiscoveryResult, DiscoverySettings, FoundKey, SourceFailure } from './types';
 import { wkdLocation } from './wkd-url';
 
 export type KeystoreLookup = { entriesFor(address: string): Promise<KeyListEntry[]>; get(fingerprint: string): Promise<{ armoredPublic: string; summary: FoundKey['summary'] }> };
 
-export type DiscoveryDeps = {
+export type KeyLookupDeps = {
   fetch: typeof fetch;
   crypto: Pick<CryptoApi, 'keysForAddress'>;
-  keystore: KeystoreLookup;
-  settings: () => DiscoverySettings;
   now?: () => Date;
   timeoutMs?: number;
 };
+
+/** The network part of a search: what WKD and the key server hold for an address, judged. */
+export type KeyLookup = (
+  address: string,
+  settings: DiscoverySettings,
+  options?: { signal?: AbortSignal; vouchingKey?: string },
+) => Promise<DiscoveryResult>;
+
+export type DiscoveryDeps = {
+  keystore: KeystoreLookup;
+  settings: () => DiscoverySettings;
+  /** Runs in the crypto worker in the app, so responses and key checks stay off the main thread. */
+  lookUp: KeyLookup;
+  now?: () => Date;
+};
+
+const base64Bytes = (text: string): Uint8Array => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
 /** The companion's JSON when it has no key bytes to return (server/lookup/wkd-proxy.ts). */
 type ProxyAnswer = { outcome?: string; url?: string; detail?: string };
@@ -46,12 +62,15 @@ const failureOf = (source: 'wkd' | 'vks', outcome: Exclude<FetchOutcome, { kind:
 const UNKNOWN: SourceFailure['reason'][] = ['timeout', 'network', 'bad-data', 'too-large', 'rate-limited', 'http-error', 'insecure'];
 
 /**
- * Find a recipient's key: the keystore first, then WKD (the domain vouches for it), then a
- * VKS key server. Returns data for every case; throws only when the caller aborts.
+ * WKD (the domain vouches for the key), then a VKS key server. Returns data for every case
+ * (`found`, `invalid`, `none`, `error`); throws only when the caller aborts.
  */
-export function createDiscovery(deps: DiscoveryDeps) {
+export function createKeyLookup(deps: KeyLookupDeps): KeyLookup {
   const now = deps.now ?? (() => new Date());
   const timeoutMs = deps.timeoutMs ?? 5000;
+  // The proxy may try the advanced and then the direct method, each with its own time limit.
+  const proxyTimeoutMs = timeoutMs * 2 + 1000;
+  const batcher = createProxyBatcher({ fetch: deps.fetch, timeoutMs: proxyTimeoutMs });
 
   async function judge(source: 'wkd' | 'vks', bytes: Uint8Array, address: string, url: string, vouchingKey?: string): Promise<SourceAnswer> {
     try {
@@ -85,10 +104,49 @@ export function createDiscovery(deps: DiscoveryDeps) {
     return { found: null, unusable: null, url: loc.direct, failure: failureOf('wkd', direct, loc.direct) };
   }
 
+  /** A proxy answer that is not key bytes: its reason, as a source failure. */
+  function proxyFailure(answer: ProxyAnswer): SourceAnswer {
+    const keyUrl = answer.url;
+    const at = keyUrl ? { url: keyUrl } : {};
+    switch (answer.outcome) {
+      case 'not-found':
+        return { found: null, unusable: null, url: keyUrl ?? null, failure: { source: 'wkd', reason: 'not-found', detail: 'The domain publishes no key for this address.', ...at } };
+      case 'no-wkd':
+        return { found: null, unusable: null, url: null, failure: { source: 'wkd', reason: 'no-wkd', detail: answer.detail ?? 'The domain has no WKD.' } };
+      case 'timeout':
+        return { found: null, unusable: null, url: keyUrl ?? null, failure: { source: 'wkd', reason: 'timeout', detail: answer.detail ?? 'No answer in time.', ...at } };
+      case 'too-large':
+        return { found: null, unusable: null, url: keyUrl ?? null, failure: { source: 'wkd', reason: 'too-large', detail: answer.detail ?? 'The answer was too large.', ...at } };
+      default:
+        return { found: null, unusable: null, url: keyUrl ?? null, failure: { source: 'wkd', reason: answer.outcome === 'http-error' ? 'http-error' : 'network', detail: answer.detail ?? 'The WKD look-up failed.', ...at } };
+    }
+  }
+
   /** WKD through the companion server (no CORS limits; it applies the spec's DNS rule exactly). */
   async function wkdFromProxy(address: string, proxyBase: string, signal?: AbortSignal, vouchingKey?: string): Promise<SourceAnswer | null> {
+    const batched = await batcher.lookUp(proxyBase, address, signal);
+    if (batched.kind === 'line') {
+      const { key, url } = batched.line;
+      if (key !== undefined) {
+        let bytes: Uint8Array;
+        try {
+          bytes = base64Bytes(key);
+        } catch {
+          return { found: null, unusable: null, url: url ?? null, failure: { source: 'wkd', reason: 'bad-data', detail: 'The proxy sent undecodable key data.', ...(url ? { url } : {}) } };
+        }
+        return judge('wkd', bytes, address, url ?? proxyBase, vouchingKey);
+      }
+      return proxyFailure(batched.line);
+    }
+    if (batched.kind === 'timeout') return { found: null, unusable: null, url: null, failure: { source: 'wkd', reason: 'timeout', detail: `The lookup proxy gave no answer within ${batched.ms / 1000} s.` } };
+    if (batched.kind === 'network') return { found: null, unusable: null, url: null, failure: { source: 'wkd', reason: 'network', detail: `The lookup proxy could not be asked (${batched.message}).` } };
+    return wkdFromProxySingly(address, proxyBase, signal, vouchingKey);
+  }
+
+  /** One address per request: a companion without the batch endpoint. */
+  async function wkdFromProxySingly(address: string, proxyBase: string, signal?: AbortSignal, vouchingKey?: string): Promise<SourceAnswer | null> {
     const url = new URL(`/api/wkd?address=${encodeURIComponent(address)}`, proxyBase).href;
-    const outcome = await fetchLimited(deps.fetch, url, { timeoutMs: timeoutMs * 2 + 1000, signal, requireHttps: false });
+    const outcome = await fetchLimited(deps.fetch, url, { timeoutMs: proxyTimeoutMs, signal, requireHttps: false });
     if (outcome.kind === 'aborted') throw new DOMException('Aborted', 'AbortError');
     if (outcome.kind === 'ok' && outcome.contentType.startsWith('application/octet-stream')) {
       return judge('wkd', outcome.bytes, address, outcome.headers.get('x-wkd-url') ?? url, vouchingKey);
@@ -101,19 +159,7 @@ export function createDiscovery(deps: DiscoveryDeps) {
       answer = null;
     }
     if (!answer?.outcome) return null; // not our companion (e.g. a static host's index.html): use the browser path
-    const keyUrl = answer.url;
-    switch (answer.outcome) {
-      case 'not-found':
-        return { found: null, unusable: null, url: keyUrl ?? null, failure: { source: 'wkd', reason: 'not-found', detail: 'The domain publishes no key for this address.', ...(keyUrl ? { url: keyUrl } : {}) } };
-      case 'no-wkd':
-        return { found: null, unusable: null, url: null, failure: { source: 'wkd', reason: 'no-wkd', detail: answer.detail ?? 'The domain has no WKD.' } };
-      case 'timeout':
-        return { found: null, unusable: null, url: keyUrl ?? null, failure: { source: 'wkd', reason: 'timeout', detail: answer.detail ?? 'No answer in time.', ...(keyUrl ? { url: keyUrl } : {}) } };
-      case 'too-large':
-        return { found: null, unusable: null, url: keyUrl ?? null, failure: { source: 'wkd', reason: 'too-large', detail: answer.detail ?? 'The answer was too large.', ...(keyUrl ? { url: keyUrl } : {}) } };
-      default:
-        return { found: null, unusable: null, url: keyUrl ?? null, failure: { source: 'wkd', reason: answer.outcome === 'http-error' ? 'http-error' : 'network', detail: answer.detail ?? 'The WKD look-up failed.', ...(keyUrl ? { url: keyUrl } : {}) } };
-    }
+    return proxyFailure(answer);
   }
 
   async function vksByEmail(address: string, keyServer: string, signal?: AbortSignal, vouchingKey?: string): Promise<SourceAnswer> {
@@ -123,6 +169,42 @@ export function createDiscovery(deps: DiscoveryDeps) {
     if (outcome.kind !== 'ok') return { found: null, unusable: null, url, failure: failureOf('vks', outcome, url) };
     return judge('vks', outcome.bytes, address, url, vouchingKey);
   }
+
+  return async (address, settings, options = {}) => {
+    const { signal, vouchingKey } = options;
+    const failures: SourceFailure[] = [];
+    let unusable: { key: AddressKey; source: 'wkd' | 'vks'; url: string | null } | null = null;
+    const result = (source: 'wkd' | 'vks', answer: SourceAnswer): DiscoveryResult | null => {
+      if (answer.failure) failures.push(answer.failure);
+      if (answer.unusable && !unusable) unusable = { key: answer.unusable, source, url: answer.url };
+      if (!answer.found) return null;
+      const k = answer.found;
+      return { status: 'found', source, fingerprint: k.summary.fingerprint, armoredPublic: k.armoredPublic, summary: k.summary, url: answer.url, vouched: k.vouched, checkedAt: now().toISOString(), failures };
+    };
+    if (settings.useWkd) {
+      const viaProxy = settings.wkdMode === 'proxy' && settings.proxyBase ? await wkdFromProxy(address, settings.proxyBase, signal, vouchingKey) : null;
+      const found = result('wkd', viaProxy ?? (await wkdFromBrowser(address, signal, vouchingKey)));
+      if (found) return found;
+    }
+    if (settings.keyServer) {
+      const found = result('vks', await vksByEmail(address, settings.keyServer, signal, vouchingKey));
+      if (found) return found;
+    }
+    const checkedAt = now().toISOString();
+    const bad = unusable as { key: AddressKey; source: 'wkd' | 'vks'; url: string | null } | null;
+    if (bad) {
+      return { status: 'invalid', source: bad.source, fingerprint: bad.key.summary.fingerprint, armoredPublic: bad.key.armoredPublic, summary: bad.key.summary, url: bad.url, problem: bad.key.problem ?? 'unusable', checkedAt, failures };
+    }
+    return { status: failures.some((f) => UNKNOWN.includes(f.reason)) ? 'error' : 'none', checkedAt, failures };
+  };
+}
+
+/**
+ * Find a recipient's key: the keystore first, then the network look-up. A usable stored key ends
+ * the search; an unusable one (expired, revoked) is reported only when the network has nothing.
+ */
+export function createDiscovery(deps: DiscoveryDeps) {
+  const now = deps.now ?? (() => new Date());
 
   type StoredResult = Extract<DiscoveryResult, { status: 'found' | 'invalid' }>;
 
@@ -147,35 +229,11 @@ export function createDiscovery(deps: DiscoveryDeps) {
      */
     async discoverKey(address: string, options: { signal?: AbortSignal; vouchingKey?: string; local?: StoredResult | null } = {}): Promise<DiscoveryResult> {
       const { signal, vouchingKey } = options;
-      // An unusable stored key does not stop the search; it is reported if nothing better turns up.
       const stored = 'local' in options ? (options.local ?? null) : await fromKeystore(address);
       if (stored?.status === 'found') return stored;
-      const settings = deps.settings();
-      const failures: SourceFailure[] = [];
-      let unusable: { key: AddressKey; source: 'wkd' | 'vks'; url: string | null } | null = null;
-      const result = (source: 'wkd' | 'vks', answer: SourceAnswer): DiscoveryResult | null => {
-        if (answer.failure) failures.push(answer.failure);
-        if (answer.unusable && !unusable) unusable = { key: answer.unusable, source, url: answer.url };
-        if (!answer.found) return null;
-        const k = answer.found;
-        return { status: 'found', source, fingerprint: k.summary.fingerprint, armoredPublic: k.armoredPublic, summary: k.summary, url: answer.url, vouched: k.vouched, checkedAt: now().toISOString(), failures };
-      };
-      if (settings.useWkd) {
-        const viaProxy = settings.wkdMode === 'proxy' && settings.proxyBase ? await wkdFromProxy(address, settings.proxyBase, signal, vouchingKey) : null;
-        const found = result('wkd', viaProxy ?? (await wkdFromBrowser(address, signal, vouchingKey)));
-        if (found) return found;
-      }
-      if (settings.keyServer) {
-        const found = result('vks', await vksByEmail(address, settings.keyServer, signal, vouchingKey));
-        if (found) return found;
-      }
-      const checkedAt = now().toISOString();
-      const bad = unusable as { key: AddressKey; source: 'wkd' | 'vks'; url: string | null } | null;
-      if (bad) {
-        return { status: 'invalid', source: bad.source, fingerprint: bad.key.summary.fingerprint, armoredPublic: bad.key.armoredPublic, summary: bad.key.summary, url: bad.url, problem: bad.key.problem ?? 'unusable', checkedAt, failures };
-      }
-      if (stored) return { ...stored, checkedAt, failures };
-      return { status: failures.some((f) => UNKNOWN.includes(f.reason)) ? 'error' : 'none', checkedAt, failures };
+      const remote = await deps.lookUp(address, deps.settings(), { ...(signal ? { signal } : {}), ...(vouchingKey ? { vouchingKey } : {}) });
+      if (stored && (remote.status === 'none' || remote.status === 'error')) return { ...stored, checkedAt: remote.checkedAt, failures: remote.failures };
+      return remote;
     },
   };
 }

@@ -2,7 +2,7 @@ import * as openpgp from 'openpgp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCryptoApi } from '../crypto/api';
 import type { PinRecord } from '../keystore/records';
-import { createDiscovery, type KeystoreLookup } from './discover-key';
+import { createDiscovery, createKeyLookup, type KeystoreLookup } from './discover-key';
 import { decideKeyChange, type PinStore, resolveRecipientKey } from './resolve-recipient';
 import { wkdLocation } from './wkd-url';
 
@@ -30,7 +30,7 @@ const fetchFn = (async (input: RequestInfo | URL) => {
   Object.defineProperty(response, 'url', { value: url });
   return response;
 }) as typeof fetch;
-const discovery = createDiscovery({ fetch: fetchFn, crypto, keystore: noKeystore, settings: () => ({ useWkd: true, keyServer: '', wkdMode: 'browser', proxyBase: null }), now: () => now });
+const discovery = createDiscovery({ lookUp: createKeyLookup({ fetch: fetchFn, crypto, now: () => now }), keystore: noKeystore, settings: () => ({ useWkd: true, keyServer: '', wkdMode: 'browser', proxyBase: null }), now: () => now });
 const resolve = (pins: PinStore) => resolveRecipientKey({ address: 'carol@example.org', discovery, pins, summarize, now: () => now });
 
 let first: Awaited<ReturnType<typeof pair>>;
@@ -88,7 +88,7 @@ describe('resolveRecipientKey (trust on first use)', () => {
       entriesFor: async () => [{ v: 1, fingerprint: stored[0]!.summary.fingerprint, kind: 'public', primaryUserId: null, addresses: ['carol@example.org'], status: 'valid', expires: null, algorithm: '', created: '', version: 4, updatedAt: '' }],
       get: async () => ({ armoredPublic: stored[0]!.armoredPublic, summary: stored[0]!.summary }),
     };
-    const withKeystore = createDiscovery({ fetch: fetchFn, crypto, keystore, settings: () => ({ useWkd: true, keyServer: '', wkdMode: 'browser', proxyBase: null }), now: () => now });
+    const withKeystore = createDiscovery({ lookUp: createKeyLookup({ fetch: fetchFn, crypto, now: () => now }), keystore, settings: () => ({ useWkd: true, keyServer: '', wkdMode: 'browser', proxyBase: null }), now: () => now });
     const r = await resolveRecipientKey({ address: 'carol@example.org', discovery: withKeystore, pins, summarize, now: () => now });
     expect(r).toMatchObject({ status: 'valid', source: 'keystore', fingerprint: stored[0]!.summary.fingerprint });
     expect(pins.pins.get('carol@example.org')?.source).toBe('keystore');

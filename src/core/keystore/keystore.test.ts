@@ -111,6 +111,24 @@ describe('keystore', () => {
     await crypto.lockAll();
   });
 
+  it('pins recorded together are written in one transaction and announced once; the last pin for an address wins', async () => {
+    const base = freshStore();
+    let writes = 0;
+    const counting: UseStore = (mode, callback) => ((writes += mode === 'readwrite' ? 1 : 0), base(mode, callback));
+    const messages: unknown[] = [];
+    const ks = createKeystore({ store: counting, crypto, channel: { postMessage: (m) => messages.push(m) } });
+    await ks.getPin('warm@example.test'); // opens the store (its migration check is a write)
+    writes = 0;
+    const pin = (address: string, fingerprint: string) => ({ address, fingerprint, source: 'wkd' as const, url: null, armoredPublic: 'k', firstSeen: 't', checkedAt: 't', declined: null });
+    await Promise.all([ks.setPin(pin('Bob@Example.test', 'A1')), ks.setPin(pin('carol@example.test', 'B1')), ks.setPin(pin('bob@example.test', 'A2'))]);
+    expect(writes).toBe(1);
+    expect(messages).toEqual([{ type: 'pins-changed', addresses: ['bob@example.test', 'carol@example.test'] }]);
+    expect((await ks.getPin('bob@example.test'))?.fingerprint).toBe('A2');
+    expect((await ks.getPin('carol@example.test'))?.fingerprint).toBe('B1');
+    await ks.setPin(pin('dave@example.test', 'C1'));
+    expect(writes).toBe(2);
+  });
+
   it('never stores a passphrase or an unprotected secret key', async () => {
     const name = `keystore-scan-${++db}`;
     const raw = createStore(name, 'records');

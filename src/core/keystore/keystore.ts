@@ -8,8 +8,14 @@ import {
 /** idb-keyval's store accessor: runs `callback` in a transaction on one object store. */
 export type UseStore = <T>(mode: IDBTransactionMode, callback: (store: IDBObjectStore) => T | PromiseLike<T>) => Promise<T>;
 
+/**
+ * What a write changed, for other tabs: the keys (lists, bindings, key details) or the key pinned
+ * for one recipient address.
+ */
+export type KeystoreChange = { type: 'keystore-changed' } | { type: 'pins-changed'; addresses: string[] };
+
 /** Cross-tab notification (BroadcastChannel in browsers). */
-export type ChangeChannel = { postMessage(message: unknown): void };
+export type ChangeChannel = { postMessage(message: KeystoreChange): void };
 
 export type StoreResult = { stored: KeySummary[]; merged: KeySummary[]; refused: { fingerprint: string; label: string; reason: string }[] };
 
@@ -82,7 +88,7 @@ export function createKeystore(options: {
     }
   }
 
-  async function write(callback: (s: IDBObjectStore) => Promise<void> | void, what: string): Promise<void> {
+  async function write(callback: (s: IDBObjectStore) => Promise<void> | void, what: string, change: KeystoreChange | null = { type: 'keystore-changed' }): Promise<void> {
     await open();
     try {
       await store('readwrite', async (s) => {
@@ -93,7 +99,26 @@ export function createKeystore(options: {
     } catch (e) {
       throw storageError(e, what);
     }
-    options.channel?.postMessage({ type: 'keystore-changed' });
+    if (change) options.channel?.postMessage(change);
+  }
+
+  let pinBatch: { pins: Map<string, PinRecord>; written: Promise<void> } | null = null;
+
+  /**
+   * Pins recorded in the same turn are written in one transaction: each settled look-up records
+   * one, and twenty of them would otherwise cost twenty transactions on the page's main thread.
+   */
+  function writePin(pin: PinRecord): Promise<void> {
+    if (!pinBatch) {
+      const pins = new Map<string, PinRecord>();
+      const written = new Promise<void>((ok) => setTimeout(ok, 0)).then(() => {
+        pinBatch = null;
+        return write((s) => pins.forEach((p, address) => s.put(p, RECORD_KEYS.pin(address))), 'Pinning a key', { type: 'pins-changed', addresses: [...pins.keys()] });
+      });
+      pinBatch = { pins, written };
+    }
+    pinBatch.pins.set(pin.address, pin);
+    return pinBatch.written;
   }
 
   const getRecord = (s: IDBObjectStore, fingerprint: string) => requestDone(s.get(RECORD_KEYS.key(fingerprint))) as Promise<KeyRecord | undefined>;
@@ -261,7 +286,7 @@ export function createKeystore(options: {
 
     async setPin(pin: Omit<PinRecord, 'v' | 'address'> & { address: string }): Promise<void> {
       const address = normalizeAddress(pin.address);
-      await write((s) => void s.put({ ...pin, v: SCHEMA_VERSION, address }, RECORD_KEYS.pin(address)), 'Pinning a key');
+      await writePin({ ...pin, v: SCHEMA_VERSION, address });
     },
 
     async listPins(): Promise<PinRecord[]> {
@@ -274,7 +299,8 @@ export function createKeystore(options: {
     },
 
     async markRefreshed(fingerprint: string, at: string): Promise<void> {
-      await write((s) => void s.put(at, RECORD_KEYS.refreshed(fingerprint)), 'Recording a refresh');
+      // Bookkeeping for the refresh schedule: nothing another tab shows changes.
+      await write((s) => void s.put(at, RECORD_KEYS.refreshed(fingerprint)), 'Recording a refresh', null);
     },
 
     /** Bind a secret key to an address (one key per address), or unbind with null. */

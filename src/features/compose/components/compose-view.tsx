@@ -7,7 +7,7 @@ import { useAccountSetup } from '@/lib/account-queries';
 import { useServices } from '@/lib/services';
 import { formatDate } from '@/lib/format';
 import { useOwnKeyStatus } from '@/lib/keyring-queries';
-import { useRecipientKeys } from '@/lib/recipient-keys';
+import { useRecipientKeys, warmUpDiscovery } from '@/lib/recipient-keys';
 import { useRefreshBeforeSend } from '@/lib/key-refresh';
 import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { useUnlockStore } from '@/stores/unlock-store';
@@ -66,10 +66,7 @@ export function ComposeView() {
   useEffect(() => {
     if (ready && performance.getEntriesByName('compose-ready').length === 0) performance.mark('compose-ready');
   }, [ready]);
-  // Start the crypto worker once the composer is idle, so the first key look-up does not pay for
-  // loading OpenPGP.js (still not part of the initial bundle).
   const services = useServices();
-  const { crypto } = services;
   const client = useJmapClient();
   const queryClient = useQueryClient();
   const draftContext = (): SaveDraftContext | null =>
@@ -88,16 +85,17 @@ export function ComposeView() {
     return () => clearTimeout(timer);
     // eslint-disable-next-line react-hooks/exhaustive-deps -- re-armed by each edit (revision), not by every render
   }, [autosave, store.revision]);
+  // Start the crypto worker and get the look-up code ready once the composer is idle, so the first
+  // recipients' keys are not held up by loading OpenPGP.js (not part of the initial bundle) or by cold code.
   useEffect(() => {
     const warm = () => {
-      // The look-up code too, so that the first recipient's key is not held up by a download.
-      void Promise.all([crypto.unlockedKeys(), import('@/core/discovery/resolve-recipient'), import('@/core/discovery/discover-key')])
+      void warmUpDiscovery(services)
         .then(() => performance.mark('compose-warm')) // for scripts/bench-discovery.ts
         .catch(() => undefined);
     };
     const handle = typeof requestIdleCallback === 'function' ? requestIdleCallback(warm, { timeout: 2000 }) : setTimeout(warm, 500);
     return () => (typeof cancelIdleCallback === 'function' ? cancelIdleCallback(handle as number) : clearTimeout(handle as ReturnType<typeof setTimeout>));
-  }, [crypto]);
+  }, [services]);
 
 
   async function submit(event: FormEvent) {

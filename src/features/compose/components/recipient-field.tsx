@@ -1,5 +1,5 @@
 import { type KeyboardEvent, lazy, memo, Suspense, useId, useState } from 'react';
-import { useRecipientKey, useRecipientKeyActions } from '@/lib/recipient-keys';
+import { usePrefetchRecipientKeys, useRecipientKey, useRecipientKeyActions } from '@/lib/recipient-keys';
 import { type Chip, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
 import { RecipientChip } from './recipient-chip';
 
@@ -20,13 +20,19 @@ export const RecipientField = memo(function RecipientField({ field }: { field: F
   const update = useComposerStore((s) => s.updateRecipientText);
   const remove = useComposerStore((s) => s.removeRecipient);
   const label = LABELS[field];
+  const prefetch = usePrefetchRecipientKeys();
+  const edit = (value: string, commitRest = false) => {
+    const before = new Set(chips.map((c) => c.id));
+    update(field, value, commitRest);
+    prefetch(useComposerStore.getState().recipients[field].flatMap((c) => (c.valid && !before.has(c.id) ? [c.mailbox.address] : [])));
+  };
   const [openChip, setOpenChip] = useState<string | null>(null);
   const open = chips.find((c) => c.id === openChip && c.valid);
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
     if (e.key === 'Enter') {
       e.preventDefault(); // Enter makes a chip; it never submits the form
-      update(field, text, true);
+      edit(text, true);
     } else if (e.key === 'Backspace' && text === '' && chips.length) {
       remove(field, chips[chips.length - 1]!.id);
     }
@@ -57,9 +63,9 @@ export const RecipientField = memo(function RecipientField({ field }: { field: F
           autoComplete="off"
           spellCheck={false}
           value={text}
-          onChange={(e) => update(field, e.target.value)}
+          onChange={(e) => edit(e.target.value)}
           onKeyDown={onKeyDown}
-          onBlur={() => text.trim() && update(field, text, true)}
+          onBlur={() => text.trim() && edit(text, true)}
         />
       </div>
       {open?.valid && <OpenDetails id={`${id}-details`} chip={open} />}

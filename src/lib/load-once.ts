@@ -1,0 +1,19 @@
+/**
+ * `load()` run once, for code split off the start-up bundle. Once loaded, the value comes back
+ * directly: awaiting a dynamic import() of a module that is already there still waits for a task,
+ * which twenty look-ups started together would pay in turn.
+ */
+export function loadOnce<T>(load: () => Promise<T>): () => T | Promise<T> {
+  let value: { loaded: T } | undefined;
+  let pending: Promise<T> | undefined;
+  return () =>
+    value
+      ? value.loaded
+      : (pending ??= load().then(
+          (loaded) => ((value = { loaded }), loaded),
+          (e: unknown) => {
+            pending = undefined; // a failed download may succeed next time
+            throw e;
+          },
+        ));
+}
