@@ -1,4 +1,4 @@
-import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type QueryClient, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { RecipientKey } from '@/core/discovery/resolve-recipient';
 import { normalizeAddress } from '@/core/keystore/records';
 import { parseRecipient } from '@/core/mime/addresses';
@@ -24,13 +24,20 @@ const WARM_UP_ADDRESS = 'warm-up@example.invalid';
  * the address parser, the keystore reads and (in the worker) the key checks a few times on a
  * made-up address, so the first paste runs compiled code. Nothing leaves the browser.
  */
-export async function warmUpDiscovery(services: Services): Promise<void> {
+export async function warmUpDiscovery(services: Services, queryClient: QueryClient): Promise<void> {
   for (let i = 0; i < 20; i++) {
     parseRecipient(`"Warm Up ${i}" <warm.up+${i}@example.invalid>`);
     parseRecipient(`w${i}@example.invalid`);
   }
   await Promise.all([discoveryCore(), services.discovery.ready?.()]);
-  await Promise.all([services.crypto.warmUpKeyChecks(), services.keystore.getPin(WARM_UP_ADDRESS), services.discovery.fromKeystore(WARM_UP_ADDRESS)]);
+  // Look-ups already under way (a paste before the composer was idle) warm the key checks themselves;
+  // the warm-up would only compete with them for the worker.
+  const lookUpsStarted = queryClient.getQueryCache().findAll({ queryKey: recipientKeyKeys.all }).length > 0;
+  await Promise.all([
+    lookUpsStarted ? undefined : services.crypto.warmUpKeyChecks(),
+    services.keystore.getPin(WARM_UP_ADDRESS),
+    services.discovery.fromKeystore(WARM_UP_ADDRESS),
+  ]);
 }
 
 const resolve = async (services: Services, address: string, signal: AbortSignal, force = false) =>

@@ -89,13 +89,13 @@ export function ComposeView() {
   // recipients' keys are not held up by loading OpenPGP.js (not part of the initial bundle) or by cold code.
   useEffect(() => {
     const warm = () => {
-      void warmUpDiscovery(services)
+      void warmUpDiscovery(services, queryClient)
         .then(() => performance.mark('compose-warm')) // for scripts/bench-discovery.ts
         .catch(() => undefined);
     };
     const handle = typeof requestIdleCallback === 'function' ? requestIdleCallback(warm, { timeout: 2000 }) : setTimeout(warm, 500);
     return () => (typeof cancelIdleCallback === 'function' ? cancelIdleCallback(handle as number) : clearTimeout(handle as ReturnType<typeof setTimeout>));
-  }, [services]);
+  }, [services, queryClient]);
 
 
   async function submit(event: FormEvent) {
