@@ -21,6 +21,8 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     test(`every status shows on its chip (WKD ${mode === 'browser' ? 'from the browser' : 'through the server proxy'})`, async ({ page, signInPage, composer }) => {
       await signInPage.signIn();
       await configure(page, mode);
+      const proxyRequests: string[] = [];
+      page.on('request', (r) => void (new URL(r.url()).pathname.startsWith('/api/wkd') && proxyRequests.push(r.url())));
       await composer.field('To').fill('carol@wkd.test, frank@direct.test, vera@vks.test, gina@wkd.test, nobody@nowhere.test, limited@vks.test, ');
       const chip = (address: string) => composer.chip(address);
       await expect(chip('carol@wkd.test')).toHaveAttribute('data-key-status', 'valid');
@@ -35,6 +37,8 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
       await expect(chip('limited@vks.test')).toHaveAttribute('data-key-status', 'error');
       // Some recipients lack a key: encryption is not switched on by itself.
       await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).not.toBeChecked();
+      // Through the proxy, recipients added together cost one request; from the browser, none.
+      expect(proxyRequests).toEqual(mode === 'auto' ? [expect.stringMatching(/\/api\/wkd\/batch\?(address=[^&]+&){5}address=[^&]+$/)] : []);
     });
   }
 
