@@ -25,6 +25,9 @@ test('drafts are stored encrypted to the sender, autosaved and saved by hand, re
   await expect(composer.field('From')).toHaveAttribute('data-key-status', 'valid');
   await composer.addRecipients('To', 'Bob <bob@example.test>');
   await composer.addRecipients('Bcc', 'dave@example.test');
+  // Text that is not an address (yet) is kept as well: an invalid chip, and an address half typed.
+  await composer.addRecipients('Cc', 'not an address 51c2e8');
+  await composer.field('Cc').fill('erin@exa');
   await composer.field('Subject').fill(subject);
   await composer.field('Message').fill(body);
   await composer.attach(attachmentName, attachmentContent);
@@ -46,6 +49,12 @@ test('drafts are stored encrypted to the sender, autosaved and saved by hand, re
   await expect.poll(async () => (await drafts()).map((d) => d.id !== firstId)).toEqual([true]);
   await expect(draftState).toHaveAttribute('data-draft-state', 'saved');
 
+  // An address still being typed (the field keeps the focus) is autosaved too.
+  const manualId = (await drafts())[0]!.id;
+  await composer.field('Cc').fill('frank@exa');
+  await expect.poll(async () => (await drafts()).map((d) => d.id !== manualId)).toEqual([true]);
+  await expect(draftState).toHaveAttribute('data-draft-state', 'saved');
+
   // After a reload the composer is empty and the key locked: the draft opens after unlocking.
   await page.reload();
   await page.getByRole('link', { name: 'Drafts', exact: true }).click();
@@ -60,14 +69,20 @@ test('drafts are stored encrypted to the sender, autosaved and saved by hand, re
   await expect(composer.field('Message')).toHaveValue(`${body}\nSecond line.`);
   await expect(composer.chip('bob@example.test')).toBeVisible();
   await expect(composer.chip('dave@example.test')).toBeVisible();
+  await expect(composer.chip('not an address 51c2e8')).toHaveAttribute('aria-invalid', 'true');
+  await expect(composer.chip('erin@exa')).toHaveAttribute('aria-invalid', 'true'); // left half typed: a chip (UI contract)
+  await expect(composer.field('Cc')).toHaveValue('frank@exa');
   await expect(page.getByRole('list', { name: 'Attachments' })).toContainText(attachmentName);
 
   // Security: until now (draft saves included) nothing the user wrote left the page.
   const { all, bodies } = traffic();
   expect(bodies.filter((r) => r.includes('/jmap/upload/') && r.includes('-----BEGIN PGP MESSAGE-----')).length).toBeGreaterThanOrEqual(2);
-  for (const secret of [subject, 'Entwurf', body, 'Draft body 51c2e8', attachmentName, attachmentContent, PASS, 'PRIVATE KEY BLOCK']) expect(all, secret).not.toContain(secret);
+  for (const secret of [subject, 'Entwurf', body, 'Draft body 51c2e8', 'not an address', 'erin@exa', 'frank@exa', attachmentName, attachmentContent, PASS, 'PRIVATE KEY BLOCK']) expect(all, secret).not.toContain(secret);
 
   // Sending (signed, not encrypted: bob has no key) removes the draft.
+  await page.getByRole('button', { name: 'Remove not an address 51c2e8', exact: true }).click();
+  await page.getByRole('button', { name: 'Remove erin@exa', exact: true }).click();
+  await composer.field('Cc').fill('');
   await composer.send().click();
   await expect(composer.status()).toBeVisible();
   await expect.poll(drafts).toHaveLength(0);

@@ -28,6 +28,12 @@ const content: DraftContent = {
   messageId: '<draft-1@example.test>',
   encrypt: true,
   sign: null,
+  // Text that is not an address: kept verbatim, whatever it holds (a header injection attempt too).
+  loose: [
+    { field: 'to', kind: 'chip', text: 'bob@exa mple' },
+    { field: 'cc', kind: 'typing', text: 'Grüße "dan@exa' },
+    { field: 'bcc', kind: 'chip', text: `x\r\nBcc: evil@attacker.example\r\n\r\n${'long '.repeat(600)}` },
+  ],
 };
 
 beforeAll(async () => {
@@ -55,7 +61,7 @@ describe('drafts', () => {
     const outside = text(bytes);
     expect(outside).toMatch(/^Content-Type: multipart\/encrypted/m);
     expect(outside).toMatch(/^Subject: \[\.\.\.\]\r$/m);
-    for (const secret of ['Geheimer', 'bob@example.test', 'carol@example.test', 'secret-bcc', 'plän', 'pl=C3=A4n', 'First line', 'X-Composer-Draft']) expect(outside).not.toContain(secret);
+    for (const secret of ['Geheimer', 'bob@example.test', 'carol@example.test', 'secret-bcc', 'plän', 'pl=C3=A4n', 'First line', 'X-Composer-Draft', 'evil@attacker']) expect(outside).not.toContain(secret);
 
     const setup = await loadAccountSetup(alice);
     const first = await storeDraft(alice, bytes, { mailboxes: setup.mailboxes });
@@ -80,6 +86,10 @@ describe('drafts', () => {
     const { bytes, encrypted } = await buildDraft(plain, { date: new Date(), baseBoundary: 'b2', encryptTo: null, crypto });
     expect(encrypted).toBe(false);
     expect(await readDraft(bytes, crypto, () => Promise.reject(new Error('a plain draft needs no key')))).toEqual({ ...plain, encrypted: false });
+    // The loose text travels base64-encoded: no line of it can become a header of its own.
+    const head = text(bytes).split('\r\n\r\n')[0]!;
+    expect(head.match(/^Bcc:.*$/gim)).toEqual(['Bcc: secret-bcc@example.test']);
+    expect(head).not.toContain('evil@attacker');
   });
 
   it('refuses what is not a message in clear words', async () => {

@@ -12,10 +12,42 @@ import { buildPayload, type HeaderField, wrapEncrypted } from '../mime/pgp-mime'
 /** The composer's own state kept in a draft: the Encrypt and Sign choices (null: automatic). */
 export const DRAFT_STATE_HEADER = 'X-Composer-Draft';
 
+/**
+ * Recipient text that is not an address (yet): an invalid chip's text, or what was being typed in
+ * a field. Kept with the draft so that nothing typed is lost.
+ */
+export type LooseRecipient = { field: 'to' | 'cc' | 'bcc'; kind: 'chip' | 'typing'; text: string };
+
 export type DraftContent = Pick<MessageInput, 'from' | 'to' | 'cc' | 'bcc' | 'subject' | 'text' | 'attachments' | 'messageId'> & {
   encrypt: boolean | null;
   sign: boolean | null;
+  loose?: LooseRecipient[];
 };
+
+/**
+ * One header per loose recipient: `<field> <kind> <UTF-8 text in base64>`, the base64 cut into
+ * words so that the header folds (the text may be long, and may hold anything, line breaks too).
+ */
+const LOOSE_HEADER = 'X-Composer-Draft-Recipient';
+
+function looseHeader({ field, kind, text }: LooseRecipient): HeaderField {
+  const bytes = new TextEncoder().encode(text);
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  const base64 = btoa(binary);
+  return [LOOSE_HEADER, `${field} ${kind} ${base64.match(/.{1,64}/g)?.join(' ') ?? ''}`.trim()];
+}
+
+function readLoose(value: string): LooseRecipient | null {
+  const [field, kind, ...words] = value.trim().split(/\s+/);
+  if ((field !== 'to' && field !== 'cc' && field !== 'bcc') || (kind !== 'chip' && kind !== 'typing')) return null;
+  try {
+    const text = new TextDecoder().decode(Uint8Array.from(atob(words.join('')), (c) => c.charCodeAt(0)));
+    return text ? { field, kind, text } : null;
+  } catch {
+    return null; // damaged: skipped, the rest of the draft still opens
+  }
+}
 
 export type DraftKey = { armoredPublic: string; address: string };
 
@@ -39,7 +71,7 @@ export async function buildDraft(
     from: content.from, to: content.to, cc: content.cc, bcc: content.bcc, subject: content.subject, text: content.text,
     attachments: content.attachments, date: options.date, messageId: content.messageId, baseBoundary: options.baseBoundary,
   };
-  const headers: HeaderField[] = [[DRAFT_STATE_HEADER, `encrypt=${choice(content.encrypt)}; sign=${choice(content.sign)}`]];
+  const headers: HeaderField[] = [[DRAFT_STATE_HEADER, `encrypt=${choice(content.encrypt)}; sign=${choice(content.sign)}`], ...(content.loose ?? []).map(looseHeader)];
   if (!options.encryptTo) return { bytes: buildMessage(input, { headers }).bytes, encrypted: false };
   const payload = buildPayload(input, 'cipher', { headers });
   const { armored } = await options.crypto.encryptPayload({ payload, recipients: [options.encryptTo] });
@@ -108,6 +140,7 @@ export async function readDraft(
     messageId: message.messageId ?? outer.messageId ?? '',
     encrypt: readChoice(state, 'encrypt'),
     sign: readChoice(state, 'sign'),
+    loose: message.headers.filter((h) => h.key === LOOSE_HEADER.toLowerCase()).flatMap((h) => readLoose(h.value) ?? []),
     encrypted: !!armored,
   };
 }

@@ -39,6 +39,8 @@ export function saveDraft(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'af
   return run;
 }
 
+const FIELDS = ['to', 'cc', 'bcc'] as const;
+
 async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after-failure'): Promise<boolean> {
   const store = useComposerStore.getState();
   const { services, identity } = ctx;
@@ -70,6 +72,10 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
       messageId,
       encrypt: store.encryptChoice,
       sign: store.signChoice,
+      loose: FIELDS.flatMap((field) => [
+        ...store.recipients[field].flatMap((c) => (c.valid ? [] : [{ field, kind: 'chip' as const, text: c.input }])),
+        ...(store.pending[field].trim() ? [{ field, kind: 'typing' as const, text: store.pending[field] }] : []),
+      ]),
     };
     const { blob, encrypted } = await services.outgoing.buildDraft(content, {
       now: services.now().getTime(),

@@ -51,11 +51,15 @@ export async function openDraft(options: {
     }
   });
   const identity = options.identities.find((i) => i.email.toLowerCase() === draft.from.address.toLowerCase());
+  const loose = draft.loose ?? [];
+  const chipsOf = (field: 'to' | 'cc' | 'bcc') => [...draft[field].map(formatMailbox), ...loose.filter((l) => l.field === field && l.kind === 'chip').map((l) => l.text)];
+  const typingIn = (field: 'to' | 'cc' | 'bcc') => loose.find((l) => l.field === field && l.kind === 'typing')?.text ?? '';
   useComposerStore.getState().loadDraft({
     fromIdentityId: identity?.id ?? null,
-    to: draft.to.map(formatMailbox),
-    cc: draft.cc.map(formatMailbox),
-    bcc: draft.bcc.map(formatMailbox),
+    to: chipsOf('to'),
+    cc: chipsOf('cc'),
+    bcc: chipsOf('bcc'),
+    pending: { to: typingIn('to'), cc: typingIn('cc'), bcc: typingIn('bcc') },
     subject: draft.subject,
     body: draft.text,
     files: draft.attachments.map((a) => new File([a.content as BlobPart], a.name, { type: a.type })),

@@ -72,7 +72,7 @@ export function ComposeView() {
   const draftContext = (): SaveDraftContext | null =>
     identity && setup.data ? { services, client, queryClient, identity, mailboxes: setup.data.mailboxes, ownKey, encrypt } : null;
   const hasContent =
-    FIELDS.some((f) => store.recipients[f].length > 0) || store.subject.trim() !== '' || store.body.trim() !== '' || store.attachments.length > 0;
+    FIELDS.some((f) => store.recipients[f].length > 0 || store.pending[f].trim() !== '') || store.subject.trim() !== '' || store.body.trim() !== '' || store.attachments.length > 0;
   const unsaved = store.revision !== store.savedRevision && hasContent;
   // Autosave, encrypted to the sender's own key only (a plaintext draft is only ever saved by hand).
   const autosave = unsaved && ownKey.status === 'valid' && status.state !== 'sending';

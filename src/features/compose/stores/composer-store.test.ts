@@ -31,4 +31,18 @@ describe('composer recipients', () => {
     expect(keys('to')).toEqual([]);
     expect(state().pending.to).toBe('"Doe, Jane" <jane@exa');
   });
+
+  it('typing in a field is an edit (autosave keeps half-typed addresses); a reopened draft gets its chips and typing back', () => {
+    const before = state().revision;
+    state().updateRecipientText('to', 'bob@exa');
+    expect(state().revision).toBe(before + 1);
+    state().updateRecipientText('to', 'bob@exa');
+    expect(state().revision).toBe(before + 1); // nothing changed
+    state().loadDraft({
+      fromIdentityId: null, to: ['bob@example.test', 'not an address'], cc: [], bcc: [], pending: { to: '', cc: 'dan@exa', bcc: '' },
+      subject: '', body: '', files: [], messageId: null, encryptChoice: null, signChoice: null, draftId: 'd1',
+    });
+    expect(state().recipients.to.map((c) => [c.valid, c.input])).toEqual([[true, 'bob@example.test'], [false, 'not an address']]);
+    expect(state().pending).toEqual({ to: '', cc: 'dan@exa', bcc: '' });
+  });
 });

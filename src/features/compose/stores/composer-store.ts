@@ -41,9 +41,12 @@ export type DraftStatus = { state: 'none' } | { state: 'saving' } | { state: 'sa
 
 export type LoadedDraft = {
   fromIdentityId: string | null;
+  /** Chips' text (addresses, and text that did not parse as one), in order. */
   to: string[];
   cc: string[];
   bcc: string[];
+  /** What was being typed in each field. */
+  pending: Record<RecipientField, string>;
   subject: string;
   body: string;
   files: File[];
@@ -117,11 +120,13 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set) =>
     set((s) => {
       const { complete, rest } = splitRecipientInput(text);
       const entries = commitRest && rest.trim() ? [...complete, rest] : complete;
+      const pending = commitRest ? '' : complete.length ? rest.replace(/^\s+/, '') : text;
       return {
         ...(entries.length && s.status.state === 'failed' ? { status: { state: 'idle' as const } } : {}),
-        ...(entries.length ? edited(s) : {}),
+        // Text still being typed is kept in drafts too: changing it is an edit.
+        ...(entries.length || pending !== s.pending[field] ? edited(s) : {}),
         recipients: entries.length ? { ...s.recipients, [field]: withChips(s.recipients[field], entries) } : s.recipients,
-        pending: { ...s.pending, [field]: commitRest ? '' : complete.length ? rest.replace(/^\s+/, '') : text },
+        pending: { ...s.pending, [field]: pending },
       };
     }),
   removeRecipient: (field, id) =>
@@ -148,6 +153,7 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set) =>
       ...EMPTY(),
       fromIdentityId: d.fromIdentityId,
       recipients: { to: withChips([], d.to), cc: withChips([], d.cc), bcc: withChips([], d.bcc) },
+      pending: d.pending,
       subject: d.subject,
       body: d.body,
       attachments: d.files.map((file) => ({ id: nextId(), file })),
