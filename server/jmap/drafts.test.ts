@@ -8,7 +8,8 @@ import type { GeneratedKey } from '../../src/core/crypto/types';
 import { createJmapClient, type JmapClient } from '../../src/core/jmap/client';
 import { listMailbox, loadAccountSetup } from '../../src/core/jmap/mail';
 import { discoverSession } from '../../src/core/jmap/session';
-import { buildDraft, type DraftContent, readDraft, storeDraft } from '../../src/core/drafts/drafts';
+import { buildDraft, type DraftContent, draftKeyIds, readDraft } from '../../src/core/drafts/drafts';
+import { storeDraft } from '../../src/core/drafts/store-draft';
 
 const PASS = 'draft test passphrase';
 const crypto = createCryptoApi();
@@ -72,6 +73,9 @@ describe('drafts', () => {
     const stored = await alice.download({ blobId: inDrafts.emails[0]!.blobId, name: 'd.eml', type: 'message/rfc822' });
     expect(text(stored)).toBe(outside);
     const encryptionSubkey = aliceKey.summary.subkeys.find((s) => s.capabilities.includes('encrypt'))!.fingerprint.slice(-16);
+    expect(await draftKeyIds(stored, crypto)).toEqual([encryptionSubkey]);
+    const folded = new TextEncoder().encode(text(stored).replace(/^Content-Type: multipart\/encrypted/m, 'Content-Type:\r\n multipart/encrypted'));
+    expect(await draftKeyIds(folded, crypto)).toEqual([encryptionSubkey]);
     const askedFor: string[][] = [];
     await expect(readDraft(stored, crypto, async (ids) => void askedFor.push(ids))).rejects.toMatchObject({ code: 'crypto/key-locked' });
     expect(askedFor).toEqual([[encryptionSubkey]]);
@@ -85,6 +89,7 @@ describe('drafts', () => {
     const plain = { ...content, to: [], cc: [], encrypt: false, sign: false };
     const { bytes, encrypted } = await buildDraft(plain, { date: new Date(), baseBoundary: 'b2', encryptTo: null, crypto });
     expect(encrypted).toBe(false);
+    expect(await draftKeyIds(bytes, crypto)).toEqual([]);
     expect(await readDraft(bytes, crypto, () => Promise.reject(new Error('a plain draft needs no key')))).toEqual({ ...plain, encrypted: false });
     // The loose text travels base64-encoded: no line of it can become a header of its own.
     const head = text(bytes).split('\r\n\r\n')[0]!;

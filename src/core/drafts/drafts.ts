@@ -1,10 +1,6 @@
 import PostalMime, { type Address, type Email as ParsedEmail } from 'postal-mime';
 import { AppError } from '../errors/app-error';
 import type { CryptoApi } from '../crypto/types';
-import type { JmapClient } from '../jmap/client';
-import { type AccountMailboxes, destroyEmails } from '../jmap/mail';
-import { importDraft } from '../jmap/submission';
-import type { Id } from '../jmap/types';
 import type { Mailbox } from '../mime/addresses';
 import { buildMessage, type MessageInput } from '../mime/build-message';
 import { buildPayload, type HeaderField, wrapEncrypted } from '../mime/pgp-mime';
@@ -83,19 +79,25 @@ const mailboxes = (list: Address[] | undefined): Mailbox[] =>
 
 const ARMORED_MESSAGE = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/;
 
-/** The armored OpenPGP message inside a `multipart/encrypted` message, or null for any other message. */
-function encryptedPart(parsed: ParsedEmail, raw: Uint8Array): string | null {
-  const type = parsed.headers.find((h) => h.key === 'content-type')?.value ?? '';
-  if (!/^multipart\/encrypted\b/i.test(type)) return null;
-  for (const a of parsed.attachments) {
-    const text = typeof a.content === 'string' ? a.content : new TextDecoder().decode(a.content);
-    const armored = ARMORED_MESSAGE.exec(text)?.[0];
-    if (armored) return armored;
-  }
-  // Some parsers treat the second part as text; fall back to the raw bytes.
-  const armored = ARMORED_MESSAGE.exec(new TextDecoder().decode(raw))?.[0];
+/**
+ * The armored OpenPGP message of a `multipart/encrypted` draft, or null for any other message.
+ * Found without a MIME parser: the outer message of an encrypted draft is that one block, and
+ * parsing a draft with large attachments is slow.
+ */
+export function armoredDraft(raw: Uint8Array): string | null {
+  const text = new TextDecoder('latin1').decode(raw);
+  const headerEnd = text.search(/\r?\n\r?\n/);
+  const head = text.slice(0, headerEnd < 0 ? text.length : headerEnd).replace(/\r?\n[ \t]+/g, ' ');
+  if (!/^content-type:[ \t]*multipart\/encrypted\b/im.test(head)) return null;
+  const armored = ARMORED_MESSAGE.exec(text)?.[0];
   if (!armored) throw new AppError('draft/unreadable', 'multipart/encrypted without an OpenPGP message');
   return armored;
+}
+
+/** The key IDs a stored draft is encrypted to (none for a plain draft): the key to unlock before readDraft. */
+export async function draftKeyIds(raw: Uint8Array, crypto: Pick<CryptoApi, 'encryptedFor'>): Promise<string[]> {
+  const armored = armoredDraft(raw);
+  return armored ? crypto.encryptedFor(armored) : [];
 }
 
 async function parse(raw: Uint8Array): Promise<ParsedEmail> {
@@ -115,16 +117,17 @@ export async function readDraft(
   crypto: Pick<CryptoApi, 'decryptPayload' | 'encryptedFor'>,
   unlock: (keyIds: string[]) => Promise<void> = async () => {},
 ): Promise<DraftContent & { encrypted: boolean }> {
-  const outer = await parse(raw);
-  const armored = encryptedPart(outer, raw);
-  let message = outer;
+  const armored = armoredDraft(raw);
+  let message: ParsedEmail;
   if (armored) {
     await unlock(await crypto.encryptedFor(armored));
     const { payload } = await crypto.decryptPayload(armored);
     message = await parse(payload);
+  } else {
+    message = await parse(raw);
   }
   const state = message.headers.find((h) => h.key === DRAFT_STATE_HEADER.toLowerCase())?.value;
-  const from = mailboxes(message.from ? [message.from] : outer.from ? [outer.from] : [])[0];
+  const from = mailboxes(message.from ? [message.from] : [])[0];
   if (!from) throw new AppError('draft/unreadable', 'Draft without From');
   return {
     from,
@@ -137,30 +140,10 @@ export async function readDraft(
     attachments: message.attachments
       .filter((a) => a.disposition === 'attachment' || a.filename)
       .map((a) => ({ name: a.filename ?? 'attachment', type: a.mimeType, content: typeof a.content === 'string' ? new TextEncoder().encode(a.content) : new Uint8Array(a.content) })),
-    messageId: message.messageId ?? outer.messageId ?? '',
+    messageId: message.messageId ?? '',
     encrypt: readChoice(state, 'encrypt'),
     sign: readChoice(state, 'sign'),
     loose: message.headers.filter((h) => h.key === LOOSE_HEADER.toLowerCase()).flatMap((h) => readLoose(h.value) ?? []),
     encrypted: !!armored,
   };
-}
-
-/**
- * Store a draft: upload, import into Drafts (keywords $draft and $seen), then remove the copy it
- * replaces. The new copy exists before the old one goes, so a failure never loses the draft.
- */
-export async function storeDraft(
-  client: JmapClient,
-  bytes: Uint8Array | Blob,
-  options: { mailboxes: AccountMailboxes; replaces?: Id | null; signal?: AbortSignal },
-): Promise<{ emailId: Id; blobId: Id }> {
-  const drafts = options.mailboxes.drafts;
-  if (!drafts) throw new AppError('jmap/no-drafts-mailbox', 'No mailbox with role drafts');
-  const upload = await client.upload(bytes, 'message/rfc822', options.signal);
-  const emailId = await importDraft(client, { blobId: upload.blobId, mailboxes: options.mailboxes, ...(options.signal ? { signal: options.signal } : {}) });
-  if (options.replaces && options.replaces !== emailId) {
-    // Best effort: a leftover older copy is better than a lost draft.
-    await destroyEmails(client, [options.replaces], options.signal).catch(() => undefined);
-  }
-  return { emailId, blobId: upload.blobId };
 }

@@ -20,9 +20,15 @@ export type SendWorkerApi = {
     content: Omit<DraftContent, 'attachments'> & { attachments: AttachmentSource[] },
     options: { now: number; encryptTo: DraftKey | null },
   ): Promise<{ blob: Blob; encrypted: boolean }>;
+  /** The key IDs a stored draft is encrypted to (none for a plain draft): unlock one, then readDraft. */
+  draftKeyIds(raw: Blob): Promise<string[]>;
+  /** A stored draft read back (decrypted with the unlocked key); attachments come back as Blobs. */
+  readDraft(raw: Blob): Promise<OpenedDraft>;
 };
 
-export const SEND_WORKER_METHODS: (keyof SendWorkerApi)[] = ['prepareMessage', 'buildDraft'];
+export type OpenedDraft = Omit<DraftContent, 'attachments'> & { attachments: { name: string; type: string; content: Blob }[]; encrypted: boolean };
+
+export const SEND_WORKER_METHODS: (keyof SendWorkerApi)[] = ['prepareMessage', 'buildDraft', 'draftKeyIds', 'readDraft'];
 
 const byteContents = (attachments: AttachmentSource[]) => distinctBuffers(attachments.flatMap((a) => (a.content instanceof Uint8Array ? [a.content] : [])));
 

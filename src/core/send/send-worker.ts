@@ -1,5 +1,5 @@
 import type { CryptoApi } from '../crypto/types';
-import { buildDraft } from '../drafts/drafts';
+import { buildDraft, draftKeyIds, readDraft } from '../drafts/drafts';
 import type { OutgoingAttachment } from '../mime/build-message';
 import { randomBoundarySeed } from '../mime/message-id';
 import { prepareMessage } from './send-message';
@@ -17,6 +17,13 @@ export function createSendWorkerApi(crypto: CryptoApi): SendWorkerApi {
     async buildDraft(content, { now, encryptTo }) {
       const built = await buildDraft({ ...content, attachments: await read(content.attachments) }, { date: new Date(now), baseBoundary: randomBoundarySeed(), encryptTo, crypto });
       return { blob: new Blob([built.bytes as Uint8Array<ArrayBuffer>], { type: 'message/rfc822' }), encrypted: built.encrypted };
+    },
+    async draftKeyIds(raw) {
+      return draftKeyIds(new Uint8Array(await raw.arrayBuffer()), crypto);
+    },
+    async readDraft(raw) {
+      const draft = await readDraft(new Uint8Array(await raw.arrayBuffer()), crypto);
+      return { ...draft, attachments: draft.attachments.map((a) => ({ ...a, content: new Blob([a.content as Uint8Array<ArrayBuffer>], { type: a.type }) })) };
     },
   };
 }

@@ -59,7 +59,7 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
   store.setMessageId(messageId);
   store.setDraftStatus({ state: 'saving' });
   try {
-    const { storeDraft } = await import('@/core/drafts/drafts');
+    const { storeDraft } = await import('@/core/drafts/store-draft');
     const valid = (field: 'to' | 'cc' | 'bcc') => store.recipients[field].flatMap((c) => (c.valid ? [c.mailbox] : []));
     const content = {
       from: { name: identity.name || null, address: identity.email },

@@ -33,9 +33,11 @@ export async function openDraft(options: {
   identities: Identity[];
 }): Promise<void> {
   const { email, client, services } = options;
-  const raw = await client.download({ blobId: email.blobId, name: 'draft.eml', type: 'message/rfc822' });
-  const { readDraft } = await import('@/core/drafts/drafts');
-  const draft = await readDraft(raw, services.crypto, async (keyIds) => {
+  const raw = new Blob([(await client.download({ blobId: email.blobId, name: 'draft.eml', type: 'message/rfc822' })) as Uint8Array<ArrayBuffer>]);
+  // Read in the worker (a draft with large attachments would block the page): first the key to
+  // unlock, asking for its passphrase here, then the draft itself.
+  const keyIds = await services.outgoing.draftKeyIds(raw);
+  if (keyIds.length) {
     const key = await secretKeyFor(services, keyIds);
     if (!key) {
       throw new AppError('draft/unreadable', 'No secret key for this draft', {
@@ -49,7 +51,8 @@ export async function openDraft(options: {
         throw new AppError('crypto/key-locked', 'Unlock cancelled', { detail: 'The key was not unlocked, so the draft stays closed.' });
       }
     }
-  });
+  }
+  const draft = await services.outgoing.readDraft(raw);
   const identity = options.identities.find((i) => i.email.toLowerCase() === draft.from.address.toLowerCase());
   const loose = draft.loose ?? [];
   const chipsOf = (field: 'to' | 'cc' | 'bcc') => [...draft[field].map(formatMailbox), ...loose.filter((l) => l.field === field && l.kind === 'chip').map((l) => l.text)];
@@ -62,7 +65,7 @@ export async function openDraft(options: {
     pending: { to: typingIn('to'), cc: typingIn('cc'), bcc: typingIn('bcc') },
     subject: draft.subject,
     body: draft.text,
-    files: draft.attachments.map((a) => new File([a.content as BlobPart], a.name, { type: a.type })),
+    files: draft.attachments.map((a) => new File([a.content], a.name, { type: a.type })),
     messageId: /^<[^<>\s]+@[^<>\s]+>$/.test(draft.messageId) ? draft.messageId : null,
     encryptChoice: draft.encrypt,
     signChoice: draft.sign,
