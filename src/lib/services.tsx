@@ -21,7 +21,7 @@ export type Services = {
   vault: CredentialVault;
   origin: string;
   crypto: CryptoApi;
-  /** Builds and protects outgoing messages and drafts off the main thread. */
+  /** Builds and protects outgoing messages and drafts, and reads drafts back, off the main thread. */
   outgoing: SendWorkerApi;
   keystore: Keystore;
   /** `ready()`: loads the discovery code ahead of the first look-up (it is not in the start-up bundle). */
