@@ -161,6 +161,10 @@ describe('discoverKey', () => {
     const html = () => new Response('<!doctype html>', { headers: { 'Content-Type': 'text/html' } });
     const staticHost = discovery({ [batch]: html, [single]: html, [loc.advanced]: binary(bob) }, proxyMode);
     expect(await staticHost.service.discoverKey('Bob@Example.org')).toMatchObject({ status: 'found', url: loc.advanced });
+    // No companion reachable at all: the same.
+    const down = discovery({ [loc.advanced]: binary(bob) }, proxyMode);
+    expect(await down.service.discoverKey('Bob@Example.org')).toMatchObject({ status: 'found', url: loc.advanced });
+    expect(down.calls).toEqual([batch, single, loc.advanced]);
   });
 
   it('asks the proxy once for recipients added together, each answer used as it streams in', async () => {

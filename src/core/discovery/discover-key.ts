@@ -143,7 +143,10 @@ export function createKeyLookup(deps: KeyLookupDeps): KeyLookup {
     return wkdFromProxySingly(address, proxyBase, signal, vouchingKey);
   }
 
-  /** One address per request: a companion without the batch endpoint. */
+  /**
+   * One address per request: a companion without the batch endpoint. Null when what answers is
+   * not the companion, or nothing does: then the page asks WKD itself.
+   */
   async function wkdFromProxySingly(address: string, proxyBase: string, signal?: AbortSignal, vouchingKey?: string): Promise<SourceAnswer | null> {
     const url = new URL(`/api/wkd?address=${encodeURIComponent(address)}`, proxyBase).href;
     const outcome = await fetchLimited(deps.fetch, url, { timeoutMs: proxyTimeoutMs, signal, requireHttps: false });

@@ -1,7 +1,10 @@
 /** One line of the companion's batch answer (server/lookup/wkd-proxy.ts): a reason, or the key. */
 export type ProxyLine = { address: string; status: number; outcome?: string; url?: string; detail?: string; method?: string; key?: string };
 
-/** How one address fared in a batch. `unsupported`: the server has no batch endpoint (ask singly). */
+/**
+ * How one address fared in a batch. `unsupported`: no batch endpoint answered (an older companion,
+ * or none reachable): ask the way a single address is asked.
+ */
 export type BatchOutcome =
   | { kind: 'line'; line: ProxyLine }
   | { kind: 'unsupported' }
@@ -41,11 +44,13 @@ export function createProxyBatcher(deps: { fetch: typeof fetch; timeoutMs: numbe
     const query = [...batch.waiters.keys()].map((a) => `address=${encodeURIComponent(a)}`).join('&');
     const timer = setTimeout(() => batch.controller.abort(), deps.timeoutMs);
     try {
-      const response = await deps.fetch(new URL(`/api/wkd/batch?${query}`, batch.base).href, {
-        credentials: 'omit',
-        cache: 'no-store',
-        signal: batch.controller.signal,
-      });
+      let response: Response;
+      try {
+        response = await deps.fetch(new URL(`/api/wkd/batch?${query}`, batch.base).href, { credentials: 'omit', cache: 'no-store', signal: batch.controller.signal });
+      } catch (e) {
+        if (batch.controller.signal.aborted) throw e;
+        return settleAll(batch, { kind: 'unsupported' });
+      }
       if (!response.ok || !(response.headers.get('content-type') ?? '').startsWith('application/x-ndjson') || !response.body) {
         await response.body?.cancel().catch(() => undefined);
         return settleAll(batch, { kind: 'unsupported' });
