@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as openpgp from 'openpgp';
 import type { Page } from '@playwright/test';
-import { expect, importKeyText, test } from './fixtures';
+import { ComposerPage, expect, importKeyText, test } from './fixtures';
 
 const PEERS_DIR = process.env.PEERS_STATE_DIR ?? '/tmp/pgp-composer-peers';
 const fingerprint = (name: string) => readFileSync(`${PEERS_DIR}/wkd/keys/${name}.fpr`, 'utf8').trim();
@@ -128,6 +128,40 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     await page.getByRole('button', { name: 'Keep old key' }).click();
     await expect(composer.chip('hank@wkd.test')).toHaveAttribute('data-key-status', 'valid');
     await expect(composer.chip('hank@wkd.test')).toHaveAttribute('data-key-fingerprint', firstFpr!);
+  });
+
+  test('a key accepted in one tab is the one another tab shows, without a reload', async ({ page, context, signInPage, composer }) => {
+    const first = await openpgp.generateKey({ userIDs: [{ email: 'ivy@wkd.test' }], format: 'binary' });
+    const second = await openpgp.generateKey({ userIDs: [{ email: 'ivy@wkd.test' }], format: 'binary' });
+    let serve = first.publicKey;
+    await context.route('https://openpgpkey.wkd.test/.well-known/openpgpkey/wkd.test/hu/**', (route) =>
+      route.request().url().includes('l=ivy') ? route.fulfill({ body: Buffer.from(serve), contentType: 'application/octet-stream', headers: { 'Access-Control-Allow-Origin': '*' } }) : route.continue(),
+    );
+    await signInPage.signIn();
+    await configure(page, 'browser');
+    await composer.addRecipients('To', 'ivy@wkd.test');
+    await expect(composer.chip('ivy@wkd.test')).toHaveAttribute('data-key-status', 'valid');
+    const firstFpr = await composer.chip('ivy@wkd.test').getAttribute('data-key-fingerprint');
+
+    // A second tab shows the key pinned by the first.
+    const other = await context.newPage();
+    const otherComposer = new ComposerPage(other);
+    await other.goto('/'); // signed in already: the tabs share the session
+    await otherComposer.addRecipients('To', 'ivy@wkd.test');
+    await expect(otherComposer.chip('ivy@wkd.test')).toHaveAttribute('data-key-fingerprint', firstFpr!);
+
+    // The domain now serves another key; the first tab sees the change and accepts it.
+    serve = second.publicKey;
+    await page.getByRole('button', { name: /\(ivy@wkd\.test\)$/ }).click();
+    await page.getByRole('button', { name: 'Retry look-up' }).click();
+    await expect(composer.chip('ivy@wkd.test')).toHaveAttribute('data-key-status', 'changed');
+    await page.getByRole('button', { name: 'Accept new key' }).click();
+    await expect(composer.chip('ivy@wkd.test')).toHaveAttribute('data-key-status', 'valid');
+    const secondFpr = await composer.chip('ivy@wkd.test').getAttribute('data-key-fingerprint');
+    expect(secondFpr).not.toBe(firstFpr);
+    // The other tab hears of the new pin and shows it (its answer was cached for minutes).
+    await expect(otherComposer.chip('ivy@wkd.test')).toHaveAttribute('data-key-fingerprint', secondFpr!);
+    await expect(otherComposer.chip('ivy@wkd.test')).toHaveAttribute('data-key-status', 'valid');
   });
 
   test('removing a chip cancels its look-up', async ({ page, signInPage, composer }) => {
