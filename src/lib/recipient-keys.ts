@@ -1,6 +1,7 @@
 import { type QueryClient, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { RecipientKey } from '@/core/discovery/resolve-recipient';
 import { normalizeAddress } from '@/core/keystore/records';
+import { userMessage } from '@/core/errors/user-messages';
 import { parseRecipient } from '@/core/mime/addresses';
 import { keyringKeys } from './keyring-queries';
 import { loadOnce } from './load-once';
@@ -40,16 +41,23 @@ export async function warmUpDiscovery(services: Services, queryClient: QueryClie
   ]);
 }
 
-const resolve = async (services: Services, address: string, signal: AbortSignal, force = false) =>
-  (await discoveryCore()).resolveRecipientKey({
-    address,
-    discovery: services.discovery,
-    pins: services.keystore,
-    summarize: async (armored: string) => (await services.crypto.inspectKeys(armored))[0]!.summary,
-    now: services.now,
-    signal,
-    force,
-  });
+async function resolve(services: Services, address: string, signal: AbortSignal, force = false): Promise<RecipientKey> {
+  try {
+    return await (await discoveryCore()).resolveRecipientKey({
+      address,
+      discovery: services.discovery,
+      pins: services.keystore,
+      summarize: async (armored: string) => (await services.crypto.inspectKeys(armored))[0]!.summary,
+      now: services.now,
+      signal,
+      force,
+    });
+  } catch (e) {
+    if (signal.aborted) throw e;
+    // The keystore or the worker failed: the chip says the look-up failed (never "pending" for ever, never "no key").
+    return { status: 'error', failures: [], checkedAt: services.now().toISOString(), detail: userMessage(e) };
+  }
+}
 
 export const recipientKeyQuery = (services: Services, address: string) => ({
   queryKey: recipientKeyKeys.lookup(address),

@@ -7,7 +7,7 @@ export type RecipientKey =
   | ({ status: 'valid'; firstSeen: string; checkedAt: string } & FoundKey)
   | ({ status: 'invalid'; problem: string; checkedAt: string } & FoundKey)
   | { status: 'changed'; pinned: PinRecord; found: FoundKey; checkedAt: string }
-  | { status: 'none' | 'error'; failures: SourceFailure[]; checkedAt: string };
+  | { status: 'none' | 'error'; failures: SourceFailure[]; checkedAt: string; /** A failure in this browser (keystore, worker), not at a source. */ detail?: string };
 
 export type PinStore = {
   getPin(address: string): Promise<PinRecord | null>;

@@ -97,6 +97,7 @@ export function RecipientKeyDetails({ id, address, state, onRetry }: { id: strin
           <p>
             <strong>{keyStatusWords(state.status)}.</strong> {state.status === 'none' ? `No key for ${address} was found.` : `The look-up failed, so it is not known whether ${address} has a key.`}
           </p>
+          {state.detail && <p>{state.detail}</p>}
           <Failures failures={state.failures} />
         </>
       )}
