@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as openpgp from 'openpgp';
-import type { Page } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
 import { ComposerPage, expect, importKeyText, test } from './fixtures';
 
 const PEERS_DIR = process.env.PEERS_STATE_DIR ?? '/tmp/pgp-composer-peers';
@@ -12,6 +12,16 @@ async function configure(page: Page, mode: 'browser' | 'auto') {
   await page.getByLabel('Look up WKD keys', { exact: true }).selectOption(mode);
   await expect(page.getByRole('switch', { name: 'Use WKD', exact: true })).toBeChecked();
   await page.getByRole('link', { name: 'Compose', exact: true }).click();
+}
+
+/** WKD serves a fresh key for `<local>@wkd.test`; the function returned makes it serve another one. */
+async function serveKeyThatChanges(context: BrowserContext, local: string): Promise<() => void> {
+  const keys = await Promise.all([0, 1].map(() => openpgp.generateKey({ userIDs: [{ email: `${local}@wkd.test` }], format: 'binary' })));
+  let serve = keys[0]!.publicKey;
+  await context.route('https://openpgpkey.wkd.test/.well-known/openpgpkey/wkd.test/hu/**', (route) =>
+    route.request().url().includes(`l=${local}`) ? route.fulfill({ body: Buffer.from(serve), contentType: 'application/octet-stream', headers: { 'Access-Control-Allow-Origin': '*' } }) : route.continue(),
+  );
+  return () => void (serve = keys[1]!.publicKey);
 }
 
 test.describe('recipient key discovery against the GnuPG-built WKD and a VKS server', () => {
@@ -107,20 +117,15 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     await expect(composer.chip('zed@elsewhere.example')).toHaveAttribute('data-key-status', 'valid');
   });
 
-  test('a different key for a pinned address shows changed until the user decides', async ({ page, signInPage, composer }) => {
-    const first = await openpgp.generateKey({ userIDs: [{ email: 'hank@wkd.test' }], format: 'binary' });
-    const second = await openpgp.generateKey({ userIDs: [{ email: 'hank@wkd.test' }], format: 'binary' });
-    let serve = first.publicKey;
-    await page.route('https://openpgpkey.wkd.test/.well-known/openpgpkey/wkd.test/hu/**', (route) =>
-      route.request().url().includes('l=hank') ? route.fulfill({ body: Buffer.from(serve), contentType: 'application/octet-stream', headers: { 'Access-Control-Allow-Origin': '*' } }) : route.continue(),
-    );
+  test('a different key for a pinned address shows changed until the user decides', async ({ page, context, signInPage, composer }) => {
+    const serveNewKey = await serveKeyThatChanges(context, 'hank');
     await signInPage.signIn();
     await configure(page, 'browser');
     await composer.addRecipients('To', 'hank@wkd.test');
     await expect(composer.chip('hank@wkd.test')).toHaveAttribute('data-key-status', 'valid');
     const firstFpr = await composer.chip('hank@wkd.test').getAttribute('data-key-fingerprint');
     // The domain now serves another key; Retry looks it up again at once.
-    serve = second.publicKey;
+    serveNewKey();
     await page.getByRole('button', { name: /\(hank@wkd\.test\)$/ }).click();
     await page.getByRole('button', { name: 'Retry look-up' }).click();
     await expect(composer.chip('hank@wkd.test')).toHaveAttribute('data-key-status', 'changed');
@@ -131,12 +136,7 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
   });
 
   test('a key accepted in one tab is the one another tab shows, without a reload', async ({ page, context, signInPage, composer }) => {
-    const first = await openpgp.generateKey({ userIDs: [{ email: 'ivy@wkd.test' }], format: 'binary' });
-    const second = await openpgp.generateKey({ userIDs: [{ email: 'ivy@wkd.test' }], format: 'binary' });
-    let serve = first.publicKey;
-    await context.route('https://openpgpkey.wkd.test/.well-known/openpgpkey/wkd.test/hu/**', (route) =>
-      route.request().url().includes('l=ivy') ? route.fulfill({ body: Buffer.from(serve), contentType: 'application/octet-stream', headers: { 'Access-Control-Allow-Origin': '*' } }) : route.continue(),
-    );
+    const serveNewKey = await serveKeyThatChanges(context, 'ivy');
     await signInPage.signIn();
     await configure(page, 'browser');
     await composer.addRecipients('To', 'ivy@wkd.test');
@@ -151,7 +151,7 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     await expect(otherComposer.chip('ivy@wkd.test')).toHaveAttribute('data-key-fingerprint', firstFpr!);
 
     // The domain now serves another key; the first tab sees the change and accepts it.
-    serve = second.publicKey;
+    serveNewKey();
     await page.getByRole('button', { name: /\(ivy@wkd\.test\)$/ }).click();
     await page.getByRole('button', { name: 'Retry look-up' }).click();
     await expect(composer.chip('ivy@wkd.test')).toHaveAttribute('data-key-status', 'changed');
