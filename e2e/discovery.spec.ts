@@ -164,6 +164,30 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     await expect(otherComposer.chip('ivy@wkd.test')).toHaveAttribute('data-key-status', 'valid');
   });
 
+  test('after a reload, recipients pinned earlier or with a stored key are not looked up on the network; new ones are', async ({ page, signInPage, composer }) => {
+    const asked: string[] = [];
+    page.on('request', (r) => void (/^https:\/\/(openpgpkey\.)?wkd\.test\/|^https:\/\/keys\.wkd\.test\//.test(r.url()) && asked.push(r.url())));
+    const { publicKey } = await openpgp.generateKey({ userIDs: [{ email: 'lena@wkd.test' }] });
+    await signInPage.signIn();
+    await configure(page, 'browser');
+    await composer.addRecipients('To', 'carol@wkd.test');
+    await expect(composer.chip('carol@wkd.test')).toHaveAttribute('data-key-status', 'valid');
+    expect(asked.some((url) => url.includes('l=carol'))).toBe(true);
+    await importKeyText(page, publicKey, 1);
+    await page.getByRole('link', { name: 'Compose', exact: true }).click();
+
+    await page.reload();
+    // Idle composer: the look-up code is ready and the page knows which addresses have something stored.
+    await page.waitForFunction(() => performance.getEntriesByName('compose-warm').length > 0);
+    asked.length = 0;
+    await composer.addRecipients('To', 'carol@wkd.test, lena@wkd.test, erin@wkd.test');
+    await expect(composer.chip('carol@wkd.test')).toHaveAttribute('data-key-status', 'valid');
+    await expect(composer.chip('lena@wkd.test')).toHaveAttribute('data-key-source', 'keystore');
+    await expect(composer.chip('erin@wkd.test')).toHaveAttribute('data-key-status', 'valid');
+    expect(asked.filter((url) => !url.includes('l=erin'))).toEqual([]);
+    expect(asked.some((url) => url.includes('l=erin'))).toBe(true);
+  });
+
   test('removing a chip cancels its look-up', async ({ page, signInPage, composer }) => {
     // The domain's WKD host never answers (until released at the end, so teardown cannot hang).
     let release!: () => void;

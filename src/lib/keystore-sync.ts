@@ -3,7 +3,7 @@ import { useEffect } from 'react';
 import type { KeystoreChange } from '@/core/keystore/keystore';
 import { keyringKeys } from './keyring-queries';
 import { recipientKeyKeys } from './recipient-keys';
-import { KEYSTORE_CHANNEL, PAGE_ID } from './services';
+import { KEYSTORE_CHANNEL, PAGE_ID, useServices } from './services';
 
 /**
  * Another tab changed the keystore: refetch what we show of it. A key pinned for a recipient
@@ -12,10 +12,12 @@ import { KEYSTORE_CHANNEL, PAGE_ID } from './services';
  */
 export function useKeystoreSync() {
   const queryClient = useQueryClient();
+  const { keystore } = useServices();
   useEffect(() => {
     if (typeof BroadcastChannel === 'undefined') return;
     const channel = new BroadcastChannel(KEYSTORE_CHANNEL);
     channel.onmessage = ({ data }: MessageEvent<KeystoreChange & { sender?: string }>) => {
+      if (data?.sender !== PAGE_ID) keystore.noteOutsideChange();
       if (data?.type === 'pins-changed') {
         if (data.sender !== PAGE_ID) for (const address of data.addresses) void queryClient.invalidateQueries({ queryKey: recipientKeyKeys.lookup(address) });
       } else {
@@ -23,5 +25,5 @@ export function useKeystoreSync() {
       }
     };
     return () => channel.close();
-  }, [queryClient]);
+  }, [queryClient, keystore]);
 }

@@ -1,4 +1,5 @@
 import { type QueryClient, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { EarlyLookUp } from '@/core/discovery/discover-key';
 import type { RecipientKey } from '@/core/discovery/resolve-recipient';
 import { normalizeAddress } from '@/core/keystore/records';
 import { userMessage } from '@/core/errors/user-messages';
@@ -37,11 +38,29 @@ export async function warmUpDiscovery(services: Services, queryClient: QueryClie
   await Promise.all([
     lookUpsStarted ? undefined : services.crypto.warmUpKeyChecks(),
     services.keystore.getPin(WARM_UP_ADDRESS),
+    services.keystore.loadAddressIndex(),
     services.discovery.fromKeystore(WARM_UP_ADDRESS),
   ]);
 }
 
+/**
+ * Start the network look-up at once, before the keystore is read, for an address with nothing
+ * stored (as far as this page knows): the read and the render of new chips then overlap the
+ * requests. resolveRecipientKey() cancels it if the keystore holds a key or a pin after all.
+ */
+function earlyLookUp(services: Services, address: string, signal: AbortSignal): EarlyLookUp | undefined {
+  const { lookUp } = services.discovery;
+  if (!lookUp || services.keystore.mayHold(address) !== false) return undefined;
+  const controller = new AbortController();
+  const cancel = () => controller.abort();
+  signal.addEventListener('abort', cancel, { once: true });
+  const result = lookUp(address, { signal: controller.signal });
+  void result.catch(() => undefined).finally(() => signal.removeEventListener('abort', cancel));
+  return { result, cancel };
+}
+
 async function resolve(services: Services, address: string, signal: AbortSignal, force = false): Promise<RecipientKey> {
+  const early = force ? undefined : earlyLookUp(services, address, signal);
   try {
     return await (await discoveryCore()).resolveRecipientKey({
       address,
@@ -51,8 +70,13 @@ async function resolve(services: Services, address: string, signal: AbortSignal,
       now: services.now,
       signal,
       force,
+      ...(early ? { early } : {}),
     });
   } catch (e) {
+    if (early) {
+      early.result.catch(() => undefined);
+      early.cancel();
+    }
     if (signal.aborted) throw e;
     // The keystore or the worker failed: the chip says the look-up failed (never "pending" for ever, never "no key").
     return { status: 'error', failures: [], checkedAt: services.now().toISOString(), detail: userMessage(e) };

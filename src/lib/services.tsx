@@ -2,7 +2,7 @@ import { createContext, type ReactNode, useContext } from 'react';
 import { createStore } from 'idb-keyval';
 import { createCryptoClient, createWorkerConnection } from '@/core/crypto/client';
 import type { CryptoApi } from '@/core/crypto/types';
-import type { DiscoveryService } from '@/core/discovery/discover-key';
+import type { DiscoveryService, KeyLookup } from '@/core/discovery/discover-key';
 import { LOOKUP_WORKER_METHODS, type LookupWorkerApi, workerKeyLookup } from '@/core/discovery/lookup-worker-api';
 import { createKeystore, type Keystore, type KeystoreChange, type UseStore } from '@/core/keystore/keystore';
 import { SEND_ARG_TRANSFERS, SEND_WORKER_METHODS, type SendWorkerApi } from '@/core/send/send-worker-api';
@@ -24,8 +24,11 @@ export type Services = {
   /** Builds and protects outgoing messages and drafts, and reads drafts back, off the main thread. */
   outgoing: SendWorkerApi;
   keystore: Keystore;
-  /** `ready()`: loads the discovery code ahead of the first look-up (it is not in the start-up bundle). */
-  discovery: DiscoveryService & { ready?: () => Promise<void> };
+  /**
+   * `ready()`: loads the discovery code ahead of the first look-up (it is not in the start-up bundle).
+   * `lookUp()`: the network look-up alone (WKD, key server), started at once with the current settings.
+   */
+  discovery: DiscoveryService & { ready?: () => Promise<void>; lookUp?: (address: string, options: Parameters<KeyLookup>[2]) => ReturnType<KeyLookup> };
 };
 
 export function createBrowserServices(): Services {
@@ -46,7 +49,10 @@ export function createBrowserServices(): Services {
     crypto,
     outgoing,
     keystore,
-    discovery: lazyDiscovery(() => import('@/core/discovery/discover-key').then((m) => m.createDiscovery({ lookUp, keystore, settings: currentDiscoverySettings }))),
+    discovery: {
+      ...lazyDiscovery(() => import('@/core/discovery/discover-key').then((m) => m.createDiscovery({ lookUp, keystore, settings: currentDiscoverySettings }))),
+      lookUp: (address, options) => lookUp(address, currentDiscoverySettings(), options),
+    },
   };
 }
 

@@ -228,13 +228,17 @@ export function createDiscovery(deps: DiscoveryDeps) {
 
     /**
      * The full search. `vouchingKey`: a key pinned earlier, to learn whether it certifies what is
-     * found; `local`: what the caller's own fromKeystore() answered (the keystore is not read again).
+     * found; `local`: what the caller's own fromKeystore() answered (the keystore is not read again);
+     * `remote`: the network look-up, if the caller started it already (with no vouching key).
      */
-    async discoverKey(address: string, options: { signal?: AbortSignal; vouchingKey?: string; local?: StoredResult | null } = {}): Promise<DiscoveryResult> {
+    async discoverKey(
+      address: string,
+      options: { signal?: AbortSignal; vouchingKey?: string; local?: StoredResult | null; remote?: Promise<DiscoveryResult> } = {},
+    ): Promise<DiscoveryResult> {
       const { signal, vouchingKey } = options;
       const stored = 'local' in options ? (options.local ?? null) : await fromKeystore(address);
       if (stored?.status === 'found') return stored;
-      const remote = await deps.lookUp(address, deps.settings(), { ...(signal ? { signal } : {}), ...(vouchingKey ? { vouchingKey } : {}) });
+      const remote = await (options.remote ?? deps.lookUp(address, deps.settings(), { ...(signal ? { signal } : {}), ...(vouchingKey ? { vouchingKey } : {}) }));
       if (stored && (remote.status === 'none' || remote.status === 'error')) return { ...stored, checkedAt: remote.checkedAt, failures: remote.failures };
       return remote;
     },
@@ -242,3 +246,6 @@ export function createDiscovery(deps: DiscoveryDeps) {
 }
 
 export type DiscoveryService = ReturnType<typeof createDiscovery>;
+
+/** The network look-up of discoverKey(), started by the caller itself; `cancel()` aborts it. */
+export type EarlyLookUp = { result: Promise<DiscoveryResult>; cancel(): void };

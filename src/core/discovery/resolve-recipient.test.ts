@@ -93,4 +93,56 @@ describe('resolveRecipientKey (trust on first use)', () => {
     expect(r).toMatchObject({ status: 'valid', source: 'keystore', fingerprint: stored[0]!.summary.fingerprint });
     expect(pins.pins.get('carol@example.org')?.source).toBe('keystore');
   });
+
+  describe('a look-up started early (before the keystore was read)', () => {
+    const lookUp = createKeyLookup({ fetch: fetchFn, crypto, now: () => now });
+    /** An early look-up as the page starts it; records whether it was cancelled. */
+    const early = () => {
+      const controller = new AbortController();
+      const result = lookUp('carol@example.org', { useWkd: true, keyServer: '', wkdMode: 'browser', proxyBase: null }, { signal: controller.signal });
+      return { result, cancel: () => controller.abort(), get cancelled() { return controller.signal.aborted; } };
+    };
+
+    it('is used when nothing is stored or pinned: the network is asked once', async () => {
+      const pins = memoryPins();
+      served = first.publicKey.write();
+      calls = 0;
+      const started = early();
+      const r = await resolveRecipientKey({ address: 'carol@example.org', discovery, pins, summarize, now: () => now, early: started });
+      expect(r).toMatchObject({ status: 'valid', source: 'wkd', fingerprint: first.publicKey.getFingerprint().toUpperCase() });
+      expect(calls).toBe(1);
+      expect(started.cancelled).toBe(false);
+      expect(pins.pins.get('carol@example.org')?.fingerprint).toBe(first.publicKey.getFingerprint().toUpperCase());
+    });
+
+    it('is cancelled when a fresh pin answers', async () => {
+      const pins = memoryPins();
+      served = first.publicKey.write();
+      await resolve(pins);
+      const started = early();
+      expect(await resolveRecipientKey({ address: 'carol@example.org', discovery, pins, summarize, now: () => now, early: started })).toMatchObject({ status: 'valid' });
+      expect(started.cancelled).toBe(true);
+    });
+
+    it('is not trusted when a key is pinned: the look-up runs again with the pinned key, so a key it certifies is accepted quietly', async () => {
+      const pins = memoryPins();
+      served = first.publicKey.write();
+      await resolve(pins);
+      now = new Date(now.getTime() + 25 * 3600_000); // the pin is due for a look-up
+      served = (await second.publicKey.signAllUsers([first.privateKey])).write();
+      calls = 0;
+      const started = early(); // runs without the pinned key: it could not tell that the new key is vouched for
+      const r = await resolveRecipientKey({ address: 'carol@example.org', discovery, pins, summarize, now: () => now, early: started });
+      expect(r).toMatchObject({ status: 'valid', fingerprint: second.publicKey.getFingerprint().toUpperCase(), vouched: true });
+      expect(started.cancelled).toBe(true);
+      expect(calls).toBe(2);
+    });
+
+    it('is cancelled when the keystore cannot be read', async () => {
+      const started = early();
+      const broken: PinStore = { getPin: async () => { throw new Error('database closed'); }, setPin: async () => undefined };
+      await expect(resolveRecipientKey({ address: 'carol@example.org', discovery, pins: broken, summarize, now: () => now, early: started })).rejects.toThrow('database closed');
+      expect(started.cancelled).toBe(true);
+    });
+  });
 });

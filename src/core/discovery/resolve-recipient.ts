@@ -1,5 +1,5 @@
 import type { PinRecord } from '../keystore/records';
-import type { DiscoveryService } from './discover-key';
+import type { DiscoveryService, EarlyLookUp } from './discover-key';
 import type { DiscoveryResult, FoundKey, KeySource, SourceFailure } from './types';
 
 /** What a recipient chip shows; `changed` blocks encryption until the user decides. */
@@ -25,12 +25,7 @@ const fromPin = (pin: PinRecord, summary: FoundKey['summary']): RecipientKey => 
     : { ...key, status: 'invalid', problem: summary.statusDetail ?? `The key is ${summary.status}.` };
 };
 
-/**
- * The key to use for a recipient (trust on first use): the keystore first, then a recently
- * confirmed pinned key, then a look-up. A key different from the pinned one is `changed`,
- * unless the pinned key certifies it (then it replaces the pin quietly) or the user declined it.
- */
-export async function resolveRecipientKey(options: {
+type ResolveOptions = {
   address: string;
   discovery: DiscoveryService;
   pins: PinStore;
@@ -39,8 +34,33 @@ export async function resolveRecipientKey(options: {
   signal?: AbortSignal;
   /** Look up again even if the pinned key was confirmed recently (the user pressed Retry). */
   force?: boolean;
-}): Promise<RecipientKey> {
-  const { address, discovery, pins, now, signal } = options;
+  /**
+   * The network look-up, started before the keystore was read because nothing was believed stored
+   * for the address. It is used only if nothing is; else it is cancelled (it ran without the pinned key).
+   */
+  early?: EarlyLookUp;
+};
+
+/**
+ * The key to use for a recipient (trust on first use): the keystore first, then a recently
+ * confirmed pinned key, then a look-up. A key different from the pinned one is `changed`,
+ * unless the pinned key certifies it (then it replaces the pin quietly) or the user declined it.
+ */
+export async function resolveRecipientKey(options: ResolveOptions): Promise<RecipientKey> {
+  const { early } = options;
+  const used = { early: false };
+  try {
+    return await resolveKey(options, used);
+  } finally {
+    if (early && !used.early) {
+      early.result.catch(() => undefined);
+      early.cancel();
+    }
+  }
+}
+
+async function resolveKey(options: ResolveOptions, used: { early: boolean }): Promise<RecipientKey> {
+  const { address, discovery, pins, now, signal, early } = options;
   const stamp = now().toISOString();
   const [pin, local] = await Promise.all([pins.getPin(address), discovery.fromKeystore(address)]);
   // Recording a pin must not hold up the answer (nothing in it depends on the write).
@@ -55,8 +75,12 @@ export async function resolveRecipientKey(options: {
   if (!options.force && pin && pin.source !== 'keystore' && now().getTime() - Date.parse(pin.checkedAt) < PIN_FRESH_MS) {
     return fromPin(pin, await options.summarize(pin.armoredPublic));
   }
+  // An early look-up ran without the pinned key, so it cannot tell whether that key vouches for a new one.
+  used.early = !!early && !pin;
   // An unusable stored key (expired, revoked) is reported when nothing better turns up.
-  const result: DiscoveryResult = await discovery.discoverKey(address, { signal, local, ...(pin ? { vouchingKey: pin.armoredPublic } : {}) });
+  const result: DiscoveryResult = await discovery.discoverKey(address, {
+    signal, local, ...(pin ? { vouchingKey: pin.armoredPublic } : {}), ...(early && used.early ? { remote: early.result } : {}),
+  });
   if (result.status === 'found') {
     const source = result.source as Exclude<KeySource, 'keystore'>;
     if (!pin || pin.fingerprint === result.fingerprint || result.vouched) {

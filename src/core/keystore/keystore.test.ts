@@ -129,6 +129,49 @@ describe('keystore', () => {
     expect(writes).toBe(2);
   });
 
+  it('knows from memory which addresses may have a stored or pinned key, and says "unknown" when it cannot be sure', async () => {
+    const store = freshStore();
+    const ks = createKeystore({ store, crypto });
+    const pin = (address: string) => ({ address, fingerprint: 'F1', source: 'wkd' as const, url: null, armoredPublic: 'k', firstSeen: 't', checkedAt: 't', declined: null });
+    await ks.storeGenerated(alice);
+    await ks.setPin(pin('Pinned@Example.test'));
+    expect(ks.mayHold('alice@example.test')).toBeUndefined(); // not read yet (and this starts the read)
+    await ks.loadAddressIndex();
+    expect(ks.mayHold('ALICE@example.test')).toBe(true);
+    expect(ks.mayHold('pinned@example.test')).toBe(true);
+    expect(ks.mayHold('stranger@example.test')).toBe(false);
+
+    // A pin recorded here counts at once, before its write.
+    const written = ks.setPin(pin('new@example.test'));
+    expect(ks.mayHold('new@example.test')).toBe(true);
+    await written;
+
+    // A key stored here: unknown until the index is read again, then known.
+    await ks.storeGenerated(aliceAlias);
+    expect(ks.mayHold('alice.alias@example.test')).toBeUndefined();
+    await ks.loadAddressIndex();
+    expect(ks.mayHold('alice.alias@example.test')).toBe(true);
+
+    // Another tab's write (same database, another keystore object) is unknown once announced.
+    const otherTab = createKeystore({ store, crypto });
+    await otherTab.setPin(pin('from-the-other-tab@example.test'));
+    expect(ks.mayHold('from-the-other-tab@example.test')).toBe(false); // not announced yet: a hint may lag
+    ks.noteOutsideChange();
+    expect(ks.mayHold('from-the-other-tab@example.test')).toBeUndefined();
+    await ks.loadAddressIndex();
+    expect(ks.mayHold('from-the-other-tab@example.test')).toBe(true);
+
+    // A pin recorded while the index is being read is not lost by that read.
+    ks.noteOutsideChange();
+    const reading = ks.loadAddressIndex();
+    await ks.setPin(pin('during-read@example.test'));
+    await reading;
+    expect(ks.mayHold('during-read@example.test')).not.toBe(false);
+    await ks.loadAddressIndex();
+    expect(ks.mayHold('during-read@example.test')).toBe(true);
+    await crypto.lockAll();
+  });
+
   it('never stores a passphrase or an unprotected secret key', async () => {
     const name = `keystore-scan-${++db}`;
     const raw = createStore(name, 'records');

@@ -99,7 +99,31 @@ export function createKeystore(options: {
     } catch (e) {
       throw storageError(e, what);
     }
+    if (change?.type === 'keystore-changed') indexGeneration++;
     if (change) options.channel?.postMessage(change);
+  }
+
+  // Which addresses have a stored or pinned key, for `mayHold`. Changes that may add one bump the
+  // generation; an index read at an older generation is not trusted until read again.
+  let addressIndex: { addresses: Set<string>; generation: number } | null = null;
+  let indexGeneration = 0;
+  let addressIndexLoading: Promise<void> | null = null;
+
+  function loadAddressIndex(): Promise<void> {
+    if (addressIndexLoading) return addressIndexLoading;
+    const generation = indexGeneration;
+    addressIndexLoading = read(
+      (s) => Promise.all([requestDone(s.getAllKeys(RECORD_KEYS.addressRange())), requestDone(s.getAllKeys(RECORD_KEYS.pinRange()))]),
+      'Listing stored addresses',
+    )
+      .then(([stored, pinned]) => {
+        const address = (key: IDBValidKey) => String(key).slice(String(key).indexOf('/') + 1);
+        addressIndex = { addresses: new Set([...stored, ...pinned].map(address)), generation };
+      })
+      .finally(() => {
+        addressIndexLoading = null;
+      });
+    return addressIndexLoading;
   }
 
   let pinBatch: { pins: Map<string, PinRecord>; written: Promise<void> } | null = null;
@@ -118,6 +142,8 @@ export function createKeystore(options: {
       pinBatch = { pins, written };
     }
     pinBatch.pins.set(pin.address, pin);
+    addressIndex?.addresses.add(pin.address);
+    if (addressIndexLoading) indexGeneration++; // that read may miss this pin
     return pinBatch.written;
   }
 
@@ -155,6 +181,28 @@ export function createKeystore(options: {
   return {
     /** Opens (and migrates) the store; other calls do it on demand. */
     open,
+
+    /** Read which addresses have a stored or pinned key (see mayHold). */
+    loadAddressIndex,
+
+    /**
+     * Whether a key or a pinned key may be stored for `address`, answered at once from memory, or
+     * undefined while that is not known (before loadAddressIndex(), after a change to the keys).
+     * A hint for starting work early, never a decision: another tab's write reaches it only when
+     * noteOutsideChange() is called.
+     */
+    mayHold(address: string): boolean | undefined {
+      if (!addressIndex || addressIndex.generation !== indexGeneration) {
+        if (!addressIndexLoading) void loadAddressIndex().catch(() => undefined);
+        return undefined;
+      }
+      return addressIndex.addresses.has(normalizeAddress(address));
+    },
+
+    /** Another tab wrote to the keystore: mayHold() does not know until the index is read again. */
+    noteOutsideChange() {
+      indexGeneration++;
+    },
 
     bindings,
     eligibleKeys,

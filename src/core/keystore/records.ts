@@ -56,6 +56,7 @@ export const RECORD_KEYS = {
   key: (fingerprint: string) => `key/${fingerprint}`,
   entry: (fingerprint: string) => `entry/${fingerprint}`,
   address: (address: string) => `addr/${address}`,
+  addressRange: () => IDBKeyRange.bound('addr/', 'addr/\uffff'),
   pin: (address: string) => `pin/${address}`,
   pinRange: () => IDBKeyRange.bound('pin/', 'pin/\uffff'),
   refreshed: (fingerprint: string) => `refreshed/${fingerprint}`,
