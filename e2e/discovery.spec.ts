@@ -84,7 +84,16 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     await page.getByRole('switch', { name: 'Encrypt', exact: true }).check();
     await composer.send().click();
     await expect(composer.alert()).toContainText('no usable key for nobody@nowhere.test');
-    await expect(page.getByRole('button', { name: 'Remove recipients without a key' })).toBeVisible();
+    await expect(page.getByText('No usable key yet for nobody@nowhere.test.')).toBeVisible();
+    // Removing them keeps the recipients with a key.
+    await page.getByRole('button', { name: 'Remove recipients without a key' }).click();
+    await expect(composer.chip('nobody@nowhere.test')).toHaveCount(0);
+    await expect(composer.chip('carol@wkd.test')).toHaveAttribute('data-key-status', 'valid');
+    await expect(page.getByText('Every recipient has a key.')).toBeVisible();
+    // Or encryption is turned off, explicitly.
+    await composer.addRecipients('To', 'nobody@nowhere.test');
+    await composer.send().click();
+    await expect(composer.alert()).toContainText('no usable key for nobody@nowhere.test');
     await page.getByRole('button', { name: 'Turn encryption off for this message' }).click();
     await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).not.toBeChecked();
   });

@@ -1,4 +1,5 @@
-import { type QueryClient, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { hashKey, notifyManager, type QueryClient, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useMemo, useSyncExternalStore } from 'react';
 import type { EarlyLookUp } from '@/core/discovery/discover-key';
 import type { RecipientKey } from '@/core/discovery/resolve-recipient';
 import { normalizeAddress } from '@/core/keystore/records';
@@ -109,9 +110,25 @@ export function usePrefetchRecipientKeys() {
   };
 }
 
-export function useRecipientKeys(addresses: string[]) {
-  const services = useServices();
-  return useQueries({ queries: addresses.map((a) => recipientKeyQuery(services, a)) });
+type KeyStatusOf = RecipientKey['status'] | 'pending';
+
+/**
+ * Something about the key statuses of `addresses` (as their chips show them: 'pending' until
+ * answered), read from the query cache. The component re-renders only when `pick` returns a
+ * different value, not for every answer: the chips own the look-ups (and cancel them on removal).
+ */
+export function useRecipientKeyStatuses<T extends string | number | boolean>(addresses: string[], pick: (statuses: KeyStatusOf[]) => T): T {
+  const cache = useQueryClient().getQueryCache();
+  const subscribe = useCallback((onChange: () => void) => cache.subscribe(notifyManager.batchCalls(onChange)), [cache]);
+  const joined = addresses.join('\n');
+  const hashes = useMemo(() => (joined ? joined.split('\n').map((a) => hashKey(recipientKeyKeys.lookup(a))) : []), [joined]);
+  const read = () => pick(hashes.map((hash) => (cache.get(hash)?.state.data as RecipientKey | undefined)?.status ?? 'pending'));
+  return useSyncExternalStore(subscribe, read);
+}
+
+/** The answers the chips show now, for what the user just asked for (Send). */
+export function currentRecipientKeys(queryClient: QueryClient, addresses: string[]): (RecipientKey | undefined)[] {
+  return addresses.map((a) => queryClient.getQueryData<RecipientKey>(recipientKeyKeys.lookup(a)));
 }
 
 export function useRecipientKeyActions() {

@@ -129,6 +129,78 @@ describe('keystore', () => {
     expect(writes).toBe(2);
   });
 
+  it('pins recorded lazily wait to be written together, are read back at once, and go out with the next pin written now', async () => {
+    const base = freshStore();
+    let writes = 0;
+    const counting: UseStore = (mode, callback) => ((writes += mode === 'readwrite' ? 1 : 0), base(mode, callback));
+    const messages: unknown[] = [];
+    // Lazily recorded pins wait for ever here, unless something writes them.
+    const ks = createKeystore({ store: counting, crypto, channel: { postMessage: (m) => messages.push(m) }, lazyPinMs: 3_600_000 });
+    await ks.getPin('warm@example.test');
+    writes = 0;
+    const pin = (address: string, fingerprint: string) => ({ address, fingerprint, source: 'wkd' as const, url: null, armoredPublic: 'k', firstSeen: 't', checkedAt: 't', declined: null });
+    const lazy = [ks.setPin(pin('a@example.test', 'A'), { lazily: true })];
+    await new Promise((ok) => setTimeout(ok, 20));
+    lazy.push(ks.setPin(pin('b@example.test', 'B'), { lazily: true }));
+    await new Promise((ok) => setTimeout(ok, 20));
+    expect(writes).toBe(0);
+    expect((await ks.getPin('A@example.test'))?.fingerprint).toBe('A'); // read back before it is written
+    // A decision of the user's is written at once, with what waited.
+    await ks.setPin(pin('c@example.test', 'C'));
+    await Promise.all(lazy);
+    expect(writes).toBe(1);
+    expect(messages).toEqual([{ type: 'pins-changed', addresses: ['a@example.test', 'b@example.test', 'c@example.test'] }]);
+    // Leaving the page writes them at once.
+    const flushed = ks.setPin(pin('d@example.test', 'D'), { lazily: true });
+    ks.flushPins();
+    await flushed;
+    expect(writes).toBe(2);
+    // Otherwise they are written when their time is up.
+    const soon = createKeystore({ store: counting, crypto, lazyPinMs: 50 });
+    const started = Date.now();
+    await soon.setPin(pin('e@example.test', 'E'), { lazily: true });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    expect(writes).toBe(4); // its store's opening, then the pin
+    const reopened = createKeystore({ store: base, crypto });
+    expect((await Promise.all(['a', 'b', 'c', 'd', 'e'].map((x) => reopened.getPin(`${x}@example.test`)))).map((p) => p?.fingerprint)).toEqual(['A', 'B', 'C', 'D', 'E']);
+  });
+
+  it('reads for several addresses in one turn list what is stored first, and fetch only that', async () => {
+    const base = freshStore();
+    let gets = 0;
+    const counting: UseStore = (mode, callback) =>
+      base(mode, (s) =>
+        callback(
+          new Proxy(s, {
+            get(target, property) {
+              if (property === 'get') return (key: IDBValidKey) => ((gets += 1), target.get(key));
+              const value = Reflect.get(target, property, target) as unknown;
+              return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+            },
+          }),
+        ),
+      );
+    const ks = createKeystore({ store: counting, crypto });
+    await ks.storeGenerated(alice);
+    await ks.setPin({ address: 'pinned@example.test', fingerprint: 'P', source: 'wkd', url: null, armoredPublic: 'k', firstSeen: 't', checkedAt: 't', declined: null });
+    gets = 0;
+    const strangers = Array.from({ length: 10 }, (_, i) => `stranger${i}@example.test`);
+    const [pins, entries, alicePin, aliceEntries, pinned] = await Promise.all([
+      Promise.all(strangers.map((a) => ks.getPin(a))),
+      Promise.all(strangers.map((a) => ks.entriesFor(a))),
+      ks.getPin('alice@example.test'),
+      ks.entriesFor('alice@example.test'),
+      ks.getPin('Pinned@example.test'),
+    ]);
+    expect(pins.every((p) => p === null)).toBe(true);
+    expect(entries.every((e) => e.length === 0)).toBe(true);
+    expect(alicePin).toBeNull();
+    expect(aliceEntries.map((e) => e.fingerprint)).toEqual([alice.summary.fingerprint]);
+    expect(pinned?.fingerprint).toBe('P');
+    expect(gets).toBe(3); // alice's address entry and her key's list entry, and the pin: not 23
+    await crypto.lockAll();
+  });
+
   it('knows from memory which addresses may have a stored or pinned key, and says "unknown" when it cannot be sure', async () => {
     const store = freshStore();
     const ks = createKeystore({ store, crypto });

@@ -28,6 +28,9 @@ function storageError(e: unknown, what: string): AppError {
   return new AppError('keystore/unavailable', `${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 }
 
+/** How long a pin recorded by a look-up may wait to be written with others. */
+export const LAZY_PIN_MS = 300;
+
 /** Wait for a readwrite transaction to commit; quota errors often surface only here. */
 const committed = (tx: IDBTransaction) =>
   new Promise<void>((ok, fail) => {
@@ -47,6 +50,8 @@ export function createKeystore(options: {
   now?: () => Date;
   channel?: ChangeChannel;
   migrations?: Record<number, Migration>;
+  /** How long a pin recorded lazily may wait (LAZY_PIN_MS). */
+  lazyPinMs?: number;
 }) {
   const { store, crypto } = options;
   const now = options.now ?? (() => new Date());
@@ -58,31 +63,54 @@ export function createKeystore(options: {
       throw storageError(e, 'Opening the keystore');
     }));
 
-  type ReadJob = { callback: (s: IDBObjectStore) => Promise<unknown>; what: string; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+  /** `absent`: what the read gives when `key` is not stored (then it need not run at all). */
+  type ReadJob = {
+    callback: (s: IDBObjectStore) => Promise<unknown>;
+    what: string;
+    absent?: { key: string; value: unknown };
+    resolve: (value: unknown) => void;
+    reject: (error: unknown) => void;
+  };
   let batch: ReadJob[] | null = null;
 
   /**
    * Reads asked for in the same turn share one read-only transaction: 20 recipients pasted at once
    * read their pins and keys in one transaction instead of forty.
    */
-  function read<T>(callback: (s: IDBObjectStore) => Promise<T>, what: string): Promise<T> {
+  function read<T>(callback: (s: IDBObjectStore) => Promise<T>, what: string, absent?: { key: string; value: T }): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (!batch) {
         batch = [];
         setTimeout(() => void runBatch(), 0);
       }
-      batch.push({ callback, what, resolve: resolve as (value: unknown) => void, reject });
+      batch.push({ callback, what, ...(absent ? { absent } : {}), resolve: resolve as (value: unknown) => void, reject });
     });
   }
+
+  /** Reads of pins and address entries at or above this count first list which ones exist. */
+  const LIST_FIRST = 4;
 
   async function runBatch(): Promise<void> {
     const jobs = batch ?? [];
     batch = null;
     try {
       await open();
-      await store('readonly', (s) =>
-        Promise.all(jobs.map((job) => job.callback(s).then(job.resolve, (e: unknown) => job.reject(storageError(e, job.what))))),
-      );
+      await store('readonly', async (s) => {
+        // Recipients are mostly new: two key listings answer "nothing stored" for all of them,
+        // instead of a request per pin and per address (each one a round trip to the database).
+        let stored: Set<string> | null = null;
+        if (jobs.filter((job) => job.absent).length >= LIST_FIRST) {
+          const [pins, addresses] = await Promise.all([requestDone(s.getAllKeys(RECORD_KEYS.pinRange())), requestDone(s.getAllKeys(RECORD_KEYS.addressRange()))]);
+          stored = new Set([...pins, ...addresses].map(String));
+        }
+        await Promise.all(
+          jobs.map((job) =>
+            job.absent && stored && !stored.has(job.absent.key)
+              ? job.resolve(job.absent.value)
+              : job.callback(s).then(job.resolve, (e: unknown) => job.reject(storageError(e, job.what))),
+          ),
+        );
+      });
     } catch (e) {
       for (const job of jobs) job.reject(storageError(e, job.what));
     }
@@ -126,25 +154,30 @@ export function createKeystore(options: {
     return addressIndexLoading;
   }
 
-  let pinBatch: { pins: Map<string, PinRecord>; written: Promise<void> } | null = null;
+  let pinBatch: { pins: Map<string, PinRecord>; written: Promise<void>; writeNow: () => void } | null = null;
 
   /**
-   * Pins recorded in the same turn are written in one transaction: each settled look-up records
-   * one, and twenty of them would otherwise cost twenty transactions on the page's main thread.
+   * Pins are written together, in one transaction: the ones recorded in the same turn, and the ones
+   * look-ups record `lazily` within `lazyPinMs` (twenty recipients pasted at once settle within
+   * that time, and their pins then cost one transaction after the burst, not one per answer).
    */
-  function writePin(pin: PinRecord): Promise<void> {
+  function writePin(pin: PinRecord, lazily: boolean): Promise<void> {
     if (!pinBatch) {
       const pins = new Map<string, PinRecord>();
-      const written = new Promise<void>((ok) => setTimeout(ok, 0)).then(() => {
+      let due!: () => void;
+      const timer = setTimeout(() => due(), lazily ? (options.lazyPinMs ?? LAZY_PIN_MS) : 0);
+      const written = new Promise<void>((ok) => (due = ok)).then(() => {
         pinBatch = null;
         return write((s) => pins.forEach((p, address) => s.put(p, RECORD_KEYS.pin(address))), 'Pinning a key', { type: 'pins-changed', addresses: [...pins.keys()] });
       });
-      pinBatch = { pins, written };
+      pinBatch = { pins, written, writeNow: () => (clearTimeout(timer), due()) };
     }
     pinBatch.pins.set(pin.address, pin);
     addressIndex?.addresses.add(pin.address);
     if (addressIndexLoading) indexGeneration++; // that read may miss this pin
-    return pinBatch.written;
+    const { written, writeNow } = pinBatch;
+    if (!lazily) writeNow();
+    return written;
   }
 
   const getRecord = (s: IDBObjectStore, fingerprint: string) => requestDone(s.get(RECORD_KEYS.key(fingerprint))) as Promise<KeyRecord | undefined>;
@@ -224,11 +257,15 @@ export function createKeystore(options: {
 
     async entriesFor(address: string): Promise<KeyListEntry[]> {
       const wanted = normalizeAddress(address);
-      return read(async (s) => {
-        const fingerprints = ((await requestDone(s.get(RECORD_KEYS.address(wanted)))) as string[] | undefined) ?? [];
-        const entries = await Promise.all(fingerprints.map((f) => requestDone(s.get(RECORD_KEYS.entry(f))) as Promise<KeyListEntry | undefined>));
-        return entries.filter((e): e is KeyListEntry => !!e).map((e) => ({ ...e, status: currentStatus(e, now()) }));
-      }, 'Finding keys for an address');
+      return read(
+        async (s) => {
+          const fingerprints = ((await requestDone(s.get(RECORD_KEYS.address(wanted)))) as string[] | undefined) ?? [];
+          const entries = await Promise.all(fingerprints.map((f) => requestDone(s.get(RECORD_KEYS.entry(f))) as Promise<KeyListEntry | undefined>));
+          return entries.filter((e): e is KeyListEntry => !!e).map((e) => ({ ...e, status: currentStatus(e, now()) }));
+        },
+        'Finding keys for an address',
+        { key: RECORD_KEYS.address(wanted), value: [] },
+      );
     },
 
     /**
@@ -329,12 +366,21 @@ export function createKeystore(options: {
     },
 
     async getPin(address: string): Promise<PinRecord | null> {
-      return read(async (s) => ((await requestDone(s.get(RECORD_KEYS.pin(normalizeAddress(address))))) as PinRecord | undefined) ?? null, 'Reading a pinned key');
+      const waiting = pinBatch?.pins.get(normalizeAddress(address));
+      if (waiting) return waiting; // recorded, not yet written
+      const key = RECORD_KEYS.pin(normalizeAddress(address));
+      return read(async (s) => ((await requestDone(s.get(key))) as PinRecord | undefined) ?? null, 'Reading a pinned key', { key, value: null });
     },
 
-    async setPin(pin: Omit<PinRecord, 'v' | 'address'> & { address: string }): Promise<void> {
+    /** `lazily`: the pin may be written a moment later, together with others (see writePin). */
+    async setPin(pin: Omit<PinRecord, 'v' | 'address'> & { address: string }, options: { lazily?: boolean } = {}): Promise<void> {
       const address = normalizeAddress(pin.address);
-      await writePin({ ...pin, v: SCHEMA_VERSION, address });
+      await writePin({ ...pin, v: SCHEMA_VERSION, address }, options.lazily ?? false);
+    },
+
+    /** Write pins recorded lazily now (the page is being left). */
+    flushPins(): void {
+      pinBatch?.writeNow();
     },
 
     async listPins(): Promise<PinRecord[]> {

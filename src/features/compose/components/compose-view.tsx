@@ -7,7 +7,7 @@ import { useAccountSetup } from '@/lib/account-queries';
 import { useServices } from '@/lib/services';
 import { formatDate } from '@/lib/format';
 import { useOwnKeyStatus } from '@/lib/keyring-queries';
-import { useRecipientKeys, warmUpDiscovery } from '@/lib/recipient-keys';
+import { currentRecipientKeys, useRecipientKeyStatuses, warmUpDiscovery } from '@/lib/recipient-keys';
 import { useRefreshBeforeSend } from '@/lib/key-refresh';
 import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { useUnlockStore } from '@/stores/unlock-store';
@@ -51,12 +51,12 @@ export function ComposeView() {
   const autoEncrypt = useDiscoverySettingsStore((s) => s.autoEncrypt);
   const protectHeaders = useDiscoverySettingsStore((s) => s.protectHeaders);
   const validChips = FIELDS.flatMap((f) => store.recipients[f]).flatMap((c) => (c.valid ? [c] : []));
-  const keyStates = useRecipientKeys(validChips.map((c) => c.mailbox.address));
-  const keyOf = (i: number) => keyStates[i]?.data?.status ?? 'pending';
-  const withoutKey = validChips.filter((_, i) => keyOf(i) !== 'valid');
-  const allValid = validChips.length > 0 && withoutKey.length === 0;
+  const addresses = validChips.map((c) => c.mailbox.address);
+  // Two yes/no answers: the composer re-renders when one of them flips, not for each key that arrives.
+  const allValid = useRecipientKeyStatuses(addresses, (s) => s.length > 0 && s.every((status) => status === 'valid'));
+  const anyValid = useRecipientKeyStatuses(addresses, (s) => s.some((status) => status === 'valid'));
   const encrypt = store.encryptChoice ?? (autoEncrypt && allValid);
-  const encryptPossible = encrypt || validChips.some((_, i) => keyOf(i) === 'valid');
+  const encryptPossible = encrypt || anyValid;
   const signPossible = ownKey.status === 'valid';
   const sign = signPossible && (store.signChoice ?? true);
   const ask = useUnlockStore((s) => s.ask);
@@ -143,8 +143,7 @@ export function ComposeView() {
       return send.mutate({ message: retry.prepared, revision: state.revision, mailboxes: setup.data.mailboxes, draftId: state.draftId }, onSettled);
     }
     // Keys that look unusable may have been extended or replaced since: check before giving up.
-    const addresses = validChips.map((c) => c.mailbox.address);
-    let states = keyStates.map((q) => q.data);
+    let states = currentRecipientKeys(queryClient, addresses);
     if (encrypt && states.some((d) => d?.status === 'invalid')) {
       state.setStatus({ state: 'sending', stage: 'checking-keys' });
       states = await refreshBeforeSend(addresses, states);
@@ -313,13 +312,7 @@ export function ComposeView() {
           <label className="check">
             <input type="checkbox" role="switch" checked={sign} disabled={!signPossible} aria-describedby={`${id}-sign-hint`} onChange={(e) => store.setSignChoice(e.target.checked)} /> Sign
           </label>
-          <p id={`${id}-encrypt-hint`} className="hint">
-            {validChips.length === 0
-              ? 'Add recipients: encryption needs a key for each of them.'
-              : allValid
-                ? 'Every recipient has a key.'
-                : `No usable key yet for ${withoutKey.map((c) => c.mailbox.address).join(', ')}.`}
-          </p>
+          <EncryptHint id={`${id}-encrypt-hint`} addresses={addresses} />
           <p id={`${id}-sign-hint`} className="hint">
             {signPossible ? 'Signed with your key for this address (its passphrase is asked when needed).' : 'Bind a key to this address (Keys) to sign.'}
           </p>
@@ -349,17 +342,7 @@ export function ComposeView() {
         )}
         {confirmPlain && encrypt && status.state === 'failed' && (
           <div className="actions wrap" role="group" aria-label="Choices">
-            {withoutKey.length > 0 && (
-              <button
-                type="button"
-                onClick={() => {
-                  for (const field of FIELDS) for (const c of store.recipients[field]) if (c.valid && withoutKey.some((w) => w.id === c.id)) store.removeRecipient(field, c.id);
-                  setConfirmPlain(false);
-                }}
-              >
-                Remove recipients without a key
-              </button>
-            )}
+            <RemoveWithoutKey chips={validChips} onRemoved={() => setConfirmPlain(false)} />
             <button
               type="button"
               className="danger"
@@ -375,5 +358,34 @@ export function ComposeView() {
         )}
       </form>
     </main>
+  );
+}
+
+/** Which recipients still lack a usable key (it changes with each key that arrives). */
+function EncryptHint({ id, addresses }: { id: string; addresses: string[] }) {
+  const missing = useRecipientKeyStatuses(addresses, (s) => addresses.filter((_, i) => s[i] !== 'valid').join(', '));
+  return (
+    <p id={id} className="hint">
+      {addresses.length === 0 ? 'Add recipients: encryption needs a key for each of them.' : missing === '' ? 'Every recipient has a key.' : `No usable key yet for ${missing}.`}
+    </p>
+  );
+}
+
+function RemoveWithoutKey({ chips, onRemoved }: { chips: Extract<Chip, { valid: true }>[]; onRemoved: () => void }) {
+  const addresses = chips.map((c) => c.mailbox.address);
+  const without = useRecipientKeyStatuses(addresses, (s) => chips.filter((_, i) => s[i] !== 'valid').map((c) => c.id).join('\n'));
+  const remove = useComposerStore((s) => s.removeRecipient);
+  if (!without) return null;
+  return (
+    <button
+      type="button"
+      onClick={() => {
+        const ids = new Set(without.split('\n'));
+        for (const field of FIELDS) for (const c of useComposerStore.getState().recipients[field]) if (ids.has(c.id)) remove(field, c.id);
+        onRemoved();
+      }}
+    >
+      Remove recipients without a key
+    </button>
   );
 }
