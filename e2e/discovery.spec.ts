@@ -144,6 +144,23 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     await expect(composer.chip('hank@wkd.test')).toHaveAttribute('data-key-fingerprint', firstFpr!);
   });
 
+  test('the key pinned by a look-up survives leaving the page at once: after a reload, another key is changed', async ({ page, context, signInPage, composer }) => {
+    const serveNewKey = await serveKeyThatChanges(context, 'kurt');
+    await signInPage.signIn();
+    await configure(page, 'browser');
+    await composer.addRecipients('To', 'kurt@wkd.test');
+    await expect(composer.chip('kurt@wkd.test')).toHaveAttribute('data-key-status', 'valid');
+    const firstFpr = await composer.chip('kurt@wkd.test').getAttribute('data-key-fingerprint');
+    serveNewKey();
+    await page.reload(); // at once: the pin is written lazily, and must not be lost on leaving
+    await composer.addRecipients('To', 'kurt@wkd.test');
+    // Within a day the pinned key is used without asking; Retry asks and finds the other key.
+    await expect(composer.chip('kurt@wkd.test')).toHaveAttribute('data-key-fingerprint', firstFpr!);
+    await page.getByRole('button', { name: /\(kurt@wkd\.test\)$/ }).click();
+    await page.getByRole('button', { name: 'Retry look-up' }).click();
+    await expect(composer.chip('kurt@wkd.test')).toHaveAttribute('data-key-status', 'changed');
+  });
+
   test('a key accepted in one tab is the one another tab shows, without a reload', async ({ page, context, signInPage, composer }) => {
     const serveNewKey = await serveKeyThatChanges(context, 'ivy');
     await signInPage.signIn();

@@ -41,8 +41,6 @@ export function createBrowserServices(): Services {
   const channel = broadcast && { postMessage: (change: KeystoreChange) => broadcast.postMessage({ ...change, sender: PAGE_ID }) };
   const fetchFn: typeof fetch = (input, init) => globalThis.fetch(input, init);
   const keystore = createKeystore({ store: createStore('pgp-composer-keystore', 'records') as unknown as UseStore, crypto, ...(channel ? { channel } : {}) });
-  // Pins that look-ups record are written a moment later, with others: do not lose them on leaving.
-  window.addEventListener('pagehide', () => keystore.flushPins());
   return {
     fetch: fetchFn,
     now: () => new Date(),

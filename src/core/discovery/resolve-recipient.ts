@@ -11,8 +11,7 @@ export type RecipientKey =
 
 export type PinStore = {
   getPin(address: string): Promise<PinRecord | null>;
-  /** `lazily`: may be written a moment later with others; getPin() sees it at once all the same. */
-  setPin(pin: Omit<PinRecord, 'v'>, options?: { lazily?: boolean }): Promise<void>;
+  setPin(pin: Omit<PinRecord, 'v'>): Promise<void>;
 };
 
 /** A pinned key is trusted without asking the network again for this long (then re-checked). */
@@ -64,9 +63,8 @@ async function resolveKey(options: ResolveOptions, used: { early: boolean }): Pr
   const { address, discovery, pins, now, signal, early } = options;
   const stamp = now().toISOString();
   const [pin, local] = await Promise.all([pins.getPin(address), discovery.fromKeystore(address)]);
-  // Recording a pin must not hold up the answer (nothing in it depends on the write), nor compete
-  // with the other look-ups of a paste: it is written with theirs, after them.
-  const remember = (record: Omit<PinRecord, 'v'>) => void pins.setPin(record, { lazily: true }).catch(() => undefined);
+  // Recording a pin must not hold up the answer (nothing in it depends on the write).
+  const remember = (record: Omit<PinRecord, 'v'>) => void pins.setPin(record).catch(() => undefined);
   if (local?.status === 'found') {
     // The user imported this key: it wins, and becomes the pinned one.
     if (pin?.fingerprint !== local.fingerprint) {

@@ -28,9 +28,6 @@ function storageError(e: unknown, what: string): AppError {
   return new AppError('keystore/unavailable', `${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 }
 
-/** How long a pin recorded by a look-up may wait to be written with others. */
-export const LAZY_PIN_MS = 300;
-
 /** Wait for a readwrite transaction to commit; quota errors often surface only here. */
 const committed = (tx: IDBTransaction) =>
   new Promise<void>((ok, fail) => {
@@ -50,8 +47,6 @@ export function createKeystore(options: {
   now?: () => Date;
   channel?: ChangeChannel;
   migrations?: Record<number, Migration>;
-  /** How long a pin recorded lazily may wait (LAZY_PIN_MS). */
-  lazyPinMs?: number;
 }) {
   const { store, crypto } = options;
   const now = options.now ?? (() => new Date());
@@ -154,30 +149,25 @@ export function createKeystore(options: {
     return addressIndexLoading;
   }
 
-  let pinBatch: { pins: Map<string, PinRecord>; written: Promise<void>; writeNow: () => void } | null = null;
+  let pinBatch: { pins: Map<string, PinRecord>; written: Promise<void> } | null = null;
 
   /**
-   * Pins are written together, in one transaction: the ones recorded in the same turn, and the ones
-   * look-ups record `lazily` within `lazyPinMs` (twenty recipients pasted at once settle within
-   * that time, and their pins then cost one transaction after the burst, not one per answer).
+   * Pins recorded in the same turn are written in one transaction: each settled look-up records
+   * one, and twenty of them would otherwise cost twenty transactions on the page's main thread.
    */
-  function writePin(pin: PinRecord, lazily: boolean): Promise<void> {
+  function writePin(pin: PinRecord): Promise<void> {
     if (!pinBatch) {
       const pins = new Map<string, PinRecord>();
-      let due!: () => void;
-      const timer = setTimeout(() => due(), lazily ? (options.lazyPinMs ?? LAZY_PIN_MS) : 0);
-      const written = new Promise<void>((ok) => (due = ok)).then(() => {
+      const written = new Promise<void>((ok) => setTimeout(ok, 0)).then(() => {
         pinBatch = null;
         return write((s) => pins.forEach((p, address) => s.put(p, RECORD_KEYS.pin(address))), 'Pinning a key', { type: 'pins-changed', addresses: [...pins.keys()] });
       });
-      pinBatch = { pins, written, writeNow: () => (clearTimeout(timer), due()) };
+      pinBatch = { pins, written };
     }
     pinBatch.pins.set(pin.address, pin);
     addressIndex?.addresses.add(pin.address);
     if (addressIndexLoading) indexGeneration++; // that read may miss this pin
-    const { written, writeNow } = pinBatch;
-    if (!lazily) writeNow();
-    return written;
+    return pinBatch.written;
   }
 
   const getRecord = (s: IDBObjectStore, fingerprint: string) => requestDone(s.get(RECORD_KEYS.key(fingerprint))) as Promise<KeyRecord | undefined>;
@@ -367,20 +357,14 @@ export function createKeystore(options: {
 
     async getPin(address: string): Promise<PinRecord | null> {
       const waiting = pinBatch?.pins.get(normalizeAddress(address));
-      if (waiting) return waiting; // recorded, not yet written
+      if (waiting) return waiting; // recorded in this turn, not yet written
       const key = RECORD_KEYS.pin(normalizeAddress(address));
       return read(async (s) => ((await requestDone(s.get(key))) as PinRecord | undefined) ?? null, 'Reading a pinned key', { key, value: null });
     },
 
-    /** `lazily`: the pin may be written a moment later, together with others (see writePin). */
-    async setPin(pin: Omit<PinRecord, 'v' | 'address'> & { address: string }, options: { lazily?: boolean } = {}): Promise<void> {
+    async setPin(pin: Omit<PinRecord, 'v' | 'address'> & { address: string }): Promise<void> {
       const address = normalizeAddress(pin.address);
-      await writePin({ ...pin, v: SCHEMA_VERSION, address }, options.lazily ?? false);
-    },
-
-    /** Write pins recorded lazily now (the page is being left). */
-    flushPins(): void {
-      pinBatch?.writeNow();
+      await writePin({ ...pin, v: SCHEMA_VERSION, address });
     },
 
     async listPins(): Promise<PinRecord[]> {
