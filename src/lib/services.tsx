@@ -8,6 +8,7 @@ import { createKeystore, type Keystore, type KeystoreChange, type UseStore } fro
 import { SEND_ARG_TRANSFERS, SEND_WORKER_METHODS, type SendWorkerApi } from '@/core/send/send-worker-api';
 import { currentDiscoverySettings } from '@/stores/discovery-settings-store';
 import { type CredentialVault, createCredentialVault } from './credential-vault';
+import { createFrameScheduler } from './frame-scheduler';
 import { loadOnce } from './load-once';
 
 export const KEYSTORE_CHANNEL = 'pgp-composer-keystore';
@@ -40,7 +41,13 @@ export function createBrowserServices(): Services {
   const broadcast = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(KEYSTORE_CHANNEL);
   const channel = broadcast && { postMessage: (change: KeystoreChange) => broadcast.postMessage({ ...change, sender: PAGE_ID }) };
   const fetchFn: typeof fetch = (input, init) => globalThis.fetch(input, init);
-  const keystore = createKeystore({ store: createStore('pgp-composer-keystore', 'records') as unknown as UseStore, crypto, ...(channel ? { channel } : {}) });
+  const keystore = createKeystore({
+    store: createStore('pgp-composer-keystore', 'records') as unknown as UseStore,
+    crypto,
+    ...(channel ? { channel } : {}),
+    // Before the frame that shows the key is painted, so the pin is on its way before anyone sees it.
+    ...(typeof requestAnimationFrame === 'function' ? { schedulePinWrite: createFrameScheduler() } : {}),
+  });
   return {
     fetch: fetchFn,
     now: () => new Date(),

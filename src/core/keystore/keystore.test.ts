@@ -131,6 +131,27 @@ describe('keystore', () => {
     expect(writes).toBe(2);
   });
 
+  it('pins recorded before the scheduled write (the page: before the next frame) share one transaction', async () => {
+    const base = freshStore();
+    let writes = 0;
+    const counting: UseStore = (mode, callback) => ((writes += mode === 'readwrite' ? 1 : 0), base(mode, callback));
+    const due: (() => void)[] = [];
+    const ks = createKeystore({ store: counting, crypto, schedulePinWrite: (write) => void due.push(write) });
+    await ks.getPin('warm@example.test');
+    writes = 0;
+    const pin = (address: string) => ({ address, fingerprint: 'F', source: 'wkd' as const, url: null, armoredPublic: 'k', firstSeen: 't', checkedAt: 't', declined: null });
+    const first = ks.setPin(pin('a@example.test'));
+    await new Promise((ok) => setTimeout(ok, 10)); // another task: another answer
+    const second = ks.setPin(pin('b@example.test'));
+    await new Promise((ok) => setTimeout(ok, 10));
+    expect(writes).toBe(0);
+    expect(due).toHaveLength(1);
+    due.shift()!();
+    await Promise.all([first, second]);
+    expect(writes).toBe(1);
+    expect((await createKeystore({ store: base, crypto }).getPin('b@example.test'))?.fingerprint).toBe('F');
+  });
+
   it('reads for several addresses in one turn list what is stored first, and fetch only that', async () => {
     const base = freshStore();
     let gets = 0;

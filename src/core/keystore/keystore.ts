@@ -47,6 +47,11 @@ export function createKeystore(options: {
   now?: () => Date;
   channel?: ChangeChannel;
   migrations?: Record<number, Migration>;
+  /**
+   * When pins recorded since the last write are written (together): by default in the next task.
+   * The page passes its frame scheduler, so the look-ups that settle in one frame share a write.
+   */
+  schedulePinWrite?: (write: () => void) => void;
 }) {
   const { store, crypto } = options;
   const now = options.now ?? (() => new Date());
@@ -152,13 +157,14 @@ export function createKeystore(options: {
   let pinBatch: { pins: Map<string, PinRecord>; written: Promise<void> } | null = null;
 
   /**
-   * Pins recorded in the same turn are written in one transaction: each settled look-up records
-   * one, and twenty of them would otherwise cost twenty transactions on the page's main thread.
+   * Pins recorded close together (see schedulePinWrite) are written in one transaction: each settled
+   * look-up records one, and twenty of them would otherwise cost twenty transactions on the page's
+   * main thread, while the other look-ups still need it.
    */
   function writePin(pin: PinRecord): Promise<void> {
     if (!pinBatch) {
       const pins = new Map<string, PinRecord>();
-      const written = new Promise<void>((ok) => setTimeout(ok, 0)).then(() => {
+      const written = new Promise<void>((ok) => (options.schedulePinWrite ?? ((go) => setTimeout(go, 0)))(ok)).then(() => {
         pinBatch = null;
         return write((s) => pins.forEach((p, address) => s.put(p, RECORD_KEYS.pin(address))), 'Pinning a key', { type: 'pins-changed', addresses: [...pins.keys()] });
       });
