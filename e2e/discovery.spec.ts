@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as openpgp from 'openpgp';
 import type { BrowserContext, Page } from '@playwright/test';
-import { ComposerPage, expect, importKeyText, test } from './fixtures';
+import { ComposerPage, expect, importKeyText, type SignInPage, test } from './fixtures';
 
 const PEERS_DIR = process.env.PEERS_STATE_DIR ?? '/tmp/pgp-composer-peers';
 const fingerprint = (name: string) => readFileSync(`${PEERS_DIR}/wkd/keys/${name}.fpr`, 'utf8').trim();
@@ -22,6 +22,17 @@ async function serveKeyThatChanges(context: BrowserContext, local: string): Prom
     route.request().url().includes(`l=${local}`) ? route.fulfill({ body: Buffer.from(serve), contentType: 'application/octet-stream', headers: { 'Access-Control-Allow-Origin': '*' } }) : route.continue(),
   );
   return () => void (serve = keys[1]!.publicKey);
+}
+
+/** Signed in, WKD from the browser, `<local>@wkd.test` added: its first key is pinned. */
+async function pinFirstKey(page: Page, context: BrowserContext, signInPage: SignInPage, composer: ComposerPage, local: string) {
+  const serveNewKey = await serveKeyThatChanges(context, local);
+  await signInPage.signIn();
+  await configure(page, 'browser');
+  await composer.addRecipients('To', `${local}@wkd.test`);
+  await expect(composer.chip(`${local}@wkd.test`)).toHaveAttribute('data-key-status', 'valid');
+  const fingerprint = (await composer.chip(`${local}@wkd.test`).getAttribute('data-key-fingerprint'))!;
+  return { fingerprint, serveNewKey };
 }
 
 test.describe('recipient key discovery against the GnuPG-built WKD and a VKS server', () => {
@@ -127,12 +138,7 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
   });
 
   test('a different key for a pinned address shows changed until the user decides', async ({ page, context, signInPage, composer }) => {
-    const serveNewKey = await serveKeyThatChanges(context, 'hank');
-    await signInPage.signIn();
-    await configure(page, 'browser');
-    await composer.addRecipients('To', 'hank@wkd.test');
-    await expect(composer.chip('hank@wkd.test')).toHaveAttribute('data-key-status', 'valid');
-    const firstFpr = await composer.chip('hank@wkd.test').getAttribute('data-key-fingerprint');
+    const { fingerprint: firstFpr, serveNewKey } = await pinFirstKey(page, context, signInPage, composer, 'hank');
     // The domain now serves another key; Retry looks it up again at once.
     serveNewKey();
     await page.getByRole('button', { name: /\(hank@wkd\.test\)$/ }).click();
@@ -141,40 +147,30 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).not.toBeChecked();
     await page.getByRole('button', { name: 'Keep old key' }).click();
     await expect(composer.chip('hank@wkd.test')).toHaveAttribute('data-key-status', 'valid');
-    await expect(composer.chip('hank@wkd.test')).toHaveAttribute('data-key-fingerprint', firstFpr!);
+    await expect(composer.chip('hank@wkd.test')).toHaveAttribute('data-key-fingerprint', firstFpr);
   });
 
   test('the key pinned by a look-up survives leaving the page at once: after a reload, another key is changed', async ({ page, context, signInPage, composer }) => {
-    const serveNewKey = await serveKeyThatChanges(context, 'kurt');
-    await signInPage.signIn();
-    await configure(page, 'browser');
-    await composer.addRecipients('To', 'kurt@wkd.test');
-    await expect(composer.chip('kurt@wkd.test')).toHaveAttribute('data-key-status', 'valid');
-    const firstFpr = await composer.chip('kurt@wkd.test').getAttribute('data-key-fingerprint');
+    const { fingerprint: firstFpr, serveNewKey } = await pinFirstKey(page, context, signInPage, composer, 'kurt');
     serveNewKey();
-    await page.reload(); // at once: the pin is written lazily, and must not be lost on leaving
+    await page.reload(); // at once: the pin was recorded a moment ago, and must not be lost
     await composer.addRecipients('To', 'kurt@wkd.test');
     // Within a day the pinned key is used without asking; Retry asks and finds the other key.
-    await expect(composer.chip('kurt@wkd.test')).toHaveAttribute('data-key-fingerprint', firstFpr!);
+    await expect(composer.chip('kurt@wkd.test')).toHaveAttribute('data-key-fingerprint', firstFpr);
     await page.getByRole('button', { name: /\(kurt@wkd\.test\)$/ }).click();
     await page.getByRole('button', { name: 'Retry look-up' }).click();
     await expect(composer.chip('kurt@wkd.test')).toHaveAttribute('data-key-status', 'changed');
   });
 
   test('a key accepted in one tab is the one another tab shows, without a reload', async ({ page, context, signInPage, composer }) => {
-    const serveNewKey = await serveKeyThatChanges(context, 'ivy');
-    await signInPage.signIn();
-    await configure(page, 'browser');
-    await composer.addRecipients('To', 'ivy@wkd.test');
-    await expect(composer.chip('ivy@wkd.test')).toHaveAttribute('data-key-status', 'valid');
-    const firstFpr = await composer.chip('ivy@wkd.test').getAttribute('data-key-fingerprint');
+    const { fingerprint: firstFpr, serveNewKey } = await pinFirstKey(page, context, signInPage, composer, 'ivy');
 
     // A second tab shows the key pinned by the first.
     const other = await context.newPage();
     const otherComposer = new ComposerPage(other);
     await other.goto('/'); // signed in already: the tabs share the session
     await otherComposer.addRecipients('To', 'ivy@wkd.test');
-    await expect(otherComposer.chip('ivy@wkd.test')).toHaveAttribute('data-key-fingerprint', firstFpr!);
+    await expect(otherComposer.chip('ivy@wkd.test')).toHaveAttribute('data-key-fingerprint', firstFpr);
 
     // The domain now serves another key; the first tab sees the change and accepts it.
     serveNewKey();
