@@ -87,6 +87,10 @@ export function createKeystore(options: {
     });
   }
 
+  /** The keys of every address index entry and every pin (`addr/…`, `pin/…`): small, no values. */
+  const addressAndPinKeys = async (s: IDBObjectStore): Promise<IDBValidKey[]> =>
+    (await Promise.all([requestDone(s.getAllKeys(RECORD_KEYS.addressRange())), requestDone(s.getAllKeys(RECORD_KEYS.pinRange()))])).flat();
+
   /** Reads of pins and address entries at or above this count first list which ones exist. */
   const LIST_FIRST = 4;
 
@@ -100,8 +104,7 @@ export function createKeystore(options: {
         // instead of a request per pin and per address (each one a round trip to the database).
         let stored: Set<string> | null = null;
         if (jobs.filter((job) => job.absent).length >= LIST_FIRST) {
-          const [pins, addresses] = await Promise.all([requestDone(s.getAllKeys(RECORD_KEYS.pinRange())), requestDone(s.getAllKeys(RECORD_KEYS.addressRange()))]);
-          stored = new Set([...pins, ...addresses].map(String));
+          stored = new Set((await addressAndPinKeys(s)).map(String));
         }
         await Promise.all(
           jobs.map((job) =>
@@ -140,13 +143,10 @@ export function createKeystore(options: {
   function loadAddressIndex(): Promise<void> {
     if (addressIndexLoading) return addressIndexLoading;
     const generation = indexGeneration;
-    addressIndexLoading = read(
-      (s) => Promise.all([requestDone(s.getAllKeys(RECORD_KEYS.addressRange())), requestDone(s.getAllKeys(RECORD_KEYS.pinRange()))]),
-      'Listing stored addresses',
-    )
-      .then(([stored, pinned]) => {
+    addressIndexLoading = read(addressAndPinKeys, 'Listing stored addresses')
+      .then((keys) => {
         const address = (key: IDBValidKey) => String(key).slice(String(key).indexOf('/') + 1);
-        addressIndex = { addresses: new Set([...stored, ...pinned].map(address)), generation };
+        addressIndex = { addresses: new Set(keys.map(address)), generation };
       })
       .finally(() => {
         addressIndexLoading = null;
