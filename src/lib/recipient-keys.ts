@@ -74,10 +74,7 @@ async function resolve(services: Services, address: string, signal: AbortSignal,
       ...(early ? { early } : {}),
     });
   } catch (e) {
-    if (early) {
-      early.result.catch(() => undefined);
-      early.cancel();
-    }
+    early?.cancel(); // e.g. the look-up code failed to load
     if (signal.aborted) throw e;
     // The keystore or the worker failed: the chip says the look-up failed (never "pending" for ever, never "no key").
     return { status: 'error', failures: [], checkedAt: services.now().toISOString(), detail: userMessage(e) };

@@ -363,7 +363,7 @@ export function createKeystore(options: {
 
     async getPin(address: string): Promise<PinRecord | null> {
       const waiting = pinBatch?.pins.get(normalizeAddress(address));
-      if (waiting) return waiting; // recorded in this turn, not yet written
+      if (waiting) return waiting; // recorded, its write not yet started
       const key = RECORD_KEYS.pin(normalizeAddress(address));
       return read(async (s) => ((await requestDone(s.get(key))) as PinRecord | undefined) ?? null, 'Reading a pinned key', { key, value: null });
     },
