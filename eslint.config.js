@@ -17,19 +17,36 @@ const OPENPGP_FORBIDDEN = { name: 'openpgp', message: 'OpenPGP.js runs only in t
 const OPENPGP_SUBPATHS = { group: ['openpgp/*'], message: 'OpenPGP.js runs only in the crypto worker.' };
 const RELATIVE_IN_CORE = { group: ['@/*'], message: 'Inside src/core use relative imports.' };
 
-/** Layering (docs: architecture-and-style.md §3): imports only flow down. */
+/**
+ * Layering: imports only flow down this list (README, "Where code goes").
+ * core → lib → stores → services → queries → components → unlock → features → app
+ */
+const SHARED_LAYERS = ['lib', 'stores', 'services', 'queries', 'components', 'unlock'];
+const ABOVE = (layer) => [...SHARED_LAYERS.slice(SHARED_LAYERS.indexOf(layer) + 1), 'features', 'app'].map((l) => `./src/${l}`);
 const boundaryZones = [
-  { target: './src/core', from: ['./src/app', './src/features', './src/lib', './src/stores', './src/components', './server'], message: 'src/core is framework-free: it must not import app layers.' },
-  { target: ['./src/lib', './src/stores', './src/components'], from: ['./src/features', './src/app'], message: 'Shared layers must not import features or the app.' },
+  { target: './src/core', from: ['./src/app', './src/features', ...SHARED_LAYERS.map((l) => `./src/${l}`), './server'], message: 'src/core is framework-free: it must not import app layers.' },
+  ...SHARED_LAYERS.map((layer) => ({ target: `./src/${layer}`, from: ABOVE(layer), message: `src/${layer} may import only the layers below it (README, "Where code goes").` })),
   ...FEATURES.map((f) => ({
     target: `./src/features/${f}`,
     from: ['./src/features', './src/app'],
     except: [`./${f}`],
-    message: 'A feature must not import another feature or the app; move shared code to src/lib or src/components.',
+    message: 'A feature must not import another feature or the app; move shared code to a shared layer (README, "Where code goes").',
   })),
-  { target: './server', from: ['./src/app', './src/features', './src/lib', './src/stores', './src/components'], message: 'The server may only use src/core.' },
+  { target: './server', from: ['./src/app', './src/features', ...SHARED_LAYERS.map((l) => `./src/${l}`)], message: 'The server may only use src/core.' },
   { target: './src/core/mime', from: ['./src/core/crypto'], message: 'core/mime gets signing and encryption as callbacks.' },
 ];
+
+/**
+ * Decisions on error text break when a message is reworded (a retry could then send a mail twice):
+ * decide on AppError's code and fields. OpenPGP.js errors have no codes; only its adapter reads them.
+ */
+const MESSAGE_TEXT_TESTS = [
+  "CallExpression[callee.property.name=/^(test|exec|match|matchAll|search)$/] > MemberExpression[property.name='message']",
+  "CallExpression[callee.object.property.name='message'][callee.property.name=/^(includes|startsWith|endsWith|match|matchAll|search|indexOf|test)$/]",
+  "BinaryExpression[operator=/^[!=]==?$/] > MemberExpression[property.name='message']",
+  "SwitchStatement > MemberExpression.discriminant[property.name='message']",
+].map((selector) => ({ selector, message: 'Decide on an error code or field (AppError), never on message text; OpenPGP.js errors go through core/crypto/impl/openpgp-errors.ts.' }));
+const OPENPGP_ERROR_ADAPTER = 'src/core/crypto/impl/openpgp-errors.ts';
 
 export default tseslint.config(
   { ignores: ['dist', 'node_modules', 'test-results', 'playwright-report', 'data', '.peers'] },
@@ -46,6 +63,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
     },
+  },
+  {
+    files: ['src/**/*.{ts,tsx}', 'server/**/*.ts'],
+    ignores: [OPENPGP_ERROR_ADAPTER, ...TESTS, 'server/**/*.test.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...MESSAGE_TEXT_TESTS] },
   },
   {
     files: ['src/**/*.{ts,tsx}'],

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCryptoApi } from '../../src/core/crypto/api';
-import { createDiscovery, createKeyLookup } from '../../src/core/discovery/discover-key';
+import { createDiscovery } from '../../src/core/discovery/discover-key';
+import { createKeyLookup } from '../../src/core/discovery/key-lookup';
 import { PEER_HOST_MAP, peerKey, WKD_PEER_DIR, wkdPeerState } from '../../src/testing/wkd-peer';
 import { startAppServer } from '../app-server';
 import { isNonPublicAddress } from './addresses';

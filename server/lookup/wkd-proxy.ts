@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, request } from 'node:https';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import { wkdLocation } from '../../src/core/discovery/wkd-url';
+import { LOOKUP_TIMEOUT_MS, MAX_KEY_BYTES, MAX_LOOKUP_BATCH } from '../../src/core/limits';
 import { parseRecipient } from '../../src/core/mime/addresses';
 import { isNonPublicAddress } from './addresses';
 
@@ -33,8 +34,8 @@ export function wkdProxyConfigFromEnv(env: NodeJS.ProcessEnv): WkdProxyConfig {
     }
   }
   return {
-    timeoutMs: Number(env.WKD_PROXY_TIMEOUT_MS ?? 5000),
-    maxBytes: 256 * 1024,
+    timeoutMs: Number(env.WKD_PROXY_TIMEOUT_MS ?? LOOKUP_TIMEOUT_MS),
+    maxBytes: MAX_KEY_BYTES,
     allowPrivate: env.WKD_PROXY_ALLOW_PRIVATE === '1',
     hostMap,
     extraCaFile: env.WKD_PROXY_CA_FILE ?? null,
@@ -150,9 +151,6 @@ export async function lookupWkdForProxy(address: string, config: WkdProxyConfig)
   return { ...answer, headers: { ...answer.headers, 'X-WKD-Method': method } };
 }
 
-/** At most this many addresses in one batch request (twenty pasted recipients fit with room to spare). */
-export const MAX_BATCH = 50;
-
 /** One line of a batch answer: the single-address answer as JSON, the key bytes in base64. */
 export function batchLine(address: string, answer: Answer): string {
   const body = Buffer.isBuffer(answer.body)
@@ -189,8 +187,8 @@ export function createWkdProxyHandler(config: WkdProxyConfig) {
   async function batch(addresses: string[], res: ServerResponse): Promise<void> {
     const json = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
     if (addresses.length === 0) return void res.writeHead(400, json).end(JSON.stringify({ outcome: 'bad-request', detail: 'No address given.' }));
-    if (addresses.length > MAX_BATCH) {
-      return void res.writeHead(400, json).end(JSON.stringify({ outcome: 'bad-request', detail: `At most ${MAX_BATCH} addresses per request.` }));
+    if (addresses.length > MAX_LOOKUP_BATCH) {
+      return void res.writeHead(400, json).end(JSON.stringify({ outcome: 'bad-request', detail: `At most ${MAX_LOOKUP_BATCH} addresses per request.` }));
     }
     res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
     let closed = false;

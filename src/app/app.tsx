@@ -2,16 +2,16 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { useCompanionConfig, useRestoreSession, useSignOut } from '@/features/account/api/session-actions';
 import { ComposeView } from '@/features/compose/components/compose-view';
 import { resetComposer } from '@/features/compose/stores/composer-store';
-import { useUnlockStore } from '@/stores/unlock-store';
-import { useScheduledKeyRefresh } from '@/lib/key-refresh';
-import { useKeystoreSync } from '@/lib/keystore-sync';
+import { useUnlockStore } from '@/unlock/unlock-store';
+import { useScheduledKeyRefresh } from '@/queries/key-refresh';
+import { useKeystoreSync } from '@/queries/keystore-sync';
 import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { useSessionStore } from '@/stores/session-store';
 import { type Route, useRoute } from './routes';
 
 // Compose is what opens first; the other views load when visited.
 const SignInForm = lazy(() => import('@/features/account/components/sign-in-form').then((m) => ({ default: m.SignInForm })));
-const UnlockDialog = lazy(() => import('@/components/unlock-dialog').then((m) => ({ default: m.UnlockDialog })));
+const UnlockDialog = lazy(() => import('@/unlock/unlock-dialog').then((m) => ({ default: m.UnlockDialog })));
 const KeysView = lazy(() => import('@/features/keys/components/keys-view').then((m) => ({ default: m.KeysView })));
 const DraftsView = lazy(() => import('@/features/compose/components/drafts-view').then((m) => ({ default: m.DraftsView })));
 const SentView = lazy(() => import('@/features/sent/components/sent-view').then((m) => ({ default: m.SentView })));

@@ -1,7 +1,7 @@
 import { notifyManager, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { createFrameScheduler } from '@/lib/frame-scheduler';
-import { type Services, ServicesProvider } from '@/lib/services';
+import { type Services, ServicesProvider } from '@/services/services';
 
 if (typeof requestAnimationFrame === 'function') notifyManager.setScheduler(createFrameScheduler());
 

@@ -4,14 +4,16 @@ import {
 } from 'openpgp';
 import { asciiLower } from '../mime/addresses';
 import { AppError } from '../errors/app-error';
+import { MAX_KEY_BYTES } from '../limits';
 import { keysForAddress, minimalKeyFor } from './impl/address-keys';
 import { armorMessage, asciiBytes } from './impl/armor';
 import { summarizeKey, weakAlgorithm } from './impl/key-summary';
 import { parseKeyData } from './impl/parse-keys';
+import { classifyOpenpgpError, openpgpErrorText } from './impl/openpgp-errors';
 import type { CryptoApi, GenerateKeyInput, InspectedKey } from './types';
 
 /** Certificate-flooding limits for imported keys (Hagrid caps keys at 1 MiB; we are stricter). */
-export const KEY_LIMITS = { maxKeyBytes: 256 * 1024, maxUserIds: 64, maxSignatures: 512 };
+export const KEY_LIMITS = { maxKeyBytes: MAX_KEY_BYTES, maxUserIds: 64, maxSignatures: 512 };
 export const MIN_PASSPHRASE_LENGTH = 8;
 
 const signatureCount = (key: Key) =>
@@ -51,9 +53,8 @@ async function decryptOrFail(armoredSecret: string, passphrase: string): Promise
   try {
     return await decryptKey({ privateKey, passphrase });
   } catch (cause) {
-    const message = cause instanceof Error ? cause.message : '';
-    if (/incorrect key passphrase|passphrase/i.test(message)) throw new AppError('crypto/bad-passphrase', 'Wrong passphrase', { cause });
-    throw new AppError('crypto/failed', `Could not decrypt the key: ${message}`, { cause });
+    if (classifyOpenpgpError(cause) === 'bad-passphrase') throw new AppError('crypto/bad-passphrase', 'Wrong passphrase', { cause });
+    throw new AppError('crypto/failed', `Could not decrypt the key: ${openpgpErrorText(cause)}`, { cause });
   }
 }
 
@@ -133,7 +134,7 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
           config: v6 ? { v6Keys: true, aeadProtect: true } : { v6Keys: false, aeadProtect: false },
         });
       } catch (cause) {
-        throw new AppError('keys/invalid-input', `generateKey failed: ${cause instanceof Error ? cause.message : cause}`, { cause, detail: cause instanceof Error ? cause.message : undefined });
+        throw new AppError('keys/invalid-input', `generateKey failed: ${openpgpErrorText(cause)}`, { cause, detail: openpgpErrorText(cause) });
       }
       return {
         summary: await summarizeKey(generated.privateKey, now()),
@@ -213,7 +214,7 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
         });
         return { armored: armorMessage(binary as Uint8Array, !sessionKey.aeadAlgorithm) };
       } catch (cause) {
-        throw new AppError('crypto/failed', `Encryption failed: ${cause instanceof Error ? cause.message : cause}`, { cause, detail: cause instanceof Error ? cause.message : undefined });
+        throw new AppError('crypto/failed', `Encryption failed: ${openpgpErrorText(cause)}`, { cause, detail: openpgpErrorText(cause) });
       }
     },
 
@@ -233,7 +234,7 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
         const { data } = await decrypt({ message, decryptionKeys, format: 'binary', date: now() });
         return { payload: data as Uint8Array };
       } catch (cause) {
-        throw new AppError('crypto/failed', `Decryption failed: ${cause instanceof Error ? cause.message : cause}`, { cause, detail: cause instanceof Error ? cause.message : undefined });
+        throw new AppError('crypto/failed', `Decryption failed: ${openpgpErrorText(cause)}`, { cause, detail: openpgpErrorText(cause) });
       }
     },
 

@@ -1,11 +1,20 @@
 import { transfer } from 'comlink';
-import { AppError, type ErrorCode, toAppError } from '../errors/app-error';
+import { AppError, type ErrorCode, type ErrorFacts, toAppError } from '../errors/app-error';
 
 /**
  * Structured clone drops Error subclasses and their fields, so results cross the worker
  * boundary as envelopes: either the value, or the error's code, message and detail.
  */
-export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string; detail?: string } };
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
+
+type SerializedError = { code: ErrorCode; message: string; detail?: string } & ErrorFacts;
+
+function serializeError(e: unknown): SerializedError {
+  const { code, message, detail, httpStatus, jmapErrorType } = toAppError(e);
+  return { code, message, ...(detail ? { detail } : {}), ...(httpStatus !== undefined ? { httpStatus } : {}), ...(jmapErrorType ? { jmapErrorType } : {}) };
+}
+
+const deserializeError = ({ code, message, ...rest }: SerializedError): AppError => new AppError(code, message, rest);
 
 export type EnvelopeApi<T> = { [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => Promise<Envelope<R>> : never };
 
@@ -29,8 +38,7 @@ export function toEnvelopeApi<T extends object>(api: T, transfers: Transfers<T> 
         const envelope = { ok: true, value };
         return moved ? transfer(envelope, moved(value)) : envelope;
       } catch (e) {
-        const error = toAppError(e);
-        return { ok: false, error: { code: error.code, message: error.message, ...(error.detail ? { detail: error.detail } : {}) } };
+        return { ok: false, error: serializeError(e) };
       }
     };
   }
@@ -46,7 +54,7 @@ export function fromEnvelopeApi<T extends object>(remote: EnvelopeApi<T>, names:
       const sent = moved && args.length ? [transfer(args[0], moved(...args)), ...args.slice(1)] : args;
       const envelope = (await (remote[name] as (...a: unknown[]) => Promise<Envelope<unknown>>)(...sent)) as Envelope<unknown>;
       if (envelope.ok) return envelope.value;
-      throw new AppError(envelope.error.code, envelope.error.message, envelope.error.detail ? { detail: envelope.error.detail } : undefined);
+      throw deserializeError(envelope.error);
     };
   }
   return out as T;

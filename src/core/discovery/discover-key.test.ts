@@ -1,7 +1,8 @@
 import * as openpgp from 'openpgp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCryptoApi } from '../crypto/api';
-import { createDiscovery, createKeyLookup, type KeystoreLookup } from './discover-key';
+import { createDiscovery, type KeystoreLookup } from './discover-key';
+import { createKeyLookup } from './key-lookup';
 import type { DiscoverySettings } from './types';
 import { wkdLocation } from './wkd-url';
 

@@ -1,3 +1,5 @@
+import { LOOKUP_TIMEOUT_MS, MAX_KEY_BYTES } from '../limits';
+
 /** What one key-directory request came to: data, not exceptions, so every failure has a reason. */
 export type FetchOutcome =
   | { kind: 'ok'; bytes: Uint8Array; url: string; contentType: string; headers: Headers }
@@ -10,7 +12,7 @@ export type FetchOutcome =
 
 export type FetchLimits = { timeoutMs: number; maxBytes: number; requireHttps: boolean };
 
-export const DEFAULT_LIMITS: FetchLimits = { timeoutMs: 5000, maxBytes: 256 * 1024, requireHttps: true };
+export const DEFAULT_LIMITS: FetchLimits = { timeoutMs: LOOKUP_TIMEOUT_MS, maxBytes: MAX_KEY_BYTES, requireHttps: true };
 
 /**
  * GET with a time limit joined to the caller's signal, a body size cap (as Mailvelope and

@@ -1,4 +1,4 @@
-import type { KeyLookup } from './discover-key';
+import type { KeyLookup } from './key-lookup';
 import type { DiscoveryResult, DiscoverySettings } from './types';
 
 /**

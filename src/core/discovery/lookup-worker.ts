@@ -1,5 +1,5 @@
 import type { CryptoApi } from '../crypto/types';
-import { createKeyLookup } from './discover-key';
+import { createKeyLookup } from './key-lookup';
 import type { LookupWorkerApi } from './lookup-worker-api';
 
 /** The worker's side of lookup-worker-api.ts: fetches from the worker, checks keys in place. */

@@ -1,3 +1,4 @@
+import { MAX_KEY_BYTES, MAX_LOOKUP_BATCH } from '../limits';
 /** One line of the companion's batch answer (server/lookup/wkd-proxy.ts): a reason, or the key. */
 export type ProxyLine = { address: string; status: number; outcome?: string; url?: string; detail?: string; method?: string; key?: string };
 
@@ -18,8 +19,8 @@ type Batch = { base: string; waiters: Map<string, Waiter[]>; controller: AbortCo
 
 const aborted = () => new DOMException('The look-up was cancelled.', 'AbortError');
 
-/** A key is at most 256 KiB (the proxy's cap): its base64 line stays under this. */
-const MAX_LINE_CHARS = 360 * 1024;
+/** A key is at most MAX_KEY_BYTES (the proxy's cap): its base64 line, with the JSON around it, stays under this. */
+const MAX_LINE_CHARS = Math.ceil(MAX_KEY_BYTES / 3) * 4 + 64 * 1024;
 
 /**
  * Look-ups through the companion proxy, asked together: addresses asked for within `windowMs` of
@@ -29,7 +30,7 @@ const MAX_LINE_CHARS = 360 * 1024;
  */
 export function createProxyBatcher(deps: { fetch: typeof fetch; timeoutMs: number; windowMs?: number; maxBatch?: number }): ProxyBatcher {
   const windowMs = deps.windowMs ?? 8;
-  const maxBatch = deps.maxBatch ?? 50;
+  const maxBatch = deps.maxBatch ?? MAX_LOOKUP_BATCH;
   const open = new Map<string, Batch>();
 
   const settle = (waiter: Waiter, outcome: BatchOutcome) => {

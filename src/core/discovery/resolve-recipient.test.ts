@@ -2,7 +2,8 @@ import * as openpgp from 'openpgp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCryptoApi } from '../crypto/api';
 import type { PinRecord } from '../keystore/records';
-import { createDiscovery, createKeyLookup, type KeystoreLookup } from './discover-key';
+import { createDiscovery, type KeystoreLookup } from './discover-key';
+import { createKeyLookup } from './key-lookup';
 import { decideKeyChange, type PinStore, resolveRecipientKey } from './resolve-recipient';
 import { wkdLocation } from './wkd-url';
 

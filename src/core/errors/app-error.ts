@@ -43,18 +43,32 @@ export type ErrorCode =
   | 'keystore/not-found'
   | 'keystore/newer-schema'
   | 'keystore/not-eligible'
+  | 'unlock/cancelled'
+  | 'unlock/superseded'
   | 'unknown';
+
+/** What callers decide on besides the code: never the message text. */
+export type ErrorFacts = {
+  /** The HTTP status of a failed request, when there was an answer. */
+  httpStatus?: number;
+  /** The JMAP error type (RFC 8620 §3.6), request- or method-level, e.g. `blobNotFound`. */
+  jmapErrorType?: string;
+};
 
 export class AppError extends Error {
   override name = 'AppError';
   readonly code: ErrorCode;
   /** Extra words for people, e.g. the server's own description or the addresses concerned. */
   readonly detail: string | undefined;
+  readonly httpStatus: number | undefined;
+  readonly jmapErrorType: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; detail?: string }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; detail?: string | undefined } & ErrorFacts) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.detail = options?.detail;
+    this.httpStatus = options?.httpStatus;
+    this.jmapErrorType = options?.jmapErrorType;
   }
 }
 

@@ -27,18 +27,18 @@ async function readProblem(response: Response): Promise<ProblemDetails | null> {
 
 /** Map a non-2xx HTTP answer to an AppError, keeping request-level errors apart from method-level ones. */
 async function requestError(response: Response, what: string): Promise<AppError> {
-  if (response.status === 401) return new AppError('jmap/unauthorized', `${what}: HTTP 401`);
-  if (response.status === 403) return new AppError('jmap/forbidden', `${what}: HTTP 403`);
+  const httpStatus = response.status;
+  if (httpStatus === 401) return new AppError('jmap/unauthorized', `${what}: HTTP 401`, { httpStatus });
+  if (httpStatus === 403) return new AppError('jmap/forbidden', `${what}: HTTP 403`, { httpStatus });
   const problem = await readProblem(response);
   const type = problem?.type?.startsWith(REQUEST_ERROR_PREFIX) ? problem.type.slice(REQUEST_ERROR_PREFIX.length) : undefined;
-  if (response.status === 413 || type === 'limit') {
+  const facts = { httpStatus, ...(type ? { jmapErrorType: type } : {}) };
+  if (httpStatus === 413 || type === 'limit') {
     const limit = problem?.limit ? ` (limit: ${problem.limit})` : '';
-    return new AppError('jmap/too-large', `${what}: HTTP ${response.status}${limit}`, {
-      detail: problem?.detail ?? undefined,
-    });
+    return new AppError('jmap/too-large', `${what}: HTTP ${httpStatus}${limit}`, { detail: problem?.detail ?? undefined, ...facts });
   }
-  const detail = problem?.detail ?? (type ? `Server error: ${type}.` : `HTTP status ${response.status}.`);
-  return new AppError('jmap/request-failed', `${what}: HTTP ${response.status} ${type ?? ''}`.trim(), { detail });
+  const detail = problem?.detail ?? (type ? `Server error: ${type}.` : `HTTP status ${httpStatus}.`);
+  return new AppError('jmap/request-failed', `${what}: HTTP ${httpStatus} ${type ?? ''}`.trim(), { detail, ...facts });
 }
 
 function isJmapResponse(body: unknown): body is JmapResponse {
@@ -140,6 +140,7 @@ export class JmapMethodError extends AppError {
   ) {
     super('jmap/method-error', `${methodName} failed: ${type}${description ? ` (${description})` : ''}`, {
       detail: description ? `${type}: ${description}` : `Server error: ${type}.`,
+      jmapErrorType: type,
     });
   }
 }

@@ -31,6 +31,7 @@ export async function importDraft(client: JmapClient, options: { blobId: Id; mai
   if (importError || !emailId) {
     throw new AppError('jmap/import-failed', `Email/import failed: ${importError?.type ?? 'no id'}`, {
       detail: importError ? describeSubmissionError(importError) : undefined,
+      ...(importError ? { jmapErrorType: importError.type } : {}),
     });
   }
   return emailId;
@@ -78,6 +79,7 @@ export async function submitDraft(
     await destroyEmails(client, [options.emailId]).catch(() => undefined); // best effort: no stray draft per failed try
     throw new AppError('jmap/submission-failed', `EmailSubmission/set failed: ${submitError?.type ?? 'no id'}`, {
       detail: submitError ? describeSubmissionError(submitError) : undefined,
+      ...(submitError ? { jmapErrorType: submitError.type } : {}),
     });
   }
   // The implicit Email/set (same call id) is optional: servers may omit it (RFC 8621 §7.5).

@@ -34,7 +34,8 @@ export type PreparedMessage = { identityId: Id; messageId: string; copies: Outgo
 function outcomeUnknown(e: unknown): boolean {
   if (!(e instanceof AppError)) return true;
   if (e.code === 'jmap/unreachable') return true;
-  return e.code === 'jmap/request-failed' && !/HTTP 4\d\d/.test(e.message);
+  // A 4xx answer means the server refused the request; a 5xx or an unreadable answer may come after it acted.
+  return e.code === 'jmap/request-failed' && !(e.httpStatus !== undefined && e.httpStatus >= 400 && e.httpStatus < 500);
 }
 
 async function tracked<T>(copy: OutgoingCopy, step: 'import' | 'submit', run: () => Promise<T>): Promise<T> {
@@ -83,7 +84,7 @@ export async function deliverMessage(prepared: PreparedMessage, deps: DeliverDep
         copy.emailId = await tracked(copy, 'import', () => importDraft(jmap, { blobId: copy.blobId!, mailboxes, ...(signal ? { signal } : {}) }));
       } catch (e) {
         // An expired or unknown blob is uploaded again on the next try.
-        if (e instanceof AppError && e.code === 'jmap/import-failed' && /blobNotFound/.test(e.message)) delete copy.blobId;
+        if (e instanceof AppError && e.code === 'jmap/import-failed' && e.jmapErrorType === 'blobNotFound') delete copy.blobId;
         throw e;
       }
     }

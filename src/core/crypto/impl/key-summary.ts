@@ -1,5 +1,6 @@
 import { enums, type Key, type Subkey, type SignaturePacket } from 'openpgp';
 import type { Capability, KeySummary, SubkeyInfo, UserIdInfo } from '../types';
+import { classifyOpenpgpError, openpgpErrorText } from './openpgp-errors';
 
 /** Features subpacket flag for SEIPDv2 (RFC 9580 §5.2.3.32). */
 const SEIPD_V2_FEATURE = 0x08;
@@ -41,13 +42,12 @@ function capabilitiesOf(signature: SignaturePacket | undefined, isPrimary: boole
 const latest = (sigs: SignaturePacket[]) =>
   sigs.reduce<SignaturePacket | undefined>((a, s) => (!a || (s.created?.getTime() ?? 0) > (a.created?.getTime() ?? 0) ? s : a), undefined);
 
-/** OpenPGP.js says why a component is not valid only in its error message. */
 const validity = (check: Promise<unknown>): Promise<'valid' | 'revoked' | 'expired' | 'invalid'> =>
   check.then(
     () => 'valid' as const,
     (e: unknown) => {
-      const message = e instanceof Error ? e.message : '';
-      return /revoked/i.test(message) ? 'revoked' : /expired/i.test(message) ? 'expired' : 'invalid';
+      const failure = classifyOpenpgpError(e);
+      return failure === 'revoked' || failure === 'expired' ? failure : 'invalid';
     },
   );
 
@@ -96,10 +96,10 @@ export async function summarizeKey(key: Key, now = new Date()): Promise<KeySumma
   try {
     await key.verifyPrimaryKey(now);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    if (/revoked/i.test(message)) [status, statusDetail] = ['revoked', 'The key has been revoked by its owner.'];
-    else if (/expired/i.test(message)) [status, statusDetail] = ['expired', 'The key has expired.'];
-    else [status, statusDetail] = ['invalid', `The key has no valid self-signature (${message}).`];
+    const failure = classifyOpenpgpError(e);
+    if (failure === 'revoked') [status, statusDetail] = ['revoked', 'The key has been revoked by its owner.'];
+    else if (failure === 'expired') [status, statusDetail] = ['expired', 'The key has expired.'];
+    else [status, statusDetail] = ['invalid', `The key has no valid self-signature (${openpgpErrorText(e)}).`];
   }
   const canEncrypt = status === 'valid' && (await key.getEncryptionKey(undefined, now).then(() => true, () => false));
   const canSign = status === 'valid' && (await key.getSigningKey(undefined, now).then(() => true, () => false));

@@ -1,6 +1,7 @@
 import { type Key, readKeys } from 'openpgp';
 import { AppError } from '../../errors/app-error';
 import { crc24 } from './armor';
+import { openpgpErrorText } from './openpgp-errors';
 
 /** Bulk imports may be large (thousands of keys); single keys are capped separately. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
@@ -54,8 +55,7 @@ async function readOrFail(options: { armoredKeys: string } | { binaryKeys: Uint8
   try {
     return await readKeys(options as { armoredKeys: string });
   } catch (cause) {
-    const message = cause instanceof Error ? cause.message : String(cause);
-    throw new AppError('armoredKeys' in options ? 'keys/bad-armor' : 'keys/not-openpgp', `${what}: ${message}`, {
+    throw new AppError('armoredKeys' in options ? 'keys/bad-armor' : 'keys/not-openpgp', `${what}: ${openpgpErrorText(cause)}`, {
       cause,
       detail: 'armoredKeys' in options ? 'The armor decodes, but what is inside is not a valid OpenPGP key.' : undefined,
     });

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { accountKeys } from '@/lib/account-queries';
+import { accountKeys } from '@/queries/account';
 import { useEffect } from 'react';
 import type { JmapAuth } from '@/core/jmap/auth';
 import { createJmapClient } from '@/core/jmap/client';
@@ -7,8 +7,8 @@ import { loadAccountSetup } from '@/core/jmap/mail';
 import { discoverSession } from '@/core/jmap/session';
 import { isAppError } from '@/core/errors/app-error';
 import { userMessage } from '@/core/errors/user-messages';
-import { loadCompanionConfig } from '@/lib/companion';
-import { type Services, useServices } from '@/lib/services';
+import { loadCompanionConfig } from '@/core/companion/companion';
+import { type Services, useServices } from '@/services/services';
 import { useSessionStore } from '@/stores/session-store';
 
 async function connect(services: Services, serverUrl: string, auth: JmapAuth) {

@@ -6,9 +6,9 @@ import { AppError } from '@/core/errors/app-error';
 import { userMessage } from '@/core/errors/user-messages';
 import { createMessageId } from '@/core/mime/message-id';
 import type { KeyRecord } from '@/core/keystore/records';
-import { draftKeys } from '@/lib/account-queries';
-import type { OwnKeyStatus } from '@/lib/keyring-queries';
-import type { Services } from '@/lib/services';
+import { draftKeys } from '@/queries/mail';
+import type { OwnKeyStatus } from '@/queries/keyring';
+import type { Services } from '@/services/services';
 import { useComposerStore } from '../stores/composer-store';
 
 export const AUTOSAVE_DELAY_MS = 4000;

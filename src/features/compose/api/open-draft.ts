@@ -4,7 +4,8 @@ import type { SentEmail } from '@/core/jmap/mail';
 import type { Identity } from '@/core/jmap/types';
 import { formatMailbox } from '@/core/mime/addresses';
 import type { KeyRecord } from '@/core/keystore/records';
-import type { Services } from '@/lib/services';
+import type { Services } from '@/services/services';
+import { ensureUnlocked, isUnlockDeclined } from '@/unlock/ensure-unlocked';
 import { useComposerStore } from '../stores/composer-store';
 
 /** The 8-byte key ID of a key or subkey: the last 16 hex digits of a v4 fingerprint, the first 16 of a v6 one. */
@@ -29,7 +30,6 @@ export async function openDraft(options: {
   email: SentEmail;
   client: JmapClient;
   services: Services;
-  ask: (fingerprint: string, label: string) => Promise<void>;
   identities: Identity[];
 }): Promise<void> {
   const { email, client, services } = options;
@@ -44,12 +44,11 @@ export async function openDraft(options: {
         detail: `It was encrypted to key ${keyIds.join(', ')}, and no secret key in this browser's keystore matches.`,
       });
     }
-    if (!(await services.crypto.unlockedKeys()).includes(key.fingerprint)) {
-      try {
-        await options.ask(key.fingerprint, key.summary.primaryUserId ?? key.fingerprint);
-      } catch {
-        throw new AppError('crypto/key-locked', 'Unlock cancelled', { detail: 'The key was not unlocked, so the draft stays closed.' });
-      }
+    try {
+      await ensureUnlocked(services.crypto, key.fingerprint, key.summary.primaryUserId ?? key.fingerprint);
+    } catch (e) {
+      if (!isUnlockDeclined(e)) throw e;
+      throw new AppError('crypto/key-locked', 'Unlock cancelled', { cause: e, detail: 'The key was not unlocked, so the draft stays closed.' });
     }
   }
   const draft = await services.outgoing.readDraft(raw);

@@ -1,14 +1,14 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { ViewTitle } from '@/components/view-title';
 import { userMessage } from '@/core/errors/user-messages';
 import { formatBytes } from '@/core/jmap/client';
-import { destroyEmails, listMailbox, type SentEmail } from '@/core/jmap/mail';
+import { destroyEmails, type SentEmail } from '@/core/jmap/mail';
 import { PROTECTED_SUBJECT } from '@/core/mime/header-protection';
-import { draftKeys, useAccountSetup } from '@/lib/account-queries';
-import { useServices } from '@/lib/services';
+import { useAccountSetup } from '@/queries/account';
+import { draftKeys, useDraftList } from '@/queries/mail';
+import { useServices } from '@/services/services';
 import { useJmapClient } from '@/stores/session-store';
-import { useUnlockStore } from '@/stores/unlock-store';
 import { useComposerStore } from '../stores/composer-store';
 import { openDraft } from '../api/open-draft';
 
@@ -21,16 +21,11 @@ export function DraftsView() {
   const services = useServices();
   const queryClient = useQueryClient();
   const setup = useAccountSetup();
-  const ask = useUnlockStore((s) => s.ask);
   const draftsBox = setup.data?.mailboxes.drafts;
   const [replacing, setReplacing] = useState<SentEmail | null>(null);
-  const list = useQuery({
-    queryKey: draftKeys.list(client.session.accountId),
-    queryFn: ({ signal }) => listMailbox(client, { mailboxId: draftsBox!.id, limit: 100, signal }),
-    enabled: !!draftsBox,
-  });
+  const list = useDraftList(draftsBox);
   const open = useMutation({
-    mutationFn: (email: SentEmail) => openDraft({ email, client, services, ask, identities: setup.data?.identities ?? [] }),
+    mutationFn: (email: SentEmail) => openDraft({ email, client, services, identities: setup.data?.identities ?? [] }),
     onSuccess: () => {
       window.location.hash = '#/compose';
     },

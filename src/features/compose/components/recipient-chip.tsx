@@ -1,7 +1,7 @@
 import { KeyStatusButton, type KeyStatus } from '@/components/key-status-icon';
 import type { RecipientKey } from '@/core/discovery/resolve-recipient';
 import { formatMailbox } from '@/core/mime/addresses';
-import { useRecipientKey } from '@/lib/recipient-keys';
+import { useRecipientKey } from '@/queries/recipient-keys';
 import type { Chip } from '../stores/composer-store';
 
 /** The data-* view of a recipient's key state (UI contract). */

@@ -1,5 +1,5 @@
 import { type KeyboardEvent, lazy, memo, Suspense, useId, useState } from 'react';
-import { usePrefetchRecipientKeys, useRecipientKey, useRecipientKeyActions } from '@/lib/recipient-keys';
+import { usePrefetchRecipientKeys, useRecipientKey, useRecipientKeyActions } from '@/queries/recipient-keys';
 import { type Chip, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
 import { RecipientChip } from './recipient-chip';
 

@@ -4,7 +4,7 @@ import type { RecipientKey } from '@/core/discovery/resolve-recipient';
 import type { SourceFailure } from '@/core/discovery/types';
 import { userMessage } from '@/core/errors/user-messages';
 import { formatDate, groupFingerprint } from '@/lib/format';
-import { useRecipientKeyActions } from '@/lib/recipient-keys';
+import { useRecipientKeyActions } from '@/queries/recipient-keys';
 
 const SOURCE_NAMES = { keystore: 'your keystore', wkd: 'the recipient’s domain (WKD)', vks: 'the key server (VKS)' } as const;
 

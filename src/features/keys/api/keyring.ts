@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { GenerateKeyInput, InspectedKey } from '@/core/crypto/types';
-import { keyringKeys } from '@/lib/keyring-queries';
-import { useServices } from '@/lib/services';
-import { useUnlockStore } from '@/stores/unlock-store';
+import { keyringKeys } from '@/queries/keyring';
+import { useServices } from '@/services/services';
+import { ensureUnlocked } from '@/unlock/ensure-unlocked';
 
 export function useKeyList() {
   const { keystore } = useServices();
@@ -76,13 +76,9 @@ export function useBindKey() {
 /** Unlock (asking for the passphrase if needed) and lock keys in the worker. */
 export function useKeyLocking() {
   const { crypto } = useServices();
-  const ask = useUnlockStore((s) => s.ask);
   const queryClient = useQueryClient();
   return {
-    async ensureUnlocked(fingerprint: string, label: string) {
-      if ((await crypto.unlockedKeys()).includes(fingerprint)) return;
-      await ask(fingerprint, label);
-    },
+    ensureUnlocked: (fingerprint: string, label: string) => ensureUnlocked(crypto, fingerprint, label),
     async lock(fingerprint: string) {
       await crypto.lockKey(fingerprint);
       await queryClient.invalidateQueries({ queryKey: keyringKeys.unlocked() });

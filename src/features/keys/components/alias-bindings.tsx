@@ -3,8 +3,9 @@ import { userMessage } from '@/core/errors/user-messages';
 import type { Identity } from '@/core/jmap/types';
 import { type KeyListEntry, normalizeAddress } from '@/core/keystore/records';
 import { formatDate, groupFingerprint } from '@/lib/format';
-import { useBindings } from '@/lib/keyring-queries';
+import { useBindings } from '@/queries/keyring';
 import { useAddUserId, useBindKey, useEligibleKeys } from '../api/keyring';
+import { isUnlockDeclined } from '@/unlock/ensure-unlocked';
 
 const keyLabel = (e: KeyListEntry) => `${e.primaryUserId ?? 'no user ID'} — ${groupFingerprint(e.fingerprint.slice(-16))}${e.expires ? `, expires ${formatDate(e.expires)}` : ''}`;
 
@@ -32,7 +33,7 @@ function AddUserIdOffer({ address, name, secretKeys }: { address: string; name: 
         ))}
       </select>
       <p className="hint">Everyone who gets this key will see that {address} and its other addresses belong together.</p>
-      {add.isError && !/cancelled/i.test(add.error.message) && (
+      {add.isError && !isUnlockDeclined(add.error) && (
         <p role="alert" className="alert">
           {userMessage(add.error)}
         </p>

@@ -2,9 +2,10 @@ import { useId, useState } from 'react';
 import { userMessage } from '@/core/errors/user-messages';
 import { currentStatus } from '@/core/keystore/records';
 import { downloadFile, formatDate, groupFingerprint } from '@/lib/format';
-import { useBindings, useKeyRecord } from '@/lib/keyring-queries';
-import { useServices } from '@/lib/services';
+import { useBindings, useKeyRecord } from '@/queries/keyring';
+import { useServices } from '@/services/services';
 import { useDeleteKey, useKeyLocking, useUnlockedKeys } from '../api/keyring';
+import { isUnlockDeclined } from '@/unlock/ensure-unlocked';
 
 const STATUS_WORDS = {
   valid: 'Valid',
@@ -152,7 +153,7 @@ export function KeyDetails({ fingerprint, accountAddresses, onClose }: { fingerp
               onClick={() => {
                 setLockError(null);
                 locking.ensureUnlocked(fingerprint, label).catch((e: unknown) => {
-                  if (!(e instanceof Error && /cancelled/i.test(e.message))) setLockError(userMessage(e));
+                  if (!isUnlockDeclined(e)) setLockError(userMessage(e));
                 });
               }}
             >

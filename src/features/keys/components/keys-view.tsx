@@ -1,6 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import { userMessage } from '@/core/errors/user-messages';
-import { useAccountSetup } from '@/lib/account-queries';
+import { useAccountSetup } from '@/queries/account';
 import { useKeyList } from '../api/keyring';
 import { AliasBindings } from './alias-bindings';
 import { GenerateKeyForm } from './generate-key-form';

@@ -1,22 +1,16 @@
-import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { userMessage } from '@/core/errors/user-messages';
 import { formatBytes } from '@/core/jmap/client';
-import { listMailbox, type SentEmail } from '@/core/jmap/mail';
-import { sentKeys, useAccountSetup } from '@/lib/account-queries';
-import { useJmapClient } from '@/stores/session-store';
+import type { SentEmail } from '@/core/jmap/mail';
+import { useAccountSetup } from '@/queries/account';
+import { useRawMessage, useSentList } from '@/queries/mail';
 import { ViewTitle } from '@/components/view-title';
 
 const people = (e: SentEmail) => [...(e.to ?? []), ...(e.cc ?? []), ...(e.bcc ?? [])].map((a) => a.email).join(', ');
 
 function RawMessage({ email, onClose }: { email: SentEmail; onClose: () => void }) {
-  const client = useJmapClient();
   const id = useId();
-  const raw = useQuery({
-    queryKey: sentKeys.raw(client.session.accountId, email.blobId),
-    queryFn: async ({ signal }) => new TextDecoder().decode(await client.download({ blobId: email.blobId, name: 'message.eml', type: 'message/rfc822', signal })),
-    staleTime: Infinity,
-  });
+  const raw = useRawMessage(email.blobId);
   return (
     <section className="raw-message" aria-labelledby={`${id}-h`}>
       <div className="raw-header">
@@ -42,16 +36,11 @@ function RawMessage({ email, onClose }: { email: SentEmail; onClose: () => void 
 }
 
 export function SentView() {
-  const client = useJmapClient();
   const setup = useAccountSetup();
   const id = useId();
   const [open, setOpen] = useState<SentEmail | null>(null);
   const sentBox = setup.data?.mailboxes.sent;
-  const list = useQuery({
-    queryKey: sentKeys.list(client.session.accountId),
-    queryFn: ({ signal }) => listMailbox(client, { mailboxId: sentBox!.id, limit: 100, signal }),
-    enabled: !!sentBox,
-  });
+  const list = useSentList(sentBox);
 
   return (
     <main aria-labelledby={`${id}-title`}>

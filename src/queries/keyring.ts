@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { currentStatus, normalizeAddress } from '@/core/keystore/records';
-import { useServices } from './services';
+import { useServices } from '@/services/services';
 
 export const keyringKeys = {
   all: ['keyring'] as const,

@@ -1,9 +1,10 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import type { KeystoreChange } from '@/core/keystore/keystore';
-import { keyringKeys } from './keyring-queries';
+import { keyringKeys } from './keyring';
 import { recipientKeyKeys } from './recipient-keys';
-import { KEYSTORE_CHANNEL, PAGE_ID, useServices } from './services';
+import { KEYSTORE_CHANNEL } from '@/core/keystore/change-channel';
+import { PAGE_ID, useServices } from '@/services/services';
 
 /**
  * Another tab changed the keystore: refetch what we show of it. A key pinned for a recipient

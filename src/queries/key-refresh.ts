@@ -1,10 +1,10 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { currentDiscoverySettings } from '@/stores/discovery-settings-store';
-import { keyringKeys } from './keyring-queries';
+import { keyringKeys } from './keyring';
 import type { RecipientKey } from '@/core/discovery/resolve-recipient';
 import { recipientKeyKeys, recipientKeyQuery } from './recipient-keys';
-import { useServices } from './services';
+import { useServices } from '@/services/services';
 
 /** Start-up is for the composer: the daily refresh of stored and pinned keys waits a little. */
 const START_DELAY_MS = 10_000;

@@ -9,17 +9,6 @@ export const accountKeys = {
   companion: ['companion'] as const,
 };
 
-export const sentKeys = {
-  all: ['sent'] as const,
-  list: (accountId: string) => [...sentKeys.all, accountId, 'list'] as const,
-  raw: (accountId: string, blobId: string) => [...sentKeys.all, accountId, 'raw', blobId] as const,
-};
-
-export const draftKeys = {
-  all: ['drafts'] as const,
-  list: (accountId: string) => [...draftKeys.all, accountId, 'list'] as const,
-};
-
 /** Identities and Drafts/Sent mailboxes of the signed-in account. */
 export function useAccountSetup() {
   const client = useJmapClient();

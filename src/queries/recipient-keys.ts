@@ -5,9 +5,9 @@ import type { RecipientKey } from '@/core/discovery/resolve-recipient';
 import { normalizeAddress } from '@/core/keystore/records';
 import { userMessage } from '@/core/errors/user-messages';
 import { parseRecipient } from '@/core/mime/addresses';
-import { keyringKeys } from './keyring-queries';
-import { loadOnce } from './load-once';
-import { type Services, useServices } from './services';
+import { keyringKeys } from './keyring';
+import { loadOnce } from '@/lib/load-once';
+import { type Services, useServices } from '@/services/services';
 
 export const recipientKeyKeys = {
   all: ['recipient-key'] as const,

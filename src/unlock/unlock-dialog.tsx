@@ -1,10 +1,10 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { userMessage } from '@/core/errors/user-messages';
-import { keyringKeys } from '@/lib/keyring-queries';
-import { useServices } from '@/lib/services';
+import { keyringKeys } from '@/queries/keyring';
+import { useServices } from '@/services/services';
 import { usePreferencesStore } from '@/stores/preferences-store';
-import { useUnlockStore } from '@/stores/unlock-store';
+import { useUnlockStore } from '@/unlock/unlock-store';
 
 /**
  * The passphrase prompt: shown when a secret key is first needed. The passphrase goes to the

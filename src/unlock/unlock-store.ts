@@ -1,10 +1,14 @@
 import { create } from 'zustand';
+import { AppError } from '@/core/errors/app-error';
 
-type UnlockRequest = { fingerprint: string; label: string; resolve: () => void; reject: (reason: Error) => void };
+type UnlockRequest = { fingerprint: string; label: string; resolve: () => void; reject: (reason: AppError) => void };
 
 type UnlockStore = {
   request: UnlockRequest | null;
-  /** Ask the user for the passphrase of a secret key; settles when unlocked or cancelled. */
+  /**
+   * Ask the user for the passphrase of a secret key; settles when unlocked, or rejects with
+   * `unlock/cancelled` (the dialog was dismissed) or `unlock/superseded` (another request replaced it).
+   */
   ask: (fingerprint: string, label: string) => Promise<void>;
   finish: (outcome: 'unlocked' | 'cancelled') => void;
 };
@@ -13,13 +17,13 @@ export const useUnlockStore = create<UnlockStore>((set, get) => ({
   request: null,
   ask: (fingerprint, label) =>
     new Promise<void>((resolve, reject) => {
-      get().request?.reject(new Error('Superseded by another unlock request'));
+      get().request?.reject(new AppError('unlock/superseded', 'Superseded by another unlock request'));
       set({ request: { fingerprint, label, resolve, reject } });
     }),
   finish: (outcome) => {
     const request = get().request;
     set({ request: null });
     if (outcome === 'unlocked') request?.resolve();
-    else request?.reject(new Error('Unlock cancelled'));
+    else request?.reject(new AppError('unlock/cancelled', 'Unlock cancelled'));
   },
 }));

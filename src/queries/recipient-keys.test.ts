@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '@/core/errors/app-error';
 import { recipientKeyQuery } from './recipient-keys';
-import type { Services } from './services';
+import type { Services } from '@/services/services';
 
 const failingKeystore = (aborted = false) => {
   const controller = new AbortController();

@@ -1,37 +1,17 @@
-import { createContext, type ReactNode, useContext } from 'react';
 import { createStore } from 'idb-keyval';
 import { createCryptoClient, createWorkerConnection } from '@/core/crypto/client';
-import type { CryptoApi } from '@/core/crypto/types';
-import type { DiscoveryService, KeyLookup } from '@/core/discovery/discover-key';
+import type { DiscoveryService } from '@/core/discovery/discover-key';
 import { LOOKUP_WORKER_METHODS, type LookupWorkerApi, workerKeyLookup } from '@/core/discovery/lookup-worker-api';
-import { createKeystore, type Keystore, type KeystoreChange, type UseStore } from '@/core/keystore/keystore';
+import { createKeystore, type KeystoreChange, type UseStore } from '@/core/keystore/keystore';
+import { KEYSTORE_CHANNEL } from '@/core/keystore/change-channel';
 import { SEND_ARG_TRANSFERS, SEND_WORKER_METHODS, type SendWorkerApi } from '@/core/send/send-worker-api';
+import { createCredentialVault } from '@/lib/credential-vault';
+import { createFrameScheduler } from '@/lib/frame-scheduler';
+import { loadOnce } from '@/lib/load-once';
+import { PAGE_ID, type Services } from '@/services/services';
 import { currentDiscoverySettings } from '@/stores/discovery-settings-store';
-import { type CredentialVault, createCredentialVault } from './credential-vault';
-import { createFrameScheduler } from './frame-scheduler';
-import { loadOnce } from './load-once';
 
-export const KEYSTORE_CHANNEL = 'pgp-composer-keystore';
-/** Tells this page's keystore messages from other tabs' (a page hears its own on a second channel). */
-export const PAGE_ID = Math.random().toString(36).slice(2);
-
-/** What the React side gets from outside: the composition root, swapped for fakes in tests. */
-export type Services = {
-  fetch: typeof fetch;
-  now: () => Date;
-  vault: CredentialVault;
-  origin: string;
-  crypto: CryptoApi;
-  /** Builds and protects outgoing messages and drafts, and reads drafts back, off the main thread. */
-  outgoing: SendWorkerApi;
-  keystore: Keystore;
-  /**
-   * `ready()`: loads the discovery code ahead of the first look-up (it is not in the start-up bundle).
-   * `lookUp()`: the network look-up alone (WKD, key server), started at once with the current settings.
-   */
-  discovery: DiscoveryService & { ready?: () => Promise<void>; lookUp?: (address: string, options: Parameters<KeyLookup>[2]) => ReturnType<KeyLookup> };
-};
-
+/** The composition root: the real services of the browser app (tests build fakes instead). */
 export function createBrowserServices(): Services {
   // The worker starts on first use: OpenPGP.js is not part of the initial page.
   const worker = createWorkerConnection(() => new Worker(new URL('../core/crypto/crypto.worker.ts', import.meta.url), { type: 'module', name: 'crypto' }));
@@ -71,16 +51,4 @@ function lazyDiscovery(load: () => Promise<DiscoveryService>): Services['discove
     discoverKey: async (...args) => (await get()).discoverKey(...args),
     ready: async () => void (await get()),
   };
-}
-
-const ServicesContext = createContext<Services | null>(null);
-
-export function ServicesProvider({ services, children }: { services: Services; children: ReactNode }) {
-  return <ServicesContext.Provider value={services}>{children}</ServicesContext.Provider>;
-}
-
-export function useServices(): Services {
-  const services = useContext(ServicesContext);
-  if (!services) throw new Error('useServices() outside ServicesProvider');
-  return services;
 }

@@ -1,0 +1,39 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { warmUpDiscovery } from '@/queries/recipient-keys';
+import { useServices } from '@/services/services';
+import { AUTOSAVE_DELAY_MS, saveDraft, type SaveDraftContext } from './drafts';
+
+/**
+ * Autosave, encrypted to the sender's own key only (a plaintext draft is only ever saved by hand):
+ * `enabled` while there are unsaved edits; re-armed by each edit (`revision`).
+ */
+export function useAutosave(enabled: boolean, revision: number, draftContext: () => SaveDraftContext | null) {
+  useEffect(() => {
+    if (!enabled) return;
+    const timer = setTimeout(() => {
+      const ctx = draftContext();
+      if (ctx) void saveDraft(ctx, 'auto');
+    }, AUTOSAVE_DELAY_MS);
+    return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- re-armed by each edit (revision), not by every render
+  }, [enabled, revision]);
+}
+
+/**
+ * Start the crypto worker and get the look-up code ready once the composer is idle, so the first
+ * recipients' keys are not held up by loading OpenPGP.js (not part of the initial bundle) or by cold code.
+ */
+export function useDiscoveryWarmUp() {
+  const services = useServices();
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    const warm = () => {
+      void warmUpDiscovery(services, queryClient)
+        .then(() => performance.mark('compose-warm')) // for scripts/bench-discovery.ts
+        .catch(() => undefined);
+    };
+    const handle = typeof requestIdleCallback === 'function' ? requestIdleCallback(warm, { timeout: 2000 }) : setTimeout(warm, 500);
+    return () => (typeof cancelIdleCallback === 'function' ? cancelIdleCallback(handle as number) : clearTimeout(handle as ReturnType<typeof setTimeout>));
+  }, [services, queryClient]);
+}

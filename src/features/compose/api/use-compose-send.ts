@@ -1,0 +1,139 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { userMessage } from '@/core/errors/user-messages';
+import type { AccountMailboxes } from '@/core/jmap/mail';
+import type { Identity } from '@/core/jmap/types';
+import { createMessageId } from '@/core/mime/message-id';
+import type { PreparedMessage } from '@/core/send/deliver';
+import { type OwnKeyState, planSend, type SendPlanInput } from '@/core/send/plan-send';
+import { useRefreshBeforeSend } from '@/queries/key-refresh';
+import type { OwnKeyStatus } from '@/queries/keyring';
+import { currentRecipientKeys } from '@/queries/recipient-keys';
+import { useServices } from '@/services/services';
+import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
+import { ensureUnlocked, isUnlockDeclined } from '@/unlock/ensure-unlocked';
+import { type Chip, type RecipientField, reusableOutgoing, useComposerStore } from '../stores/composer-store';
+import { draftSaveSettled, saveDraft, type SaveDraftContext } from './drafts';
+import { useSendMessage } from './use-send-message';
+
+const FIELDS: RecipientField[] = ['to', 'cc', 'bcc'];
+
+type ComposeSendOptions = {
+  identity: Identity | undefined;
+  mailboxes: AccountMailboxes | undefined;
+  ownKey: OwnKeyStatus;
+  encrypt: boolean;
+  sign: boolean;
+  /** For keeping the message on the server (encrypted) after a failed send. */
+  draftContext: () => SaveDraftContext | null;
+};
+
+/** Why a failed delivery failed, in words that say what was and was not sent. */
+function failureMessage(error: unknown, prepared: PreparedMessage | undefined): string {
+  const done = prepared?.copies.filter((c) => c.result).flatMap((c) => c.envelope.rcptTo) ?? [];
+  const left = prepared?.copies.filter((c) => !c.result).flatMap((c) => c.envelope.rcptTo) ?? [];
+  if (prepared?.copies.some((c) => c.uncertain)) {
+    return `The connection failed before the server answered, so the message may have been sent. Send again: it checks with the server first and never sends it twice. (${userMessage(error)})`;
+  }
+  const partly = done.length ? ` Already sent to ${done.join(', ')}; not yet to ${left.join(', ')}. Send again to retry only the rest.` : '';
+  return `Not sent. ${userMessage(error)}${partly} Your message is still here.`;
+}
+
+/**
+ * Send: runs the plan of core's planSend() step by step (refresh keys, unlock, build in the
+ * worker, deliver, resume a failed try) and reports in the composer store. `offerPlain`: the
+ * message was blocked for recipients without keys, so the choices (remove them, or send
+ * unencrypted) are offered.
+ */
+export function useComposeSend(options: ComposeSendOptions) {
+  const services = useServices();
+  const queryClient = useQueryClient();
+  const refreshBeforeSend = useRefreshBeforeSend();
+  const protectHeaders = useDiscoverySettingsStore((s) => s.protectHeaders);
+  const send = useSendMessage((stage) => useComposerStore.getState().setStatus({ state: 'sending', stage }));
+  const [offerPlain, setOfferPlain] = useState(false);
+
+  const deliver = (request: Parameters<typeof send.mutate>[0], recipients: number) =>
+    send.mutate(request, {
+      onSuccess: () => useComposerStore.getState().clearAfterSend(`Sent to ${recipients} recipient${recipients > 1 ? 's' : ''}.`),
+      onError: (e: Error) => {
+        useComposerStore.getState().setStatus({ state: 'failed', message: failureMessage(e, useComposerStore.getState().outgoing?.prepared) });
+        // Keep it on the server too, encrypted, when the sender has a key (never in clear).
+        const ctx = options.draftContext();
+        if (ctx && options.ownKey.status === 'valid') void saveDraft(ctx, 'after-failure');
+      },
+    });
+
+  /** The sender's bound key as the plan needs it, and the name the passphrase dialog shows. */
+  async function ownKeyState(): Promise<{ own: OwnKeyState; label: string | null }> {
+    const { status, fingerprint } = options.ownKey;
+    if (!fingerprint || status !== 'valid') return { own: { status, ...(fingerprint ? { fingerprint } : {}) }, label: null };
+    const [record, unlocked] = await Promise.all([services.keystore.get(fingerprint), services.crypto.unlockedKeys()]);
+    return { own: { status, fingerprint, armoredPublic: record.armoredPublic, unlocked: unlocked.includes(fingerprint) }, label: record.summary.primaryUserId };
+  }
+
+  async function submit(): Promise<void> {
+    setOfferPlain(false);
+    await draftSaveSettled();
+    const store = useComposerStore.getState();
+    // Text still being typed counts as entered.
+    for (const field of FIELDS) if (store.pending[field].trim()) store.updateRecipientText(field, store.pending[field], true);
+    const state = useComposerStore.getState();
+    const chips: Chip[] = FIELDS.flatMap((f) => state.recipients[f]);
+    const { identity, mailboxes } = options;
+    try {
+    const { own, label } = await ownKeyState();
+    const input: SendPlanInput = {
+      from: identity && mailboxes ? identity.email : null,
+      recipients: chips.map((c) => (c.valid ? { address: c.mailbox.address } : { invalid: c.input })),
+      keyOf: (address) => currentRecipientKeys(queryClient, [address])[0],
+      encrypt: options.encrypt,
+      sign: options.sign,
+      protectHeaders,
+      ownKey: own,
+      retry: reusableOutgoing(state),
+      refreshed: false,
+    };
+      for (;;) {
+        const plan = planSend(input);
+        switch (plan.kind) {
+          case 'blocked':
+            setOfferPlain(plan.reason === 'keys-missing');
+            return state.setStatus({ state: 'failed', message: plan.message });
+          case 'needs-refresh': {
+            state.setStatus({ state: 'sending', stage: 'checking-keys' });
+            const fresh = await refreshBeforeSend(plan.addresses, currentRecipientKeys(queryClient, plan.addresses));
+            const byAddress = new Map(plan.addresses.map((a, i) => [a, fresh[i]]));
+            const keyOf = input.keyOf;
+            Object.assign(input, { refreshed: true, keyOf: (a: string) => (byAddress.has(a) ? byAddress.get(a) : keyOf(a)) });
+            state.setStatus({ state: 'idle' });
+            continue;
+          }
+          case 'needs-unlock':
+            await ensureUnlocked(services.crypto, plan.fingerprint, label ?? identity?.email ?? plan.fingerprint);
+            input.ownKey = { ...input.ownKey, unlocked: true };
+            continue;
+          case 'resume':
+            // The message was built (and encrypted) by the failed try: send exactly that again.
+            state.setStatus({ state: 'sending', stage: 'uploading' });
+            return deliver({ message: plan.prepared, revision: state.revision, mailboxes: mailboxes!, draftId: state.draftId }, chips.length);
+          case 'ready': {
+            const messageId = state.messageId ?? createMessageId(identity!.email);
+            state.setMessageId(messageId);
+            const mailboxesOf = (f: RecipientField) => state.recipients[f].flatMap((c) => (c.valid ? [c.mailbox] : []));
+            state.setStatus({ state: 'sending', stage: 'building' }); // stops autosave from here on
+            const message = {
+              identity: identity!, to: mailboxesOf('to'), cc: mailboxesOf('cc'), bcc: mailboxesOf('bcc'), subject: state.subject, text: state.body,
+              files: state.attachments.map((a) => a.file), messageId, security: plan.security,
+            };
+            return deliver({ message, revision: state.revision, mailboxes: mailboxes!, draftId: state.draftId }, chips.length);
+          }
+        }
+      }
+    } catch (e) {
+      state.setStatus({ state: 'failed', message: isUnlockDeclined(e) ? 'Not sent: the key was not unlocked.' : `Not sent. ${userMessage(e)}` });
+    }
+  }
+
+  return { submit, offerPlain, dismissOfferPlain: () => setOfferPlain(false) };
+}
