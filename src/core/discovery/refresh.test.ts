@@ -3,7 +3,8 @@ import { createStore } from 'idb-keyval';
 import * as openpgp from 'openpgp';
 import { describe, expect, it } from 'vitest';
 import { createCryptoApi } from '../crypto/api';
-import { createKeystore, type UseStore } from '../keystore/keystore';
+import { createKeystore } from '../keystore/keystore';
+import type { UseStore } from '../keystore/store-access';
 import { refreshDueKeys, refreshFromVks } from './refresh';
 
 const crypto = createCryptoApi();

@@ -4,7 +4,8 @@ import * as openpgp from 'openpgp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCryptoApi } from '../crypto/api';
 import type { GeneratedKey } from '../crypto/types';
-import { createKeystore, type UseStore } from './keystore';
+import { createKeystore } from './keystore';
+import type { UseStore } from './store-access';
 
 const crypto = createCryptoApi();
 const PASS = 'correct horse battery';

@@ -1,12 +1,13 @@
 import { AppError } from '../errors/app-error';
 import type { CryptoApi, GeneratedKey, InspectedKey, KeySummary } from '../crypto/types';
-import { type Migration, MIGRATIONS, migrateStore, requestDone } from './migrations';
+import { createAddressIndex } from './address-index';
+import { type Migration, requestDone } from './migrations';
+import { createPinWriter } from './pin-writes';
+import { createBatchedReader } from './read-batch';
 import {
   type BindingsRecord, currentStatus, type KeyListEntry, type KeyRecord, listEntryOf, normalizeAddress, type PinRecord, RECORD_KEYS, SCHEMA_VERSION,
 } from './records';
-
-/** idb-keyval's store accessor: runs `callback` in a transaction on one object store. */
-export type UseStore = <T>(mode: IDBTransactionMode, callback: (store: IDBObjectStore) => T | PromiseLike<T>) => Promise<T>;
+import { addressAndPinKeys, createStoreAccess, type UseStore } from './store-access';
 
 /**
  * What a write changed, for other tabs: the keys (lists, bindings, key details) or the key pinned
@@ -21,21 +22,6 @@ export type StoreResult = { stored: KeySummary[]; merged: KeySummary[]; refused:
 
 export type Keystore = ReturnType<typeof createKeystore>;
 
-function storageError(e: unknown, what: string): AppError {
-  if (e instanceof AppError) return e;
-  const name = (e as { name?: string } | null)?.name;
-  if (name === 'QuotaExceededError') return new AppError('keystore/quota', `${what}: quota exceeded`, { cause: e });
-  return new AppError('keystore/unavailable', `${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-}
-
-/** Wait for a readwrite transaction to commit; quota errors often surface only here. */
-const committed = (tx: IDBTransaction) =>
-  new Promise<void>((ok, fail) => {
-    tx.oncomplete = () => ok();
-    tx.onerror = () => fail(tx.error);
-    tx.onabort = () => fail(tx.error ?? new DOMException('Transaction aborted', 'AbortError'));
-  });
-
 /**
  * The keystore: public keys and passphrase-protected secret keys in IndexedDB, one record per key
  * plus a small list entry and an address index, written together in one transaction.
@@ -47,134 +33,26 @@ export function createKeystore(options: {
   now?: () => Date;
   channel?: ChangeChannel;
   migrations?: Record<number, Migration>;
-  /**
-   * When pins recorded since the last write are written (together): by default in the next task.
-   * The page passes its frame scheduler, so the look-ups that settle in one frame share a write.
-   */
+  /** When pins recorded since the last write are written together (see createPinWriter). */
   schedulePinWrite?: (write: () => void) => void;
 }) {
-  const { store, crypto } = options;
+  const { crypto } = options;
   const now = options.now ?? (() => new Date());
-  let ready: Promise<void> | undefined;
-
-  const open = () =>
-    (ready ??= store('readwrite', (s) => migrateStore(s, options.migrations ?? MIGRATIONS).then(() => undefined)).catch((e: unknown) => {
-      ready = undefined;
-      throw storageError(e, 'Opening the keystore');
-    }));
-
-  /** `absent`: what the read gives when `key` is not stored (then it need not run at all). */
-  type ReadJob = {
-    callback: (s: IDBObjectStore) => Promise<unknown>;
-    what: string;
-    absent?: { key: string; value: unknown };
-    resolve: (value: unknown) => void;
-    reject: (error: unknown) => void;
-  };
-  let batch: ReadJob[] | null = null;
-
-  /**
-   * Reads asked for in the same turn share one read-only transaction: 20 recipients pasted at once
-   * read their pins and keys in one transaction instead of forty.
-   */
-  function read<T>(callback: (s: IDBObjectStore) => Promise<T>, what: string, absent?: { key: string; value: T }): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      if (!batch) {
-        batch = [];
-        setTimeout(() => void runBatch(), 0);
-      }
-      batch.push({ callback, what, ...(absent ? { absent } : {}), resolve: resolve as (value: unknown) => void, reject });
-    });
-  }
-
-  /** The keys of every address index entry and every pin (`addr/…`, `pin/…`): small, no values. */
-  const addressAndPinKeys = async (s: IDBObjectStore): Promise<IDBValidKey[]> =>
-    (await Promise.all([requestDone(s.getAllKeys(RECORD_KEYS.addressRange())), requestDone(s.getAllKeys(RECORD_KEYS.pinRange()))])).flat();
-
-  /** Reads of pins and address entries at or above this count first list which ones exist. */
-  const LIST_FIRST = 4;
-
-  async function runBatch(): Promise<void> {
-    const jobs = batch ?? [];
-    batch = null;
-    try {
-      await open();
-      await store('readonly', async (s) => {
-        // Recipients are mostly new: two key listings answer "nothing stored" for all of them,
-        // instead of a request per pin and per address (each one a round trip to the database).
-        let stored: Set<string> | null = null;
-        if (jobs.filter((job) => job.absent).length >= LIST_FIRST) {
-          stored = new Set((await addressAndPinKeys(s)).map(String));
-        }
-        await Promise.all(
-          jobs.map((job) =>
-            job.absent && stored && !stored.has(job.absent.key)
-              ? job.resolve(job.absent.value)
-              : job.callback(s).then(job.resolve, (e: unknown) => job.reject(storageError(e, job.what))),
-          ),
-        );
-      });
-    } catch (e) {
-      for (const job of jobs) job.reject(storageError(e, job.what));
-    }
-  }
+  const access = createStoreAccess({ store: options.store, ...(options.migrations ? { migrations: options.migrations } : {}) });
+  const { open } = access;
+  const read = createBatchedReader({ store: options.store, open });
+  const addressIndex = createAddressIndex(() => read(addressAndPinKeys, 'Listing stored addresses'));
 
   async function write(callback: (s: IDBObjectStore) => Promise<void> | void, what: string, change: KeystoreChange | null = { type: 'keystore-changed' }): Promise<void> {
-    await open();
-    try {
-      await store('readwrite', async (s) => {
-        const done = committed(s.transaction);
-        await callback(s);
-        await done;
-      });
-    } catch (e) {
-      throw storageError(e, what);
-    }
-    if (change?.type === 'keystore-changed') indexGeneration++;
+    await access.write(callback, what);
+    if (change?.type === 'keystore-changed') addressIndex.invalidate();
     if (change) options.channel?.postMessage(change);
   }
 
-  // Which addresses have a stored or pinned key, for `mayHold`. Changes that may add one bump the
-  // generation; an index read at an older generation is not trusted until read again.
-  let addressIndex: { addresses: Set<string>; generation: number } | null = null;
-  let indexGeneration = 0;
-  let addressIndexLoading: Promise<void> | null = null;
-
-  function loadAddressIndex(): Promise<void> {
-    if (addressIndexLoading) return addressIndexLoading;
-    const generation = indexGeneration;
-    addressIndexLoading = read(addressAndPinKeys, 'Listing stored addresses')
-      .then((keys) => {
-        const address = (key: IDBValidKey) => String(key).slice(String(key).indexOf('/') + 1);
-        addressIndex = { addresses: new Set(keys.map(address)), generation };
-      })
-      .finally(() => {
-        addressIndexLoading = null;
-      });
-    return addressIndexLoading;
-  }
-
-  let pinBatch: { pins: Map<string, PinRecord>; written: Promise<void> } | null = null;
-
-  /**
-   * Pins recorded close together (see schedulePinWrite) are written in one transaction: each settled
-   * look-up records one, and twenty of them would otherwise cost twenty transactions on the page's
-   * main thread, while the other look-ups still need it.
-   */
-  function writePin(pin: PinRecord): Promise<void> {
-    if (!pinBatch) {
-      const pins = new Map<string, PinRecord>();
-      const written = new Promise<void>((ok) => (options.schedulePinWrite ?? ((go) => setTimeout(go, 0)))(ok)).then(() => {
-        pinBatch = null;
-        return write((s) => pins.forEach((p, address) => s.put(p, RECORD_KEYS.pin(address))), 'Pinning a key', { type: 'pins-changed', addresses: [...pins.keys()] });
-      });
-      pinBatch = { pins, written };
-    }
-    pinBatch.pins.set(pin.address, pin);
-    addressIndex?.addresses.add(pin.address);
-    if (addressIndexLoading) indexGeneration++; // that read may miss this pin
-    return pinBatch.written;
-  }
+  const pinWriter = createPinWriter({
+    ...(options.schedulePinWrite ? { schedule: options.schedulePinWrite } : {}),
+    write: (pins) => write((s) => pins.forEach((p, address) => s.put(p, RECORD_KEYS.pin(address))), 'Pinning a key', { type: 'pins-changed', addresses: [...pins.keys()] }),
+  });
 
   const getRecord = (s: IDBObjectStore, fingerprint: string) => requestDone(s.get(RECORD_KEYS.key(fingerprint))) as Promise<KeyRecord | undefined>;
 
@@ -212,7 +90,7 @@ export function createKeystore(options: {
     open,
 
     /** Read which addresses have a stored or pinned key (see mayHold). */
-    loadAddressIndex,
+    loadAddressIndex: addressIndex.load,
 
     /**
      * Whether a key or a pinned key may be stored for `address`, answered at once from memory, or
@@ -220,18 +98,10 @@ export function createKeystore(options: {
      * A hint for starting work early, never a decision: another tab's write reaches it only when
      * noteOutsideChange() is called.
      */
-    mayHold(address: string): boolean | undefined {
-      if (!addressIndex || addressIndex.generation !== indexGeneration) {
-        if (!addressIndexLoading) void loadAddressIndex().catch(() => undefined);
-        return undefined;
-      }
-      return addressIndex.addresses.has(normalizeAddress(address));
-    },
+    mayHold: addressIndex.mayHold,
 
     /** Another tab wrote to the keystore: mayHold() does not know until the index is read again. */
-    noteOutsideChange() {
-      indexGeneration++;
-    },
+    noteOutsideChange: addressIndex.invalidate,
 
     bindings,
     eligibleKeys,
@@ -362,7 +232,7 @@ export function createKeystore(options: {
     },
 
     async getPin(address: string): Promise<PinRecord | null> {
-      const waiting = pinBatch?.pins.get(normalizeAddress(address));
+      const waiting = pinWriter.waiting(normalizeAddress(address));
       if (waiting) return waiting; // recorded, its write not yet started
       const key = RECORD_KEYS.pin(normalizeAddress(address));
       return read(async (s) => ((await requestDone(s.get(key))) as PinRecord | undefined) ?? null, 'Reading a pinned key', { key, value: null });
@@ -370,7 +240,8 @@ export function createKeystore(options: {
 
     async setPin(pin: Omit<PinRecord, 'v' | 'address'> & { address: string }): Promise<void> {
       const address = normalizeAddress(pin.address);
-      await writePin({ ...pin, v: SCHEMA_VERSION, address });
+      addressIndex.add(address);
+      await pinWriter.record({ ...pin, v: SCHEMA_VERSION, address });
     },
 
     async listPins(): Promise<PinRecord[]> {

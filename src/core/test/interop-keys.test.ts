@@ -4,7 +4,8 @@ import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateToolKeys, interopAvailability, scratch, type Scratch, type ToolKey } from '../../testing/interop';
 import { createCryptoApi } from '../crypto/api';
-import { createKeystore, type UseStore } from '../keystore/keystore';
+import { createKeystore } from '../keystore/keystore';
+import type { UseStore } from '../keystore/store-access';
 
 const availability = interopAvailability();
 const crypto = createCryptoApi();
