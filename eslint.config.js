@@ -13,7 +13,10 @@ const CORE_FORBIDDEN = ['react', 'react-dom', 'zustand', '@tanstack/react-query'
   name,
   message: 'src/core stays free of React, state libraries and storage.',
 }));
-const OPENPGP_FORBIDDEN = { name: 'openpgp', message: 'OpenPGP.js runs only in the crypto worker (src/core/crypto/api.ts).' };
+const OPENPGP_FORBIDDEN = {
+  name: 'openpgp',
+  message: 'OpenPGP.js runs only in the crypto worker (src/core/crypto/api.ts).',
+};
 const OPENPGP_SUBPATHS = { group: ['openpgp/*'], message: 'OpenPGP.js runs only in the crypto worker.' };
 const RELATIVE_IN_CORE = { group: ['@/*'], message: 'Inside src/core use relative imports.' };
 
@@ -22,18 +25,36 @@ const RELATIVE_IN_CORE = { group: ['@/*'], message: 'Inside src/core use relativ
  * core → lib → stores → services → queries → components → unlock → features → app
  */
 const SHARED_LAYERS = ['lib', 'stores', 'services', 'queries', 'components', 'unlock'];
-const ABOVE = (layer) => [...SHARED_LAYERS.slice(SHARED_LAYERS.indexOf(layer) + 1), 'features', 'app'].map((l) => `./src/${l}`);
+const ABOVE = (layer) =>
+  [...SHARED_LAYERS.slice(SHARED_LAYERS.indexOf(layer) + 1), 'features', 'app'].map((l) => `./src/${l}`);
 const boundaryZones = [
-  { target: './src/core', from: ['./src/app', './src/features', ...SHARED_LAYERS.map((l) => `./src/${l}`), './server'], message: 'src/core is framework-free: it must not import app layers.' },
-  ...SHARED_LAYERS.map((layer) => ({ target: `./src/${layer}`, from: ABOVE(layer), message: `src/${layer} may import only the layers below it (README, "Where code goes").` })),
+  {
+    target: './src/core',
+    from: ['./src/app', './src/features', ...SHARED_LAYERS.map((l) => `./src/${l}`), './server'],
+    message: 'src/core is framework-free: it must not import app layers.',
+  },
+  ...SHARED_LAYERS.map((layer) => ({
+    target: `./src/${layer}`,
+    from: ABOVE(layer),
+    message: `src/${layer} may import only the layers below it (README, "Where code goes").`,
+  })),
   ...FEATURES.map((f) => ({
     target: `./src/features/${f}`,
     from: ['./src/features', './src/app'],
     except: [`./${f}`],
-    message: 'A feature must not import another feature or the app; move shared code to a shared layer (README, "Where code goes").',
+    message:
+      'A feature must not import another feature or the app; move shared code to a shared layer (README, "Where code goes").',
   })),
-  { target: './server', from: ['./src/app', './src/features', ...SHARED_LAYERS.map((l) => `./src/${l}`)], message: 'The server may only use src/core.' },
-  { target: './src/core/mime', from: ['./src/core/crypto'], message: 'core/mime gets signing and encryption as callbacks.' },
+  {
+    target: './server',
+    from: ['./src/app', './src/features', ...SHARED_LAYERS.map((l) => `./src/${l}`)],
+    message: 'The server may only use src/core.',
+  },
+  {
+    target: './src/core/mime',
+    from: ['./src/core/crypto'],
+    message: 'core/mime gets signing and encryption as callbacks.',
+  },
 ];
 
 /**
@@ -45,7 +66,11 @@ const MESSAGE_TEXT_TESTS = [
   "CallExpression[callee.object.property.name='message'][callee.property.name=/^(includes|startsWith|endsWith|match|matchAll|search|indexOf|test)$/]",
   "BinaryExpression[operator=/^[!=]==?$/] > MemberExpression[property.name='message']",
   "SwitchStatement > MemberExpression.discriminant[property.name='message']",
-].map((selector) => ({ selector, message: 'Decide on an error code or field (AppError), never on message text; OpenPGP.js errors go through core/crypto/impl/openpgp-errors.ts.' }));
+].map((selector) => ({
+  selector,
+  message:
+    'Decide on an error code or field (AppError), never on message text; OpenPGP.js errors go through core/crypto/impl/openpgp-errors.ts.',
+}));
 const OPENPGP_ERROR_ADAPTER = 'src/core/crypto/impl/openpgp-errors.ts';
 
 export default tseslint.config(
@@ -55,7 +80,14 @@ export default tseslint.config(
   {
     files: ['**/*.{ts,tsx}'],
     plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['tsconfig.json', 'tsconfig.node.json'], noWarnOnMultipleProjects: true })] },
+    settings: {
+      'import-x/resolver-next': [
+        createTypeScriptImportResolver({
+          project: ['tsconfig.json', 'tsconfig.node.json'],
+          noWarnOnMultipleProjects: true,
+        }),
+      ],
+    },
     rules: {
       'import-x/no-restricted-paths': ['error', { zones: boundaryZones }],
       'import-x/no-cycle': 'error',
@@ -79,7 +111,10 @@ export default tseslint.config(
     files: ['src/core/**/*.ts'],
     ignores: [...WORKER_SIDE, ...TESTS],
     rules: {
-      'no-restricted-imports': ['error', { paths: [...CORE_FORBIDDEN, OPENPGP_FORBIDDEN], patterns: [RELATIVE_IN_CORE, OPENPGP_SUBPATHS] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [...CORE_FORBIDDEN, OPENPGP_FORBIDDEN], patterns: [RELATIVE_IN_CORE, OPENPGP_SUBPATHS] },
+      ],
       'no-console': 'error',
     },
   },
@@ -103,9 +138,16 @@ export default tseslint.config(
             {
               // Values from these modules would put the MIME builder and parser into the page's
               // start-up bundle; the page uses them through the worker or a dynamic import().
-              group: ['@/core/send/send-message', '@/core/send/send-worker', '@/core/mime/build-message', '@/core/mime/pgp-mime', '@/core/drafts/drafts'],
+              group: [
+                '@/core/send/send-message',
+                '@/core/send/send-worker',
+                '@/core/mime/build-message',
+                '@/core/mime/pgp-mime',
+                '@/core/drafts/drafts',
+              ],
               allowTypeImports: true,
-              message: 'Message building runs in the worker (services.outgoing) or loads with import(): import only types from here.',
+              message:
+                'Message building runs in the worker (services.outgoing) or loads with import(): import only types from here.',
             },
           ],
         },

@@ -16,7 +16,12 @@ const PEER_HOSTS = ['openpgpkey.wkd.test', 'wkd.test', 'keys.wkd.test', 'direct.
  * Tests reach 127.0.0.1 only: the peer's host names map to it, every other name does not exist,
  * so nothing a test types (bob@example.test, keys.openpgp.org) becomes traffic off this machine.
  */
-const resolverRules = [...PEER_HOSTS.map((h) => `MAP ${h} 127.0.0.1:${WKD_PORT}`), 'MAP * ~NOTFOUND', 'EXCLUDE 127.0.0.1', 'EXCLUDE localhost'].join(', ');
+const resolverRules = [
+  ...PEER_HOSTS.map((h) => `MAP ${h} 127.0.0.1:${WKD_PORT}`),
+  'MAP * ~NOTFOUND',
+  'EXCLUDE 127.0.0.1',
+  'EXCLUDE localhost',
+].join(', ');
 // Workers inherit the environment, so every process sees the same fresh data folder.
 process.env.E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'pgp-composer-e2e-'));
 
@@ -35,7 +40,13 @@ export default defineConfig({
     launchOptions: {
       ...(executablePath ? { executablePath } : {}),
       args: [
-        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
         `--host-resolver-rules=${resolverRules}`,
         ...(wkdSpki ? [`--ignore-certificate-errors-spki-list=${wkdSpki}`] : []),
       ],
@@ -53,11 +64,17 @@ export default defineConfig({
     timeout: 60_000,
     stdout: 'ignore',
     env: {
-      PORT: String(PORT), HOST: '127.0.0.1', DATA_DIR: process.env.E2E_DATA_DIR, SERVE: 'dist',
+      PORT: String(PORT),
+      HOST: '127.0.0.1',
+      DATA_DIR: process.env.E2E_DATA_DIR,
+      SERVE: 'dist',
       // The WKD proxy's test settings: the peer's names map to loopback, nothing else resolves.
       WKD_PROXY_ALLOW_PRIVATE: '1',
       WKD_PROXY_ONLY_MAPPED: '1',
-      WKD_PROXY_HOST_MAP: [...PEER_HOSTS.map((h) => `${h}=127.0.0.1:${WKD_PORT}`), 'openpgpkey.direct.test=NXDOMAIN'].join(','),
+      WKD_PROXY_HOST_MAP: [
+        ...PEER_HOSTS.map((h) => `${h}=127.0.0.1:${WKD_PORT}`),
+        'openpgpkey.direct.test=NXDOMAIN',
+      ].join(','),
       WKD_PROXY_CA_FILE: `${PEERS_DIR}/wkd/tls/ca.crt`,
     },
   },

@@ -15,7 +15,11 @@ export function startPeer(script: string, env: NodeJS.ProcessEnv = process.env):
 }
 
 export default function setup() {
-  const missing = [['gpg', 'gnupg'], ['nginx', 'nginx-light'], ['openssl', 'openssl']]
+  const missing = [
+    ['gpg', 'gnupg'],
+    ['nginx', 'nginx-light'],
+    ['openssl', 'openssl'],
+  ]
     .filter(([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0)
     .map(([, pkg]) => pkg!);
   if (!existsSync('/usr/lib/gnupg/gpg-wks-client')) missing.push('gpg-wks-client');
@@ -28,5 +32,7 @@ export default function setup() {
   const started = startPeer('scripts/peers/wkd-start.sh');
   process.env.WKD_PEER = 'ready';
   // Stop only a peer this run started: another test run may be using one it found running.
-  return started ? () => execFileSync('scripts/peers/wkd-stop.sh', { stdio: ['ignore', 'ignore', 'inherit'] }) : undefined;
+  return started
+    ? () => execFileSync('scripts/peers/wkd-stop.sh', { stdio: ['ignore', 'ignore', 'inherit'] })
+    : undefined;
 }

@@ -11,11 +11,16 @@ async function expectNoViolations(page: Page, view: string) {
 /** Press Tab (at most `max` times) until `target` has focus: proves it is reachable by keyboard. */
 async function tabUntilFocused(page: Page, target: Locator, max = 15) {
   await expect(target).toBeVisible();
-  for (let i = 0; i < max && !(await target.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+  for (let i = 0; i < max && !(await target.evaluate((el) => el === document.activeElement)); i++)
+    await page.keyboard.press('Tab');
   await expect(target).toBeFocused();
 }
 
-test('axe finds no violations on sign-in, compose, drafts, sent, keys and settings', async ({ page, signInPage, composer }) => {
+test('axe finds no violations on sign-in, compose, drafts, sent, keys and settings', async ({
+  page,
+  signInPage,
+  composer,
+}) => {
   test.setTimeout(90_000); // seven axe runs on a shared 2-core machine
   await page.goto('/');
   await expect(signInPage.submit()).toBeVisible();
@@ -83,7 +88,10 @@ test('sign in, compose and send with the keyboard alone', async ({ page, compose
   await expect(page.getByTestId('raw-message')).toContainText('Typed without a mouse.');
 });
 
-test('axe finds no violations on the Keys view with keys, the generate form, an import preview and the unlock dialog', async ({ page, signInPage }) => {
+test('axe finds no violations on the Keys view with keys, the generate form, an import preview and the unlock dialog', async ({
+  page,
+  signInPage,
+}) => {
   await signInPage.signIn();
   await page.getByRole('link', { name: 'Keys', exact: true }).click();
   await expect(page.locator('[data-key-count]')).toBeVisible();

@@ -35,7 +35,12 @@ test('an account that may not send is told so', async ({ signInPage, composer, b
   await expect(composer.alert()).toContainText('may not send mail right now');
 });
 
-test('a network drop during upload keeps everything; the retry sends exactly once', async ({ page, signInPage, composer, baseURL }) => {
+test('a network drop during upload keeps everything; the retry sends exactly once', async ({
+  page,
+  signInPage,
+  composer,
+  baseURL,
+}) => {
   const subject = uniqueSubject('Retry after drop');
   await signInPage.signIn();
   await composer.addRecipients('To', 'bob@example.test');
@@ -55,7 +60,11 @@ test('a network drop during upload keeps everything; the retry sends exactly onc
   expect((await bob.list()).filter((e) => e.subject === subject)).toHaveLength(1);
 });
 
-test('there is only ever one alert in the composer, and fixing the recipients clears a stale failure', async ({ page, signInPage, composer }) => {
+test('there is only ever one alert in the composer, and fixing the recipients clears a stale failure', async ({
+  page,
+  signInPage,
+  composer,
+}) => {
   await signInPage.signIn();
   await composer.addRecipients('To', 'bob@example.test, not an address');
   await composer.send().click();
@@ -65,7 +74,12 @@ test('there is only ever one alert in the composer, and fixing the recipients cl
   await expect(composer.alert()).toHaveCount(0);
 });
 
-test('an encrypted message whose submission answer is lost: the retry sends the same ciphertext, once', async ({ page, signInPage, composer, baseURL }) => {
+test('an encrypted message whose submission answer is lost: the retry sends the same ciphertext, once', async ({
+  page,
+  signInPage,
+  composer,
+  baseURL,
+}) => {
   const subject = uniqueSubject('Encrypted retry');
   const bobKey = await openpgp.generateKey({ userIDs: [{ email: 'bob@example.test' }], format: 'armored' });
   await signInPage.signIn();
@@ -96,10 +110,16 @@ test('an encrypted message whose submission answer is lost: the retry sends the 
     let n = 0;
     for (const email of (await bob.list()).filter((e) => e.subject === '[...]')) {
       const raw = await bob.raw(email);
-      const armored = raw.slice(raw.indexOf('-----BEGIN PGP MESSAGE-----'), raw.indexOf('-----END PGP MESSAGE-----') + 25);
+      const armored = raw.slice(
+        raw.indexOf('-----BEGIN PGP MESSAGE-----'),
+        raw.indexOf('-----END PGP MESSAGE-----') + 25,
+      );
       const inner = await openpgp
         .decrypt({ message: await openpgp.readMessage({ armoredMessage: armored }), decryptionKeys })
-        .then((r) => String(r.data), () => '');
+        .then(
+          (r) => String(r.data),
+          () => '',
+        );
       if (inner.includes(subject)) n++;
     }
     return n;

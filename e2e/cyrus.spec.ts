@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import PostalMime from 'postal-mime';
 import { decryptWithAll, interopAvailability, scratch, verifyWithAll } from '../src/testing/interop';
-import { expect, generateAndBindKey, headersOf, importKeyText, readMailbox, storedPublicKey, test, uniqueSubject } from './fixtures';
+import {
+  expect,
+  generateAndBindKey,
+  headersOf,
+  importKeyText,
+  readMailbox,
+  storedPublicKey,
+  test,
+  uniqueSubject,
+} from './fixtures';
 
 /** Real Cyrus IMAP 3.6 JMAP, reached cross-origin through the nginx front that answers CORS preflights. */
 const CORS_PORT = Number(process.env.CYRUS_CORS_PORT ?? 28082);
@@ -14,9 +23,16 @@ const cyrus = (user: 'alice' | 'bob' | 'carol') => ({
 });
 
 test.describe('against a real Cyrus JMAP server', () => {
-  test.skip(() => process.env.E2E_CYRUS !== 'ready', process.env.E2E_CYRUS?.replace(/^skip:/, '') ?? 'Cyrus peer not started');
+  test.skip(
+    () => process.env.E2E_CYRUS !== 'ready',
+    process.env.E2E_CYRUS?.replace(/^skip:/, '') ?? 'Cyrus peer not started',
+  );
 
-  test('alice signs in to Cyrus and her message reaches bob’s Inbox, Bcc hidden, bytes unchanged', async ({ page, signInPage, composer }) => {
+  test('alice signs in to Cyrus and her message reaches bob’s Inbox, Bcc hidden, bytes unchanged', async ({
+    page,
+    signInPage,
+    composer,
+  }) => {
     const subject = uniqueSubject('Über Cyrus ✓');
     await signInPage.signIn(cyrus('alice'));
     await expect(composer.field('From')).toContainText('alice@example.org');
@@ -48,7 +64,11 @@ test.describe('against a real Cyrus JMAP server', () => {
     await expect(page.getByRole('button', { name: subject })).toBeVisible();
   });
 
-  test('the answer to the submission is lost after Cyrus sent the message: Send again does not send it twice', async ({ page, signInPage, composer }) => {
+  test('the answer to the submission is lost after Cyrus sent the message: Send again does not send it twice', async ({
+    page,
+    signInPage,
+    composer,
+  }) => {
     const subject = uniqueSubject('Lost answer');
     await signInPage.signIn(cyrus('alice'));
     await composer.addRecipients('To', 'bob@example.org');
@@ -82,11 +102,18 @@ test.describe('against a real Cyrus JMAP server', () => {
     await expect(page.getByRole('alert')).toContainText('refused the user name or password');
   });
 
-  test('encrypted+signed and signed-only mail sent through Cyrus is read by gpg, sq, sqop, gosop and rnp', async ({ page, signInPage, composer }) => {
+  test('encrypted+signed and signed-only mail sent through Cyrus is read by gpg, sq, sqop, gosop and rnp', async ({
+    page,
+    signInPage,
+    composer,
+  }) => {
     test.skip(!interopAvailability().run, 'OpenPGP tools missing');
     test.setTimeout(90_000);
     const PASS = 'alice cyrus passphrase';
-    const bob = (await openpgp.generateKey({ userIDs: [{ name: 'Bob', email: 'bob@example.org' }], format: 'object' })) as unknown as { privateKey: openpgp.PrivateKey; publicKey: openpgp.PublicKey };
+    const bob = (await openpgp.generateKey({
+      userIDs: [{ name: 'Bob', email: 'bob@example.org' }],
+      format: 'object',
+    })) as unknown as { privateKey: openpgp.PrivateKey; publicKey: openpgp.PublicKey };
     await signInPage.signIn(cyrus('alice'));
     await generateAndBindKey(page, { name: 'Alice Interop', email: 'alice@example.org', passphrase: PASS });
     await importKeyText(page, bob.publicKey.armor(), 2);
@@ -125,8 +152,19 @@ test.describe('against a real Cyrus JMAP server', () => {
       const encrypted = await bobBox.raw(await bobBox.waitFor('[...]'));
       expect(headersOf(encrypted)).toMatch(/multipart\/encrypted/);
       const file = join(s.dir, 'delivered.asc');
-      writeFileSync(file, encrypted.slice(encrypted.indexOf('-----BEGIN PGP MESSAGE-----'), encrypted.indexOf('-----END PGP MESSAGE-----') + 25));
-      const results = decryptWithAll(s, { file, recipientSecret: bobSecret, signerPublic: alicePublic, signerFingerprint: aliceFingerprint });
+      writeFileSync(
+        file,
+        encrypted.slice(
+          encrypted.indexOf('-----BEGIN PGP MESSAGE-----'),
+          encrypted.indexOf('-----END PGP MESSAGE-----') + 25,
+        ),
+      );
+      const results = decryptWithAll(s, {
+        file,
+        recipientSecret: bobSecret,
+        signerPublic: alicePublic,
+        signerFingerprint: aliceFingerprint,
+      });
       for (const tool of ['gpg', 'sq', 'sqop', 'gosop', 'rnp']) {
         const parsed = await PostalMime.parse(results[tool]!);
         expect(parsed.subject, `${tool}: ${results[tool]!.slice(0, 200)}`).toBe(subject);
@@ -138,11 +176,16 @@ test.describe('against a real Cyrus JMAP server', () => {
       const boundary = /boundary="([^"]+)"/.exec(headersOf(signed))![1]!;
       const start = signed.indexOf(`--${boundary}\r\n`) + boundary.length + 4;
       const part = signed.slice(start, signed.indexOf(`\r\n--${boundary}\r\n`, start));
-      const signature = signed.slice(signed.indexOf('-----BEGIN PGP SIGNATURE-----'), signed.indexOf('-----END PGP SIGNATURE-----') + 27);
+      const signature = signed.slice(
+        signed.indexOf('-----BEGIN PGP SIGNATURE-----'),
+        signed.indexOf('-----END PGP SIGNATURE-----') + 27,
+      );
       const data = join(s.dir, 'signed-part');
       writeFileSync(data, part);
       writeFileSync(`${data}.asc`, signature);
-      expect(verifyWithAll(s, { dataFile: data, signerPublic: alicePublic, signerFingerprint: aliceFingerprint })).toEqual({ gpg: true, sq: true, sqop: true, gosop: true, rnp: true });
+      expect(
+        verifyWithAll(s, { dataFile: data, signerPublic: alicePublic, signerFingerprint: aliceFingerprint }),
+      ).toEqual({ gpg: true, sq: true, sqop: true, gosop: true, rnp: true });
     } finally {
       s.cleanup();
     }

@@ -16,16 +16,30 @@ async function configure(page: Page, mode: 'browser' | 'auto') {
 
 /** WKD serves a fresh key for `<local>@wkd.test`; the function returned makes it serve another one. */
 async function serveKeyThatChanges(context: BrowserContext, local: string): Promise<() => void> {
-  const keys = await Promise.all([0, 1].map(() => openpgp.generateKey({ userIDs: [{ email: `${local}@wkd.test` }], format: 'binary' })));
+  const keys = await Promise.all(
+    [0, 1].map(() => openpgp.generateKey({ userIDs: [{ email: `${local}@wkd.test` }], format: 'binary' })),
+  );
   let serve = keys[0]!.publicKey;
   await context.route('https://openpgpkey.wkd.test/.well-known/openpgpkey/wkd.test/hu/**', (route) =>
-    route.request().url().includes(`l=${local}`) ? route.fulfill({ body: Buffer.from(serve), contentType: 'application/octet-stream', headers: { 'Access-Control-Allow-Origin': '*' } }) : route.continue(),
+    route.request().url().includes(`l=${local}`)
+      ? route.fulfill({
+          body: Buffer.from(serve),
+          contentType: 'application/octet-stream',
+          headers: { 'Access-Control-Allow-Origin': '*' },
+        })
+      : route.continue(),
   );
   return () => void (serve = keys[1]!.publicKey);
 }
 
 /** Signed in, WKD from the browser, `<local>@wkd.test` added: its first key is pinned. */
-async function pinFirstKey(page: Page, context: BrowserContext, signInPage: SignInPage, composer: ComposerPage, local: string) {
+async function pinFirstKey(
+  page: Page,
+  context: BrowserContext,
+  signInPage: SignInPage,
+  composer: ComposerPage,
+  local: string,
+) {
   const serveNewKey = await serveKeyThatChanges(context, local);
   await signInPage.signIn();
   await configure(page, 'browser');
@@ -36,15 +50,26 @@ async function pinFirstKey(page: Page, context: BrowserContext, signInPage: Sign
 }
 
 test.describe('recipient key discovery against the GnuPG-built WKD and a VKS server', () => {
-  test.skip(() => process.env.E2E_WKD !== 'ready', process.env.E2E_WKD?.replace(/^skip:/, '') ?? 'WKD peer not started');
+  test.skip(
+    () => process.env.E2E_WKD !== 'ready',
+    process.env.E2E_WKD?.replace(/^skip:/, '') ?? 'WKD peer not started',
+  );
 
   for (const mode of ['browser', 'auto'] as const) {
-    test(`every status shows on its chip (WKD ${mode === 'browser' ? 'from the browser' : 'through the server proxy'})`, async ({ page, signInPage, composer }) => {
+    test(`every status shows on its chip (WKD ${mode === 'browser' ? 'from the browser' : 'through the server proxy'})`, async ({
+      page,
+      signInPage,
+      composer,
+    }) => {
       await signInPage.signIn();
       await configure(page, mode);
       const proxyRequests: string[] = [];
       page.on('request', (r) => void (new URL(r.url()).pathname.startsWith('/api/wkd') && proxyRequests.push(r.url())));
-      await composer.field('To').fill('carol@wkd.test, frank@direct.test, vera@vks.test, gina@wkd.test, nobody@nowhere.test, limited@vks.test, ');
+      await composer
+        .field('To')
+        .fill(
+          'carol@wkd.test, frank@direct.test, vera@vks.test, gina@wkd.test, nobody@nowhere.test, limited@vks.test, ',
+        );
       const chip = (address: string) => composer.chip(address);
       await expect(chip('carol@wkd.test')).toHaveAttribute('data-key-status', 'valid');
       await expect(chip('carol@wkd.test')).toHaveAttribute('data-key-source', 'wkd');
@@ -59,11 +84,17 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
       // Some recipients lack a key: encryption is not switched on by itself.
       await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).not.toBeChecked();
       // Through the proxy, recipients added together cost one request; from the browser, none.
-      expect(proxyRequests).toEqual(mode === 'auto' ? [expect.stringMatching(/\/api\/wkd\/batch\?(address=[^&]+&){5}address=[^&]+$/)] : []);
+      expect(proxyRequests).toEqual(
+        mode === 'auto' ? [expect.stringMatching(/\/api\/wkd\/batch\?(address=[^&]+&){5}address=[^&]+$/)] : [],
+      );
     });
   }
 
-  test('a key from the keystore reports keystore; the key details open by keyboard and explain failures', async ({ page, signInPage, composer }) => {
+  test('a key from the keystore reports keystore; the key details open by keyboard and explain failures', async ({
+    page,
+    signInPage,
+    composer,
+  }) => {
     const { publicKey } = await openpgp.generateKey({ userIDs: [{ name: 'Kim', email: 'kim@example.test' }] });
     await signInPage.signIn();
     await configure(page, 'browser');
@@ -84,7 +115,11 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).not.toBeChecked();
   });
 
-  test('with encryption on, a recipient without a key blocks Send and names the choices; no silent plaintext', async ({ page, signInPage, composer }) => {
+  test('with encryption on, a recipient without a key blocks Send and names the choices; no silent plaintext', async ({
+    page,
+    signInPage,
+    composer,
+  }) => {
     await signInPage.signIn();
     await configure(page, 'browser');
     await composer.addRecipients('To', 'carol@wkd.test');
@@ -109,16 +144,34 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).not.toBeChecked();
   });
 
-  test('before an encrypted send, a stored key that expired is refreshed from the key server; the extended key is used', async ({ page, signInPage, composer }) => {
+  test('before an encrypted send, a stored key that expired is refreshed from the key server; the extended key is used', async ({
+    page,
+    signInPage,
+    composer,
+  }) => {
     const past = new Date(Date.now() - 10 * 86400_000);
-    const zed = await openpgp.generateKey({ userIDs: [{ email: 'zed@elsewhere.example' }], keyExpirationTime: 86400, date: past, format: 'object' });
-    const extended = await openpgp.reformatKey({ privateKey: zed.privateKey, userIDs: [{ email: 'zed@elsewhere.example' }], keyExpirationTime: 0, format: 'armored' });
+    const zed = await openpgp.generateKey({
+      userIDs: [{ email: 'zed@elsewhere.example' }],
+      keyExpirationTime: 86400,
+      date: past,
+      format: 'object',
+    });
+    const extended = await openpgp.reformatKey({
+      privateKey: zed.privateKey,
+      userIDs: [{ email: 'zed@elsewhere.example' }],
+      keyExpirationTime: 0,
+      format: 'armored',
+    });
     const zedFingerprint = zed.publicKey.getFingerprint().toUpperCase();
     const bob = await openpgp.generateKey({ userIDs: [{ email: 'bob@example.test' }], format: 'armored' });
     const asked: string[] = [];
     await page.route(`https://keys.wkd.test/vks/v1/by-fingerprint/${zedFingerprint}`, (route) => {
       asked.push(route.request().url());
-      return route.fulfill({ body: extended.publicKey, contentType: 'application/pgp-keys', headers: { 'Access-Control-Allow-Origin': '*' } });
+      return route.fulfill({
+        body: extended.publicKey,
+        contentType: 'application/pgp-keys',
+        headers: { 'Access-Control-Allow-Origin': '*' },
+      });
     });
     await signInPage.signIn();
     await importKeyText(page, zed.publicKey.armor(), 1);
@@ -137,7 +190,12 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     await expect(composer.chip('zed@elsewhere.example')).toHaveAttribute('data-key-status', 'valid');
   });
 
-  test('a different key for a pinned address shows changed until the user decides', async ({ page, context, signInPage, composer }) => {
+  test('a different key for a pinned address shows changed until the user decides', async ({
+    page,
+    context,
+    signInPage,
+    composer,
+  }) => {
     const { fingerprint: firstFpr, serveNewKey } = await pinFirstKey(page, context, signInPage, composer, 'hank');
     // The domain now serves another key; Retry looks it up again at once.
     serveNewKey();
@@ -150,7 +208,12 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     await expect(composer.chip('hank@wkd.test')).toHaveAttribute('data-key-fingerprint', firstFpr);
   });
 
-  test('the key pinned by a look-up survives leaving the page at once: after a reload, another key is changed', async ({ page, context, signInPage, composer }) => {
+  test('the key pinned by a look-up survives leaving the page at once: after a reload, another key is changed', async ({
+    page,
+    context,
+    signInPage,
+    composer,
+  }) => {
     const { fingerprint: firstFpr, serveNewKey } = await pinFirstKey(page, context, signInPage, composer, 'kurt');
     serveNewKey();
     await page.reload(); // at once: the pin was recorded a moment ago, and must not be lost
@@ -162,7 +225,12 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     await expect(composer.chip('kurt@wkd.test')).toHaveAttribute('data-key-status', 'changed');
   });
 
-  test('a key accepted in one tab is the one another tab shows, without a reload', async ({ page, context, signInPage, composer }) => {
+  test('a key accepted in one tab is the one another tab shows, without a reload', async ({
+    page,
+    context,
+    signInPage,
+    composer,
+  }) => {
     const { fingerprint: firstFpr, serveNewKey } = await pinFirstKey(page, context, signInPage, composer, 'ivy');
 
     // A second tab shows the key pinned by the first.
@@ -186,9 +254,19 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     await expect(otherComposer.chip('ivy@wkd.test')).toHaveAttribute('data-key-status', 'valid');
   });
 
-  test('after a reload, recipients pinned earlier or with a stored key are not looked up on the network; new ones are', async ({ page, signInPage, composer }) => {
+  test('after a reload, recipients pinned earlier or with a stored key are not looked up on the network; new ones are', async ({
+    page,
+    signInPage,
+    composer,
+  }) => {
     const asked: string[] = [];
-    page.on('request', (r) => void (/^https:\/\/(openpgpkey\.)?wkd\.test\/|^https:\/\/keys\.wkd\.test\//.test(r.url()) && asked.push(r.url())));
+    page.on(
+      'request',
+      (r) =>
+        void (
+          /^https:\/\/(openpgpkey\.)?wkd\.test\/|^https:\/\/keys\.wkd\.test\//.test(r.url()) && asked.push(r.url())
+        ),
+    );
     const { publicKey } = await openpgp.generateKey({ userIDs: [{ email: 'lena@wkd.test' }] });
     await signInPage.signIn();
     await configure(page, 'browser');
@@ -226,7 +304,10 @@ test.describe('recipient key discovery against the GnuPG-built WKD and a VKS ser
     await requested; // the look-up is on the wire
     await expect(composer.chip('someone@slow.test')).toHaveAttribute('data-key-status', 'pending');
     // Without cancellation the request would only end at the look-up's 5 s time limit.
-    const aborted = page.waitForEvent('requestfailed', { predicate: (r) => isSlow(r) && /ABORTED/i.test(r.failure()?.errorText ?? ''), timeout: 3000 });
+    const aborted = page.waitForEvent('requestfailed', {
+      predicate: (r) => isSlow(r) && /ABORTED/i.test(r.failure()?.errorText ?? ''),
+      timeout: 3000,
+    });
     await page.getByRole('button', { name: 'Remove someone@slow.test' }).click();
     await aborted;
     release();

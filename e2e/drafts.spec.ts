@@ -1,13 +1,27 @@
 import PostalMime from 'postal-mime';
 import { destroyEmails } from '../src/core/jmap/mail';
-import { embedded, expect, generateAndBindKey, headersOf, readMailbox, recordTraffic, test, uniqueSubject } from './fixtures';
+import {
+  embedded,
+  expect,
+  generateAndBindKey,
+  headersOf,
+  readMailbox,
+  recordTraffic,
+  test,
+  uniqueSubject,
+} from './fixtures';
 
 // Carol's Drafts mailbox is used by these tests only; they run one after the other.
 test.describe.configure({ mode: 'serial' });
 
 const PASS = 'carol long passphrase';
 
-test('drafts are stored encrypted to the sender, autosaved and saved by hand, reopened after a reload, and removed once sent', async ({ page, signInPage, composer, baseURL }) => {
+test('drafts are stored encrypted to the sender, autosaved and saved by hand, reopened after a reload, and removed once sent', async ({
+  page,
+  signInPage,
+  composer,
+  baseURL,
+}) => {
   const carol = embedded(baseURL!, 'carol');
   const subject = uniqueSubject('Entwurf Überraschung');
   const body = 'Draft body 51c2e8 — not for the server.';
@@ -17,7 +31,11 @@ test('drafts are stored encrypted to the sender, autosaved and saved by hand, re
   const box = await readMailbox(carol);
   const drafts = () => box.list('drafts');
   const leftovers = await drafts(); // from an earlier try of this test (CI retries)
-  if (leftovers.length) await destroyEmails(box.client, leftovers.map((d) => d.id));
+  if (leftovers.length)
+    await destroyEmails(
+      box.client,
+      leftovers.map((d) => d.id),
+    );
 
   await signInPage.signIn(carol);
   await generateAndBindKey(page, { email: 'carol@example.test', passphrase: PASS });
@@ -40,7 +58,8 @@ test('drafts are stored encrypted to the sender, autosaved and saved by hand, re
   const stored = await box.raw((await drafts())[0]!);
   expect(headersOf(stored)).toMatch(/Content-Type: multipart\/encrypted/);
   expect(headersOf(stored)).not.toMatch(/^(To|Cc|Bcc):/m);
-  for (const secret of [subject, 'Entwurf', body, '51c2e8', 'bob@example.test', 'dave@example.test']) expect(stored, secret).not.toContain(secret);
+  for (const secret of [subject, 'Entwurf', body, '51c2e8', 'bob@example.test', 'dave@example.test'])
+    expect(stored, secret).not.toContain(secret);
 
   // Saved by hand after an edit: the stored copy is replaced, not added to.
   const firstId = (await drafts())[0]!.id;
@@ -76,8 +95,23 @@ test('drafts are stored encrypted to the sender, autosaved and saved by hand, re
 
   // Security: until now (draft saves included) nothing the user wrote left the page.
   const { all, bodies } = traffic();
-  expect(bodies.filter((r) => r.includes('/jmap/upload/') && r.includes('-----BEGIN PGP MESSAGE-----')).length).toBeGreaterThanOrEqual(2);
-  for (const secret of [subject, 'Entwurf', body, 'Draft body 51c2e8', 'not an address', 'erin@exa', 'frank@exa', attachmentName, attachmentContent, PASS, 'PRIVATE KEY BLOCK']) expect(all, secret).not.toContain(secret);
+  expect(
+    bodies.filter((r) => r.includes('/jmap/upload/') && r.includes('-----BEGIN PGP MESSAGE-----')).length,
+  ).toBeGreaterThanOrEqual(2);
+  for (const secret of [
+    subject,
+    'Entwurf',
+    body,
+    'Draft body 51c2e8',
+    'not an address',
+    'erin@exa',
+    'frank@exa',
+    attachmentName,
+    attachmentContent,
+    PASS,
+    'PRIVATE KEY BLOCK',
+  ])
+    expect(all, secret).not.toContain(secret);
 
   // Sending (signed, not encrypted: bob has no key) removes the draft.
   await page.getByRole('button', { name: 'Remove not an address 51c2e8', exact: true }).click();
@@ -92,7 +126,12 @@ test('drafts are stored encrypted to the sender, autosaved and saved by hand, re
   expect(parsed.attachments.map((a) => a.filename)).toContain(attachmentName);
 });
 
-test('with encryption on and no key of one’s own, a draft is refused, not stored in clear', async ({ page, signInPage, composer, baseURL }) => {
+test('with encryption on and no key of one’s own, a draft is refused, not stored in clear', async ({
+  page,
+  signInPage,
+  composer,
+  baseURL,
+}) => {
   const carol = embedded(baseURL!, 'carol');
   const traffic = await recordTraffic(page);
   await signInPage.signIn(carol);
@@ -108,11 +147,20 @@ test('with encryption on and no key of one’s own, a draft is refused, not stor
   expect(await (await readMailbox(carol)).list('drafts')).toHaveLength(0);
 });
 
-test('opening a draft never silently replaces an unsaved message in the composer', async ({ page, signInPage, composer, baseURL }) => {
+test('opening a draft never silently replaces an unsaved message in the composer', async ({
+  page,
+  signInPage,
+  composer,
+  baseURL,
+}) => {
   const carol = embedded(baseURL!, 'carol');
   const box = await readMailbox(carol);
   const leftovers = await box.list('drafts');
-  if (leftovers.length) await destroyEmails(box.client, leftovers.map((d) => d.id));
+  if (leftovers.length)
+    await destroyEmails(
+      box.client,
+      leftovers.map((d) => d.id),
+    );
   await signInPage.signIn(carol);
   await generateAndBindKey(page, { email: 'carol@example.test', passphrase: PASS });
   await page.getByRole('link', { name: 'Compose', exact: true }).click();
@@ -124,7 +172,10 @@ test('opening a draft never silently replaces an unsaved message in the composer
   await page.route('**/jmap/upload/**', (route) => route.abort('connectionreset'));
   await composer.field('Subject').fill('Unsaved work');
   await page.getByRole('link', { name: 'Drafts', exact: true }).click();
-  await page.locator('tr[data-draft-encrypted="true"]').getByRole('button', { name: /^Open draft/ }).click();
+  await page
+    .locator('tr[data-draft-encrypted="true"]')
+    .getByRole('button', { name: /^Open draft/ })
+    .click();
   const choice = page.getByRole('group', { name: 'Unsaved message' });
   await expect(choice).toBeVisible();
   await choice.getByRole('button', { name: 'Keep it', exact: true }).click();

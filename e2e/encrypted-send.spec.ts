@@ -1,11 +1,30 @@
 import * as openpgp from 'openpgp';
 import PostalMime from 'postal-mime';
-import { embedded, expect, generateAndBindKey, headersOf, importKeyText, readMailbox, recordTraffic, storedPublicKey, test, uniqueSubject } from './fixtures';
+import {
+  embedded,
+  expect,
+  generateAndBindKey,
+  headersOf,
+  importKeyText,
+  readMailbox,
+  recordTraffic,
+  storedPublicKey,
+  test,
+  uniqueSubject,
+} from './fixtures';
 
 const PASS = 'alice long passphrase';
 
-test('encrypted and signed in the browser: bob decrypts and verifies; no request ever carries the plaintext', async ({ page, signInPage, composer, baseURL }) => {
-  const bob = (await openpgp.generateKey({ userIDs: [{ name: 'Bob Demo', email: 'bob@example.test' }], format: 'object' })) as unknown as { privateKey: openpgp.PrivateKey; publicKey: openpgp.PublicKey };
+test('encrypted and signed in the browser: bob decrypts and verifies; no request ever carries the plaintext', async ({
+  page,
+  signInPage,
+  composer,
+  baseURL,
+}) => {
+  const bob = (await openpgp.generateKey({
+    userIDs: [{ name: 'Bob Demo', email: 'bob@example.test' }],
+    format: 'object',
+  })) as unknown as { privateKey: openpgp.PrivateKey; publicKey: openpgp.PublicKey };
   const subject = uniqueSubject('Geheimer Plan ✓');
   const body = 'Der Schlüssel liegt unter der Matte. Unique body 7f3a9c.';
   const attachmentName = 'Plan-Überblick-7f3a9c.txt';
@@ -36,7 +55,10 @@ test('encrypted and signed in the browser: bob decrypts and verifies; no request
   const delivered = await bobBox.waitFor('[...]').then((e) => bobBox.raw(e));
   expect(headersOf(delivered)).toMatch(/Content-Type: multipart\/encrypted; protocol="application\/pgp-encrypted"/);
   expect(headersOf(delivered)).toMatch(/^Autocrypt: addr=alice@example\.test;\s+prefer-encrypt=mutual;\s+keydata=/m); // may be folded
-  const armored = delivered.slice(delivered.indexOf('-----BEGIN PGP MESSAGE-----'), delivered.indexOf('-----END PGP MESSAGE-----') + 25);
+  const armored = delivered.slice(
+    delivered.indexOf('-----BEGIN PGP MESSAGE-----'),
+    delivered.indexOf('-----END PGP MESSAGE-----') + 25,
+  );
   await expect(composer.field('From')).toHaveAttribute('data-key-status', 'valid');
   const aliceFingerprint = (await composer.field('From').getAttribute('data-key-fingerprint'))!;
   const alicePublic = { armoredPublic: await storedPublicKey(page, aliceFingerprint) };
@@ -56,7 +78,16 @@ test('encrypted and signed in the browser: bob decrypts and verifies; no request
   const { all, bodies } = traffic();
   // The recording does see request bodies: the uploaded ciphertext is in it.
   expect(bodies.some((r) => r.includes('/jmap/upload/') && r.includes('-----BEGIN PGP MESSAGE-----'))).toBe(true);
-  for (const secret of [subject, 'Geheimer Plan', body, 'Unique body 7f3a9c', attachmentName, attachmentContent, PASS, 'PRIVATE KEY BLOCK']) {
+  for (const secret of [
+    subject,
+    'Geheimer Plan',
+    body,
+    'Unique body 7f3a9c',
+    attachmentName,
+    attachmentContent,
+    PASS,
+    'PRIVATE KEY BLOCK',
+  ]) {
     expect(all, secret).not.toContain(secret);
   }
 });

@@ -45,7 +45,9 @@ export class ComposerPage {
   }
 
   async attach(name: string, content: string | Buffer, mimeType = 'text/plain') {
-    await this.page.getByLabel('Attach files', { exact: true }).setInputFiles({ name, mimeType, buffer: Buffer.from(content) });
+    await this.page
+      .getByLabel('Attach files', { exact: true })
+      .setInputFiles({ name, mimeType, buffer: Buffer.from(content) });
   }
 }
 
@@ -74,12 +76,17 @@ export async function readMailbox(account: Account): Promise<MailboxReader> {
     async waitFor(subject, role = 'inbox') {
       let found: SentEmail | undefined;
       await expect
-        .poll(async () => (found = (await list(role)).find((e) => e.subject === subject)), { timeout: 15_000, message: `"${subject}" in ${account.username}'s ${role}` })
+        .poll(async () => (found = (await list(role)).find((e) => e.subject === subject)), {
+          timeout: 15_000,
+          message: `"${subject}" in ${account.username}'s ${role}`,
+        })
         .toBeTruthy();
       return found!;
     },
     async raw(email) {
-      return new TextDecoder().decode(await client.download({ blobId: email.blobId, name: 'message.eml', type: 'message/rfc822' }));
+      return new TextDecoder().decode(
+        await client.download({ blobId: email.blobId, name: 'message.eml', type: 'message/rfc822' }),
+      );
     },
   };
 }
@@ -123,7 +130,13 @@ export async function dumpIndexedDb(page: Page): Promise<string> {
 /** The armored public key the page stores for `fingerprint` (read back from IndexedDB). */
 export async function storedPublicKey(page: Page, fingerprint: string): Promise<string> {
   const dump = JSON.parse(await dumpIndexedDb(page)) as unknown[];
-  const record = dump.find((r): r is { fingerprint: string; armoredPublic: string } => typeof r === 'object' && r !== null && (r as { fingerprint?: string }).fingerprint === fingerprint && 'armoredPublic' in r);
+  const record = dump.find(
+    (r): r is { fingerprint: string; armoredPublic: string } =>
+      typeof r === 'object' &&
+      r !== null &&
+      (r as { fingerprint?: string }).fingerprint === fingerprint &&
+      'armoredPublic' in r,
+  );
   if (!record) throw new Error(`No stored key ${fingerprint}`);
   return record.armoredPublic;
 }

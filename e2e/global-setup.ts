@@ -18,7 +18,9 @@ export default function globalSetup() {
 
 /** The GnuPG-built WKD (and VKS-shaped key server) for discovery tests. */
 function startWkdPeer(): (() => void) | null {
-  const missing = ['/usr/bin/gpg', '/usr/lib/gnupg/gpg-wks-client', '/usr/sbin/nginx', '/usr/bin/openssl'].filter((f) => !existsSync(f));
+  const missing = ['/usr/bin/gpg', '/usr/lib/gnupg/gpg-wks-client', '/usr/sbin/nginx', '/usr/bin/openssl'].filter(
+    (f) => !existsSync(f),
+  );
   if (missing.length) {
     const reason = `WKD peer not installed (missing ${missing.join(', ')})`;
     if (process.env.CI) throw new Error(`CI=true but ${reason}`);
@@ -33,7 +35,13 @@ function startWkdPeer(): (() => void) | null {
 }
 
 function startCyrus(): (() => void) | null {
-  const missing = ['/usr/lib/cyrus/bin/httpd', '/usr/lib/cyrus/bin/master', '/usr/sbin/postfix', '/usr/sbin/nginx', '/usr/sbin/saslpasswd2'].filter((f) => !existsSync(f));
+  const missing = [
+    '/usr/lib/cyrus/bin/httpd',
+    '/usr/lib/cyrus/bin/master',
+    '/usr/sbin/postfix',
+    '/usr/sbin/nginx',
+    '/usr/sbin/saslpasswd2',
+  ].filter((f) => !existsSync(f));
   const reason = missing.length
     ? `Cyrus peer not installed (missing ${missing.join(', ')}; see .ci/run for the apt packages)`
     : process.getuid?.() !== 0
@@ -48,5 +56,7 @@ function startCyrus(): (() => void) | null {
   const env = { ...process.env, CYRUS_FRESH: '1' };
   const started = startPeer('scripts/peers/cyrus-start.sh', env);
   process.env.E2E_CYRUS = 'ready';
-  return started ? () => execFileSync('scripts/peers/cyrus-stop.sh', { env, stdio: ['ignore', 'ignore', 'inherit'] }) : null;
+  return started
+    ? () => execFileSync('scripts/peers/cyrus-stop.sh', { env, stdio: ['ignore', 'ignore', 'inherit'] })
+    : null;
 }

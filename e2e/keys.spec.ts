@@ -17,12 +17,18 @@ async function generate(page: Page, email: string, algorithm = 'curve25519-legac
   await page.getByLabel('Algorithm', { exact: true }).selectOption(algorithm);
   await page.getByRole('button', { name: 'Create', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Key created' })).toBeVisible({ timeout: 60_000 });
-  const fingerprint = (await page.getByRole('status').filter({ hasText: 'Created key' }).textContent())!.match(/Created key ([0-9A-F ]+) for/)![1]!.replace(/\s/g, '');
+  const fingerprint = (await page.getByRole('status').filter({ hasText: 'Created key' }).textContent())!
+    .match(/Created key ([0-9A-F ]+) for/)![1]!
+    .replace(/\s/g, '');
   await page.getByRole('button', { name: 'Done', exact: true }).click();
   return fingerprint;
 }
 
-test('generate a key for the alias, bind it, reload: everything persists and From shows it', async ({ page, signInPage, composer }) => {
+test('generate a key for the alias, bind it, reload: everything persists and From shows it', async ({
+  page,
+  signInPage,
+  composer,
+}) => {
   await signInPage.signIn();
   await openKeys(page);
   await expect(page.locator('[data-key-count]')).toHaveAttribute('data-key-count', '0');
@@ -49,8 +55,14 @@ test('generate a key for the alias, bind it, reload: everything persists and Fro
   await expect(from).toHaveAttribute('data-key-fingerprint', fingerprint);
 });
 
-test('import a passphrase-protected secret key and unlock it; a wrong passphrase is refused', async ({ page, signInPage }) => {
-  const { privateKey } = await openpgp.generateKey({ userIDs: [{ name: 'Carol', email: 'carol@example.test' }], passphrase: PASS });
+test('import a passphrase-protected secret key and unlock it; a wrong passphrase is refused', async ({
+  page,
+  signInPage,
+}) => {
+  const { privateKey } = await openpgp.generateKey({
+    userIDs: [{ name: 'Carol', email: 'carol@example.test' }],
+    passphrase: PASS,
+  });
   const fingerprint = (await openpgp.readKey({ armoredKey: privateKey })).getFingerprint().toUpperCase();
   await signInPage.signIn();
   await openKeys(page);
@@ -86,7 +98,12 @@ test('bad armor shows an alert and stores nothing; refused keys are named', asyn
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await expect(page.getByRole('alert')).toContainText('not OpenPGP');
 
-  const weak = (await openpgp.generateKey({ type: 'rsa', rsaBits: 1024, userIDs: [{ email: 'weak@example.org' }], config: { minRSABits: 1024 } } as never)) as unknown as { publicKey: string };
+  const weak = (await openpgp.generateKey({
+    type: 'rsa',
+    rsaBits: 1024,
+    userIDs: [{ email: 'weak@example.org' }],
+    config: { minRSABits: 1024 },
+  } as never)) as unknown as { publicKey: string };
   await page.getByLabel('Key', { exact: true }).fill(`${weak.publicKey}\n${publicKey}`);
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await page.getByRole('button', { name: 'Add to keystore', exact: true }).click();
@@ -95,12 +112,17 @@ test('bad armor shows an alert and stores nothing; refused keys are named', asyn
   await expect(page.locator('[data-key-count]')).toHaveAttribute('data-key-count', '1');
 });
 
-test('an unprotected secret key gets a new passphrase; IndexedDB never holds a plain secret key or a passphrase', async ({ page, signInPage }) => {
+test('an unprotected secret key gets a new passphrase; IndexedDB never holds a plain secret key or a passphrase', async ({
+  page,
+  signInPage,
+}) => {
   const { privateKey } = await openpgp.generateKey({ userIDs: [{ name: 'Dave', email: 'dave@example.test' }] });
   await signInPage.signIn();
   await openKeys(page);
   await generate(page, 'alice@example.test');
-  await page.getByLabel('Key file', { exact: true }).setInputFiles({ name: 'dave.asc', mimeType: 'application/pgp-keys', buffer: Buffer.from(privateKey) });
+  await page
+    .getByLabel('Key file', { exact: true })
+    .setInputFiles({ name: 'dave.asc', mimeType: 'application/pgp-keys', buffer: Buffer.from(privateKey) });
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await expect(page.getByLabel('Import preview')).toContainText('no passphrase');
   await page.getByRole('button', { name: 'Add to keystore', exact: true }).click();
@@ -112,7 +134,9 @@ test('an unprotected secret key gets a new passphrase; IndexedDB never holds a p
   const dump = await dumpIndexedDb(page);
   expect(dump).not.toContain(PASS);
   expect(dump).not.toContain('another long passphrase');
-  const secrets = [...dump.matchAll(/-----BEGIN PGP PRIVATE KEY BLOCK-----[^"]*?-----END PGP PRIVATE KEY BLOCK-----/g)].map((m) => JSON.parse(`"${m[0]}"`) as string);
+  const secrets = [
+    ...dump.matchAll(/-----BEGIN PGP PRIVATE KEY BLOCK-----[^"]*?-----END PGP PRIVATE KEY BLOCK-----/g),
+  ].map((m) => JSON.parse(`"${m[0]}"`) as string);
   expect(secrets).toHaveLength(2);
   for (const armored of secrets) {
     const key = await openpgp.readPrivateKey({ armoredKey: armored });
@@ -151,11 +175,14 @@ test('a dropped binary key file is imported like a chosen one', async ({ page, s
   const { publicKey } = await openpgp.generateKey({ userIDs: [{ email: 'dropped@example.org' }], format: 'binary' });
   await signInPage.signIn();
   await openKeys(page);
-  const dataTransfer = await page.evaluateHandle((bytes) => {
-    const dt = new DataTransfer();
-    dt.items.add(new File([new Uint8Array(bytes)], 'dropped.gpg', { type: 'application/octet-stream' }));
-    return dt;
-  }, [...publicKey]);
+  const dataTransfer = await page.evaluateHandle(
+    (bytes) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(bytes)], 'dropped.gpg', { type: 'application/octet-stream' }));
+      return dt;
+    },
+    [...publicKey],
+  );
   const area = page.getByRole('region', { name: 'Import keys' });
   await area.dispatchEvent('dragover', { dataTransfer });
   await area.dispatchEvent('drop', { dataTransfer });
@@ -164,7 +191,10 @@ test('a dropped binary key file is imported like a chosen one', async ({ page, s
   await expect(page.locator('[data-key-count]')).toHaveAttribute('data-key-count', '1');
 });
 
-test('one key can serve the alias too: add its user ID (after unlocking), then bind it', async ({ page, signInPage }) => {
+test('one key can serve the alias too: add its user ID (after unlocking), then bind it', async ({
+  page,
+  signInPage,
+}) => {
   await signInPage.signIn();
   await openKeys(page);
   const fingerprint = await generate(page, 'alice@example.test');
@@ -182,5 +212,7 @@ test('one key can serve the alias too: add its user ID (after unlocking), then b
   await expect(page.getByText('Serves your addresses')).toBeVisible();
   const details = page.locator(`[data-details-fingerprint="${fingerprint}"]`);
   await expect(details).toContainText('<alice.alias@example.test> (valid)');
-  await expect(details).toContainText(/Serves your addresses(alice\.alias@example\.test, alice@example\.test|alice@example\.test, alice\.alias@example\.test)/);
+  await expect(details).toContainText(
+    /Serves your addresses(alice\.alias@example\.test, alice@example\.test|alice@example\.test, alice\.alias@example\.test)/,
+  );
 });

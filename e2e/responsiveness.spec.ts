@@ -7,7 +7,11 @@ import { expect, importKeyText, test } from './fixtures';
  * Send to "Sent". The bound is loose on purpose (shared, noisy machines): work moved back to the
  * main thread takes seconds for 25 MB, far above it. `npm run bench:encrypt` prints the figures.
  */
-test('sending an encrypted and signed 25 MB attachment keeps the page responsive', async ({ page, signInPage, composer }) => {
+test('sending an encrypted and signed 25 MB attachment keeps the page responsive', async ({
+  page,
+  signInPage,
+  composer,
+}) => {
   test.setTimeout(120_000);
   const bob = await openpgp.generateKey({ userIDs: [{ email: 'bob@example.test' }], format: 'armored' });
   await signInPage.signIn();
@@ -29,7 +33,9 @@ test('sending an encrypted and signed 25 MB attachment keeps the page responsive
   await page.evaluate(() => {
     const w = window as unknown as { longTasks: number[] };
     w.longTasks = [];
-    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: 'longtask' });
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({
+      type: 'longtask',
+    });
   });
   await composer.send().click();
   await expect(composer.status()).toBeVisible({ timeout: 90_000 });

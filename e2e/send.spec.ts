@@ -1,7 +1,12 @@
 import PostalMime from 'postal-mime';
 import { embedded, expect, headersOf, readMailbox, test, uniqueSubject } from './fixtures';
 
-test('alice sends to bob with Cc, Bcc, a non-ASCII subject and an attachment; it arrives and Bcc stays hidden', async ({ page, signInPage, composer, baseURL }) => {
+test('alice sends to bob with Cc, Bcc, a non-ASCII subject and an attachment; it arrives and Bcc stays hidden', async ({
+  page,
+  signInPage,
+  composer,
+  baseURL,
+}) => {
   const subject = uniqueSubject('Grüße aus Köln – 日本語 ✓');
   await signInPage.signIn(); // pre-filled for alice on the embedded backend
   await expect(composer.field('From')).toContainText('alice@example.test');
@@ -45,7 +50,11 @@ test('alice sends to bob with Cc, Bcc, a non-ASCII subject and an attachment; it
   await expect(raw).not.toContainText('hidden@elsewhere.example');
 });
 
-test('pasting several addresses makes chips; Enter never submits; one chip per address', async ({ page, signInPage, composer }) => {
+test('pasting several addresses makes chips; Enter never submits; one chip per address', async ({
+  page,
+  signInPage,
+  composer,
+}) => {
   await signInPage.signIn();
   const to = composer.field('To');
   await to.fill('"Doe, Jane" <jane@example.test>; bob@example.test\nBOB@example.test, carol@exam');

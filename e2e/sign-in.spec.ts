@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { createApiToken, findAccountByUsername } from '../server/jmap/accounts';
 import { dumpIndexedDb, embedded, expect, test } from './fixtures';
 
-test('the form is pre-filled for the embedded backend and the session survives a reload until sign-out', async ({ page, signInPage, baseURL }) => {
+test('the form is pre-filled for the embedded backend and the session survives a reload until sign-out', async ({
+  page,
+  signInPage,
+  baseURL,
+}) => {
   await page.goto('/');
   await expect(signInPage.server()).toHaveValue(new URL('/.well-known/jmap', baseURL).href);
   await expect(signInPage.username()).toHaveValue('alice@example.test');
@@ -30,14 +34,19 @@ test('nothing readable of the password is stored in the browser', async ({ page,
   expect(stored).not.toContain('alice-pass'); // ...but the password is sealed
 });
 
-test('wrong password, unreachable server and non-JMAP URLs get specific alerts', async ({ page, signInPage, baseURL }) => {
+test('wrong password, unreachable server and non-JMAP URLs get specific alerts', async ({
+  page,
+  signInPage,
+  baseURL,
+}) => {
   // A web server that is not a JMAP server: HTML for one path, JSON of another kind elsewhere.
   const other = createServer((req, res) => {
     // It allows this app (CORS), so the browser can read what it answers.
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Access-Control-Allow-Headers', 'Authorization, Accept');
     if (req.method === 'OPTIONS') return void res.writeHead(204).end();
-    if (req.url?.startsWith('/json')) res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"hello":"world"}');
+    if (req.url?.startsWith('/json'))
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"hello":"world"}');
     else res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>Not JMAP</title>');
   });
   await new Promise<void>((ok) => other.listen(0, '127.0.0.1', ok));

@@ -25,11 +25,55 @@ const addresses = domains.map((d, i) => `user${i + 1}@${d}`);
 
 // A throw-away CA and a certificate for all 40 host names.
 const sh = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-sh(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=bench CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
+sh([
+  'req',
+  '-x509',
+  '-newkey',
+  'rsa:2048',
+  '-nodes',
+  '-days',
+  '2',
+  '-keyout',
+  'ca.key',
+  '-out',
+  'ca.crt',
+  '-subj',
+  '/CN=bench CA',
+  '-addext',
+  'basicConstraints=critical,CA:TRUE',
+  '-addext',
+  'keyUsage=critical,keyCertSign',
+]);
 sh(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=bench.test']);
-writeFileSync(join(dir, 'ext'), `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(',')}\nextendedKeyUsage=serverAuth\n`);
-sh(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'ext', '-out', 'server.crt']);
-const spki = execFileSync('sh', ['-c', 'openssl x509 -in server.crt -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64'], { cwd: dir, encoding: 'utf8' }).trim();
+writeFileSync(
+  join(dir, 'ext'),
+  `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(',')}\nextendedKeyUsage=serverAuth\n`,
+);
+sh([
+  'x509',
+  '-req',
+  '-in',
+  'server.csr',
+  '-CA',
+  'ca.crt',
+  '-CAkey',
+  'ca.key',
+  '-CAcreateserial',
+  '-days',
+  '2',
+  '-extfile',
+  'ext',
+  '-out',
+  'server.crt',
+]);
+const spki = execFileSync(
+  'sh',
+  [
+    '-c',
+    'openssl x509 -in server.crt -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64',
+  ],
+  { cwd: dir, encoding: 'utf8' },
+).trim();
 
 // One key per address, served at its advanced WKD URL after LATENCY_MS by a process of its own.
 const byPath: Record<string, string> = {};
@@ -40,7 +84,11 @@ for (const address of addresses) {
 }
 writeFileSync(join(dir, 'keys.json'), JSON.stringify(byPath));
 let requests = 0;
-const wkd = spawn(process.execPath, ['--import', 'tsx', resolve('scripts/bench-wkd-server.ts'), dir, String(WKD_PORT), String(LATENCY_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+const wkd = spawn(
+  process.execPath,
+  ['--import', 'tsx', resolve('scripts/bench-wkd-server.ts'), dir, String(WKD_PORT), String(LATENCY_MS)],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 await new Promise<void>((ready, fail) => {
   wkd.once('exit', (code) => fail(new Error(`The WKD server exited (${code}).`)));
   wkd.stdout.setEncoding('utf8').on('data', (text: string) => {
@@ -52,14 +100,34 @@ await new Promise<void>((ready, fail) => {
 });
 
 const app = await startAppServer({
-  host: '127.0.0.1', port: APP_PORT, dataDir: join(dir, 'data'), serve: 'dist', distDir: resolve('dist'), corsOrigins: [], seedDemo: true, prefillAccount: 'alice@example.test',
-  wkdProxy: wkdProxyConfigFromEnv({ WKD_PROXY_ALLOW_PRIVATE: '1', WKD_PROXY_ONLY_MAPPED: '1', WKD_PROXY_CA_FILE: join(dir, 'ca.crt'), WKD_PROXY_HOST_MAP: hosts.map((h) => `${h}=127.0.0.1:${WKD_PORT}`).join(',') }),
+  host: '127.0.0.1',
+  port: APP_PORT,
+  dataDir: join(dir, 'data'),
+  serve: 'dist',
+  distDir: resolve('dist'),
+  corsOrigins: [],
+  seedDemo: true,
+  prefillAccount: 'alice@example.test',
+  wkdProxy: wkdProxyConfigFromEnv({
+    WKD_PROXY_ALLOW_PRIVATE: '1',
+    WKD_PROXY_ONLY_MAPPED: '1',
+    WKD_PROXY_CA_FILE: join(dir, 'ca.crt'),
+    WKD_PROXY_HOST_MAP: hosts.map((h) => `${h}=127.0.0.1:${WKD_PORT}`).join(','),
+  }),
 });
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 const browser = await chromium.launch({
   ...(executablePath ? { executablePath } : {}),
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-    `--host-resolver-rules=${hosts.map((h) => `MAP ${h} 127.0.0.1:${WKD_PORT}`).join(', ')}, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1`, `--ignore-certificate-errors-spki-list=${spki}`],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    `--host-resolver-rules=${hosts.map((h) => `MAP ${h} 127.0.0.1:${WKD_PORT}`).join(', ')}, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1`,
+    `--ignore-certificate-errors-spki-list=${spki}`,
+  ],
 });
 
 /** ms from pasting until every chip's key status is settled (measured in the page). */
@@ -98,13 +166,17 @@ async function composerIn(mode: 'browser' | 'proxy', warm: boolean) {
   await page.getByLabel('To', { exact: true }).waitFor();
   // "warm": the composer has been idle for a moment (crypto worker and look-up code loaded), as
   // when a person starts typing; "cold": pasted the instant the composer appears.
-  if (warm) await page.waitForFunction(() => performance.getEntriesByName('compose-warm').length > 0, undefined, { timeout: 30_000 });
+  if (warm)
+    await page.waitForFunction(() => performance.getEntriesByName('compose-warm').length > 0, undefined, {
+      timeout: 30_000,
+    });
   return { context, page };
 }
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const spread = (values: number[]) => `${median(values).toFixed(0)} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`;
+const spread = (values: number[]) =>
+  `${median(values).toFixed(0)} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`;
 
 /** Each round in a fresh profile, so nothing is cached; the figures are medians over the rounds. */
 async function scenario(mode: 'browser' | 'proxy') {
@@ -136,16 +208,22 @@ async function scenario(mode: 'browser' | 'proxy') {
 }
 
 try {
-  console.log(`\nDiscovery benchmark — ${N} recipients on ${N} domains, WKD answers after ${LATENCY_MS} ms, Chromium ${browser.version()}`);
+  console.log(
+    `\nDiscovery benchmark — ${N} recipients on ${N} domains, WKD answers after ${LATENCY_MS} ms, Chromium ${browser.version()}`,
+  );
   console.log(`medians of ${ROUNDS} rounds (range), each round in a fresh browser profile\n`);
-  console.log(`${'WKD path'.padEnd(26)} ${'cold ms'.padStart(15)} ${'first ms'.padStart(15)} ${'cached ms'.padStart(12)} ${'sequential ms'.padStart(14)} ${'speed-up'.padStart(9)}  found`);
+  console.log(
+    `${'WKD path'.padEnd(26)} ${'cold ms'.padStart(15)} ${'first ms'.padStart(15)} ${'cached ms'.padStart(12)} ${'sequential ms'.padStart(14)} ${'speed-up'.padStart(9)}  found`,
+  );
   for (const mode of ['browser', 'proxy'] as const) {
     const r = await scenario(mode);
     console.log(
       `${(mode === 'browser' ? 'from the browser' : 'through the server proxy').padEnd(26)} ${spread(r.coldFirst).padStart(15)} ${spread(r.first).padStart(15)} ${spread(r.cached).padStart(12)} ${r.sequential.toFixed(0).padStart(14)} ${(r.sequential / median(r.first)).toFixed(1).padStart(8)}×  ${r.valid}/${N} (${r.firstRequests} WKD requests)`,
     );
   }
-  console.log(`\ncold: pasted the instant the composer appears (crypto worker and look-up code still loading); first: nothing cached, composer idle for a moment first`);
+  console.log(
+    `\ncold: pasted the instant the composer appears (crypto worker and look-up code still loading); first: nothing cached, composer idle for a moment first`,
+  );
   console.log(`sequential: the seed's order, one address looked up after the other (one run)`);
   console.log(`goals: ≤ 350 ms for ${N} recipients found on WKD, ≤ 50 ms when cached`);
 } finally {

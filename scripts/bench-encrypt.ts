@@ -28,7 +28,14 @@ function payloadOf(megabytes: number): string {
 
 async function keysFor(version: 4 | 6) {
   const make = (email: string) =>
-    openpgp.generateKey({ type: version === 6 ? 'curve25519' : 'ecc', ...(version === 4 ? { curve: 'curve25519Legacy' as const } : {}), userIDs: [{ email }], passphrase: PASS, format: 'armored', config: { v6Keys: version === 6 } });
+    openpgp.generateKey({
+      type: version === 6 ? 'curve25519' : 'ecc',
+      ...(version === 4 ? { curve: 'curve25519Legacy' as const } : {}),
+      userIDs: [{ email }],
+      passphrase: PASS,
+      format: 'armored',
+      config: { v6Keys: version === 6 },
+    });
   const [alice, bob] = await Promise.all([make('alice@bench.example'), make('bob@bench.example')]);
   return { alice, bob };
 }
@@ -37,14 +44,40 @@ async function keysFor(version: 4 | 6) {
 const gnupgHome = mkdtempSync(join(tmpdir(), 'bench-gpg-'));
 const v4 = await keysFor(4);
 const v6 = await keysFor(6);
-const gpgArgs = ['--batch', '--homedir', gnupgHome, '--pinentry-mode', 'loopback', '--passphrase', PASS, '--trust-model', 'always'];
-for (const armored of [v4.alice.privateKey, v4.bob.publicKey]) execFileSync('gpg', [...gpgArgs, '--import'], { input: armored, stdio: ['pipe', 'ignore', 'ignore'] });
+const gpgArgs = [
+  '--batch',
+  '--homedir',
+  gnupgHome,
+  '--pinentry-mode',
+  'loopback',
+  '--passphrase',
+  PASS,
+  '--trust-model',
+  'always',
+];
+for (const armored of [v4.alice.privateKey, v4.bob.publicKey])
+  execFileSync('gpg', [...gpgArgs, '--import'], { input: armored, stdio: ['pipe', 'ignore', 'ignore'] });
 const gpgVersion = execFileSync('gpg', ['--version']).toString().split('\n')[0];
 
 function gpgSeconds(file: string): number {
   const out = `${file}.asc`;
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('gpg', [...gpgArgs, '--armor', '--encrypt', '--sign', '-r', 'bob@bench.example', '-r', 'alice@bench.example', '-u', 'alice@bench.example', '--yes', '-o', out, file]);
+  const r = spawnSync('gpg', [
+    ...gpgArgs,
+    '--armor',
+    '--encrypt',
+    '--sign',
+    '-r',
+    'bob@bench.example',
+    '-r',
+    'alice@bench.example',
+    '-u',
+    'alice@bench.example',
+    '--yes',
+    '-o',
+    out,
+    file,
+  ]);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`gpg failed: ${r.stderr}`);
   rmSync(out);
@@ -53,9 +86,13 @@ function gpgSeconds(file: string): number {
 
 /** Total RSS (KiB) of every process under Chromium's browser process. */
 function chromiumRssKiB(rootPid: number): number {
-  const ps = execFileSync('ps', ['-eo', 'pid=,ppid=,rss=']).toString().trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number) as [number, number, number]);
+  const ps = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='])
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number, number]);
   const tree = new Set([rootPid]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [pid, ppid] of ps) {
       if (tree.has(ppid) && !tree.has(pid)) {
@@ -68,17 +105,42 @@ function chromiumRssKiB(rootPid: number): number {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-data-'));
-const server = await startAppServer({ host: '127.0.0.1', port: 0, dataDir, serve: 'dist', distDir: resolve('dist'), corsOrigins: ['*'], seedDemo: false, prefillAccount: null, wkdProxy: null });
+const server = await startAppServer({
+  host: '127.0.0.1',
+  port: 0,
+  dataDir,
+  serve: 'dist',
+  distDir: resolve('dist'),
+  corsOrigins: ['*'],
+  seedDemo: false,
+  prefillAccount: null,
+  wkdProxy: null,
+});
 const workerFile = readdirSync(resolve('dist/assets')).find((f) => /^crypto\.worker-.*\.js$/.test(f));
 if (!workerFile) throw new Error('No crypto worker in dist/assets: run vite build first');
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-const browser = await chromium.launch({ ...(executablePath ? { executablePath } : {}), args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+const browser = await chromium.launch({
+  ...(executablePath ? { executablePath } : {}),
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+});
 // Playwright starts the browser as a child of this process.
-const browserPid = Number(execFileSync('pgrep', ['-P', String(process.pid), '-f', 'chrom']).toString().trim().split('\n')[0]);
+const browserPid = Number(
+  execFileSync('pgrep', ['-P', String(process.pid), '-f', 'chrom'])
+    .toString()
+    .trim()
+    .split('\n')[0],
+);
 
 try {
   const page = await browser.newPage();
-  await page.goto(new URL("/", server.url).href);
+  await page.goto(new URL('/', server.url).href);
   // Speak Comlink's wire protocol to the app's own worker chunk: the same code path as the composer.
   await page.evaluate((url) => {
     const worker = new Worker(url, { type: 'module' });
@@ -93,26 +155,45 @@ try {
           if (e.ok) resolveCall(e.value);
           else reject(new Error(JSON.stringify(e.error)));
         });
-        worker.postMessage({ id, type: 'APPLY', path, argumentList: args.map((value) => ({ type: 'RAW', value })) }, transfer);
+        worker.postMessage(
+          { id, type: 'APPLY', path, argumentList: args.map((value) => ({ type: 'RAW', value })) },
+          transfer,
+        );
       });
   }, `/assets/${workerFile}`);
   type Call = (path: string[], args: unknown[], transfer?: Transferable[]) => Promise<unknown>;
 
   const baseline = chromiumRssKiB(browserPid);
-  console.log(`\nEncryption benchmark — Chromium ${browser.version()} (app worker, production build) vs ${gpgVersion}, median of ${RUNS}\n`);
-  console.log(`${'mode'.padEnd(18)} ${'size'.padStart(6)} ${'app s'.padStart(8)} ${'app MB/s'.padStart(9)} ${'gpg s'.padStart(8)} ${'gpg MB/s'.padStart(9)} ${'ratio'.padStart(6)} ${'peak RSS'.padStart(9)} ${'full msg s'.padStart(10)}`);
-  for (const [mode, keys] of [['SEIPDv1 (v4 keys)', v4], ['SEIPDv2 GCM (v6)', v6]] as const) {
+  console.log(
+    `\nEncryption benchmark — Chromium ${browser.version()} (app worker, production build) vs ${gpgVersion}, median of ${RUNS}\n`,
+  );
+  console.log(
+    `${'mode'.padEnd(18)} ${'size'.padStart(6)} ${'app s'.padStart(8)} ${'app MB/s'.padStart(9)} ${'gpg s'.padStart(8)} ${'gpg MB/s'.padStart(9)} ${'ratio'.padStart(6)} ${'peak RSS'.padStart(9)} ${'full msg s'.padStart(10)}`,
+  );
+  for (const [mode, keys] of [
+    ['SEIPDv1 (v4 keys)', v4],
+    ['SEIPDv2 GCM (v6)', v6],
+  ] as const) {
     const fingerprint = (await openpgp.readKey({ armoredKey: keys.alice.publicKey })).getFingerprint().toUpperCase();
-    await page.evaluate(([secret, pass]) => (window as unknown as { call: Call }).call(['crypto', 'unlockKey'], [secret, pass, 3_600_000]), [keys.alice.privateKey, PASS] as const);
+    await page.evaluate(
+      ([secret, pass]) =>
+        (window as unknown as { call: Call }).call(['crypto', 'unlockKey'], [secret, pass, 3_600_000]),
+      [keys.alice.privateKey, PASS] as const,
+    );
     for (const size of SIZES) {
       const file = join(gnupgHome, `payload-${size}.txt`);
       const payload = payloadOf(size);
       writeFileSync(file, payload);
       await page.evaluate(
         ({ n, line, head }) => {
-          (window as unknown as { payload: string }).payload = head + line.repeat(Math.ceil((n * 1024 * 1024 - head.length) / line.length));
+          (window as unknown as { payload: string }).payload =
+            head + line.repeat(Math.ceil((n * 1024 * 1024 - head.length) / line.length));
         },
-        { n: size, line: 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n', head: 'Content-Type: application/octet-stream; name="big.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n' },
+        {
+          n: size,
+          line: 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n',
+          head: 'Content-Type: application/octet-stream; name="big.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n',
+        },
       );
       let peak = 0;
       const sampler = setInterval(() => (peak = Math.max(peak, chromiumRssKiB(browserPid))), 100);
@@ -132,9 +213,21 @@ try {
                 ['send', 'prepareMessage'],
                 [
                   {
-                    identity, to: [{ name: null, address: 'bob@bench.example' }], cc: [], bcc: [], subject: 'bench', text: 'bench', messageId: '<bench@bench.example>',
+                    identity,
+                    to: [{ name: null, address: 'bob@bench.example' }],
+                    cc: [],
+                    bcc: [],
+                    subject: 'bench',
+                    text: 'bench',
+                    messageId: '<bench@bench.example>',
                     attachments: [{ name: 'big.bin', type: 'application/octet-stream', content }],
-                    security: { encrypt: true, signWith, recipientKeys: { 'bob@bench.example': recipients[0]!.armoredPublic }, ownKey: { address: 'alice@bench.example', armoredPublic: recipients[1]!.armoredPublic }, protectHeaders: true },
+                    security: {
+                      encrypt: true,
+                      signWith,
+                      recipientKeys: { 'bob@bench.example': recipients[0]!.armoredPublic },
+                      ownKey: { address: 'alice@bench.example', armoredPublic: recipients[1]!.armoredPublic },
+                      protectHeaders: true,
+                    },
                   },
                   { now: Date.now() },
                 ],
@@ -144,8 +237,13 @@ try {
               return (performance.now() - t0) / 1000;
             },
             {
-              n: size, signWith: fingerprint, identity: { id: 'I', name: 'Alice', email: 'alice@bench.example' },
-              recipients: [{ armoredPublic: keys.bob.publicKey, address: 'bob@bench.example' }, { armoredPublic: keys.alice.publicKey, address: 'alice@bench.example' }],
+              n: size,
+              signWith: fingerprint,
+              identity: { id: 'I', name: 'Alice', email: 'alice@bench.example' },
+              recipients: [
+                { armoredPublic: keys.bob.publicKey, address: 'bob@bench.example' },
+                { armoredPublic: keys.alice.publicKey, address: 'alice@bench.example' },
+              ],
             },
           ),
         );
@@ -154,12 +252,22 @@ try {
             async ({ recipients, signWith }) => {
               const w = window as unknown as { call: Call; payload: string };
               const t0 = performance.now();
-              const { armored } = (await w.call(['crypto', 'encryptPayload'], [{ payload: w.payload, recipients, signWith }])) as { armored: Uint8Array };
+              const { armored } = (await w.call(
+                ['crypto', 'encryptPayload'],
+                [{ payload: w.payload, recipients, signWith }],
+              )) as { armored: Uint8Array };
               const seconds = (performance.now() - t0) / 1000;
-              if (new TextDecoder().decode(armored.subarray(0, 27)) !== '-----BEGIN PGP MESSAGE-----') throw new Error('no message');
+              if (new TextDecoder().decode(armored.subarray(0, 27)) !== '-----BEGIN PGP MESSAGE-----')
+                throw new Error('no message');
               return seconds;
             },
-            { recipients: [{ armoredPublic: keys.bob.publicKey, address: 'bob@bench.example' }, { armoredPublic: keys.alice.publicKey, address: 'alice@bench.example' }], signWith: fingerprint },
+            {
+              recipients: [
+                { armoredPublic: keys.bob.publicKey, address: 'bob@bench.example' },
+                { armoredPublic: keys.alice.publicKey, address: 'alice@bench.example' },
+              ],
+              signWith: fingerprint,
+            },
           ),
         );
         gpg.push(gpgSeconds(file));
@@ -172,7 +280,9 @@ try {
       );
     }
   }
-  console.log(`\nratio = app throughput / gpg throughput (goal ≥ 0.6× SEIPDv1, ≥ 0.8× SEIPDv2). peak RSS = all Chromium processes during that row (idle: ${Math.round(baseline / 1024)} MB).\nfull msg s = the app's whole send preparation in the worker for a message with an attachment of that size (MIME with base64, encrypt, sign, armor).`);
+  console.log(
+    `\nratio = app throughput / gpg throughput (goal ≥ 0.6× SEIPDv1, ≥ 0.8× SEIPDv2). peak RSS = all Chromium processes during that row (idle: ${Math.round(baseline / 1024)} MB).\nfull msg s = the app's whole send preparation in the worker for a message with an attachment of that size (MIME with base64, encrypt, sign, armor).`,
+  );
 } finally {
   await browser.close();
   await server.close();

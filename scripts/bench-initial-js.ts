@@ -12,9 +12,22 @@ import { gzipSync } from 'node:zlib';
 import { startAppServer } from '../server/app-server';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-initial-'));
-const server = await startAppServer({ host: '127.0.0.1', port: 0, dataDir, serve: 'dist', distDir: resolve('dist'), corsOrigins: ['*'], seedDemo: true, prefillAccount: 'alice@example.test', wkdProxy: null });
+const server = await startAppServer({
+  host: '127.0.0.1',
+  port: 0,
+  dataDir,
+  serve: 'dist',
+  distDir: resolve('dist'),
+  corsOrigins: ['*'],
+  seedDemo: true,
+  prefillAccount: 'alice@example.test',
+  wkdProxy: null,
+});
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-const browser = await chromium.launch({ ...(executablePath ? { executablePath } : {}), args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+const browser = await chromium.launch({
+  ...(executablePath ? { executablePath } : {}),
+  args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+});
 try {
   const page = await browser.newPage();
   await page.goto(new URL('/', server.url).href);

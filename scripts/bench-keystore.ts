@@ -20,7 +20,10 @@ async function cachedKeys(): Promise<string> {
   console.log(`Generating ${KEYS} public keys (once; cached in ${cacheFile})…`);
   const out: string[] = [];
   for (let i = 0; i < KEYS; i++) {
-    const { publicKey } = await openpgp.generateKey({ userIDs: [{ name: `Bench ${i}`, email: `bench${i}@bench.example` }], format: 'binary' });
+    const { publicKey } = await openpgp.generateKey({
+      userIDs: [{ name: `Bench ${i}`, email: `bench${i}@bench.example` }],
+      format: 'binary',
+    });
     out.push(openpgp.armor(openpgp.enums.armor.publicKey, publicKey));
     if ((i + 1) % 1000 === 0) console.log(`  ${i + 1}/${KEYS}`);
   }
@@ -30,7 +33,9 @@ async function cachedKeys(): Promise<string> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const markTime = (page: Page, name: string) =>
-  page.waitForFunction((n) => performance.getEntriesByName(n)[0]?.startTime, name, { timeout: 120_000 }).then((h) => h.jsonValue() as Promise<number>);
+  page
+    .waitForFunction((n) => performance.getEntriesByName(n)[0]?.startTime, name, { timeout: 120_000 })
+    .then((h) => h.jsonValue() as Promise<number>);
 
 async function startupTimes(page: Page): Promise<{ compose: number; keys: number }> {
   const compose: number[] = [];
@@ -50,9 +55,29 @@ const armored = await cachedKeys();
 const file = join(mkdtempSync(join(tmpdir(), 'bench-')), `keys-${KEYS}.asc`);
 writeFileSync(file, armored);
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-data-'));
-const server = await startAppServer({ host: '127.0.0.1', port: Number(process.env.BENCH_PORT ?? 18190), dataDir, serve: 'dist', distDir: resolve('dist'), corsOrigins: ['*'], seedDemo: true, prefillAccount: 'alice@example.test', wkdProxy: null });
+const server = await startAppServer({
+  host: '127.0.0.1',
+  port: Number(process.env.BENCH_PORT ?? 18190),
+  dataDir,
+  serve: 'dist',
+  distDir: resolve('dist'),
+  corsOrigins: ['*'],
+  seedDemo: true,
+  prefillAccount: 'alice@example.test',
+  wkdProxy: null,
+});
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-const browser = await chromium.launch({ ...(executablePath ? { executablePath } : {}), args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+const browser = await chromium.launch({
+  ...(executablePath ? { executablePath } : {}),
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+});
 try {
   const context = await browser.newContext({ baseURL: server.url });
   const page = await context.newPage();
@@ -74,13 +99,22 @@ try {
   const storeMs = Date.now() - t1;
 
   const full = await startupTimes(page);
-  const row = (label: string, a: number, b: number) => console.log(`${label.padEnd(34)} ${a.toFixed(1).padStart(9)} ${b.toFixed(1).padStart(11)} ${(b - a).toFixed(1).padStart(9)}`);
+  const row = (label: string, a: number, b: number) =>
+    console.log(
+      `${label.padEnd(34)} ${a.toFixed(1).padStart(9)} ${b.toFixed(1).padStart(11)} ${(b - a).toFixed(1).padStart(9)}`,
+    );
   console.log(`\nKeystore benchmark — Chromium ${browser.version()}, production build, median of ${RUNS} reloads\n`);
-  console.log(`${''.padEnd(34)} ${'0 keys ms'.padStart(9)} ${`${KEYS} keys ms`.padStart(11)} ${'added ms'.padStart(9)}`);
+  console.log(
+    `${''.padEnd(34)} ${'0 keys ms'.padStart(9)} ${`${KEYS} keys ms`.padStart(11)} ${'added ms'.padStart(9)}`,
+  );
   row('start-up to usable composer', empty.compose, full.compose);
   row('Keys view listed (after reload)', empty.keys, full.keys);
-  console.log(`\nimport ${KEYS} keys: read+check in worker ${(inspectMs / 1000).toFixed(1)} s (${(inspectMs / KEYS).toFixed(2)} ms/key), store ${(storeMs / 1000).toFixed(1)} s, total ${((inspectMs + storeMs) / 1000).toFixed(1)} s`);
-  console.log(`goal: ≤ 50 ms added to start-up → ${full.compose - empty.compose <= 50 ? 'met' : 'NOT met'} (${(full.compose - empty.compose).toFixed(1)} ms)`);
+  console.log(
+    `\nimport ${KEYS} keys: read+check in worker ${(inspectMs / 1000).toFixed(1)} s (${(inspectMs / KEYS).toFixed(2)} ms/key), store ${(storeMs / 1000).toFixed(1)} s, total ${((inspectMs + storeMs) / 1000).toFixed(1)} s`,
+  );
+  console.log(
+    `goal: ≤ 50 ms added to start-up → ${full.compose - empty.compose <= 50 ? 'met' : 'NOT met'} (${(full.compose - empty.compose).toFixed(1)} ms)`,
+  );
 } finally {
   await browser.close();
   await server.close();

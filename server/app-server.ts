@@ -24,12 +24,26 @@ export type AppServerOptions = {
   wkdProxy: WkdProxyConfig | null;
 };
 
-export type RunningAppServer = { server: Server; db: Db; url: string; createdDemo: DemoAccount[]; close(): Promise<void> };
+export type RunningAppServer = {
+  server: Server;
+  db: Db;
+  url: string;
+  createdDemo: DemoAccount[];
+  close(): Promise<void>;
+};
 
 const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
-  '.ico': 'image/x-icon', '.wasm': 'application/wasm', '.txt': 'text/plain; charset=utf-8', '.webmanifest': 'application/manifest+json',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.wasm': 'application/wasm',
+  '.txt': 'text/plain; charset=utf-8',
+  '.webmanifest': 'application/manifest+json',
 };
 
 /** Headers for the app's own pages: no framing, no referrer, scripts only from here. */

@@ -14,7 +14,10 @@ const running = await startAppServer({
   dataDir: resolve(env.DATA_DIR ?? 'data'),
   serve,
   distDir: resolve(env.DIST_DIR ?? 'dist'),
-  corsOrigins: (env.CORS_ORIGINS ?? '*').split(',').map((s) => s.trim()).filter(Boolean),
+  corsOrigins: (env.CORS_ORIGINS ?? '*')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
   seedDemo,
   prefillAccount: seedDemo && env.PREFILL_DEMO !== '0' ? 'alice@example.test' : null,
   wkdProxy: env.WKD_PROXY === '0' ? null : wkdProxyConfigFromEnv(env),
@@ -25,11 +28,15 @@ const running = await startAppServer({
 });
 
 console.log(`\n  PGP composer is running:  ${running.url}`);
-console.log(`  JMAP session resource:    ${running.url}.well-known/jmap   (data in ${resolve(env.DATA_DIR ?? 'data')})`);
+console.log(
+  `  JMAP session resource:    ${running.url}.well-known/jmap   (data in ${resolve(env.DATA_DIR ?? 'data')})`,
+);
 if (seedDemo) {
   console.log(`  Demo accounts${running.createdDemo.length ? ' (created now)' : ''}:`);
   for (const a of DEMO_ACCOUNTS) {
-    console.log(`    ${a.username.padEnd(22)} password ${a.password.padEnd(12)}${a.aliases.length ? ` alias ${a.aliases.join(', ')}` : ''}${a.maySend ? '' : ' (sending suspended)'}`);
+    console.log(
+      `    ${a.username.padEnd(22)} password ${a.password.padEnd(12)}${a.aliases.length ? ` alias ${a.aliases.join(', ')}` : ''}${a.maySend ? '' : ' (sending suspended)'}`,
+    );
   }
   console.log('  Mail to other domains is kept in the outbox table; nothing leaves this machine.\n');
 }

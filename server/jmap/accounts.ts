@@ -37,18 +37,17 @@ export type NewAccount = {
 export function createAccount(db: Db, input: NewAccount): AccountRow {
   const id = newId('A');
   db.transaction(() => {
-    db.prepare('INSERT INTO accounts (id, username, name, password_hash, may_send, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
-      id,
-      input.username,
-      input.name,
-      hashPassword(input.password),
-      input.maySend === false ? 0 : 1,
-      nowIso(),
+    db.prepare(
+      'INSERT INTO accounts (id, username, name, password_hash, may_send, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(id, input.username, input.name, hashPassword(input.password), input.maySend === false ? 0 : 1, nowIso());
+    const addIdentity = db.prepare(
+      'INSERT INTO identities (id, account_id, name, email, may_delete) VALUES (?, ?, ?, ?, ?)',
     );
-    const addIdentity = db.prepare('INSERT INTO identities (id, account_id, name, email, may_delete) VALUES (?, ?, ?, ?, ?)');
     addIdentity.run(newId('I'), id, input.name, input.username, 0);
     for (const alias of input.aliases ?? []) addIdentity.run(newId('I'), id, alias.name, alias.email, 1);
-    const addMailbox = db.prepare('INSERT INTO mailboxes (id, account_id, name, role, sort_order) VALUES (?, ?, ?, ?, ?)');
+    const addMailbox = db.prepare(
+      'INSERT INTO mailboxes (id, account_id, name, role, sort_order) VALUES (?, ?, ?, ?, ?)',
+    );
     for (const [name, role, sort] of DEFAULT_MAILBOXES) addMailbox.run(newId('B'), id, name, role, sort);
   })();
   return findAccountByUsername(db, input.username)!;
@@ -56,9 +55,6 @@ export function createAccount(db: Db, input: NewAccount): AccountRow {
 
 export const findAccountByUsername = (db: Db, username: string): AccountRow | undefined =>
   db.prepare('SELECT * FROM accounts WHERE username = ?').get(username) as AccountRow | undefined;
-
-export const findAccountById = (db: Db, id: string): AccountRow | undefined =>
-  db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as AccountRow | undefined;
 
 export function authenticateBasic(db: Db, username: string, password: string): AccountRow | undefined {
   const account = findAccountByUsername(db, username);
@@ -68,7 +64,11 @@ export function authenticateBasic(db: Db, username: string, password: string): A
 /** A new bearer token for the account; only its hash is stored. */
 export function createApiToken(db: Db, accountId: string): string {
   const token = randomBytes(24).toString('base64url');
-  db.prepare('INSERT INTO api_tokens (token_sha256, account_id, created_at) VALUES (?, ?, ?)').run(sha256Hex(token), accountId, nowIso());
+  db.prepare('INSERT INTO api_tokens (token_sha256, account_id, created_at) VALUES (?, ?, ?)').run(
+    sha256Hex(token),
+    accountId,
+    nowIso(),
+  );
   return token;
 }
 
@@ -81,12 +81,13 @@ export function authenticateBearer(db: Db, token: string): AccountRow | undefine
 /** The account that receives mail for an address, through any of its identities. */
 export const findAccountForAddress = (db: Db, address: string): AccountRow | undefined =>
   db.prepare('SELECT a.* FROM identities i JOIN accounts a ON a.id = i.account_id WHERE i.email = ?').get(address) as
-    | AccountRow
-    | undefined;
+    AccountRow | undefined;
 
 /** Domains this server receives mail for: those of its identities. */
 export function localDomains(db: Db): Set<string> {
-  const rows = db.prepare('SELECT DISTINCT lower(substr(email, instr(email, \'@\') + 1)) AS domain FROM identities').all() as {
+  const rows = db
+    .prepare("SELECT DISTINCT lower(substr(email, instr(email, '@') + 1)) AS domain FROM identities")
+    .all() as {
     domain: string;
   }[];
   return new Set(rows.map((r) => r.domain));
@@ -95,11 +96,23 @@ export function localDomains(db: Db): Set<string> {
 export type DemoAccount = { username: string; password: string; name: string; aliases: string[]; maySend: boolean };
 
 export const DEMO_ACCOUNTS: DemoAccount[] = [
-  { username: 'alice@example.test', password: 'alice-pass', name: 'Alice Demo', aliases: ['alice.alias@example.test'], maySend: true },
+  {
+    username: 'alice@example.test',
+    password: 'alice-pass',
+    name: 'Alice Demo',
+    aliases: ['alice.alias@example.test'],
+    maySend: true,
+  },
   { username: 'bob@example.test', password: 'bob-pass', name: 'Bob Demo', aliases: [], maySend: true },
   { username: 'carol@example.test', password: 'carol-pass', name: 'Carol Demo', aliases: [], maySend: true },
   // Sending suspended: shows how the app reports forbiddenToSend.
-  { username: 'dave@example.test', password: 'dave-pass', name: 'Dave Demo (sending suspended)', aliases: [], maySend: false },
+  {
+    username: 'dave@example.test',
+    password: 'dave-pass',
+    name: 'Dave Demo (sending suspended)',
+    aliases: [],
+    maySend: false,
+  },
 ];
 
 /** Create the demo accounts that do not exist yet; returns those created. */

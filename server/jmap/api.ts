@@ -1,7 +1,15 @@
 import { emailImport } from './email-import';
 import { emailGet, emailQuery, emailSet } from './emails';
 import { identityGet, mailboxGet, mailboxQuery, threadGet } from './mailboxes';
-import { type Args, type Invocation, isRecord, MethodError, type MethodContext, type MethodHandler, resolveResultReferences } from './method-kit';
+import {
+  type Args,
+  type Invocation,
+  isRecord,
+  MethodError,
+  type MethodContext,
+  type MethodHandler,
+  resolveResultReferences,
+} from './method-kit';
 import { emailSubmissionGet, emailSubmissionQuery, emailSubmissionSet } from './submission';
 
 export const CAPABILITIES = {
@@ -35,7 +43,12 @@ export class RequestError extends Error {
     super(detail);
   }
   toProblem() {
-    return { type: `urn:ietf:params:jmap:error:${this.type}`, status: 400, detail: this.detail, ...(this.limit ? { limit: this.limit } : {}) };
+    return {
+      type: `urn:ietf:params:jmap:error:${this.type}`,
+      status: 400,
+      detail: this.detail,
+      ...(this.limit ? { limit: this.limit } : {}),
+    };
   }
 }
 
@@ -52,23 +65,36 @@ export async function processRequest(
     throw new RequestError('notRequest', 'The body must be a JMAP Request object with using and methodCalls');
   }
   if (!body.using.every((u) => typeof u === 'string') || !body.methodCalls.every(isInvocation)) {
-    throw new RequestError('notRequest', 'using must hold strings and methodCalls must hold [name, arguments, callId] triples');
+    throw new RequestError(
+      'notRequest',
+      'using must hold strings and methodCalls must hold [name, arguments, callId] triples',
+    );
   }
   const known = new Set<string>(Object.values(CAPABILITIES));
   const unknown = (body.using as string[]).filter((u) => !known.has(u));
   if (unknown.length) throw new RequestError('unknownCapability', `Unsupported capabilities: ${unknown.join(', ')}`);
   if (body.methodCalls.length > ctx.limits.maxCallsInRequest) {
-    throw new RequestError('limit', `At most ${ctx.limits.maxCallsInRequest} method calls per request`, 'maxCallsInRequest');
+    throw new RequestError(
+      'limit',
+      `At most ${ctx.limits.maxCallsInRequest} method calls per request`,
+      'maxCallsInRequest',
+    );
   }
-  const createdIds = new Map<string, string>(isRecord(body.createdIds) ? (Object.entries(body.createdIds).filter(([, v]) => typeof v === 'string') as [string, string][]) : []);
+  const createdIds = new Map<string, string>(
+    isRecord(body.createdIds)
+      ? (Object.entries(body.createdIds).filter(([, v]) => typeof v === 'string') as [string, string][])
+      : [],
+  );
   const using = new Set(body.using as string[]);
   const responses: Invocation[] = [];
   for (const [name, rawArgs, callId] of body.methodCalls as Invocation[]) {
     try {
       const method = METHODS[name];
-      if (!method || !using.has(method.capability)) throw new MethodError('unknownMethod', `${name} is not supported or its capability is not in using`);
+      if (!method || !using.has(method.capability))
+        throw new MethodError('unknownMethod', `${name} is not supported or its capability is not in using`);
       const args = resolveResultReferences(rawArgs, responses);
-      for (const [respName, respArgs] of await method.handler(args, { ...ctx, createdIds })) responses.push([respName, respArgs, callId]);
+      for (const [respName, respArgs] of await method.handler(args, { ...ctx, createdIds }))
+        responses.push([respName, respArgs, callId]);
     } catch (e) {
       if (e instanceof MethodError) responses.push(['error', e.toArgs(), callId]);
       else {

@@ -104,7 +104,9 @@ export function openDatabase(file: string): Db {
 function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
-    throw new Error(`Database schema version ${current} is newer than this server (${MIGRATIONS.length}); refusing to touch it`);
+    throw new Error(
+      `Database schema version ${current} is newer than this server (${MIGRATIONS.length}); refusing to touch it`,
+    );
   }
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {

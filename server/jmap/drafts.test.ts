@@ -25,7 +25,13 @@ const content: DraftContent = {
   bcc: [{ name: null, address: 'secret-bcc@example.test' }],
   subject: 'Geheimer Plan – draft',
   text: 'First line\nÜnïcödé body with trailing space \n\nFrom the start of a line',
-  attachments: [{ name: 'plän.bin', type: 'application/octet-stream', content: Uint8Array.from({ length: 3000 }, (_, i) => (i * 7) % 256) }],
+  attachments: [
+    {
+      name: 'plän.bin',
+      type: 'application/octet-stream',
+      content: Uint8Array.from({ length: 3000 }, (_, i) => (i * 7) % 256),
+    },
+  ],
   messageId: '<draft-1@example.test>',
   encrypt: true,
   sign: null,
@@ -40,11 +46,26 @@ const content: DraftContent = {
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'drafts-test-'));
   server = await startAppServer({
-    host: '127.0.0.1', port: 0, dataDir, serve: 'none', distDir: '', corsOrigins: ['*'], seedDemo: true, prefillAccount: null, limits: {}, wkdProxy: null,
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    serve: 'none',
+    distDir: '',
+    corsOrigins: ['*'],
+    seedDemo: true,
+    prefillAccount: null,
+    limits: {},
+    wkdProxy: null,
   });
   const auth = { kind: 'basic' as const, username: 'alice@example.test', password: 'alice-pass' };
   alice = createJmapClient({ session: await discoverSession({ serverUrl: server.url, auth, fetch }), auth, fetch });
-  aliceKey = await crypto.generateKey({ name: 'Alice', email: 'alice@example.test', passphrase: PASS, algorithm: 'curve25519-legacy', expiresInSeconds: 0 });
+  aliceKey = await crypto.generateKey({
+    name: 'Alice',
+    email: 'alice@example.test',
+    passphrase: PASS,
+    algorithm: 'curve25519-legacy',
+    expiresInSeconds: 0,
+  });
 });
 afterAll(async () => {
   await server?.close();
@@ -56,13 +77,27 @@ const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 describe('drafts', () => {
   it('an encrypted draft shows nothing of the message outside; stored, fetched and decrypted it comes back whole', async () => {
     const { bytes, encrypted } = await buildDraft(content, {
-      date: new Date('2026-11-29T10:00:00Z'), baseBoundary: 'b1', encryptTo: { armoredPublic: aliceKey.armoredPublic, address: 'alice@example.test' }, crypto,
+      date: new Date('2026-11-29T10:00:00Z'),
+      baseBoundary: 'b1',
+      encryptTo: { armoredPublic: aliceKey.armoredPublic, address: 'alice@example.test' },
+      crypto,
     });
     expect(encrypted).toBe(true);
     const outside = text(bytes);
     expect(outside).toMatch(/^Content-Type: multipart\/encrypted/m);
     expect(outside).toMatch(/^Subject: \[\.\.\.\]\r$/m);
-    for (const secret of ['Geheimer', 'bob@example.test', 'carol@example.test', 'secret-bcc', 'plän', 'pl=C3=A4n', 'First line', 'X-Composer-Draft', 'evil@attacker']) expect(outside).not.toContain(secret);
+    for (const secret of [
+      'Geheimer',
+      'bob@example.test',
+      'carol@example.test',
+      'secret-bcc',
+      'plän',
+      'pl=C3=A4n',
+      'First line',
+      'X-Composer-Draft',
+      'evil@attacker',
+    ])
+      expect(outside).not.toContain(secret);
 
     const setup = await loadAccountSetup(alice);
     const first = await storeDraft(alice, bytes, { mailboxes: setup.mailboxes });
@@ -72,25 +107,41 @@ describe('drafts', () => {
 
     const stored = await alice.download({ blobId: inDrafts.emails[0]!.blobId, name: 'd.eml', type: 'message/rfc822' });
     expect(text(stored)).toBe(outside);
-    const encryptionSubkey = aliceKey.summary.subkeys.find((s) => s.capabilities.includes('encrypt'))!.fingerprint.slice(-16);
+    const encryptionSubkey = aliceKey.summary.subkeys
+      .find((s) => s.capabilities.includes('encrypt'))!
+      .fingerprint.slice(-16);
     expect(await draftKeyIds(stored, crypto)).toEqual([encryptionSubkey]);
-    const folded = new TextEncoder().encode(text(stored).replace(/^Content-Type: multipart\/encrypted/m, 'Content-Type:\r\n multipart/encrypted'));
+    const folded = new TextEncoder().encode(
+      text(stored).replace(/^Content-Type: multipart\/encrypted/m, 'Content-Type:\r\n multipart/encrypted'),
+    );
     expect(await draftKeyIds(folded, crypto)).toEqual([encryptionSubkey]);
     const askedFor: string[][] = [];
-    await expect(readDraft(stored, crypto, async (ids) => void askedFor.push(ids))).rejects.toMatchObject({ code: 'crypto/key-locked' });
+    await expect(readDraft(stored, crypto, async (ids) => void askedFor.push(ids))).rejects.toMatchObject({
+      code: 'crypto/key-locked',
+    });
     expect(askedFor).toEqual([[encryptionSubkey]]);
 
-    const back = await readDraft(stored, crypto, () => crypto.unlockKey(aliceKey.armoredSecret, PASS, 60_000).then(() => undefined));
+    const back = await readDraft(stored, crypto, () =>
+      crypto.unlockKey(aliceKey.armoredSecret, PASS, 60_000).then(() => undefined),
+    );
     expect(back).toEqual({ ...content, encrypted: true });
     await crypto.lockAll();
   });
 
   it('a plain draft (no key, encryption not asked for) keeps Bcc and the choices, and may have no recipients yet', async () => {
     const plain = { ...content, to: [], cc: [], encrypt: false, sign: false };
-    const { bytes, encrypted } = await buildDraft(plain, { date: new Date(), baseBoundary: 'b2', encryptTo: null, crypto });
+    const { bytes, encrypted } = await buildDraft(plain, {
+      date: new Date(),
+      baseBoundary: 'b2',
+      encryptTo: null,
+      crypto,
+    });
     expect(encrypted).toBe(false);
     expect(await draftKeyIds(bytes, crypto)).toEqual([]);
-    expect(await readDraft(bytes, crypto, () => Promise.reject(new Error('a plain draft needs no key')))).toEqual({ ...plain, encrypted: false });
+    expect(await readDraft(bytes, crypto, () => Promise.reject(new Error('a plain draft needs no key')))).toEqual({
+      ...plain,
+      encrypted: false,
+    });
     // The loose text travels base64-encoded: no line of it can become a header of its own.
     const head = text(bytes).split('\r\n\r\n')[0]!;
     expect(head.match(/^Bcc:.*$/gim)).toEqual(['Bcc: secret-bcc@example.test']);
@@ -98,7 +149,9 @@ describe('drafts', () => {
   });
 
   it('refuses what is not a message in clear words', async () => {
-    const broken = new TextEncoder().encode('Content-Type: multipart/encrypted; boundary="x"\r\n\r\n--x\r\nno pgp here\r\n--x--\r\n');
+    const broken = new TextEncoder().encode(
+      'Content-Type: multipart/encrypted; boundary="x"\r\n\r\n--x\r\nno pgp here\r\n--x--\r\n',
+    );
     await expect(readDraft(broken, crypto)).rejects.toMatchObject({ code: 'draft/unreadable' });
   });
 });

@@ -17,9 +17,17 @@ export async function emailImport(args: Args, ctx: MethodContext): Promise<[stri
   const notCreated: Record<string, Args> = {};
   for (const [cid, spec] of Object.entries(args.emails)) {
     const fail = (type: string, extra: Args = {}) => (notCreated[cid] = { type, ...extra });
-    if (!isRecord(spec) || typeof spec.blobId !== 'string') { fail('invalidProperties', { properties: ['blobId'] }); continue; }
-    if (!isRecord(spec.mailboxIds)) { fail('invalidProperties', { properties: ['mailboxIds'] }); continue; }
-    const mailboxIds = Object.entries(spec.mailboxIds).filter(([, v]) => v === true).map(([k]) => resolveCreationRef(k, ctx) ?? k);
+    if (!isRecord(spec) || typeof spec.blobId !== 'string') {
+      fail('invalidProperties', { properties: ['blobId'] });
+      continue;
+    }
+    if (!isRecord(spec.mailboxIds)) {
+      fail('invalidProperties', { properties: ['mailboxIds'] });
+      continue;
+    }
+    const mailboxIds = Object.entries(spec.mailboxIds)
+      .filter(([, v]) => v === true)
+      .map(([k]) => resolveCreationRef(k, ctx) ?? k);
     if (mailboxIds.length === 0 || !mailboxIds.every((m) => mailboxExists(db, accountId, m))) {
       fail('invalidProperties', { properties: ['mailboxIds'], description: 'Unknown or no mailbox' });
       continue;
@@ -35,13 +43,32 @@ export async function emailImport(args: Args, ctx: MethodContext): Promise<[stri
       continue;
     }
     const blob = getBlob(db, accountId, resolveCreationRef(spec.blobId, ctx) ?? spec.blobId);
-    if (!blob) { fail('blobNotFound', { notFound: [spec.blobId] }); continue; }
-    if (blob.size > ctx.limits.maxMessageSize) { fail('tooLarge', { maxSize: ctx.limits.maxMessageSize }); continue; }
-    if (!looksLikeMessage(blob.data)) { fail('invalidEmail', { description: 'The blob is not an RFC 5322 message' }); continue; }
+    if (!blob) {
+      fail('blobNotFound', { notFound: [spec.blobId] });
+      continue;
+    }
+    if (blob.size > ctx.limits.maxMessageSize) {
+      fail('tooLarge', { maxSize: ctx.limits.maxMessageSize });
+      continue;
+    }
+    if (!looksLikeMessage(blob.data)) {
+      fail('invalidEmail', { description: 'The blob is not an RFC 5322 message' });
+      continue;
+    }
     const summary = await summarize(blob.data);
     const keywords = Object.fromEntries(Object.keys(keywordsIn).map((k) => [k.toLowerCase(), true as const]));
     const { id, threadId } = db.transaction(() =>
-      insertEmail(db, { accountId, blobId: blob.id, size: blob.size, summary, mailboxIds, keywords, ...(typeof receivedAt === 'string' ? { receivedAt: new Date(receivedAt).toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}) }),
+      insertEmail(db, {
+        accountId,
+        blobId: blob.id,
+        size: blob.size,
+        summary,
+        mailboxIds,
+        keywords,
+        ...(typeof receivedAt === 'string'
+          ? { receivedAt: new Date(receivedAt).toISOString().replace(/\.\d{3}Z$/, 'Z') }
+          : {}),
+      }),
     )();
     ctx.createdIds.set(cid, id);
     created[cid] = { id, blobId: blob.id, threadId, size: blob.size };

@@ -1,7 +1,15 @@
 import type { Db } from './db';
 import { newId, nowIso } from './ids';
 import type { EmailSummary } from './message-parse';
-import { type Args, isRecord, MethodError, type MethodContext, requireAccount, resolveCreationRef, standardGet } from './method-kit';
+import {
+  type Args,
+  isRecord,
+  MethodError,
+  type MethodContext,
+  requireAccount,
+  resolveCreationRef,
+  standardGet,
+} from './method-kit';
 import { bumpState, getState } from './state';
 
 type EmailRow = {
@@ -27,13 +35,33 @@ export type EmailObject = Omit<EmailSummary, 'searchText'> & {
 };
 
 export const EMAIL_PROPERTIES = [
-  'id', 'blobId', 'threadId', 'mailboxIds', 'keywords', 'size', 'receivedAt', 'messageId', 'inReplyTo', 'references',
-  'sender', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'sentAt', 'hasAttachment', 'preview',
+  'id',
+  'blobId',
+  'threadId',
+  'mailboxIds',
+  'keywords',
+  'size',
+  'receivedAt',
+  'messageId',
+  'inReplyTo',
+  'references',
+  'sender',
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'replyTo',
+  'subject',
+  'sentAt',
+  'hasAttachment',
+  'preview',
 ] as const;
 
 function toEmail(db: Db, row: EmailRow): EmailObject & { searchText: string } {
   const mailboxIds: Record<string, true> = {};
-  for (const { mailbox_id } of db.prepare('SELECT mailbox_id FROM email_mailboxes WHERE email_id = ?').all(row.id) as { mailbox_id: string }[]) {
+  for (const { mailbox_id } of db.prepare('SELECT mailbox_id FROM email_mailboxes WHERE email_id = ?').all(row.id) as {
+    mailbox_id: string;
+  }[]) {
     mailboxIds[mailbox_id] = true;
   }
   return {
@@ -50,8 +78,16 @@ function toEmail(db: Db, row: EmailRow): EmailObject & { searchText: string } {
 
 export function loadEmails(db: Db, accountId: string, ids?: string[]): (EmailObject & { searchText: string })[] {
   const rows = ids
-    ? ids.map((id) => db.prepare('SELECT * FROM emails WHERE id = ? AND account_id = ?').get(id, accountId) as EmailRow | undefined).filter((r): r is EmailRow => !!r)
-    : (db.prepare('SELECT * FROM emails WHERE account_id = ? ORDER BY received_at DESC, id').all(accountId) as EmailRow[]);
+    ? ids
+        .map(
+          (id) =>
+            db.prepare('SELECT * FROM emails WHERE id = ? AND account_id = ?').get(id, accountId) as
+              EmailRow | undefined,
+        )
+        .filter((r): r is EmailRow => !!r)
+    : (db
+        .prepare('SELECT * FROM emails WHERE account_id = ? ORDER BY received_at DESC, id')
+        .all(accountId) as EmailRow[]);
   return rows.map((r) => toEmail(db, r));
 }
 
@@ -65,7 +101,9 @@ const validKeyword = (k: string) => KEYWORD.test(k) && !/[(){\]%*"\\]/.test(k);
 function threadFor(db: Db, accountId: string, summary: EmailSummary): string {
   const related = [...(summary.inReplyTo ?? []), ...(summary.references ?? [])];
   for (const id of related) {
-    const row = db.prepare('SELECT thread_id FROM emails WHERE account_id = ? AND message_id = ?').get(accountId, id) as { thread_id: string } | undefined;
+    const row = db
+      .prepare('SELECT thread_id FROM emails WHERE account_id = ? AND message_id = ?')
+      .get(accountId, id) as { thread_id: string } | undefined;
     if (row) return row.thread_id;
   }
   return newId('T');
@@ -74,13 +112,31 @@ function threadFor(db: Db, accountId: string, summary: EmailSummary): string {
 /** Store a parsed message as an Email in the given mailboxes. Caller runs it inside a transaction. */
 export function insertEmail(
   db: Db,
-  input: { accountId: string; blobId: string; size: number; summary: EmailSummary; mailboxIds: string[]; keywords: Record<string, true>; receivedAt?: string },
+  input: {
+    accountId: string;
+    blobId: string;
+    size: number;
+    summary: EmailSummary;
+    mailboxIds: string[];
+    keywords: Record<string, true>;
+    receivedAt?: string;
+  },
 ): { id: string; threadId: string } {
   const id = newId('M');
   const threadId = threadFor(db, input.accountId, input.summary);
   db.prepare(
     'INSERT INTO emails (id, account_id, blob_id, thread_id, received_at, size, keywords, summary, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  ).run(id, input.accountId, input.blobId, threadId, input.receivedAt ?? nowIso(), input.size, JSON.stringify(input.keywords), JSON.stringify(input.summary), input.summary.messageId?.[0] ?? null);
+  ).run(
+    id,
+    input.accountId,
+    input.blobId,
+    threadId,
+    input.receivedAt ?? nowIso(),
+    input.size,
+    JSON.stringify(input.keywords),
+    JSON.stringify(input.summary),
+    input.summary.messageId?.[0] ?? null,
+  );
   const link = db.prepare('INSERT INTO email_mailboxes (email_id, mailbox_id) VALUES (?, ?)');
   for (const m of input.mailboxIds) link.run(id, m);
   bumpState(db, input.accountId, 'Email', 'Mailbox', 'Thread');
@@ -100,7 +156,11 @@ export function emailGet(args: Args, ctx: MethodContext): [string, Args][] {
 // ---------------------------------------------------------------- query ----
 
 type Filter = Record<string, unknown>;
-const addressText = (list: EmailSummary['from']) => (list ?? []).map((a) => `${a.name ?? ''} <${a.email}>`).join(', ').toLowerCase();
+const addressText = (list: EmailSummary['from']) =>
+  (list ?? [])
+    .map((a) => `${a.name ?? ''} <${a.email}>`)
+    .join(', ')
+    .toLowerCase();
 
 function matches(e: EmailObject & { searchText: string }, filter: Filter): boolean {
   if (typeof filter.operator === 'string') {
@@ -115,24 +175,53 @@ function matches(e: EmailObject & { searchText: string }, filter: Filter): boole
   for (const [key, value] of Object.entries(filter)) {
     const str = typeof value === 'string' ? value : '';
     switch (key) {
-      case 'inMailbox': if (!e.mailboxIds[str]) return false; break;
+      case 'inMailbox':
+        if (!e.mailboxIds[str]) return false;
+        break;
       case 'inMailboxOtherThan':
         if (!Array.isArray(value)) throw new MethodError('unsupportedFilter', 'inMailboxOtherThan must be an array');
         if (!Object.keys(e.mailboxIds).some((m) => !value.includes(m))) return false;
         break;
-      case 'before': if (!(e.receivedAt < str)) return false; break;
-      case 'after': if (!(e.receivedAt >= str)) return false; break;
-      case 'minSize': if (!(e.size >= Number(value))) return false; break;
-      case 'maxSize': if (!(e.size < Number(value))) return false; break;
-      case 'hasKeyword': if (!e.keywords[str]) return false; break;
-      case 'notKeyword': if (e.keywords[str]) return false; break;
-      case 'hasAttachment': if (e.hasAttachment !== value) return false; break;
-      case 'text': if (!`${e.searchText} ${addressText(e.from)} ${addressText(e.to)} ${addressText(e.cc)}`.includes(str.toLowerCase())) return false; break;
-      case 'from': case 'to': case 'cc': case 'bcc':
+      case 'before':
+        if (!(e.receivedAt < str)) return false;
+        break;
+      case 'after':
+        if (!(e.receivedAt >= str)) return false;
+        break;
+      case 'minSize':
+        if (!(e.size >= Number(value))) return false;
+        break;
+      case 'maxSize':
+        if (!(e.size < Number(value))) return false;
+        break;
+      case 'hasKeyword':
+        if (!e.keywords[str]) return false;
+        break;
+      case 'notKeyword':
+        if (e.keywords[str]) return false;
+        break;
+      case 'hasAttachment':
+        if (e.hasAttachment !== value) return false;
+        break;
+      case 'text':
+        if (
+          !`${e.searchText} ${addressText(e.from)} ${addressText(e.to)} ${addressText(e.cc)}`.includes(
+            str.toLowerCase(),
+          )
+        )
+          return false;
+        break;
+      case 'from':
+      case 'to':
+      case 'cc':
+      case 'bcc':
         if (!addressText(e[key]).includes(str.toLowerCase())) return false;
         break;
-      case 'subject': if (!(e.subject ?? '').toLowerCase().includes(str.toLowerCase())) return false; break;
-      default: throw new MethodError('unsupportedFilter', `Filter condition ${key} is not supported`);
+      case 'subject':
+        if (!(e.subject ?? '').toLowerCase().includes(str.toLowerCase())) return false;
+        break;
+      default:
+        throw new MethodError('unsupportedFilter', `Filter condition ${key} is not supported`);
     }
   }
   return true;
@@ -151,7 +240,8 @@ export function emailQuery(args: Args, ctx: MethodContext): [string, Args][] {
   requireAccount(args, ctx);
   const accountId = ctx.account.id;
   const filter = args.filter ?? null;
-  if (filter !== null && !isRecord(filter)) throw new MethodError('invalidArguments', 'filter must be an object or null');
+  if (filter !== null && !isRecord(filter))
+    throw new MethodError('invalidArguments', 'filter must be an object or null');
   const sort = (args.sort ?? [{ property: 'receivedAt', isAscending: false }]) as unknown;
   if (!Array.isArray(sort)) throw new MethodError('invalidArguments', 'sort must be an array');
   const comparators = sort.map((c: unknown) => {
@@ -164,7 +254,8 @@ export function emailQuery(args: Args, ctx: MethodContext): [string, Args][] {
   if (filter) emails = emails.filter((e) => matches(e, filter));
   emails.sort((a, b) => {
     for (const { key, dir } of comparators) {
-      const x = key(a), y = key(b);
+      const x = key(a),
+        y = key(b);
       if (x < y) return -dir;
       if (x > y) return dir;
     }
@@ -180,7 +271,8 @@ export function emailQuery(args: Args, ctx: MethodContext): [string, Args][] {
     position = Math.max(0, ids.length + position);
   }
   const limit = args.limit === undefined || args.limit === null ? undefined : Number(args.limit);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new MethodError('invalidArguments', 'limit must be a non-negative integer');
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0))
+    throw new MethodError('invalidArguments', 'limit must be a non-negative integer');
   const slice = ids.slice(position, limit === undefined ? undefined : position + limit);
   return [
     [
@@ -200,13 +292,23 @@ export function emailQuery(args: Args, ctx: MethodContext): [string, Args][] {
 
 // ------------------------------------------------------------------ set ----
 
-type SetOutcome = { updated: Record<string, null>; notUpdated: Record<string, Args>; destroyed: string[]; notDestroyed: Record<string, Args> };
+type SetOutcome = {
+  updated: Record<string, null>;
+  notUpdated: Record<string, Args>;
+  destroyed: string[];
+  notDestroyed: Record<string, Args>;
+};
 
 /** Apply one Email patch (RFC 8620 §5.3 PatchObject) to mailboxIds and keywords. */
-function applyPatch(ctx: MethodContext, email: EmailObject, patch: Record<string, unknown>): { mailboxIds: string[]; keywords: Record<string, true> } {
+function applyPatch(
+  ctx: MethodContext,
+  email: EmailObject,
+  patch: Record<string, unknown>,
+): { mailboxIds: string[]; keywords: Record<string, true> } {
   const mailboxIds = { ...email.mailboxIds } as Record<string, boolean>;
   let keywords = { ...email.keywords } as Record<string, boolean>;
-  const invalid = (prop: string, description: string) => new MethodError('invalidProperties', description, { properties: [prop] });
+  const invalid = (prop: string, description: string) =>
+    new MethodError('invalidProperties', description, { properties: [prop] });
   for (const [path, value] of Object.entries(patch)) {
     const [prop, ...rest] = path.split('/');
     const sub = rest.join('/').replace(/~1/g, '/').replace(/~0/g, '~');
@@ -246,8 +348,14 @@ export function applyEmailChanges(ctx: MethodContext, update: Record<string, unk
   for (const [rawId, patch] of Object.entries(update)) {
     const id = resolveCreationRef(rawId, ctx) ?? rawId;
     const [email] = loadEmails(db, accountId, [id]);
-    if (!email) { out.notUpdated[rawId] = { type: 'notFound' }; continue; }
-    if (!isRecord(patch)) { out.notUpdated[rawId] = { type: 'invalidPatch' }; continue; }
+    if (!email) {
+      out.notUpdated[rawId] = { type: 'notFound' };
+      continue;
+    }
+    if (!isRecord(patch)) {
+      out.notUpdated[rawId] = { type: 'invalidPatch' };
+      continue;
+    }
     try {
       const next = applyPatch(ctx, email, patch);
       db.transaction(() => {
@@ -276,10 +384,17 @@ export function applyEmailChanges(ctx: MethodContext, update: Record<string, unk
 }
 
 export function checkIfInState(args: Args, current: string): void {
-  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== current) throw new MethodError('stateMismatch');
+  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== current)
+    throw new MethodError('stateMismatch');
 }
 
-export const emailSetResponse = (accountId: string, oldState: string, newState: string, outcome: SetOutcome, notCreated: Record<string, Args> | null = null): Args => ({
+export const emailSetResponse = (
+  accountId: string,
+  oldState: string,
+  newState: string,
+  outcome: SetOutcome,
+  notCreated: Record<string, Args> | null = null,
+): Args => ({
   accountId,
   oldState,
   newState,
@@ -299,22 +414,36 @@ export function emailSet(args: Args, ctx: MethodContext): [string, Args][] {
   const create = isRecord(args.create) ? args.create : {};
   const update = isRecord(args.update) ? args.update : {};
   const destroy = Array.isArray(args.destroy) ? args.destroy.filter((d): d is string => typeof d === 'string') : [];
-  if (Object.keys(create).length + Object.keys(update).length + destroy.length > ctx.limits.maxObjectsInSet) throw new MethodError('requestTooLarge');
+  if (Object.keys(create).length + Object.keys(update).length + destroy.length > ctx.limits.maxObjectsInSet)
+    throw new MethodError('requestTooLarge');
   const notCreated: Record<string, Args> = {};
   for (const cid of Object.keys(create)) {
     notCreated[cid] = {
       type: 'forbidden',
-      description: 'This server stores only messages built by the client: upload the RFC 5322 bytes and use Email/import.',
+      description:
+        'This server stores only messages built by the client: upload the RFC 5322 bytes and use Email/import.',
     };
   }
   const outcome = applyEmailChanges(ctx, update, destroy);
-  return [['Email/set', emailSetResponse(accountId, oldState, getState(ctx.db, accountId, 'Email'), outcome, Object.keys(notCreated).length ? notCreated : null)]];
+  return [
+    [
+      'Email/set',
+      emailSetResponse(
+        accountId,
+        oldState,
+        getState(ctx.db, accountId, 'Email'),
+        outcome,
+        Object.keys(notCreated).length ? notCreated : null,
+      ),
+    ],
+  ];
 }
 
 export { validKeyword };
 
 /** The summary stored when the email was imported (parsing the message again is slow for large ones). */
 export function storedSummary(db: Db, accountId: string, emailId: string): EmailSummary | undefined {
-  const row = db.prepare('SELECT summary FROM emails WHERE account_id = ? AND id = ?').get(accountId, emailId) as { summary: string } | undefined;
+  const row = db.prepare('SELECT summary FROM emails WHERE account_id = ? AND id = ?').get(accountId, emailId) as
+    { summary: string } | undefined;
   return row ? (JSON.parse(row.summary) as EmailSummary) : undefined;
 }

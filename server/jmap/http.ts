@@ -14,7 +14,12 @@ export type JmapHttpOptions = {
 
 const SESSION_STATE = 'S1';
 
-function problem(res: ServerResponse, status: number, body: Record<string, unknown>, extraHeaders: Record<string, string> = {}): void {
+function problem(
+  res: ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+  extraHeaders: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'Content-Type': 'application/problem+json', ...extraHeaders });
   res.end(JSON.stringify({ status, ...body }));
 }
@@ -41,7 +46,10 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
 
 function authenticate(db: Db, req: IncomingMessage): AccountRow | undefined {
   const header = req.headers.authorization ?? '';
-  const [scheme, value] = [header.slice(0, header.indexOf(' ')).toLowerCase(), header.slice(header.indexOf(' ') + 1).trim()];
+  const [scheme, value] = [
+    header.slice(0, header.indexOf(' ')).toLowerCase(),
+    header.slice(header.indexOf(' ') + 1).trim(),
+  ];
   if (scheme === 'basic') {
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
@@ -58,13 +66,18 @@ function applyCors(req: IncomingMessage, res: ServerResponse, allowed: string[])
   if (allowed.includes('*') || allowed.includes(origin)) {
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Vary', 'Origin');
-    res.setHeader('Access-Control-Expose-Headers', 'Content-Type, Content-Length, Content-Disposition, WWW-Authenticate');
+    res.setHeader(
+      'Access-Control-Expose-Headers',
+      'Content-Type, Content-Length, Content-Disposition, WWW-Authenticate',
+    );
   }
 }
 
 /** Absolute URLs for the session resource, built from the host the client used. */
 function baseUrl(req: IncomingMessage): string {
-  const proto = (req.headers['x-forwarded-proto'] as string | undefined)?.split(',')[0]?.trim() || ('encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http');
+  const proto =
+    (req.headers['x-forwarded-proto'] as string | undefined)?.split(',')[0]?.trim() ||
+    ('encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http');
   return `${proto}://${req.headers.host ?? '127.0.0.1'}`;
 }
 
@@ -99,7 +112,10 @@ function sessionResource(req: IncomingMessage, account: AccountRow, limits: Serv
             emailQuerySortOptions: ['receivedAt', 'sentAt', 'size', 'subject', 'from', 'to'],
             mayCreateTopLevelMailbox: false,
           },
-          [CAPABILITIES.submission]: { maxDelayedSend: 0, submissionExtensions: { SIZE: [String(limits.maxMessageSize)] } },
+          [CAPABILITIES.submission]: {
+            maxDelayedSend: 0,
+            submissionExtensions: { SIZE: [String(limits.maxMessageSize)] },
+          },
         },
       },
     },
@@ -137,15 +153,23 @@ export function createJmapHandler(options: JmapHttpOptions) {
     }
     const account = authenticate(db, req);
     if (!account) {
-      problem(res, 401, { type: 'about:blank', title: 'Unauthorized', detail: 'Valid credentials are required' }, {
-        'WWW-Authenticate': 'Basic realm="JMAP", charset="UTF-8"',
-      });
+      problem(
+        res,
+        401,
+        { type: 'about:blank', title: 'Unauthorized', detail: 'Valid credentials are required' },
+        {
+          'WWW-Authenticate': 'Basic realm="JMAP", charset="UTF-8"',
+        },
+      );
       return true;
     }
     try {
       if ((path === '/.well-known/jmap' || path === '/jmap/session') && req.method === 'GET') {
         json(res, 200, sessionResource(req, account, limits));
-      } else if ((path === '/jmap/api/' || path === '/jmap/api' || path.startsWith('/jmap/upload/')) && req.method !== 'POST') {
+      } else if (
+        (path === '/jmap/api/' || path === '/jmap/api' || path.startsWith('/jmap/upload/')) &&
+        req.method !== 'POST'
+      ) {
         problem(res, 405, { type: 'about:blank', detail: 'Use POST' });
       } else if (path === '/jmap/api/' || path === '/jmap/api') {
         await handleApi(req, res, account);
@@ -153,7 +177,12 @@ export function createJmapHandler(options: JmapHttpOptions) {
         await handleUpload(req, res, account, decodeURIComponent(path.split('/')[3] ?? ''));
       } else if (path.startsWith('/jmap/download/') && req.method === 'GET') {
         const [, , , accountId = '', blobId = '', name = ''] = path.split('/').map(decodeURIComponent);
-        handleDownload(res, account, { accountId, blobId, name, type: url.searchParams.get('type') ?? 'application/octet-stream' });
+        handleDownload(res, account, {
+          accountId,
+          blobId,
+          name,
+          type: url.searchParams.get('type') ?? 'application/octet-stream',
+        });
       } else if (path.startsWith('/jmap/eventsource')) {
         problem(res, 501, { type: 'about:blank', detail: 'Push (EventSource) is not implemented by this server' });
       } else {
@@ -173,7 +202,15 @@ export function createJmapHandler(options: JmapHttpOptions) {
       raw = await readBody(req, limits.maxSizeRequest);
     } catch (e) {
       if (!(e instanceof TooLarge)) throw e;
-      return problem(res, 400, new RequestError('limit', `Requests are limited to ${limits.maxSizeRequest} bytes`, 'maxSizeRequest').toProblem());
+      return problem(
+        res,
+        400,
+        new RequestError(
+          'limit',
+          `Requests are limited to ${limits.maxSizeRequest} bytes`,
+          'maxSizeRequest',
+        ).toProblem(),
+      );
     }
     let body: unknown;
     try {
@@ -197,14 +234,23 @@ export function createJmapHandler(options: JmapHttpOptions) {
     } catch (e) {
       if (!(e instanceof TooLarge)) throw e;
       res.setHeader('Connection', 'close');
-      return problem(res, 413, new RequestError('limit', `Uploads are limited to ${limits.maxSizeUpload} bytes`, 'maxSizeUpload').toProblem());
+      return problem(
+        res,
+        413,
+        new RequestError('limit', `Uploads are limited to ${limits.maxSizeUpload} bytes`, 'maxSizeUpload').toProblem(),
+      );
     }
-    const type = (req.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
+    const type =
+      (req.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
     const blob = putBlob(db, account.id, new Uint8Array(data), type);
     json(res, 201, { accountId: account.id, blobId: blob.id, type, size: blob.size });
   }
 
-  function handleDownload(res: ServerResponse, account: AccountRow, p: { accountId: string; blobId: string; name: string; type: string }) {
+  function handleDownload(
+    res: ServerResponse,
+    account: AccountRow,
+    p: { accountId: string; blobId: string; name: string; type: string },
+  ) {
     const blob = p.accountId === account.id ? getBlob(db, account.id, p.blobId) : undefined;
     if (!blob) return problem(res, 404, { type: 'about:blank', detail: 'No such blob' });
     res.writeHead(200, {

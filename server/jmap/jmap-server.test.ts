@@ -17,7 +17,16 @@ let server: RunningAppServer;
 
 async function start(limits = {}) {
   server = await startAppServer({
-    host: '127.0.0.1', port: 0, dataDir, serve: 'none', distDir: '', corsOrigins: ['*'], seedDemo: true, prefillAccount: null, limits, wkdProxy: null,
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    serve: 'none',
+    distDir: '',
+    corsOrigins: ['*'],
+    seedDemo: true,
+    prefillAccount: null,
+    limits,
+    wkdProxy: null,
   });
   return server;
 }
@@ -35,7 +44,10 @@ async function inbox(client: JmapClient) {
 }
 
 /** Import into Drafts, then submit: what a first try of a send does. */
-async function importAndSubmit(client: JmapClient, options: Omit<Parameters<typeof submitDraft>[1], 'emailId'> & { blobId: string }) {
+async function importAndSubmit(
+  client: JmapClient,
+  options: Omit<Parameters<typeof submitDraft>[1], 'emailId'> & { blobId: string },
+) {
   const { blobId, ...rest } = options;
   return submitDraft(client, { ...rest, emailId: await importDraft(client, { blobId, mailboxes: options.mailboxes }) });
 }
@@ -61,7 +73,10 @@ describe('embedded JMAP server with the core client', () => {
         identity: setup.identities[0]!,
         to: [{ name: 'Bob', address: 'bob@example.test' }],
         cc: [{ name: null, address: 'carol@example.test' }],
-        bcc: [{ name: null, address: 'dave@example.test' }, { name: null, address: 'someone@elsewhere.example' }],
+        bcc: [
+          { name: null, address: 'dave@example.test' },
+          { name: null, address: 'someone@elsewhere.example' },
+        ],
         subject: 'Grüße – test',
         text: 'Hello Bob',
         attachments: [{ name: 'naïve.txt', type: 'text/plain', content: new TextEncoder().encode('file') }],
@@ -90,12 +105,17 @@ describe('embedded JMAP server with the core client', () => {
   it('delivers the exact uploaded bytes (no re-encoding)', async () => {
     const alice = await signIn('alice@example.test');
     const setup = await loadAccountSetup(alice);
-    const message = raw('From: alice@example.test\nTo: bob@example.test\nSubject: exact\nMessage-ID: <exact@example.test>\nContent-Type: text/plain\n\nline one  \n=not qp\n');
+    const message = raw(
+      'From: alice@example.test\nTo: bob@example.test\nSubject: exact\nMessage-ID: <exact@example.test>\nContent-Type: text/plain\n\nline one  \n=not qp\n',
+    );
     const blob = await alice.upload(message, 'message/rfc822');
     await importAndSubmit(alice, {
       blobId: blob.blobId,
       identityId: setup.identities[0]!.id,
-      envelope: { mailFrom: { email: 'alice@example.test', parameters: null }, rcptTo: [{ email: 'bob@example.test', parameters: null }] },
+      envelope: {
+        mailFrom: { email: 'alice@example.test', parameters: null },
+        rcptTo: [{ email: 'bob@example.test', parameters: null }],
+      },
       mailboxes: setup.mailboxes,
     });
     const bob = await signIn('bob@example.test');
@@ -112,18 +132,29 @@ describe('embedded JMAP server with the core client', () => {
       return importAndSubmit(client, {
         blobId: blob.blobId,
         identityId: s.identities[0]!.id,
-        envelope: { mailFrom: { email: mailFrom, parameters: null }, rcptTo: rcpts.map((email) => ({ email, parameters: null })) },
+        envelope: {
+          mailFrom: { email: mailFrom, parameters: null },
+          rcptTo: rcpts.map((email) => ({ email, parameters: null })),
+        },
         mailboxes: s.mailboxes,
       }).then(
         () => 'ok',
         (e: { code: string; detail?: string; message: string }) => `${e.message} | ${e.detail}`,
       );
     };
-    expect(await submit(alice, 'alice@example.test', ['nobody@example.test'])).toMatch(/invalidRecipients.*nobody@example\.test/);
-    expect(await submit(await signIn('dave@example.test'), 'dave@example.test', ['bob@example.test'])).toMatch(/forbiddenToSend.*may not send/);
-    expect(await submit(alice, 'alice@example.test', ['a@x.org', 'b@x.org', 'c@x.org', 'd@x.org', 'e@x.org', 'f@x.org'])).toMatch(/tooManyRecipients.*at most 5/);
+    expect(await submit(alice, 'alice@example.test', ['nobody@example.test'])).toMatch(
+      /invalidRecipients.*nobody@example\.test/,
+    );
+    expect(await submit(await signIn('dave@example.test'), 'dave@example.test', ['bob@example.test'])).toMatch(
+      /forbiddenToSend.*may not send/,
+    );
+    expect(
+      await submit(alice, 'alice@example.test', ['a@x.org', 'b@x.org', 'c@x.org', 'd@x.org', 'e@x.org', 'f@x.org']),
+    ).toMatch(/tooManyRecipients.*at most 5/);
     expect(await submit(alice, 'mallory@example.test', ['bob@example.test'])).toMatch(/forbiddenFrom/);
-    expect(await submit(alice, 'alice@example.test', ['bob@example.test'], 'bob@example.test')).toMatch(/forbiddenMailFrom/);
+    expect(await submit(alice, 'alice@example.test', ['bob@example.test'], 'bob@example.test')).toMatch(
+      /forbiddenMailFrom/,
+    );
     // Refused submissions leave no stray drafts behind.
     expect((await listMailbox(alice, { mailboxId: setup.mailboxes.drafts!.id })).emails).toHaveLength(0);
   });
@@ -134,27 +165,49 @@ describe('embedded JMAP server with the core client', () => {
     const blob = await alice.upload(new Uint8Array([0x89, 0x50, 0x4e, 0x47]), 'message/rfc822');
     await expect(
       importAndSubmit(alice, {
-        blobId: blob.blobId, identityId: setup.identities[0]!.id, mailboxes: setup.mailboxes,
-        envelope: { mailFrom: { email: 'alice@example.test', parameters: null }, rcptTo: [{ email: 'bob@example.test', parameters: null }] },
+        blobId: blob.blobId,
+        identityId: setup.identities[0]!.id,
+        mailboxes: setup.mailboxes,
+        envelope: {
+          mailFrom: { email: 'alice@example.test', parameters: null },
+          rcptTo: [{ email: 'bob@example.test', parameters: null }],
+        },
       }),
     ).rejects.toMatchObject({ code: 'jmap/import-failed', message: expect.stringMatching(/invalidEmail/) });
   });
 
   it('keeps request-level and method-level errors apart', async () => {
     const alice = await signIn('alice@example.test');
-    await expect(alice.request({ using: ['urn:example:nope'], methodCalls: [] })).rejects.toMatchObject({ code: 'jmap/request-failed', message: expect.stringMatching(/unknownCapability/) });
-    const tooMany = Array.from({ length: 65 }, (_, i) => ['Core/echo', {}, `c${i}`] as [string, Record<string, unknown>, string]);
-    await expect(alice.request({ using: SEND_USING, methodCalls: tooMany })).rejects.toMatchObject({ code: 'jmap/too-large' });
+    await expect(alice.request({ using: ['urn:example:nope'], methodCalls: [] })).rejects.toMatchObject({
+      code: 'jmap/request-failed',
+      message: expect.stringMatching(/unknownCapability/),
+    });
+    const tooMany = Array.from(
+      { length: 65 },
+      (_, i) => ['Core/echo', {}, `c${i}`] as [string, Record<string, unknown>, string],
+    );
+    await expect(alice.request({ using: SEND_USING, methodCalls: tooMany })).rejects.toMatchObject({
+      code: 'jmap/too-large',
+    });
     const { methodResponses } = await alice.request({
       using: SEND_USING,
       methodCalls: [
         ['Email/get', { accountId: 'nope', ids: [] }, 'a'],
         ['Email/query', { accountId: alice.session.accountId, filter: { unknownThing: 1 } }, 'b'],
-        ['Email/get', { accountId: alice.session.accountId, '#ids': { resultOf: 'zz', name: 'Email/query', path: '/ids' } }, 'c'],
+        [
+          'Email/get',
+          { accountId: alice.session.accountId, '#ids': { resultOf: 'zz', name: 'Email/query', path: '/ids' } },
+          'c',
+        ],
         ['Mailbox/get', { accountId: alice.session.accountId, ids: null }, 'ok'],
       ],
     });
-    expect(methodResponses.map(([n, a]) => (n === 'error' ? a.type : n))).toEqual(['accountNotFound', 'unsupportedFilter', 'invalidResultReference', 'Mailbox/get']);
+    expect(methodResponses.map(([n, a]) => (n === 'error' ? a.type : n))).toEqual([
+      'accountNotFound',
+      'unsupportedFilter',
+      'invalidResultReference',
+      'Mailbox/get',
+    ]);
     expect(() => getMethodResponse(methodResponses, 'Email/get', 'a')).toThrow(/accountNotFound/);
   });
 
@@ -164,10 +217,20 @@ describe('embedded JMAP server with the core client', () => {
       using: SEND_USING,
       methodCalls: [
         ['Mailbox/get', { accountId: alice.session.accountId, ids: null }, 'm'],
-        ['Mailbox/get', { accountId: alice.session.accountId, '#ids': { resultOf: 'm', name: 'Mailbox/get', path: '/list/*/id' }, properties: ['role'] }, 'n'],
+        [
+          'Mailbox/get',
+          {
+            accountId: alice.session.accountId,
+            '#ids': { resultOf: 'm', name: 'Mailbox/get', path: '/list/*/id' },
+            properties: ['role'],
+          },
+          'n',
+        ],
       ],
     });
-    const roles = getMethodResponse<{ list: { role: string }[] }>(methodResponses, 'Mailbox/get', 'n').list.map((m) => m.role);
+    const roles = getMethodResponse<{ list: { role: string }[] }>(methodResponses, 'Mailbox/get', 'n').list.map(
+      (m) => m.role,
+    );
     expect(roles).toEqual(['inbox', 'drafts', 'sent', 'trash']);
   });
 
@@ -175,14 +238,26 @@ describe('embedded JMAP server with the core client', () => {
     const token = createApiToken(server.db, findAccountByUsername(server.db, 'bob@example.test')!.id);
     const session = await discoverSession({ serverUrl: server.url, auth: { kind: 'bearer', token }, fetch });
     expect(session.username).toBe('bob@example.test');
-    await expect(discoverSession({ serverUrl: server.url, auth: { kind: 'bearer', token: 'nope' }, fetch })).rejects.toMatchObject({ code: 'jmap/unauthorized' });
-    await expect(discoverSession({ serverUrl: server.url, auth: { kind: 'basic', username: 'bob@example.test', password: 'x' }, fetch })).rejects.toMatchObject({ code: 'jmap/unauthorized' });
+    await expect(
+      discoverSession({ serverUrl: server.url, auth: { kind: 'bearer', token: 'nope' }, fetch }),
+    ).rejects.toMatchObject({ code: 'jmap/unauthorized' });
+    await expect(
+      discoverSession({
+        serverUrl: server.url,
+        auth: { kind: 'basic', username: 'bob@example.test', password: 'x' },
+        fetch,
+      }),
+    ).rejects.toMatchObject({ code: 'jmap/unauthorized' });
   });
 
   it('answers CORS preflights for other origins', async () => {
     const res = await fetch(`${server.url}jmap/api/`, {
       method: 'OPTIONS',
-      headers: { Origin: 'http://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type' },
+      headers: {
+        Origin: 'http://app.example',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization, content-type',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('http://app.example');

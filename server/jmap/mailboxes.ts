@@ -5,26 +5,53 @@ import { getState } from './state';
 type MailboxRow = { id: string; name: string; role: string | null; sort_order: number };
 
 const MAILBOX_PROPERTIES = [
-  'id', 'name', 'parentId', 'role', 'sortOrder', 'totalEmails', 'unreadEmails', 'totalThreads', 'unreadThreads', 'myRights', 'isSubscribed',
+  'id',
+  'name',
+  'parentId',
+  'role',
+  'sortOrder',
+  'totalEmails',
+  'unreadEmails',
+  'totalThreads',
+  'unreadThreads',
+  'myRights',
+  'isSubscribed',
 ] as const;
 
 const RIGHTS = {
-  mayReadItems: true, mayAddItems: true, mayRemoveItems: true, maySetSeen: true, maySetKeywords: true,
-  mayCreateChild: false, mayRename: false, mayDelete: false, maySubmit: true,
+  mayReadItems: true,
+  mayAddItems: true,
+  mayRemoveItems: true,
+  maySetSeen: true,
+  maySetKeywords: true,
+  mayCreateChild: false,
+  mayRename: false,
+  mayDelete: false,
+  maySubmit: true,
 };
 
 function loadMailboxes(ctx: MethodContext, ids?: string[]) {
-  const rows = (ctx.db.prepare('SELECT id, name, role, sort_order FROM mailboxes WHERE account_id = ? ORDER BY sort_order, name').all(ctx.account.id) as MailboxRow[])
-    .filter((r) => !ids || ids.includes(r.id));
+  const rows = (
+    ctx.db
+      .prepare('SELECT id, name, role, sort_order FROM mailboxes WHERE account_id = ? ORDER BY sort_order, name')
+      .all(ctx.account.id) as MailboxRow[]
+  ).filter((r) => !ids || ids.includes(r.id));
   const emails = loadEmails(ctx.db, ctx.account.id);
   return rows.map((r) => {
     const inBox = emails.filter((e) => e.mailboxIds[r.id]);
     const unread = inBox.filter((e) => !e.keywords.$seen);
     return {
-      id: r.id, name: r.name, parentId: null, role: r.role, sortOrder: r.sort_order,
-      totalEmails: inBox.length, unreadEmails: unread.length,
-      totalThreads: new Set(inBox.map((e) => e.threadId)).size, unreadThreads: new Set(unread.map((e) => e.threadId)).size,
-      myRights: RIGHTS, isSubscribed: true,
+      id: r.id,
+      name: r.name,
+      parentId: null,
+      role: r.role,
+      sortOrder: r.sort_order,
+      totalEmails: inBox.length,
+      unreadEmails: unread.length,
+      totalThreads: new Set(inBox.map((e) => e.threadId)).size,
+      unreadThreads: new Set(unread.map((e) => e.threadId)).size,
+      myRights: RIGHTS,
+      isSubscribed: true,
     };
   });
 }
@@ -35,7 +62,9 @@ export function mailboxGet(args: Args, ctx: MethodContext): [string, Args][] {
     byIds: (ids) => loadMailboxes(ctx, ids),
     properties: MAILBOX_PROPERTIES,
   });
-  return [['Mailbox/get', { accountId: ctx.account.id, state: getState(ctx.db, ctx.account.id, 'Mailbox'), list, notFound }]];
+  return [
+    ['Mailbox/get', { accountId: ctx.account.id, state: getState(ctx.db, ctx.account.id, 'Mailbox'), list, notFound }],
+  ];
 }
 
 export function mailboxQuery(args: Args, ctx: MethodContext): [string, Args][] {
@@ -53,27 +82,60 @@ export function mailboxQuery(args: Args, ctx: MethodContext): [string, Args][] {
       else if (k === 'name' && !m.name.toLowerCase().includes(String(v).toLowerCase())) return false;
       else if (k === 'parentId' && v !== null) return false;
       else if (k === 'isSubscribed' && v !== true) return false;
-      else if (!['role', 'hasAnyRole', 'name', 'parentId', 'isSubscribed'].includes(k)) throw new MethodError('unsupportedFilter', `Filter ${k} is not supported`);
+      else if (!['role', 'hasAnyRole', 'name', 'parentId', 'isSubscribed'].includes(k))
+        throw new MethodError('unsupportedFilter', `Filter ${k} is not supported`);
     }
     return true;
   };
-  const ids = loadMailboxes(ctx).filter((m) => !filter || test(m, filter)).map((m) => m.id);
-  return [['Mailbox/query', { accountId: ctx.account.id, queryState: getState(ctx.db, ctx.account.id, 'Mailbox'), canCalculateChanges: false, position: 0, ids, total: ids.length }]];
+  const ids = loadMailboxes(ctx)
+    .filter((m) => !filter || test(m, filter))
+    .map((m) => m.id);
+  return [
+    [
+      'Mailbox/query',
+      {
+        accountId: ctx.account.id,
+        queryState: getState(ctx.db, ctx.account.id, 'Mailbox'),
+        canCalculateChanges: false,
+        position: 0,
+        ids,
+        total: ids.length,
+      },
+    ],
+  ];
 }
 
 type IdentityRow = { id: string; name: string; email: string; may_delete: number };
 
 export function identityGet(args: Args, ctx: MethodContext): [string, Args][] {
   const load = (ids?: string[]) =>
-    (ctx.db.prepare('SELECT id, name, email, may_delete FROM identities WHERE account_id = ? ORDER BY may_delete, rowid').all(ctx.account.id) as IdentityRow[])
+    (
+      ctx.db
+        .prepare('SELECT id, name, email, may_delete FROM identities WHERE account_id = ? ORDER BY may_delete, rowid')
+        .all(ctx.account.id) as IdentityRow[]
+    )
       .filter((r) => !ids || ids.includes(r.id))
-      .map((r) => ({ id: r.id, name: r.name, email: r.email, replyTo: null, bcc: null, textSignature: '', htmlSignature: '', mayDelete: r.may_delete === 1 }));
+      .map((r) => ({
+        id: r.id,
+        name: r.name,
+        email: r.email,
+        replyTo: null,
+        bcc: null,
+        textSignature: '',
+        htmlSignature: '',
+        mayDelete: r.may_delete === 1,
+      }));
   const { list, notFound } = standardGet(args, ctx, {
     all: () => load(),
     byIds: (ids) => load(ids),
     properties: ['id', 'name', 'email', 'replyTo', 'bcc', 'textSignature', 'htmlSignature', 'mayDelete'],
   });
-  return [['Identity/get', { accountId: ctx.account.id, state: getState(ctx.db, ctx.account.id, 'Identity'), list, notFound }]];
+  return [
+    [
+      'Identity/get',
+      { accountId: ctx.account.id, state: getState(ctx.db, ctx.account.id, 'Identity'), list, notFound },
+    ],
+  ];
 }
 
 export function threadGet(args: Args, ctx: MethodContext): [string, Args][] {
@@ -82,12 +144,17 @@ export function threadGet(args: Args, ctx: MethodContext): [string, Args][] {
     for (const e of loadEmails(ctx.db, ctx.account.id)) {
       byThread.set(e.threadId, [...(byThread.get(e.threadId) ?? []), { id: e.id, receivedAt: e.receivedAt }]);
     }
-    return [...byThread].map(([id, emails]) => ({ id, emailIds: emails.sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : 1)).map((e) => e.id) }));
+    return [...byThread].map(([id, emails]) => ({
+      id,
+      emailIds: emails.sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : 1)).map((e) => e.id),
+    }));
   };
   const { list, notFound } = standardGet(args, ctx, {
     all: threads,
     byIds: (ids) => threads().filter((t) => ids.includes(t.id)),
     properties: ['id', 'emailIds'],
   });
-  return [['Thread/get', { accountId: ctx.account.id, state: getState(ctx.db, ctx.account.id, 'Thread'), list, notFound }]];
+  return [
+    ['Thread/get', { accountId: ctx.account.id, state: getState(ctx.db, ctx.account.id, 'Thread'), list, notFound }],
+  ];
 }

@@ -6,7 +6,8 @@ const dec = (b: Uint8Array) => Buffer.from(b).toString('latin1');
 
 describe('stripBccHeader', () => {
   it('removes folded Bcc fields anywhere in the header and nothing else', () => {
-    const msg = 'From: a@x.org\r\nBcc: s1@x.org,\r\n s2@x.org\r\nTo: b@x.org\r\nBCC: s3@x.org\r\n\r\nBcc: in the body stays\r\n';
+    const msg =
+      'From: a@x.org\r\nBcc: s1@x.org,\r\n s2@x.org\r\nTo: b@x.org\r\nBCC: s3@x.org\r\n\r\nBcc: in the body stays\r\n';
     expect(dec(stripBccHeader(enc(msg)))).toBe('From: a@x.org\r\nTo: b@x.org\r\n\r\nBcc: in the body stays\r\n');
   });
   it('returns the same bytes when there is no Bcc', () => {
@@ -54,6 +55,11 @@ describe('summarize', () => {
         `--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n${big.repeat(60_000)}--b--\r\n`,
     );
     expect(raw.length).toBeGreaterThan(4 * 1024 * 1024);
-    expect(await summarize(raw)).toMatchObject({ subject: 'big one', preview: 'see attached', hasAttachment: true, to: [{ email: 'b@x.org' }] });
+    expect(await summarize(raw)).toMatchObject({
+      subject: 'big one',
+      preview: 'see attached',
+      hasAttachment: true,
+      to: [{ email: 'b@x.org' }],
+    });
   });
 });

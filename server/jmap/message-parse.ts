@@ -25,7 +25,8 @@ const flatten = (list: Address[] | Address | undefined): EmailAddress[] | null =
   if (!list) return null;
   const out: EmailAddress[] = [];
   for (const a of Array.isArray(list) ? list : [list]) {
-    if ('group' in a && Array.isArray(a.group)) out.push(...a.group.map((m) => ({ name: m.name || null, email: m.address })));
+    if ('group' in a && Array.isArray(a.group))
+      out.push(...a.group.map((m) => ({ name: m.name || null, email: m.address })));
     else if ('address' in a && a.address) out.push({ name: a.name || null, email: a.address });
   }
   return out.length ? out : null;
@@ -55,7 +56,10 @@ export async function summarize(bytes: Uint8Array): Promise<EmailSummary> {
   const parsed = await PostalMime.parse(truncated ? bytes.subarray(0, SUMMARY_PARSE_LIMIT) : bytes);
   const header = (name: string) => parsed.headers.find((h) => h.key === name)?.value;
   const text = (parsed.text ?? parsed.html?.replace(/<[^>]*>/g, ' ') ?? '').replace(/\s+/g, ' ').trim();
-  const sentAt = parsed.date && !Number.isNaN(Date.parse(parsed.date)) ? new Date(parsed.date).toISOString().replace(/\.\d{3}Z$/, 'Z') : null;
+  const sentAt =
+    parsed.date && !Number.isNaN(Date.parse(parsed.date))
+      ? new Date(parsed.date).toISOString().replace(/\.\d{3}Z$/, 'Z')
+      : null;
   return {
     messageId: msgIds(parsed.messageId ?? header('message-id')),
     inReplyTo: msgIds(parsed.inReplyTo ?? header('in-reply-to')),
@@ -69,7 +73,9 @@ export async function summarize(bytes: Uint8Array): Promise<EmailSummary> {
     subject: parsed.subject ?? null,
     sentAt,
     // A multipart message too large to read whole is taken to carry attachments.
-    hasAttachment: parsed.attachments.some((a) => a.disposition !== 'inline' || !a.contentId) || (truncated && /^multipart\//i.test(header('content-type') ?? '')),
+    hasAttachment:
+      parsed.attachments.some((a) => a.disposition !== 'inline' || !a.contentId) ||
+      (truncated && /^multipart\//i.test(header('content-type') ?? '')),
     preview: text.slice(0, 256),
     searchText: `${parsed.subject ?? ''} ${text}`.toLowerCase().slice(0, 64 * 1024),
   };

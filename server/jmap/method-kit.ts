@@ -30,7 +30,8 @@ export type MethodContext = {
 /** A handler returns its own response and any implicit ones (e.g. Email/set after EmailSubmission/set). */
 export type MethodHandler = (args: Args, ctx: MethodContext) => Promise<[string, Args][]> | [string, Args][];
 
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function requireAccount(args: Args, ctx: MethodContext): void {
   if (typeof args.accountId !== 'string') throw new MethodError('invalidArguments', 'accountId must be a string');
@@ -47,7 +48,10 @@ export function resolveCreationRef(value: string, ctx: MethodContext): string | 
 export function evaluatePointer(value: unknown, path: string): unknown {
   if (path === '') return value;
   if (!path.startsWith('/')) throw new MethodError('invalidResultReference', `Bad path ${path}`);
-  const tokens = path.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const tokens = path
+    .slice(1)
+    .split('/')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
   const walk = (current: unknown, i: number): unknown => {
     if (i === tokens.length) return current;
     const token = tokens[i]!;
@@ -79,11 +83,17 @@ export function resolveResultReferences(args: Args, previous: Invocation[]): Arg
     }
     const name = key.slice(1);
     if (Object.hasOwn(args, name)) throw new MethodError('invalidArguments', `Both ${name} and #${name} given`);
-    if (!isRecord(value) || typeof value.resultOf !== 'string' || typeof value.name !== 'string' || typeof value.path !== 'string') {
+    if (
+      !isRecord(value) ||
+      typeof value.resultOf !== 'string' ||
+      typeof value.name !== 'string' ||
+      typeof value.path !== 'string'
+    ) {
       throw new MethodError('invalidResultReference', `#${name} is not a ResultReference`);
     }
     const source = previous.find(([respName, , id]) => id === value.resultOf && respName === value.name);
-    if (!source) throw new MethodError('invalidResultReference', `No ${value.name} response with call id ${value.resultOf}`);
+    if (!source)
+      throw new MethodError('invalidResultReference', `No ${value.name} response with call id ${value.resultOf}`);
     out[name] = evaluatePointer(source[1], value.path);
   }
   return out;
@@ -93,7 +103,12 @@ export function resolveResultReferences(args: Args, previous: Invocation[]): Arg
 export function standardGet<T extends { id: string }>(
   args: Args,
   ctx: MethodContext,
-  options: { all: () => T[]; byIds: (ids: string[]) => T[]; properties: readonly string[]; defaultProperties?: readonly string[] },
+  options: {
+    all: () => T[];
+    byIds: (ids: string[]) => T[];
+    properties: readonly string[];
+    defaultProperties?: readonly string[];
+  },
 ): { list: Partial<T>[]; notFound: string[] } {
   requireAccount(args, ctx);
   const { ids, properties } = args;
@@ -110,7 +125,9 @@ export function standardGet<T extends { id: string }>(
     if (unknown.length) throw new MethodError('invalidArguments', `Unsupported properties: ${unknown.join(', ')}`);
     wanted = properties as string[];
   }
-  const resolvedIds = Array.isArray(ids) ? [...new Set(ids.map((i) => (i.startsWith('#') ? (ctx.createdIds.get(i.slice(1)) ?? i) : i)))] : null;
+  const resolvedIds = Array.isArray(ids)
+    ? [...new Set(ids.map((i) => (i.startsWith('#') ? (ctx.createdIds.get(i.slice(1)) ?? i) : i)))]
+    : null;
   const found = resolvedIds ? options.byIds(resolvedIds) : options.all().slice(0, ctx.limits.maxObjectsInGet);
   const foundIds = new Set(found.map((o) => o.id));
   const pick = (o: T): Partial<T> => {

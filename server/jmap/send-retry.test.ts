@@ -37,22 +37,43 @@ function flakyFetch(method: string, when: 'before' | 'after', nth = 1) {
 
 async function signIn(user: string, fetchFn: typeof fetch = fetch): Promise<JmapClient> {
   const auth = { kind: 'basic' as const, username: `${user}@example.test`, password: `${user}-pass` };
-  return createJmapClient({ session: await discoverSession({ serverUrl: server.url, auth, fetch }), auth, fetch: fetchFn });
+  return createJmapClient({
+    session: await discoverSession({ serverUrl: server.url, auth, fetch }),
+    auth,
+    fetch: fetchFn,
+  });
 }
 
 const inboxCount = async (user: string, subject: string) => {
   const client = await signIn(user);
   const { mailboxes } = await loadAccountSetup(client);
-  return (await listMailbox(client, { mailboxId: mailboxes.all.find((m) => m.role === 'inbox')!.id, limit: 500 })).emails.filter((e) => e.subject === subject).length;
+  return (
+    await listMailbox(client, { mailboxId: mailboxes.all.find((m) => m.role === 'inbox')!.id, limit: 500 })
+  ).emails.filter((e) => e.subject === subject).length;
 };
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'send-retry-test-'));
   server = await startAppServer({
-    host: '127.0.0.1', port: 0, dataDir, serve: 'none', distDir: '', corsOrigins: ['*'], seedDemo: true, prefillAccount: null, limits: {}, wkdProxy: null,
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    serve: 'none',
+    distDir: '',
+    corsOrigins: ['*'],
+    seedDemo: true,
+    prefillAccount: null,
+    limits: {},
+    wkdProxy: null,
   });
   for (const user of ['alice', 'bob', 'carol']) {
-    keys[user] = await crypto.generateKey({ name: '', email: `${user}@example.test`, passphrase: PASS, algorithm: 'curve25519-legacy', expiresInSeconds: 0 });
+    keys[user] = await crypto.generateKey({
+      name: '',
+      email: `${user}@example.test`,
+      passphrase: PASS,
+      algorithm: 'curve25519-legacy',
+      expiresInSeconds: 0,
+    });
   }
   await crypto.unlockKey(keys.alice!.armoredSecret, PASS, 60_000);
 });
@@ -134,8 +155,60 @@ describe('retrying a failed send', () => {
     const { message, mailboxes } = await prepared(subject);
     const jmap = await signIn('alice');
     const refused = { ...message, identityId: 'no-such-identity' };
-    await expect(deliverMessage(refused, { jmap, mailboxes })).rejects.toMatchObject({ code: 'jmap/submission-failed' });
+    await expect(deliverMessage(refused, { jmap, mailboxes })).rejects.toMatchObject({
+      code: 'jmap/submission-failed',
+    });
     expect(refused.copies[0]!.uncertain).toBeUndefined();
     expect(await inboxCount('bob', subject)).toBe(0);
+  });
+
+  describe('what a failed request means is decided by status and error type, not by message text', () => {
+    /** Answers the first request carrying `method` with `status`, after (`forward`) or instead of passing it on. */
+    const answering = (method: string, status: number, forward: boolean): typeof fetch => {
+      let done = false;
+      return async (input, init) => {
+        const body = typeof init?.body === 'string' ? init.body : '';
+        if (!done && body.includes(`"${method}"`)) {
+          done = true;
+          if (forward) await fetch(input, init);
+          return new Response(JSON.stringify({ type: 'urn:ietf:params:jmap:error:serverFail', status }), { status });
+        }
+        return fetch(input, init);
+      };
+    };
+
+    it('a 4xx answer means the server did not act: no check with the server before the retry', async () => {
+      const { message, mailboxes } = await prepared('retry-4xx');
+      const jmap = await signIn('alice', answering('Email/import', 400, false));
+      await expect(deliverMessage(message, { jmap, mailboxes })).rejects.toMatchObject({
+        code: 'jmap/request-failed',
+        httpStatus: 400,
+      });
+      expect(message.copies[0]!.uncertain).toBeUndefined();
+    });
+
+    it('a 5xx answer may come after the server acted: the retry asks first and sends once', async () => {
+      const subject = 'retry-5xx';
+      const { message, mailboxes } = await prepared(subject);
+      const jmap = await signIn('alice', answering('EmailSubmission/set', 502, true));
+      await expect(deliverMessage(message, { jmap, mailboxes })).rejects.toMatchObject({ httpStatus: 502 });
+      expect(message.copies[0]!.uncertain).toBe('submit');
+      await deliverMessage(message, { jmap: await signIn('alice'), mailboxes });
+      expect(await inboxCount('bob', subject)).toBe(1);
+    });
+
+    it('an unknown blob (blobNotFound) is uploaded again on the retry', async () => {
+      const subject = 'retry-blob-gone';
+      const { message, mailboxes } = await prepared(subject);
+      message.copies[0]!.blobId = 'Gno-such-blob';
+      const jmap = await signIn('alice');
+      await expect(deliverMessage(message, { jmap, mailboxes })).rejects.toMatchObject({
+        code: 'jmap/import-failed',
+        jmapErrorType: 'blobNotFound',
+      });
+      expect(message.copies[0]!.blobId).toBeUndefined();
+      await deliverMessage(message, { jmap, mailboxes });
+      expect(await inboxCount('bob', subject)).toBe(1);
+    });
   });
 });

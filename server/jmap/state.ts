@@ -3,7 +3,8 @@ import type { Db } from './db';
 export type StateType = 'Email' | 'Mailbox' | 'Thread' | 'Identity' | 'EmailSubmission';
 
 export function getState(db: Db, accountId: string, type: StateType): string {
-  const row = db.prepare('SELECT value FROM states WHERE account_id = ? AND type = ?').get(accountId, type) as { value: number } | undefined;
+  const row = db.prepare('SELECT value FROM states WHERE account_id = ? AND type = ?').get(accountId, type) as
+    { value: number } | undefined;
   return String(row?.value ?? 0);
 }
 

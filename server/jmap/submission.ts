@@ -5,13 +5,31 @@ import type { Db } from './db';
 import { applyEmailChanges, emailSetResponse, insertEmail, loadEmails, storedSummary } from './emails';
 import { newId, nowIso } from './ids';
 import { stripBccHeader, summarize, type EmailSummary } from './message-parse';
-import { type Args, isRecord, MethodError, type MethodContext, requireAccount, resolveCreationRef, standardGet } from './method-kit';
+import {
+  type Args,
+  isRecord,
+  MethodError,
+  type MethodContext,
+  requireAccount,
+  resolveCreationRef,
+  standardGet,
+} from './method-kit';
 import { bumpState, getState } from './state';
 
-type Envelope = { mailFrom: { email: string; parameters: Args | null }; rcptTo: { email: string; parameters: Args | null }[] };
+type Envelope = {
+  mailFrom: { email: string; parameters: Args | null };
+  rcptTo: { email: string; parameters: Args | null }[];
+};
 type IdentityRow = { id: string; email: string };
 type SubmissionRow = {
-  id: string; identity_id: string; email_id: string; thread_id: string; envelope: string; send_at: string; undo_status: string; delivery_status: string;
+  id: string;
+  identity_id: string;
+  email_id: string;
+  thread_id: string;
+  envelope: string;
+  send_at: string;
+  undo_status: string;
+  delivery_status: string;
 };
 
 class SetError extends Error {
@@ -29,17 +47,35 @@ const identityAllows = (identityEmail: string, address: string) => {
 
 const isMailbox = (address: string) => {
   const parsed = addrs.parseOneAddress({ input: address, rfc6532: true });
-  return !!parsed && parsed.type === 'mailbox' && parsed.name === null && parsed.address === address && parsed.domain.includes('.');
+  return (
+    !!parsed &&
+    parsed.type === 'mailbox' &&
+    parsed.name === null &&
+    parsed.address === address &&
+    parsed.domain.includes('.')
+  );
 };
 
 function parseEnvelope(value: unknown): Envelope {
   const bad = () => setError('invalidProperties', { properties: ['envelope'], description: 'Malformed envelope' });
-  if (!isRecord(value) || !isRecord(value.mailFrom) || typeof value.mailFrom.email !== 'string' || !Array.isArray(value.rcptTo)) throw bad();
+  if (
+    !isRecord(value) ||
+    !isRecord(value.mailFrom) ||
+    typeof value.mailFrom.email !== 'string' ||
+    !Array.isArray(value.rcptTo)
+  )
+    throw bad();
   const rcptTo = value.rcptTo.map((r: unknown) => {
     if (!isRecord(r) || typeof r.email !== 'string') throw bad();
     return { email: r.email, parameters: isRecord(r.parameters) ? r.parameters : null };
   });
-  return { mailFrom: { email: value.mailFrom.email, parameters: isRecord(value.mailFrom.parameters) ? value.mailFrom.parameters : null }, rcptTo };
+  return {
+    mailFrom: {
+      email: value.mailFrom.email,
+      parameters: isRecord(value.mailFrom.parameters) ? value.mailFrom.parameters : null,
+    },
+    rcptTo,
+  };
 }
 
 /** RFC 8621 §7.5: without an envelope, derive it from the message headers. */
@@ -53,45 +89,75 @@ function deriveEnvelope(summary: EmailSummary, identity: IdentityRow): Envelope 
   return { mailFrom: { email: mailFrom, parameters: null }, rcptTo };
 }
 
-type Prepared = { identity: IdentityRow; emailId: string; threadId: string; envelope: Envelope; message: Uint8Array; summary: EmailSummary };
+type Prepared = {
+  identity: IdentityRow;
+  emailId: string;
+  threadId: string;
+  envelope: Envelope;
+  message: Uint8Array;
+  summary: EmailSummary;
+};
 
 async function prepare(ctx: MethodContext, spec: unknown): Promise<Prepared> {
   const { db, account, limits } = ctx;
   if (!isRecord(spec)) throw setError('invalidProperties', { description: 'Not an object' });
   for (const serverSet of ['id', 'threadId', 'sendAt', 'undoStatus', 'deliveryStatus', 'dsnBlobIds', 'mdnBlobIds']) {
-    if (serverSet in spec) throw setError('invalidProperties', { properties: [serverSet], description: `${serverSet} is set by the server` });
+    if (serverSet in spec)
+      throw setError('invalidProperties', {
+        properties: [serverSet],
+        description: `${serverSet} is set by the server`,
+      });
   }
   const identityId = typeof spec.identityId === 'string' ? resolveCreationRef(spec.identityId, ctx) : undefined;
   const identity = identityId
-    ? (db.prepare('SELECT id, email FROM identities WHERE id = ? AND account_id = ?').get(identityId, account.id) as IdentityRow | undefined)
+    ? (db.prepare('SELECT id, email FROM identities WHERE id = ? AND account_id = ?').get(identityId, account.id) as
+        IdentityRow | undefined)
     : undefined;
   if (!identity) throw setError('invalidProperties', { properties: ['identityId'], description: 'No such identity' });
   const emailId = typeof spec.emailId === 'string' ? resolveCreationRef(spec.emailId, ctx) : undefined;
   const email = emailId ? loadEmails(db, account.id, [emailId])[0] : undefined;
-  if (!email) throw setError('invalidProperties', { properties: ['emailId'], description: 'No such email (was it imported?)' });
+  if (!email)
+    throw setError('invalidProperties', { properties: ['emailId'], description: 'No such email (was it imported?)' });
   if (!account.may_send) throw setError('forbiddenToSend', { description: 'Sending is suspended for this account.' });
   const blob = getBlob(db, account.id, email.blobId);
   if (!blob) throw setError('invalidEmail', { properties: ['blobId'], description: 'The message content is missing' });
   if (blob.size > limits.maxMessageSize) throw setError('tooLarge', { maxSize: limits.maxMessageSize });
   const summary = storedSummary(db, account.id, email.id) ?? (await summarize(blob.data));
-  if (!summary.from?.length) throw setError('invalidEmail', { properties: ['from'], description: 'The message has no From address' });
+  if (!summary.from?.length)
+    throw setError('invalidEmail', { properties: ['from'], description: 'The message has no From address' });
   const notAllowed = summary.from.filter((a) => !identityAllows(identity.email, a.email));
   if (notAllowed.length) {
-    throw setError('forbiddenFrom', { description: `${notAllowed.map((a) => a.email).join(', ')} may not be used with identity ${identity.email}` });
+    throw setError('forbiddenFrom', {
+      description: `${notAllowed.map((a) => a.email).join(', ')} may not be used with identity ${identity.email}`,
+    });
   }
-  const envelope = spec.envelope === undefined || spec.envelope === null ? deriveEnvelope(summary, identity) : parseEnvelope(spec.envelope);
-  const identities = db.prepare('SELECT email FROM identities WHERE account_id = ?').all(account.id) as { email: string }[];
+  const envelope =
+    spec.envelope === undefined || spec.envelope === null
+      ? deriveEnvelope(summary, identity)
+      : parseEnvelope(spec.envelope);
+  const identities = db.prepare('SELECT email FROM identities WHERE account_id = ?').all(account.id) as {
+    email: string;
+  }[];
   if (!identities.some((i) => identityAllows(i.email, envelope.mailFrom.email))) {
-    throw setError('forbiddenMailFrom', { description: `${envelope.mailFrom.email} is not an address of this account` });
+    throw setError('forbiddenMailFrom', {
+      description: `${envelope.mailFrom.email} is not an address of this account`,
+    });
   }
   if (envelope.rcptTo.length === 0) throw setError('noRecipients');
-  if (envelope.rcptTo.length > limits.maxRecipients) throw setError('tooManyRecipients', { maxRecipients: limits.maxRecipients });
+  if (envelope.rcptTo.length > limits.maxRecipients)
+    throw setError('tooManyRecipients', { maxRecipients: limits.maxRecipients });
   const domains = localDomains(db);
   const invalid = envelope.rcptTo
     .map((r) => r.email)
-    .filter((e) => !isMailbox(e) || (domains.has(e.slice(e.lastIndexOf('@') + 1).toLowerCase()) && !findAccountForAddress(db, e)));
+    .filter(
+      (e) =>
+        !isMailbox(e) || (domains.has(e.slice(e.lastIndexOf('@') + 1).toLowerCase()) && !findAccountForAddress(db, e)),
+    );
   if (invalid.length) {
-    throw setError('invalidRecipients', { invalidRecipients: invalid, description: 'No such mailbox here, or not a valid address' });
+    throw setError('invalidRecipients', {
+      invalidRecipients: invalid,
+      description: 'No such mailbox here, or not a valid address',
+    });
   }
   return { identity, emailId: email.id, threadId: email.threadId, envelope, message: blob.data, summary };
 }
@@ -106,16 +172,29 @@ function deliver(db: Db, fromAccountId: string, submissionId: string, p: Prepare
     if (target) {
       if (!delivered.has(target.id)) {
         delivered.add(target.id);
-        const inbox = db.prepare("SELECT id FROM mailboxes WHERE account_id = ? AND role = 'inbox'").get(target.id) as { id: string };
+        const inbox = db.prepare("SELECT id FROM mailboxes WHERE account_id = ? AND role = 'inbox'").get(target.id) as {
+          id: string;
+        };
         const blob = putBlob(db, target.id, copy, 'message/rfc822');
-        insertEmail(db, { accountId: target.id, blobId: blob.id, size: blob.size, summary: { ...p.summary, bcc: null }, mailboxIds: [inbox.id], keywords: {} });
+        insertEmail(db, {
+          accountId: target.id,
+          blobId: blob.id,
+          size: blob.size,
+          summary: { ...p.summary, bcc: null },
+          mailboxIds: [inbox.id],
+          keywords: {},
+        });
       }
       status[email] = { smtpReply: '250 2.0.0 Delivered to local mailbox', delivered: 'yes', displayed: 'unknown' };
     } else {
-      db.prepare('INSERT INTO outbox (account_id, submission_id, mail_from, rcpt_to, message, queued_at) VALUES (?, ?, ?, ?, ?, ?)').run(
-        fromAccountId, submissionId, p.envelope.mailFrom.email, email, Buffer.from(copy), nowIso(),
-      );
-      status[email] = { smtpReply: '250 2.0.0 Queued in the outbox (this server relays nothing)', delivered: 'queued', displayed: 'unknown' };
+      db.prepare(
+        'INSERT INTO outbox (account_id, submission_id, mail_from, rcpt_to, message, queued_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(fromAccountId, submissionId, p.envelope.mailFrom.email, email, Buffer.from(copy), nowIso());
+      status[email] = {
+        smtpReply: '250 2.0.0 Queued in the outbox (this server relays nothing)',
+        delivered: 'queued',
+        displayed: 'unknown',
+      };
     }
   }
   return status;
@@ -123,14 +202,25 @@ function deliver(db: Db, fromAccountId: string, submissionId: string, p: Prepare
 
 function toSubmission(row: SubmissionRow) {
   return {
-    id: row.id, identityId: row.identity_id, emailId: row.email_id, threadId: row.thread_id,
-    envelope: JSON.parse(row.envelope) as Envelope, sendAt: row.send_at, undoStatus: row.undo_status,
-    deliveryStatus: JSON.parse(row.delivery_status) as Args, dsnBlobIds: [], mdnBlobIds: [],
+    id: row.id,
+    identityId: row.identity_id,
+    emailId: row.email_id,
+    threadId: row.thread_id,
+    envelope: JSON.parse(row.envelope) as Envelope,
+    sendAt: row.send_at,
+    undoStatus: row.undo_status,
+    deliveryStatus: JSON.parse(row.delivery_status) as Args,
+    dsnBlobIds: [],
+    mdnBlobIds: [],
   };
 }
 
 const loadSubmissions = (ctx: MethodContext, ids?: string[]) =>
-  (ctx.db.prepare('SELECT * FROM submissions WHERE account_id = ? ORDER BY send_at DESC').all(ctx.account.id) as SubmissionRow[])
+  (
+    ctx.db
+      .prepare('SELECT * FROM submissions WHERE account_id = ? ORDER BY send_at DESC')
+      .all(ctx.account.id) as SubmissionRow[]
+  )
     .filter((r) => !ids || ids.includes(r.id))
     .map(toSubmission);
 
@@ -138,9 +228,25 @@ export function emailSubmissionGet(args: Args, ctx: MethodContext): [string, Arg
   const { list, notFound } = standardGet(args, ctx, {
     all: () => loadSubmissions(ctx),
     byIds: (ids) => loadSubmissions(ctx, ids),
-    properties: ['id', 'identityId', 'emailId', 'threadId', 'envelope', 'sendAt', 'undoStatus', 'deliveryStatus', 'dsnBlobIds', 'mdnBlobIds'],
+    properties: [
+      'id',
+      'identityId',
+      'emailId',
+      'threadId',
+      'envelope',
+      'sendAt',
+      'undoStatus',
+      'deliveryStatus',
+      'dsnBlobIds',
+      'mdnBlobIds',
+    ],
   });
-  return [['EmailSubmission/get', { accountId: ctx.account.id, state: getState(ctx.db, ctx.account.id, 'EmailSubmission'), list, notFound }]];
+  return [
+    [
+      'EmailSubmission/get',
+      { accountId: ctx.account.id, state: getState(ctx.db, ctx.account.id, 'EmailSubmission'), list, notFound },
+    ],
+  ];
 }
 
 /** EmailSubmission/set (RFC 8621 §7.5), with the implicit Email/set for onSuccess* arguments. */
@@ -149,12 +255,17 @@ export async function emailSubmissionSet(args: Args, ctx: MethodContext): Promis
   const { db } = ctx;
   const accountId = ctx.account.id;
   const oldState = getState(db, accountId, 'EmailSubmission');
-  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== oldState) throw new MethodError('stateMismatch');
+  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== oldState)
+    throw new MethodError('stateMismatch');
   const create = isRecord(args.create) ? args.create : {};
   const update = isRecord(args.update) ? args.update : {};
   const destroy = Array.isArray(args.destroy) ? args.destroy.filter((d): d is string => typeof d === 'string') : [];
   for (const k of ['onSuccessUpdateEmail', 'onSuccessDestroyEmail'] as const) {
-    if (args[k] !== undefined && args[k] !== null && (k === 'onSuccessUpdateEmail' ? !isRecord(args[k]) : !Array.isArray(args[k]))) {
+    if (
+      args[k] !== undefined &&
+      args[k] !== null &&
+      (k === 'onSuccessUpdateEmail' ? !isRecord(args[k]) : !Array.isArray(args[k]))
+    ) {
       throw new MethodError('invalidArguments', `${k} has the wrong type`);
     }
   }
@@ -168,8 +279,18 @@ export async function emailSubmissionSet(args: Args, ctx: MethodContext): Promis
       const sendAt = nowIso();
       db.transaction(() => {
         const deliveryStatus = deliver(db, accountId, id, p);
-        db.prepare('INSERT INTO submissions (id, account_id, identity_id, email_id, thread_id, envelope, send_at, undo_status, delivery_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-          id, accountId, p.identity.id, p.emailId, p.threadId, JSON.stringify(p.envelope), sendAt, 'final', JSON.stringify(deliveryStatus),
+        db.prepare(
+          'INSERT INTO submissions (id, account_id, identity_id, email_id, thread_id, envelope, send_at, undo_status, delivery_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(
+          id,
+          accountId,
+          p.identity.id,
+          p.emailId,
+          p.threadId,
+          JSON.stringify(p.envelope),
+          sendAt,
+          'final',
+          JSON.stringify(deliveryStatus),
         );
         bumpState(db, accountId, 'EmailSubmission');
       })();
@@ -186,29 +307,42 @@ export async function emailSubmissionSet(args: Args, ctx: MethodContext): Promis
   for (const [id, patch] of Object.entries(update)) {
     const [sub] = loadSubmissions(ctx, [id]);
     if (!sub) notUpdated[id] = { type: 'notFound' };
-    else if (isRecord(patch) && patch.undoStatus === 'canceled') notUpdated[id] = { type: 'cannotUnsend', description: 'The message was already sent' };
-    else if (isRecord(patch) && Object.keys(patch).length === 0) { updated[id] = null; succeeded.set(id, sub.emailId); }
-    else notUpdated[id] = { type: 'invalidProperties', description: 'Only undoStatus can be changed' };
+    else if (isRecord(patch) && patch.undoStatus === 'canceled')
+      notUpdated[id] = { type: 'cannotUnsend', description: 'The message was already sent' };
+    else if (isRecord(patch) && Object.keys(patch).length === 0) {
+      updated[id] = null;
+      succeeded.set(id, sub.emailId);
+    } else notUpdated[id] = { type: 'invalidProperties', description: 'Only undoStatus can be changed' };
   }
   const destroyed: string[] = [];
   const notDestroyed: Record<string, Args> = {};
   for (const id of destroy) {
     const [sub] = loadSubmissions(ctx, [id]);
-    if (!sub) { notDestroyed[id] = { type: 'notFound' }; continue; }
+    if (!sub) {
+      notDestroyed[id] = { type: 'notFound' };
+      continue;
+    }
     db.prepare('DELETE FROM submissions WHERE id = ?').run(id);
     bumpState(db, accountId, 'EmailSubmission');
     destroyed.push(id);
     succeeded.set(id, sub.emailId);
   }
-  const responses: [string, Args][] = [[
-    'EmailSubmission/set',
-    {
-      accountId, oldState, newState: getState(db, accountId, 'EmailSubmission'),
-      created: Object.keys(created).length ? created : null, notCreated: Object.keys(notCreated).length ? notCreated : null,
-      updated: Object.keys(updated).length ? updated : null, notUpdated: Object.keys(notUpdated).length ? notUpdated : null,
-      destroyed: destroyed.length ? destroyed : null, notDestroyed: Object.keys(notDestroyed).length ? notDestroyed : null,
-    },
-  ]];
+  const responses: [string, Args][] = [
+    [
+      'EmailSubmission/set',
+      {
+        accountId,
+        oldState,
+        newState: getState(db, accountId, 'EmailSubmission'),
+        created: Object.keys(created).length ? created : null,
+        notCreated: Object.keys(notCreated).length ? notCreated : null,
+        updated: Object.keys(updated).length ? updated : null,
+        notUpdated: Object.keys(notUpdated).length ? notUpdated : null,
+        destroyed: destroyed.length ? destroyed : null,
+        notDestroyed: Object.keys(notDestroyed).length ? notDestroyed : null,
+      },
+    ],
+  ];
   const onUpdate = isRecord(args.onSuccessUpdateEmail) ? args.onSuccessUpdateEmail : {};
   const onDestroy = Array.isArray(args.onSuccessDestroyEmail) ? args.onSuccessDestroyEmail : [];
   if (Object.keys(onUpdate).length || onDestroy.length) {
@@ -229,17 +363,29 @@ export async function emailSubmissionSet(args: Args, ctx: MethodContext): Promis
 export function emailSubmissionQuery(args: Args, ctx: MethodContext): [string, Args][] {
   requireAccount(args, ctx);
   const filter = args.filter ?? null;
-  if (filter !== null && !isRecord(filter)) throw new MethodError('invalidArguments', 'filter must be an object or null');
+  if (filter !== null && !isRecord(filter))
+    throw new MethodError('invalidArguments', 'filter must be an object or null');
   const list = (name: string) => (filter && Array.isArray(filter[name]) ? (filter[name] as string[]) : null);
   const time = (name: string) => {
     const value = filter?.[name];
     if (value === undefined) return null;
-    if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw new MethodError('invalidArguments', `${name} must be a UTCDate`);
+    if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
+      throw new MethodError('invalidArguments', `${name} must be a UTCDate`);
     return Date.parse(value);
   };
-  const [identityIds, emailIds, threadIds, before, after] = [list('identityIds'), list('emailIds'), list('threadIds'), time('before'), time('after')];
+  const [identityIds, emailIds, threadIds, before, after] = [
+    list('identityIds'),
+    list('emailIds'),
+    list('threadIds'),
+    time('before'),
+    time('after'),
+  ];
   const undoStatus = typeof filter?.undoStatus === 'string' ? filter.undoStatus : null;
-  const sortKeys: Record<string, (s: ReturnType<typeof toSubmission>) => string> = { emailId: (s) => s.emailId, threadId: (s) => s.threadId, sentAt: (s) => s.sendAt };
+  const sortKeys: Record<string, (s: ReturnType<typeof toSubmission>) => string> = {
+    emailId: (s) => s.emailId,
+    threadId: (s) => s.threadId,
+    sentAt: (s) => s.sendAt,
+  };
   const sort = (Array.isArray(args.sort) ? args.sort : [{ property: 'sentAt', isAscending: false }]) as unknown[];
   const comparators = sort.map((c) => {
     if (!isRecord(c) || typeof c.property !== 'string') throw new MethodError('invalidArguments', 'Bad Comparator');
@@ -250,18 +396,36 @@ export function emailSubmissionQuery(args: Args, ctx: MethodContext): [string, A
   const found = loadSubmissions(ctx).filter((s) => {
     const at = Date.parse(s.sendAt);
     return (
-      (!identityIds || identityIds.includes(s.identityId)) && (!emailIds || emailIds.includes(s.emailId)) && (!threadIds || threadIds.includes(s.threadId)) &&
-      (!undoStatus || s.undoStatus === undoStatus) && (before === null || at < before) && (after === null || at >= after)
+      (!identityIds || identityIds.includes(s.identityId)) &&
+      (!emailIds || emailIds.includes(s.emailId)) &&
+      (!threadIds || threadIds.includes(s.threadId)) &&
+      (!undoStatus || s.undoStatus === undoStatus) &&
+      (before === null || at < before) &&
+      (after === null || at >= after)
     );
   });
   found.sort((a, b) => {
     for (const { key, dir } of comparators) {
-      const x = key(a), y = key(b);
+      const x = key(a),
+        y = key(b);
       if (x !== y) return x < y ? -dir : dir;
     }
     return a.id < b.id ? -1 : 1;
   });
   const limit = Number.isInteger(args.limit) ? (args.limit as number) : undefined;
   const ids = found.map((s) => s.id).slice(0, limit);
-  return [['EmailSubmission/query', { accountId: ctx.account.id, queryState: getState(ctx.db, ctx.account.id, 'EmailSubmission'), canCalculateChanges: false, position: 0, ids, total: found.length, ...(limit !== undefined ? { limit } : {}) }]];
+  return [
+    [
+      'EmailSubmission/query',
+      {
+        accountId: ctx.account.id,
+        queryState: getState(ctx.db, ctx.account.id, 'EmailSubmission'),
+        canCalculateChanges: false,
+        position: 0,
+        ids,
+        total: found.length,
+        ...(limit !== undefined ? { limit } : {}),
+      },
+    ],
+  ];
 }

@@ -11,7 +11,10 @@ export function isNonPublicAddress(ip: string): boolean {
   if (family === 4) {
     const [a, b] = v4(ip);
     return (
-      a === 0 || a === 10 || a === 127 || a >= 224 ||
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      a >= 224 ||
       (a === 100 && b >= 64 && b <= 127) ||
       (a === 169 && b === 254) ||
       (a === 172 && b >= 16 && b <= 31) ||
@@ -29,7 +32,12 @@ export function isNonPublicAddress(ip: string): boolean {
     if (mapped) return isNonPublicAddress(mapped[1]!);
     if (lower === '::' || lower === '::1') return true;
     const first = parseInt(lower.split(':')[0] || '0', 16);
-    return (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80 || (first & 0xff00) === 0xff00 || lower.startsWith('2001:db8:');
+    return (
+      (first & 0xfe00) === 0xfc00 ||
+      (first & 0xffc0) === 0xfe80 ||
+      (first & 0xff00) === 0xff00 ||
+      lower.startsWith('2001:db8:')
+    );
   }
   return true; // not an IP at all
 }

@@ -24,7 +24,10 @@ export type WkdProxyConfig = {
 
 export function wkdProxyConfigFromEnv(env: NodeJS.ProcessEnv): WkdProxyConfig {
   const hostMap: WkdProxyConfig['hostMap'] = new Map();
-  for (const entry of (env.WKD_PROXY_HOST_MAP ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (env.WKD_PROXY_HOST_MAP ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [host, target] = entry.split('=');
     if (!host || !target) throw new Error(`WKD_PROXY_HOST_MAP: bad entry "${entry}"`);
     if (target.toUpperCase() === 'NXDOMAIN') hostMap.set(host.toLowerCase(), 'nxdomain');
@@ -55,7 +58,7 @@ async function resolveHost(host: string, config: WkdProxyConfig): Promise<Resolv
     return first ? { kind: 'address', ip: first.address, port: 443 } : { kind: 'none' };
   } catch (e) {
     const code = (e as { code?: string }).code;
-    // NXDOMAIN and NODATA both mean "no address" (spec §3.1); anything else is a DNS failure.
+    // NXDOMAIN and NODATA both mean "no address" (draft-koch-openpgp-webkey-service §3.1); anything else is a DNS failure.
     if (code === 'ENOTFOUND' || code === 'ENODATA') return { kind: 'none' };
     return { kind: 'error', detail: `DNS look-up of ${host} failed (${code ?? 'error'}).` };
   }
@@ -72,7 +75,9 @@ const agents = new WeakMap<WkdProxyConfig, Agent>();
 function agentFor(config: WkdProxyConfig): Agent {
   let agent = agents.get(config);
   if (!agent) {
-    const secureContext = config.extraCaFile ? createSecureContext({ ca: [...rootCertificates, readFileSync(config.extraCaFile, 'utf8')] }) : undefined;
+    const secureContext = config.extraCaFile
+      ? createSecureContext({ ca: [...rootCertificates, readFileSync(config.extraCaFile, 'utf8')] })
+      : undefined;
     agent = new Agent({ keepAlive: true, maxSockets: 4, ...(secureContext ? { secureContext } : {}) });
     agents.set(config, agent);
   }
@@ -88,7 +93,11 @@ function fetchPinned(url: URL, target: { ip: string; port: number }, config: Wkd
         servername: url.hostname,
         path: `${url.pathname}${url.search}`,
         method: 'GET',
-        headers: { Host: url.hostname, Accept: 'application/octet-stream, application/pgp-keys, */*', 'User-Agent': 'pgp-composer-wkd-proxy' },
+        headers: {
+          Host: url.hostname,
+          Accept: 'application/octet-stream, application/pgp-keys, */*',
+          'User-Agent': 'pgp-composer-wkd-proxy',
+        },
         agent: agentFor(config),
         timeout: config.timeoutMs,
       },
@@ -97,7 +106,17 @@ function fetchPinned(url: URL, target: { ip: string; port: number }, config: Wkd
         if (status !== 200) {
           res.resume();
           // Redirects are not followed: the proxy fetches only the two WKD URL forms.
-          done({ status: status === 404 ? 404 : 502, body: { outcome: status === 404 ? 'not-found' : 'http-error', url: url.href, detail: status >= 300 && status < 400 ? `Redirect (HTTP ${status}) refused.` : `The WKD server answered HTTP ${status}.` } });
+          done({
+            status: status === 404 ? 404 : 502,
+            body: {
+              outcome: status === 404 ? 'not-found' : 'http-error',
+              url: url.href,
+              detail:
+                status >= 300 && status < 400
+                  ? `Redirect (HTTP ${status}) refused.`
+                  : `The WKD server answered HTTP ${status}.`,
+            },
+          });
           return;
         }
         const chunks: Buffer[] = [];
@@ -106,33 +125,55 @@ function fetchPinned(url: URL, target: { ip: string; port: number }, config: Wkd
           size += chunk.length;
           if (size > config.maxBytes) {
             req.destroy();
-            done({ status: 502, body: { outcome: 'too-large', url: url.href, detail: `The answer is larger than ${config.maxBytes / 1024} KiB.` } });
+            done({
+              status: 502,
+              body: {
+                outcome: 'too-large',
+                url: url.href,
+                detail: `The answer is larger than ${config.maxBytes / 1024} KiB.`,
+              },
+            });
             return;
           }
           chunks.push(chunk);
         });
         res.on('end', () => done({ status: 200, body: Buffer.concat(chunks), headers: { 'X-WKD-URL': url.href } }));
-        res.on('error', () => done({ status: 502, body: { outcome: 'network', url: url.href, detail: 'The connection broke.' } }));
+        res.on('error', () =>
+          done({ status: 502, body: { outcome: 'network', url: url.href, detail: 'The connection broke.' } }),
+        );
       },
     );
     const timer = setTimeout(() => {
       req.destroy();
-      done({ status: 504, body: { outcome: 'timeout', url: url.href, detail: `No answer within ${config.timeoutMs / 1000} s.` } });
+      done({
+        status: 504,
+        body: { outcome: 'timeout', url: url.href, detail: `No answer within ${config.timeoutMs / 1000} s.` },
+      });
     }, config.timeoutMs);
     req.on('close', () => clearTimeout(timer));
-    req.on('error', (e) => done({ status: 502, body: { outcome: 'network', url: url.href, detail: `Could not fetch (${(e as { code?: string }).code ?? e.message}).` } }));
+    req.on('error', (e) =>
+      done({
+        status: 502,
+        body: {
+          outcome: 'network',
+          url: url.href,
+          detail: `Could not fetch (${(e as { code?: string }).code ?? e.message}).`,
+        },
+      }),
+    );
     req.end();
   });
 }
 
 /**
- * WKD as the spec says (§3.1): the advanced method if `openpgpkey.<domain>` has an address,
+ * WKD as draft-koch-openpgp-webkey-service §3.1 says: the advanced method if `openpgpkey.<domain>` has an address,
  * else the direct method. Security: not an open proxy — only those two URL forms, https only,
  * the checked IP is the one connected to (no DNS rebinding), no redirects, size and time caps.
  */
 export async function lookupWkdForProxy(address: string, config: WkdProxyConfig): Promise<Answer> {
   const parsed = parseRecipient(address);
-  if (!parsed.valid || parsed.mailbox.address !== address.trim()) return { status: 400, body: { outcome: 'bad-request', detail: 'Not an e-mail address.' } };
+  if (!parsed.valid || parsed.mailbox.address !== address.trim())
+    return { status: 400, body: { outcome: 'bad-request', detail: 'Not an e-mail address.' } };
   const loc = await wkdLocation(parsed.mailbox.address);
   const advancedHost = `openpgpkey.${loc.domain}`;
   let method: 'advanced' | 'direct' = 'advanced';
@@ -142,10 +183,17 @@ export async function lookupWkdForProxy(address: string, config: WkdProxyConfig)
     method = 'direct';
     target = await resolveHost(loc.domain, config);
     if (target.kind === 'error') return { status: 502, body: { outcome: 'network', detail: target.detail } };
-    if (target.kind === 'none') return { status: 404, body: { outcome: 'no-wkd', detail: `Neither ${advancedHost} nor ${loc.domain} exists.` } };
+    if (target.kind === 'none')
+      return { status: 404, body: { outcome: 'no-wkd', detail: `Neither ${advancedHost} nor ${loc.domain} exists.` } };
   }
   if (!config.allowPrivate && isNonPublicAddress(target.ip)) {
-    return { status: 403, body: { outcome: 'refused', detail: `${method === 'advanced' ? advancedHost : loc.domain} resolves to a non-public address; not fetched.` } };
+    return {
+      status: 403,
+      body: {
+        outcome: 'refused',
+        detail: `${method === 'advanced' ? advancedHost : loc.domain} resolves to a non-public address; not fetched.`,
+      },
+    };
   }
   const answer = await fetchPinned(new URL(method === 'advanced' ? loc.advanced : loc.direct), target, config);
   return { ...answer, headers: { ...answer.headers, 'X-WKD-Method': method } };
@@ -178,24 +226,46 @@ export function createWkdProxyHandler(config: WkdProxyConfig) {
     if (url.pathname.endsWith('/batch')) return batch(url.searchParams.getAll('address'), res);
     const answer = await lookupWkdForProxy(url.searchParams.get('address') ?? '', config);
     if (Buffer.isBuffer(answer.body)) {
-      res.writeHead(answer.status, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store', ...answer.headers }).end(answer.body);
+      res
+        .writeHead(answer.status, {
+          'Content-Type': 'application/octet-stream',
+          'Cache-Control': 'no-store',
+          ...answer.headers,
+        })
+        .end(answer.body);
     } else {
-      res.writeHead(answer.status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...answer.headers }).end(JSON.stringify(answer.body));
+      res
+        .writeHead(answer.status, {
+          'Content-Type': 'application/json',
+          'Cache-Control': 'no-store',
+          ...answer.headers,
+        })
+        .end(JSON.stringify(answer.body));
     }
   };
 
   async function batch(addresses: string[], res: ServerResponse): Promise<void> {
     const json = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
-    if (addresses.length === 0) return void res.writeHead(400, json).end(JSON.stringify({ outcome: 'bad-request', detail: 'No address given.' }));
+    if (addresses.length === 0)
+      return void res.writeHead(400, json).end(JSON.stringify({ outcome: 'bad-request', detail: 'No address given.' }));
     if (addresses.length > MAX_LOOKUP_BATCH) {
-      return void res.writeHead(400, json).end(JSON.stringify({ outcome: 'bad-request', detail: `At most ${MAX_LOOKUP_BATCH} addresses per request.` }));
+      return void res
+        .writeHead(400, json)
+        .end(JSON.stringify({ outcome: 'bad-request', detail: `At most ${MAX_LOOKUP_BATCH} addresses per request.` }));
     }
-    res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.writeHead(200, {
+      'Content-Type': 'application/x-ndjson',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
     let closed = false;
     res.on('close', () => (closed = true));
     await Promise.all(
       [...new Set(addresses)].map(async (address) => {
-        const answer = await lookupWkdForProxy(address, config).catch((): Answer => ({ status: 502, body: { outcome: 'network', detail: 'The look-up failed.' } }));
+        const answer = await lookupWkdForProxy(address, config).catch((): Answer => ({
+          status: 502,
+          body: { outcome: 'network', detail: 'The look-up failed.' },
+        }));
         if (!closed) res.write(batchLine(address, answer));
       }),
     );

@@ -2,6 +2,7 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { useCompanionConfig, useRestoreSession, useSignOut } from '@/features/account/api/session-actions';
 import { ComposeView } from '@/features/compose/components/compose-view';
 import { resetComposer } from '@/features/compose/stores/composer-store';
+import { ViewErrorBoundary } from '@/components/view-error-boundary';
 import { useUnlockStore } from '@/unlock/unlock-store';
 import { useScheduledKeyRefresh } from '@/queries/key-refresh';
 import { useKeystoreSync } from '@/queries/keystore-sync';
@@ -10,12 +11,18 @@ import { useSessionStore } from '@/stores/session-store';
 import { type Route, useRoute } from './routes';
 
 // Compose is what opens first; the other views load when visited.
-const SignInForm = lazy(() => import('@/features/account/components/sign-in-form').then((m) => ({ default: m.SignInForm })));
+const SignInForm = lazy(() =>
+  import('@/features/account/components/sign-in-form').then((m) => ({ default: m.SignInForm })),
+);
 const UnlockDialog = lazy(() => import('@/unlock/unlock-dialog').then((m) => ({ default: m.UnlockDialog })));
 const KeysView = lazy(() => import('@/features/keys/components/keys-view').then((m) => ({ default: m.KeysView })));
-const DraftsView = lazy(() => import('@/features/compose/components/drafts-view').then((m) => ({ default: m.DraftsView })));
+const DraftsView = lazy(() =>
+  import('@/features/compose/components/drafts-view').then((m) => ({ default: m.DraftsView })),
+);
 const SentView = lazy(() => import('@/features/sent/components/sent-view').then((m) => ({ default: m.SentView })));
-const SettingsView = lazy(() => import('@/features/settings/components/settings-view').then((m) => ({ default: m.SettingsView })));
+const SettingsView = lazy(() =>
+  import('@/features/settings/components/settings-view').then((m) => ({ default: m.SettingsView })),
+);
 
 const NAV: { route: Route; label: string }[] = [
   { route: 'compose', label: 'Compose' },
@@ -46,7 +53,8 @@ function SignedInShell({ username }: { username: string }) {
   const companion = useCompanionConfig();
   const setDiscovery = useDiscoverySettingsStore((s) => s.update);
   useEffect(() => {
-    if (companion.isSuccess) setDiscovery({ proxyBase: companion.data?.wkdProxyUrl ? new URL(companion.data.wkdProxyUrl).origin : null });
+    if (companion.isSuccess)
+      setDiscovery({ proxyBase: companion.data?.wkdProxyUrl ? new URL(companion.data.wkdProxyUrl).origin : null });
   }, [companion.isSuccess, companion.data, setDiscovery]);
   return (
     <>
@@ -77,13 +85,15 @@ function SignedInShell({ username }: { username: string }) {
         </button>
       </header>
       <div className="view">
-        <Suspense fallback={<p role="status">Loading…</p>}>
-          {route === 'compose' && <ComposeView />}
-          {route === 'drafts' && <DraftsView />}
-          {route === 'sent' && <SentView />}
-          {route === 'keys' && <KeysView />}
-          {route === 'settings' && <SettingsView />}
-        </Suspense>
+        <ViewErrorBoundary resetKey={route}>
+          <Suspense fallback={<p role="status">Loading…</p>}>
+            {route === 'compose' && <ComposeView />}
+            {route === 'drafts' && <DraftsView />}
+            {route === 'sent' && <SentView />}
+            {route === 'keys' && <KeysView />}
+            {route === 'settings' && <SettingsView />}
+          </Suspense>
+        </ViewErrorBoundary>
       </div>
       <UnlockDialogHost />
     </>
@@ -102,7 +112,13 @@ export function App() {
   }
   if (session.phase === 'signed-out') {
     return (
-      <Suspense fallback={<main><p role="status">Loading…</p></main>}>
+      <Suspense
+        fallback={
+          <main>
+            <p role="status">Loading…</p>
+          </main>
+        }
+      >
         <SignInForm />
       </Suspense>
     );

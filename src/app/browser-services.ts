@@ -15,12 +15,16 @@ import { currentDiscoverySettings } from '@/stores/discovery-settings-store';
 /** The composition root: the real services of the browser app (tests build fakes instead). */
 export function createBrowserServices(): Services {
   // The worker starts on first use: OpenPGP.js is not part of the initial page.
-  const worker = createWorkerConnection(() => new Worker(new URL('../core/crypto/crypto.worker.ts', import.meta.url), { type: 'module', name: 'crypto' }));
+  const worker = createWorkerConnection(
+    () => new Worker(new URL('../core/crypto/crypto.worker.ts', import.meta.url), { type: 'module', name: 'crypto' }),
+  );
   const crypto = createCryptoClient(worker);
   const outgoing = worker.api<SendWorkerApi>('send', SEND_WORKER_METHODS, SEND_ARG_TRANSFERS);
   const lookUp = workerKeyLookup(worker.api<LookupWorkerApi>('discovery', LOOKUP_WORKER_METHODS));
   const broadcast = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(KEYSTORE_CHANNEL);
-  const channel = broadcast && { postMessage: (change: KeystoreChange) => broadcast.postMessage({ ...change, sender: PAGE_ID }) };
+  const channel = broadcast && {
+    postMessage: (change: KeystoreChange) => broadcast.postMessage({ ...change, sender: PAGE_ID }),
+  };
   const fetchFn: typeof fetch = (input, init) => globalThis.fetch(input, init);
   const keystore = createKeystore({
     store: createStore('pgp-composer-keystore', 'records') as unknown as UseStore,
@@ -38,7 +42,11 @@ export function createBrowserServices(): Services {
     outgoing,
     keystore,
     discovery: {
-      ...lazyDiscovery(() => import('@/core/discovery/discover-key').then((m) => m.createDiscovery({ lookUp, keystore, settings: currentDiscoverySettings }))),
+      ...lazyDiscovery(() =>
+        import('@/core/discovery/discover-key').then((m) =>
+          m.createDiscovery({ lookUp, keystore, settings: currentDiscoverySettings }),
+        ),
+      ),
       lookUp: (address, options) => lookUp(address, currentDiscoverySettings(), options),
     },
   };

@@ -7,7 +7,10 @@ if (typeof requestAnimationFrame === 'function') notifyManager.setScheduler(crea
 
 export function AppProvider({ services, children }: { services: Services; children: ReactNode }) {
   const [queryClient] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false }, mutations: { retry: false } } }),
+    () =>
+      new QueryClient({
+        defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false }, mutations: { retry: false } },
+      }),
   );
   return (
     <ServicesProvider services={services}>

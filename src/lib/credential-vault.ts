@@ -45,9 +45,16 @@ export function createCredentialVault(store: UseStore = createStore('pgp-compose
       if (!record || record.version !== 1 || !key) return null;
       try {
         const secret = new TextDecoder().decode(
-          await crypto.subtle.decrypt({ name: 'AES-GCM', iv: record.iv as Uint8Array<ArrayBuffer> }, key, record.sealed),
+          await crypto.subtle.decrypt(
+            { name: 'AES-GCM', iv: record.iv as Uint8Array<ArrayBuffer> },
+            key,
+            record.sealed,
+          ),
         );
-        const auth: JmapAuth = record.kind === 'basic' ? { kind: 'basic', username: record.username, password: secret } : { kind: 'bearer', token: secret };
+        const auth: JmapAuth =
+          record.kind === 'basic'
+            ? { kind: 'basic', username: record.username, password: secret }
+            : { kind: 'bearer', token: secret };
         return { serverUrl: record.serverUrl, auth };
       } catch {
         await del(RECORD, store); // unreadable (key replaced): forget it rather than fail forever
@@ -59,7 +66,14 @@ export function createCredentialVault(store: UseStore = createStore('pgp-compose
       const iv = crypto.getRandomValues(new Uint8Array(12));
       const secret = auth.kind === 'basic' ? auth.password : auth.token;
       const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, new TextEncoder().encode(secret));
-      const record: SealedRecord = { version: 1, serverUrl, kind: auth.kind, username: auth.kind === 'basic' ? auth.username : '', iv, sealed };
+      const record: SealedRecord = {
+        version: 1,
+        serverUrl,
+        kind: auth.kind,
+        username: auth.kind === 'basic' ? auth.username : '',
+        iv,
+        sealed,
+      };
       await set(RECORD, record, store);
     },
     async clear() {

@@ -1,7 +1,8 @@
 /** Fingerprints in groups of four for reading aloud and comparing: `ABCD 1234 …`. */
 export const groupFingerprint = (fingerprint: string): string => fingerprint.replace(/(.{4})(?=.)/g, '$1 ');
 
-export const formatDate = (iso: string | null, never = 'never'): string => (iso ? new Date(iso).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' }) : never);
+export const formatDate = (iso: string | null, never = 'never'): string =>
+  iso ? new Date(iso).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' }) : never;
 
 /** Offer bytes or text as a file download. */
 export function downloadFile(name: string, content: string, type = 'application/pgp-keys'): void {

@@ -17,7 +17,16 @@ export function useScheduledKeyRefresh() {
     const timer = setTimeout(() => {
       const { keyServer } = currentDiscoverySettings();
       void import('@/core/discovery/refresh')
-        .then(({ refreshDueKeys }) => refreshDueKeys({ keystore: services.keystore, crypto: services.crypto, fetch: services.fetch, keyServer, now: services.now, signal: abort.signal }))
+        .then(({ refreshDueKeys }) =>
+          refreshDueKeys({
+            keystore: services.keystore,
+            crypto: services.crypto,
+            fetch: services.fetch,
+            keyServer,
+            now: services.now,
+            signal: abort.signal,
+          }),
+        )
         .then((stats) => {
           if (stats.updated) {
             void queryClient.invalidateQueries({ queryKey: keyringKeys.all });
@@ -46,11 +55,20 @@ export function useRefreshBeforeSend() {
     if (!unusable.length) return states;
     const { keyServer } = currentDiscoverySettings();
     const { refreshDueKeys } = await import('@/core/discovery/refresh');
-    const stats = await refreshDueKeys({ keystore: services.keystore, crypto: services.crypto, fetch: services.fetch, keyServer, now: services.now, only: unusable }).catch(() => null);
+    const stats = await refreshDueKeys({
+      keystore: services.keystore,
+      crypto: services.crypto,
+      fetch: services.fetch,
+      keyServer,
+      now: services.now,
+      only: unusable,
+    }).catch(() => null);
     if (stats?.updated) void queryClient.invalidateQueries({ queryKey: keyringKeys.all });
     return Promise.all(
       addresses.map((address, i) =>
-        states[i]?.status === 'invalid' ? queryClient.fetchQuery({ ...recipientKeyQuery(services, address), staleTime: 0 }).catch(() => states[i]) : states[i],
+        states[i]?.status === 'invalid'
+          ? queryClient.fetchQuery({ ...recipientKeyQuery(services, address), staleTime: 0 }).catch(() => states[i])
+          : states[i],
       ),
     );
   };

@@ -19,10 +19,20 @@ export function useBindings() {
 
 export function useKeyRecord(fingerprint: string | undefined) {
   const { keystore } = useServices();
-  return useQuery({ queryKey: keyringKeys.key(fingerprint ?? ''), queryFn: () => keystore.get(fingerprint!), enabled: !!fingerprint, staleTime: Infinity });
+  return useQuery({
+    queryKey: keyringKeys.key(fingerprint ?? ''),
+    queryFn: () => keystore.get(fingerprint!),
+    enabled: !!fingerprint,
+    staleTime: Infinity,
+  });
 }
 
-export type OwnKeyStatus = { status: 'pending' | 'valid' | 'invalid' | 'none'; fingerprint?: string; expires?: string | null; detail?: string };
+export type OwnKeyStatus = {
+  status: 'pending' | 'valid' | 'invalid' | 'none';
+  fingerprint?: string;
+  expires?: string | null;
+  detail?: string;
+};
 
 const EXPIRY_WARNING_MS = 30 * 86400_000;
 
@@ -36,7 +46,8 @@ export function useOwnKeyStatus(address: string | undefined): OwnKeyStatus & { e
   if (!fingerprint || !record.data) return { status: 'none', expiresSoon: false };
   const summary = record.data.summary;
   const status = currentStatus(summary, now());
-  const expiresSoon = status === 'valid' && !!summary.expires && Date.parse(summary.expires) - now().getTime() < EXPIRY_WARNING_MS;
+  const expiresSoon =
+    status === 'valid' && !!summary.expires && Date.parse(summary.expires) - now().getTime() < EXPIRY_WARNING_MS;
   return {
     status: status === 'valid' ? 'valid' : 'invalid',
     fingerprint,

@@ -20,7 +20,9 @@ export function useKeystoreSync() {
     channel.onmessage = ({ data }: MessageEvent<KeystoreChange & { sender?: string }>) => {
       if (data?.sender !== PAGE_ID) keystore.noteOutsideChange();
       if (data?.type === 'pins-changed') {
-        if (data.sender !== PAGE_ID) for (const address of data.addresses) void queryClient.invalidateQueries({ queryKey: recipientKeyKeys.lookup(address) });
+        if (data.sender !== PAGE_ID)
+          for (const address of data.addresses)
+            void queryClient.invalidateQueries({ queryKey: recipientKeyKeys.lookup(address) });
       } else {
         void queryClient.invalidateQueries({ queryKey: keyringKeys.all });
       }

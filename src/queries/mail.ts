@@ -18,7 +18,11 @@ export const draftKeys = {
 const LIST_LIMIT = 100;
 
 /** The newest messages of one mailbox (Sent, Drafts), under the given query key. */
-export const mailboxListQuery = (client: JmapClient, queryKey: readonly unknown[], mailbox: Pick<Mailbox, 'id'> | undefined) =>
+export const mailboxListQuery = (
+  client: JmapClient,
+  queryKey: readonly unknown[],
+  mailbox: Pick<Mailbox, 'id'> | undefined,
+) =>
   queryOptions({
     queryKey,
     queryFn: ({ signal }) => listMailbox(client, { mailboxId: mailbox!.id, limit: LIST_LIMIT, signal }),
@@ -40,7 +44,8 @@ export function useRawMessage(blobId: string) {
   const client = useJmapClient();
   return useQuery({
     queryKey: sentKeys.raw(client.session.accountId, blobId),
-    queryFn: async ({ signal }) => new TextDecoder().decode(await client.download({ blobId, name: 'message.eml', type: 'message/rfc822', signal })),
+    queryFn: async ({ signal }) =>
+      new TextDecoder().decode(await client.download({ blobId, name: 'message.eml', type: 'message/rfc822', signal })),
     staleTime: Infinity,
   });
 }

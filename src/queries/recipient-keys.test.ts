@@ -14,7 +14,10 @@ const failingKeystore = (aborted = false) => {
         throw new AppError('keystore/unavailable', 'Reading a pinned key: the database is closed');
       },
     },
-    discovery: { fromKeystore: async () => null, discoverKey: async () => ({ status: 'none', failures: [], checkedAt: '' }) },
+    discovery: {
+      fromKeystore: async () => null,
+      discoverKey: async () => ({ status: 'none', failures: [], checkedAt: '' }),
+    },
     crypto: {},
   } as unknown as Services;
   return { query: recipientKeyQuery(services, 'bob@example.org'), signal: controller.signal };
@@ -23,7 +26,11 @@ const failingKeystore = (aborted = false) => {
 describe('recipient key query', () => {
   it('a failure in this browser (keystore, worker) ends as "error" with the reason, not as a look-up that never ends', async () => {
     const { query, signal } = failingKeystore();
-    await expect(query.queryFn({ signal })).resolves.toMatchObject({ status: 'error', failures: [], detail: expect.stringMatching(/\w/) });
+    await expect(query.queryFn({ signal })).resolves.toMatchObject({
+      status: 'error',
+      failures: [],
+      detail: expect.stringMatching(/\w/),
+    });
   });
 
   it('a cancelled look-up stays cancelled', async () => {
@@ -39,17 +46,39 @@ describe('recipient key query', () => {
         now: () => new Date('2026-11-29T10:00:00Z'),
         keystore: {
           mayHold: () => mayHold,
-          getPin: async () => (pinned ? { address: 'bob@example.org', fingerprint: 'F', source: 'wkd', url: null, armoredPublic: 'k', firstSeen: '2026-11-29T09:00:00Z', checkedAt: '2026-11-29T09:00:00Z', declined: null, v: 1 } : null),
+          getPin: async () =>
+            pinned
+              ? {
+                  address: 'bob@example.org',
+                  fingerprint: 'F',
+                  source: 'wkd',
+                  url: null,
+                  armoredPublic: 'k',
+                  firstSeen: '2026-11-29T09:00:00Z',
+                  checkedAt: '2026-11-29T09:00:00Z',
+                  declined: null,
+                  v: 1,
+                }
+              : null,
         },
         discovery: {
           fromKeystore: async () => null,
-          discoverKey: async (_address: string, options: { remote?: Promise<unknown> }) => (options.remote ? options.remote : { status: 'none', failures: [], checkedAt: 'late' }),
+          discoverKey: async (_address: string, options: { remote?: Promise<unknown> }) =>
+            options.remote ? options.remote : { status: 'none', failures: [], checkedAt: 'late' },
           lookUp: (address: string, options: { signal: AbortSignal }) => {
             asked.push(address);
             signals.push(options.signal);
             return new Promise((resolve, reject) => {
               options.signal.addEventListener('abort', () => reject(new DOMException('cancelled', 'AbortError')));
-              setTimeout(() => resolve({ status: 'none', failures: [{ source: 'wkd', reason: 'not-found', detail: 'early' }], checkedAt: '' }), 5);
+              setTimeout(
+                () =>
+                  resolve({
+                    status: 'none',
+                    failures: [{ source: 'wkd', reason: 'not-found', detail: 'early' }],
+                    checkedAt: '',
+                  }),
+                5,
+              );
             });
           },
         },
@@ -85,7 +114,9 @@ describe('recipient key query', () => {
 
     it('cancels it when a pinned key turns up after all', async () => {
       const { services, signals } = servicesWith(false, true);
-      await expect(recipientKeyQuery(services, 'bob@example.org').queryFn({ signal: new AbortController().signal })).resolves.toMatchObject({ status: 'valid' });
+      await expect(
+        recipientKeyQuery(services, 'bob@example.org').queryFn({ signal: new AbortController().signal }),
+      ).resolves.toMatchObject({ status: 'valid' });
       expect(signals[0]?.aborted).toBe(true);
     });
   });

@@ -63,7 +63,9 @@ function earlyLookUp(services: Services, address: string, signal: AbortSignal): 
 async function resolve(services: Services, address: string, signal: AbortSignal, force = false): Promise<RecipientKey> {
   const early = force ? undefined : earlyLookUp(services, address, signal);
   try {
-    return await (await discoveryCore()).resolveRecipientKey({
+    return await (
+      await discoveryCore()
+    ).resolveRecipientKey({
       address,
       discovery: services.discovery,
       pins: services.keystore,
@@ -85,7 +87,10 @@ export const recipientKeyQuery = (services: Services, address: string) => ({
   queryKey: recipientKeyKeys.lookup(address),
   queryFn: ({ signal }: { signal: AbortSignal }) => resolve(services, address, signal),
   // Misses (none, error) are asked again sooner than hits.
-  staleTime: (q: { state: { data?: RecipientKey } }) => (q.state.data && (q.state.data.status === 'valid' || q.state.data.status === 'changed') ? FOUND_STALE_MS : MISS_STALE_MS),
+  staleTime: (q: { state: { data?: RecipientKey } }) =>
+    q.state.data && (q.state.data.status === 'valid' || q.state.data.status === 'changed')
+      ? FOUND_STALE_MS
+      : MISS_STALE_MS,
   retry: false,
 });
 
@@ -114,12 +119,19 @@ type KeyStatusOf = RecipientKey['status'] | 'pending';
  * answered), read from the query cache. The component re-renders only when `pick` returns a
  * different value, not for every answer: the chips own the look-ups (and cancel them on removal).
  */
-export function useRecipientKeyStatuses<T extends string | number | boolean>(addresses: string[], pick: (statuses: KeyStatusOf[]) => T): T {
+export function useRecipientKeyStatuses<T extends string | number | boolean>(
+  addresses: string[],
+  pick: (statuses: KeyStatusOf[]) => T,
+): T {
   const cache = useQueryClient().getQueryCache();
   const subscribe = useCallback((onChange: () => void) => cache.subscribe(notifyManager.batchCalls(onChange)), [cache]);
   const joined = addresses.join('\n');
-  const hashes = useMemo(() => (joined ? joined.split('\n').map((a) => hashKey(recipientKeyKeys.lookup(a))) : []), [joined]);
-  const read = () => pick(hashes.map((hash) => (cache.get(hash)?.state.data as RecipientKey | undefined)?.status ?? 'pending'));
+  const hashes = useMemo(
+    () => (joined ? joined.split('\n').map((a) => hashKey(recipientKeyKeys.lookup(a))) : []),
+    [joined],
+  );
+  const read = () =>
+    pick(hashes.map((hash) => (cache.get(hash)?.state.data as RecipientKey | undefined)?.status ?? 'pending'));
   return useSyncExternalStore(subscribe, read);
 }
 
@@ -135,7 +147,11 @@ export function useRecipientKeyActions() {
   return {
     /** Look up again now, past a recently confirmed pin. */
     retry: (address: string) =>
-      queryClient.fetchQuery({ queryKey: recipientKeyKeys.lookup(address), queryFn: ({ signal }) => resolve(services, address, signal, true), staleTime: 0 }),
+      queryClient.fetchQuery({
+        queryKey: recipientKeyKeys.lookup(address),
+        queryFn: ({ signal }) => resolve(services, address, signal, true),
+        staleTime: 0,
+      }),
     async decide(change: Extract<RecipientKey, { status: 'changed' }>, accept: boolean) {
       await (await discoveryCore()).decideKeyChange(services.keystore, change, accept, services.now());
       await refresh(change.pinned.address);

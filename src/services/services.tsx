@@ -23,7 +23,10 @@ export type Services = {
    * `ready()`: loads the discovery code ahead of the first look-up (it is not in the start-up bundle).
    * `lookUp()`: the network look-up alone (WKD, key server), started at once with the current settings.
    */
-  discovery: DiscoveryService & { ready?: () => Promise<void>; lookUp?: (address: string, options: Parameters<KeyLookup>[2]) => ReturnType<KeyLookup> };
+  discovery: DiscoveryService & {
+    ready?: () => Promise<void>;
+    lookUp?: (address: string, options: Parameters<KeyLookup>[2]) => ReturnType<KeyLookup>;
+  };
 };
 
 const ServicesContext = createContext<Services | null>(null);

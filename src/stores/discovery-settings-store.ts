@@ -15,17 +15,33 @@ type State = {
   protectHeaders: boolean;
   /** Set when the companion config is loaded; not persisted. */
   proxyBase: string | null;
-  update: (patch: Partial<Pick<State, 'useWkd' | 'keyServer' | 'wkdMode' | 'autoEncrypt' | 'protectHeaders' | 'proxyBase'>>) => void;
+  update: (
+    patch: Partial<Pick<State, 'useWkd' | 'keyServer' | 'wkdMode' | 'autoEncrypt' | 'protectHeaders' | 'proxyBase'>>,
+  ) => void;
 };
 
 export const useDiscoverySettingsStore = create<State>()(
   persist(
-    (set) => ({ useWkd: true, keyServer: DEFAULT_KEY_SERVER, wkdMode: 'auto', autoEncrypt: true, protectHeaders: true, proxyBase: null, update: (patch) => set(patch) }),
+    (set) => ({
+      useWkd: true,
+      keyServer: DEFAULT_KEY_SERVER,
+      wkdMode: 'auto',
+      autoEncrypt: true,
+      protectHeaders: true,
+      proxyBase: null,
+      update: (patch) => set(patch),
+    }),
     {
       name: 'pgp-composer-discovery',
       version: 1,
       storage: createJSONStorage(() => idbStorage),
-      partialize: (s) => ({ useWkd: s.useWkd, keyServer: s.keyServer, wkdMode: s.wkdMode, autoEncrypt: s.autoEncrypt, protectHeaders: s.protectHeaders }),
+      partialize: (s) => ({
+        useWkd: s.useWkd,
+        keyServer: s.keyServer,
+        wkdMode: s.wkdMode,
+        autoEncrypt: s.autoEncrypt,
+        protectHeaders: s.protectHeaders,
+      }),
     },
   ),
 );
@@ -34,5 +50,10 @@ export const useDiscoverySettingsStore = create<State>()(
 export function currentDiscoverySettings(): DiscoverySettings {
   const s = useDiscoverySettingsStore.getState();
   const proxy = s.wkdMode !== 'browser' && s.proxyBase !== null;
-  return { useWkd: s.useWkd, keyServer: s.keyServer.trim(), wkdMode: proxy ? 'proxy' : 'browser', proxyBase: proxy ? s.proxyBase : null };
+  return {
+    useWkd: s.useWkd,
+    keyServer: s.keyServer.trim(),
+    wkdMode: proxy ? 'proxy' : 'browser',
+    proxyBase: proxy ? s.proxyBase : null,
+  };
 }

@@ -16,6 +16,11 @@ export const usePreferencesStore = create<Preferences>()(
       unlockMinutes: 10,
       setUnlockMinutes: (unlockMinutes) => setState({ unlockMinutes }),
     }),
-    { name: 'pgp-composer-preferences', version: 1, storage: createJSONStorage(() => idbStorage), partialize: (s) => ({ unlockMinutes: s.unlockMinutes }) },
+    {
+      name: 'pgp-composer-preferences',
+      version: 1,
+      storage: createJSONStorage(() => idbStorage),
+      partialize: (s) => ({ unlockMinutes: s.unlockMinutes }),
+    },
   ),
 );

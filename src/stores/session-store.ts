@@ -18,7 +18,12 @@ export const useSessionStore = create<SessionStore>((set) => ({
   signedIn: (client, serverUrl) => set({ session: { phase: 'signed-in', client, serverUrl } }),
   signedOut: (options = {}) =>
     set({
-      session: { phase: 'signed-out', notice: options.notice ?? null, lastServer: options.lastServer ?? null, lastUsername: options.lastUsername ?? null },
+      session: {
+        phase: 'signed-out',
+        notice: options.notice ?? null,
+        lastServer: options.lastServer ?? null,
+        lastUsername: options.lastUsername ?? null,
+      },
     }),
 }));
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 
 export const INTEROP_TOOLS = ['gpg', 'gpgconf', 'sq', 'sqop', 'gosop', 'rnp', 'rnpkeys'] as const;
 
-export const missingTools = (): string[] => INTEROP_TOOLS.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
+export const missingTools = (): string[] =>
+  INTEROP_TOOLS.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
 
 /** Skip reason for a contributor machine; under CI=true a missing tool is an error instead. */
 export function interopAvailability(): { run: boolean; reason: string } {
@@ -29,7 +30,11 @@ export function scratch(): Scratch {
   const home = join(dir, 'gnupg');
   mkdirSync(home, { mode: 0o700 });
   const gpg = (args: string[], input?: string) =>
-    execFileSync('gpg', ['--homedir', home, '--batch', '--quiet', '--pinentry-mode', 'loopback', ...args], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    execFileSync('gpg', ['--homedir', home, '--batch', '--quiet', '--pinentry-mode', 'loopback', ...args], {
+      input,
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
   return {
     dir,
     gpg,
@@ -40,46 +45,96 @@ export function scratch(): Scratch {
   };
 }
 
-export type ToolKey = { tool: string; userId: string; email: string; publicKey: string; secretKey: string; passphrase: string | null; fingerprint: string };
+export type ToolKey = {
+  tool: string;
+  userId: string;
+  email: string;
+  publicKey: string;
+  secretKey: string;
+  passphrase: string | null;
+  fingerprint: string;
+};
 
 const fingerprintOf = (s: Scratch, armored: string) => {
   const file = join(s.dir, `fpr-${Date.now()}-${Math.random()}.asc`);
   writeFileSync(file, armored);
   const out = s.gpg(['--with-colons', '--show-keys', file]);
-  return out.split('\n').find((l) => l.startsWith('fpr:'))!.split(':')[9]!;
+  return out
+    .split('\n')
+    .find((l) => l.startsWith('fpr:'))!
+    .split(':')[9]!;
 };
 
 /** One fresh key per tool and profile, generated the way each tool does by default. */
 export function generateToolKeys(s: Scratch): ToolKey[] {
   const keys: ToolKey[] = [];
   const add = (tool: string, email: string, publicKey: string, secretKey: string, passphrase: string | null) =>
-    keys.push({ tool, userId: `${tool} <${email}>`, email, publicKey, secretKey, passphrase, fingerprint: fingerprintOf(s, publicKey) });
+    keys.push({
+      tool,
+      userId: `${tool} <${email}>`,
+      email,
+      publicKey,
+      secretKey,
+      passphrase,
+      fingerprint: fingerprintOf(s, publicKey),
+    });
 
-  for (const [tool, algo] of [['gpg-ed25519', 'future-default'], ['gpg-rsa3072', 'rsa3072']] as const) {
+  for (const [tool, algo] of [
+    ['gpg-ed25519', 'future-default'],
+    ['gpg-rsa3072', 'rsa3072'],
+  ] as const) {
     const email = `${tool}@example.org`;
     const passphrase = `${tool} passphrase`;
     s.gpg(['--passphrase', passphrase, '--quick-gen-key', `${tool} <${email}>`, algo, 'default', 'never']);
     if (algo === 'rsa3072') {
-      const fpr = s.gpg(['--with-colons', '--list-keys', email]).split('\n').find((l) => l.startsWith('fpr:'))!.split(':')[9]!;
+      const fpr = s
+        .gpg(['--with-colons', '--list-keys', email])
+        .split('\n')
+        .find((l) => l.startsWith('fpr:'))!
+        .split(':')[9]!;
       s.gpg(['--passphrase', passphrase, '--quick-add-key', fpr, 'rsa3072', 'encr', 'never']);
     }
-    add(tool, email, s.gpg(['--armor', '--export', email]), s.gpg(['--passphrase', passphrase, '--armor', '--export-secret-keys', email]), passphrase);
+    add(
+      tool,
+      email,
+      s.gpg(['--armor', '--export', email]),
+      s.gpg(['--passphrase', passphrase, '--armor', '--export-secret-keys', email]),
+      passphrase,
+    );
   }
   const sqSecret = join(s.dir, 'sq.sec.asc');
   execFileSync('sq', ['key', 'generate', '--userid', 'sq <sq@example.org>', '--export', sqSecret], { stdio: 'pipe' });
-  add('sq', 'sq@example.org', execFileSync('sq', ['key', 'extract-cert', sqSecret], { encoding: 'utf8' }), readFileSync(sqSecret, 'utf8'), null);
+  add(
+    'sq',
+    'sq@example.org',
+    execFileSync('sq', ['key', 'extract-cert', sqSecret], { encoding: 'utf8' }),
+    readFileSync(sqSecret, 'utf8'),
+    null,
+  );
   for (const tool of ['sqop', 'gosop']) {
     const secret = execFileSync(tool, ['generate-key', `${tool} <${tool}@example.org>`], { encoding: 'utf8' });
-    add(tool, `${tool}@example.org`, execFileSync(tool, ['extract-cert'], { input: secret, encoding: 'utf8' }), secret, null);
+    add(
+      tool,
+      `${tool}@example.org`,
+      execFileSync(tool, ['extract-cert'], { input: secret, encoding: 'utf8' }),
+      secret,
+      null,
+    );
   }
   const rnpHome = join(s.dir, 'rnp');
   mkdirSync(rnpHome);
-  execFileSync('rnpkeys', ['--homedir', rnpHome, '--generate-key', '--userid', 'rnp <rnp@example.org>', '--password', ''], { stdio: 'pipe' });
+  execFileSync(
+    'rnpkeys',
+    ['--homedir', rnpHome, '--generate-key', '--userid', 'rnp <rnp@example.org>', '--password', ''],
+    { stdio: 'pipe' },
+  );
   add(
     'rnp',
     'rnp@example.org',
     execFileSync('rnpkeys', ['--homedir', rnpHome, '--export-key', 'rnp@example.org'], { encoding: 'utf8' }),
-    execFileSync('rnpkeys', ['--homedir', rnpHome, '--export-key', '--secret', 'rnp@example.org'], { encoding: 'utf8' }),
+    execFileSync('rnpkeys', ['--homedir', rnpHome, '--export-key', '--secret', 'rnp@example.org'], {
+      encoding: 'utf8',
+    }),
     null,
   );
   return keys;
@@ -91,29 +146,61 @@ const run = (cmd: string, args: string[], stdinFile?: string): Run => {
   return { status: r.status, stdout: r.stdout?.toString('utf8') ?? '', stderr: r.stderr?.toString('utf8') ?? '' };
 };
 
-export const INTEROP_READERS = ['gpg', 'sq', 'sqop', 'gosop', 'rnp'] as const;
-
 /**
  * Decrypt `messageFile` (an armored OpenPGP message) with each implementation and check the
  * signature by `signer`. Returns tool → plaintext, or "FAILED …" with the tool's words.
  */
-export function decryptWithAll(s: Scratch, message: { file: string; recipientSecret: string; signerPublic: string; signerFingerprint: string }): Record<string, string> {
+export function decryptWithAll(
+  s: Scratch,
+  message: { file: string; recipientSecret: string; signerPublic: string; signerFingerprint: string },
+): Record<string, string> {
   const out: Record<string, string> = {};
   const home = join(s.dir, `gpg-dec-${Math.random()}`);
   mkdirSync(home, { mode: 0o700 });
   run('gpg', ['--homedir', home, '--batch', '--quiet', '--import', message.recipientSecret, message.signerPublic]);
   const status = join(s.dir, `gpg-${Math.random()}.status`);
   // gpg exits 2 when it cannot check a signature even though decryption worked: judge by status lines.
-  const g = run('gpg', ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--status-file', status, '--decrypt', message.file]);
+  const g = run('gpg', [
+    '--homedir',
+    home,
+    '--batch',
+    '--pinentry-mode',
+    'loopback',
+    '--passphrase',
+    '',
+    '--status-file',
+    status,
+    '--decrypt',
+    message.file,
+  ]);
   const st = readFileSync(status, 'utf8');
-  out.gpg = st.includes('DECRYPTION_OKAY') && st.includes(`VALIDSIG ${message.signerFingerprint}`) ? g.stdout : `FAILED ${g.stderr}`;
+  out.gpg =
+    st.includes('DECRYPTION_OKAY') && st.includes(`VALIDSIG ${message.signerFingerprint}`)
+      ? g.stdout
+      : `FAILED ${g.stderr}`;
   spawnSync('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } });
   const sqOut = join(s.dir, `sq-${Math.random()}.out`);
-  const q = run('sq', ['decrypt', '--recipient-key', message.recipientSecret, '--signer-cert', message.signerPublic, '-o', sqOut, message.file]);
+  const q = run('sq', [
+    'decrypt',
+    '--recipient-key',
+    message.recipientSecret,
+    '--signer-cert',
+    message.signerPublic,
+    '-o',
+    sqOut,
+    message.file,
+  ]);
   out.sq = q.status === 0 ? readFileSync(sqOut, 'utf8') : `FAILED ${q.stderr}`;
-  for (const [tool, flag] of [['sqop', '--verifications-out'], ['gosop', '--verify-out']] as const) {
+  for (const [tool, flag] of [
+    ['sqop', '--verifications-out'],
+    ['gosop', '--verify-out'],
+  ] as const) {
     const ver = join(s.dir, `${tool}-${Math.random()}.ver`); // sqop refuses to overwrite a file
-    const r = run(tool, ['decrypt', '--verify-with', message.signerPublic, flag, ver, message.recipientSecret], message.file);
+    const r = run(
+      tool,
+      ['decrypt', '--verify-with', message.signerPublic, flag, ver, message.recipientSecret],
+      message.file,
+    );
     const verifications = r.status === 0 ? readFileSync(ver, 'utf8').trim() : '';
     out[tool] = verifications ? r.stdout : `FAILED ${r.stderr} (no verification)`;
   }
@@ -122,13 +209,26 @@ export function decryptWithAll(s: Scratch, message: { file: string; recipientSec
   run('rnpkeys', ['--homedir', rnpHome, '--import', message.recipientSecret]);
   run('rnpkeys', ['--homedir', rnpHome, '--import', message.signerPublic]);
   const rnpOut = join(s.dir, `rnp-${Math.random()}.out`);
-  const n = run('rnp', ['--homedir', rnpHome, '--decrypt', message.file, '--output', rnpOut, '--password', '', '--overwrite']);
+  const n = run('rnp', [
+    '--homedir',
+    rnpHome,
+    '--decrypt',
+    message.file,
+    '--output',
+    rnpOut,
+    '--password',
+    '',
+    '--overwrite',
+  ]);
   out.rnp = n.status === 0 && /Good signature/i.test(n.stderr) ? readFileSync(rnpOut, 'utf8') : `FAILED ${n.stderr}`;
   return out;
 }
 
 /** Verify a detached signature over `dataFile` (signature at `${dataFile}.asc`) with each implementation. */
-export function verifyWithAll(s: Scratch, signed: { dataFile: string; signerPublic: string; signerFingerprint: string }): Record<string, boolean> {
+export function verifyWithAll(
+  s: Scratch,
+  signed: { dataFile: string; signerPublic: string; signerFingerprint: string },
+): Record<string, boolean> {
   const sig = `${signed.dataFile}.asc`;
   const home = join(s.dir, `gpg-ver-${Math.random()}`);
   mkdirSync(home, { mode: 0o700 });

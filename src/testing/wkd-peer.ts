@@ -2,7 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const WKD_PEER_DIR = join(process.env.PEERS_STATE_DIR ?? process.env.WKD_STATE_DIR ?? '/tmp/pgp-composer-peers', 'wkd');
+export const WKD_PEER_DIR = join(
+  process.env.PEERS_STATE_DIR ?? process.env.WKD_STATE_DIR ?? '/tmp/pgp-composer-peers',
+  'wkd',
+);
 export const WKD_HTTPS_PORT = Number(process.env.WKD_HTTPS_PORT ?? 28443);
 
 export const wkdPeerState = (): { run: boolean; reason: string } => {

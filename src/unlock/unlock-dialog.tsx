@@ -59,11 +59,19 @@ export function UnlockDialog() {
         <form onSubmit={submit}>
           <h2 id={`${id}-title`}>Unlock your key</h2>
           <p>
-            Enter the passphrase of <strong>{request.label}</strong>. It stays unlocked in this tab for {unlockMinutes} minute
+            Enter the passphrase of <strong>{request.label}</strong>. It stays unlocked in this tab for {unlockMinutes}{' '}
+            minute
             {unlockMinutes === 1 ? '' : 's'}.
           </p>
           <label htmlFor={`${id}-pass`}>Passphrase</label>
-          <input id={`${id}-pass`} type="password" autoComplete="off" autoFocus value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
+          <input
+            id={`${id}-pass`}
+            type="password"
+            autoComplete="off"
+            autoFocus
+            value={passphrase}
+            onChange={(e) => setPassphrase(e.target.value)}
+          />
           {error && (
             <p role="alert" className="alert">
               {error}

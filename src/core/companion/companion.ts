@@ -9,19 +9,35 @@ export type CompanionConfig = {
   signInDefaults: { username: string; password: string } | null;
 };
 
-export async function loadCompanionConfig(fetchFn: typeof fetch, origin: string, signal?: AbortSignal): Promise<CompanionConfig | null> {
+export async function loadCompanionConfig(
+  fetchFn: typeof fetch,
+  origin: string,
+  signal?: AbortSignal,
+): Promise<CompanionConfig | null> {
   try {
     // A slow or silent host must not keep the sign-in form away for long.
     const timeout = AbortSignal.timeout(3000);
-    const res = await fetchFn(new URL('/api/companion', origin), { credentials: 'omit', cache: 'no-store', signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    const res = await fetchFn(new URL('/api/companion', origin), {
+      credentials: 'omit',
+      cache: 'no-store',
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
     if (!res.ok || !(res.headers.get('content-type') ?? '').includes('application/json')) return null;
-    const body = (await res.json()) as { companion?: unknown; jmapSessionPath?: unknown; signInDefaults?: unknown; wkdProxyPath?: unknown };
+    const body = (await res.json()) as {
+      companion?: unknown;
+      jmapSessionPath?: unknown;
+      signInDefaults?: unknown;
+      wkdProxyPath?: unknown;
+    };
     if (body.companion !== 'pgp-composer' || typeof body.jmapSessionPath !== 'string') return null;
     const d = body.signInDefaults as { username?: unknown; password?: unknown } | null | undefined;
     return {
       jmapSessionUrl: new URL(body.jmapSessionPath, origin).href,
       wkdProxyUrl: typeof body.wkdProxyPath === 'string' ? new URL(body.wkdProxyPath, origin).href : null,
-      signInDefaults: d && typeof d.username === 'string' && typeof d.password === 'string' ? { username: d.username, password: d.password } : null,
+      signInDefaults:
+        d && typeof d.username === 'string' && typeof d.password === 'string'
+          ? { username: d.username, password: d.password }
+          : null,
     };
   } catch {
     return null;

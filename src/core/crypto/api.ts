@@ -1,59 +1,39 @@
 import {
-  createMessage, decrypt, decryptKey, encrypt, encryptKey, enums, generateKey, type Key, PacketList, type PrivateKey, PublicKey, type SessionKey, readKey, readMessage, readPrivateKey,
-  readSignature, reformatKey, sign,
+  createMessage,
+  decrypt,
+  decryptKey,
+  encrypt,
+  encryptKey,
+  enums,
+  generateKey,
+  type Key,
+  type PrivateKey,
+  type PublicKey,
+  readKey,
+  readMessage,
+  readPrivateKey,
+  readSignature,
+  sign,
 } from 'openpgp';
 import { asciiLower } from '../mime/addresses';
 import { AppError } from '../errors/app-error';
-import { MAX_KEY_BYTES } from '../limits';
-import { keysForAddress, minimalKeyFor } from './impl/address-keys';
+import { keysForAddress } from './impl/address-keys';
 import { armorMessage, asciiBytes } from './impl/armor';
-import { summarizeKey, weakAlgorithm } from './impl/key-summary';
+import { addUserId, autocryptKeydata, mergeKeys } from './impl/key-edits';
+import { inspectKey, requirePassphrase, secretProtected } from './impl/key-limits';
+import { summarizeKey } from './impl/key-summary';
 import { parseKeyData } from './impl/parse-keys';
 import { classifyOpenpgpError, openpgpErrorText } from './impl/openpgp-errors';
-import type { CryptoApi, GenerateKeyInput, InspectedKey } from './types';
-
-/** Certificate-flooding limits for imported keys (Hagrid caps keys at 1 MiB; we are stricter). */
-export const KEY_LIMITS = { maxKeyBytes: MAX_KEY_BYTES, maxUserIds: 64, maxSignatures: 512 };
-export const MIN_PASSPHRASE_LENGTH = 8;
-
-const signatureCount = (key: Key) =>
-  key.revocationSignatures.length +
-  key.users.reduce((n, u) => n + u.selfCertifications.length + u.otherCertifications.length + u.revocationSignatures.length, 0) +
-  key.subkeys.reduce((n, s) => n + s.bindingSignatures.length + s.revocationSignatures.length, 0);
-
-function secretProtected(key: Key): boolean {
-  if (!key.isPrivate()) return false;
-  return key.getKeys().every((k) => {
-    const packet = k.keyPacket as { isDummy?: () => boolean; isDecrypted?: () => boolean | null };
-    return packet.isDummy?.() === true || packet.isDecrypted?.() === false;
-  });
-}
-
-function refusalOf(key: Key, size: number, hasValidUserId: boolean): string | null {
-  if (size > KEY_LIMITS.maxKeyBytes) return `The key is ${Math.round(size / 1024)} KiB; keys over ${KEY_LIMITS.maxKeyBytes / 1024} KiB are refused (certificate flooding).`;
-  if (key.users.length > KEY_LIMITS.maxUserIds) return `The key has ${key.users.length} user IDs; more than ${KEY_LIMITS.maxUserIds} are refused (certificate flooding).`;
-  const signatures = signatureCount(key);
-  if (signatures > KEY_LIMITS.maxSignatures) return `The key carries ${signatures} signatures; more than ${KEY_LIMITS.maxSignatures} are refused (certificate flooding).`;
-  for (const k of key.getKeys()) {
-    const weak = weakAlgorithm(k.getAlgorithmInfo());
-    if (weak) return `Weak algorithm: ${weak}.`;
-  }
-  if (!hasValidUserId) return 'The key has no valid user ID, so it cannot be tied to an address.';
-  return null;
-}
-
-function requirePassphrase(passphrase: string): void {
-  if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
-    throw new AppError('crypto/weak-passphrase', 'Passphrase too short', { detail: `Use at least ${MIN_PASSPHRASE_LENGTH} characters.` });
-  }
-}
+import { sessionKeyFor } from './impl/session-key';
+import type { CryptoApi, GenerateKeyInput } from './types';
 
 async function decryptOrFail(armoredSecret: string, passphrase: string): Promise<PrivateKey> {
   const privateKey = await readPrivateKey({ armoredKey: armoredSecret });
   try {
     return await decryptKey({ privateKey, passphrase });
   } catch (cause) {
-    if (classifyOpenpgpError(cause) === 'bad-passphrase') throw new AppError('crypto/bad-passphrase', 'Wrong passphrase', { cause });
+    if (classifyOpenpgpError(cause) === 'bad-passphrase')
+      throw new AppError('crypto/bad-passphrase', 'Wrong passphrase', { cause });
     throw new AppError('crypto/failed', `Could not decrypt the key: ${openpgpErrorText(cause)}`, { cause });
   }
 }
@@ -62,31 +42,11 @@ async function readEncryptedMessage(armoredMessage: string) {
   try {
     return await readMessage({ armoredMessage });
   } catch (cause) {
-    throw new AppError('crypto/failed', 'Not an OpenPGP message', { cause, detail: 'The data is not a readable OpenPGP message.' });
+    throw new AppError('crypto/failed', 'Not an OpenPGP message', {
+      cause,
+      detail: 'The data is not a readable OpenPGP message.',
+    });
   }
-}
-
-type SelfSignature = { features: Uint8Array | null; preferredSymmetricAlgorithms: number[] | null; preferredCipherSuites?: [number, number][] | null };
-
-/**
- * The session key decides the packet: SEIPDv2 with AES-GCM when every recipient key advertises
- * SEIPDv2 and a GCM suite, else SEIPDv1 (which every implementation reads). Never OCB: OpenPGP.js
- * would pick it whenever a key lists no GCM suite, and it is ~20× slower there. AES-256 when
- * every key accepts it, else AES-128.
- */
-async function sessionKeyFor(keys: Key[], userIds: { email?: string }[], date: Date): Promise<SessionKey> {
-  const selfSignatures = await Promise.all(
-    keys.map((key, i) => (key as unknown as { getPrimarySelfSignature: (d: Date, u: unknown) => Promise<SelfSignature> }).getPrimarySelfSignature(date, userIds[i])),
-  );
-  const all = (test: (s: SelfSignature) => boolean) => selfSignatures.every(test);
-  const { aes256, aes128 } = enums.symmetric;
-  const gcm = enums.aead.gcm;
-  const seipdV2 = all((s) => !!s.features && (s.features[0]! & 0x08) !== 0 /* features: SEIPDv2 */);
-  const hasSuite = (symmetric: number) => all((s) => (s.preferredCipherSuites ?? []).some(([sym, aead]) => sym === symmetric && aead === gcm));
-  const random = (length: number) => globalThis.crypto.getRandomValues(new Uint8Array(length));
-  if (seipdV2 && hasSuite(aes256)) return { data: random(32), algorithm: 'aes256', aeadAlgorithm: 'gcm' };
-  if (seipdV2 && hasSuite(aes128)) return { data: random(16), algorithm: 'aes128', aeadAlgorithm: 'gcm' };
-  return all((s) => (s.preferredSymmetricAlgorithms ?? []).includes(aes256)) ? { data: random(32), algorithm: 'aes256' } : { data: random(16), algorithm: 'aes128' };
 }
 
 const GENERATE_OPTIONS = {
@@ -118,7 +78,8 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
   return {
     async generateKey(input: GenerateKeyInput) {
       requirePassphrase(input.passphrase);
-      if (!input.email.includes('@')) throw new AppError('keys/invalid-input', 'No email', { detail: 'Enter the e-mail address the key is for.' });
+      if (!input.email.includes('@'))
+        throw new AppError('keys/invalid-input', 'No email', { detail: 'Enter the e-mail address the key is for.' });
       const algorithm = GENERATE_OPTIONS[input.algorithm];
       if (!algorithm) throw new AppError('keys/invalid-input', `Unknown algorithm ${input.algorithm}`);
       const v6 = input.algorithm === 'curve25519-v6';
@@ -134,7 +95,10 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
           config: v6 ? { v6Keys: true, aeadProtect: true } : { v6Keys: false, aeadProtect: false },
         });
       } catch (cause) {
-        throw new AppError('keys/invalid-input', `generateKey failed: ${openpgpErrorText(cause)}`, { cause, detail: openpgpErrorText(cause) });
+        throw new AppError('keys/invalid-input', `generateKey failed: ${openpgpErrorText(cause)}`, {
+          cause,
+          detail: openpgpErrorText(cause),
+        });
       }
       return {
         summary: await summarizeKey(generated.privateKey, now()),
@@ -145,30 +109,7 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
     },
 
     async inspectKeys(data) {
-      const keys = await parseKeyData(data);
-      const out: InspectedKey[] = [];
-      for (const key of keys) {
-        const size = key.write().byteLength;
-        const flooded = size > KEY_LIMITS.maxKeyBytes || key.users.length > KEY_LIMITS.maxUserIds || signatureCount(key) > KEY_LIMITS.maxSignatures;
-        // Flooded keys are refused before any signature is checked: checking is what floods.
-        const summary = flooded
-          ? {
-              fingerprint: key.getFingerprint().toUpperCase(), version: key.keyPacket.version, kind: key.isPrivate() ? 'secret' as const : 'public' as const,
-              userIds: [], primaryUserId: null, algorithm: '', created: key.getCreationTime().toISOString(), expires: null, status: 'invalid' as const,
-              statusDetail: 'Not checked: refused for its size.', canEncrypt: false, canSign: false, capabilities: [], subkeys: [], seipdV2: false,
-            }
-          : await summarizeKey(key, now());
-        const hasValidUserId = summary.userIds.some((u) => u.status === 'valid');
-        out.push({
-          summary,
-          armoredPublic: key.toPublic().armor(),
-          armoredSecret: key.isPrivate() ? key.armor() : null,
-          secretProtected: secretProtected(key),
-          sizeBytes: size,
-          refusal: refusalOf(key, size, hasValidUserId || summary.status === 'expired' || summary.status === 'revoked'),
-        });
-      }
-      return out;
+      return Promise.all((await parseKeyData(data)).map((key) => inspectKey(key, now())));
     },
 
     keysForAddress: (data, address, vouchingKey) => keysForAddress(data, address, now(), vouchingKey),
@@ -214,13 +155,19 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
         });
         return { armored: armorMessage(binary as Uint8Array, !sessionKey.aeadAlgorithm) };
       } catch (cause) {
-        throw new AppError('crypto/failed', `Encryption failed: ${openpgpErrorText(cause)}`, { cause, detail: openpgpErrorText(cause) });
+        throw new AppError('crypto/failed', `Encryption failed: ${openpgpErrorText(cause)}`, {
+          cause,
+          detail: openpgpErrorText(cause),
+        });
       }
     },
 
     async encryptedFor(armoredMessage) {
       const message = await readEncryptedMessage(armoredMessage);
-      return message.getEncryptionKeyIDs().map((id) => id.toHex().toUpperCase()).filter((id) => !/^0+$/.test(id));
+      return message
+        .getEncryptionKeyIDs()
+        .map((id) => id.toHex().toUpperCase())
+        .filter((id) => !/^0+$/.test(id));
     },
 
     async decryptPayload(armoredMessage) {
@@ -229,48 +176,37 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
       const decryptionKeys = [...unlocked.values()]
         .map((e) => e.key)
         .filter((key) => key.getKeys().some((k) => wanted.has(k.getKeyID().toHex().toUpperCase())));
-      if (decryptionKeys.length === 0) throw new AppError('crypto/key-locked', 'No unlocked key can decrypt this message');
+      if (decryptionKeys.length === 0)
+        throw new AppError('crypto/key-locked', 'No unlocked key can decrypt this message');
       try {
         const { data } = await decrypt({ message, decryptionKeys, format: 'binary', date: now() });
         return { payload: data as Uint8Array };
       } catch (cause) {
-        throw new AppError('crypto/failed', `Decryption failed: ${openpgpErrorText(cause)}`, { cause, detail: openpgpErrorText(cause) });
+        throw new AppError('crypto/failed', `Decryption failed: ${openpgpErrorText(cause)}`, {
+          cause,
+          detail: openpgpErrorText(cause),
+        });
       }
     },
 
-    async autocryptKeydata(armoredPublic, address) {
-      const minimal = minimalKeyFor(await readKey({ armoredKey: armoredPublic }), address);
-      if (!minimal) throw new AppError('crypto/failed', `No user ID for ${address}`);
-      const primaryUser = await minimal.getPrimaryUser(now());
-      const subkey = await minimal.getEncryptionKey(undefined, now());
-      if (subkey === minimal) throw new AppError('crypto/failed', 'No encryption subkey for Autocrypt');
-      const binding = (subkey as unknown as { bindingSignatures: import('openpgp').SignaturePacket[] }).bindingSignatures.at(-1)!;
-      const packets = new PacketList();
-      for (const p of [minimal.keyPacket, primaryUser.user.userID!, primaryUser.selfCertification, subkey.keyPacket, binding]) packets.push(p);
-      return new PublicKey(packets).write();
-    },
+    autocryptKeydata: (armoredPublic, address) => autocryptKeydata(armoredPublic, address, now()),
 
     async signPayload({ payload, signWith }) {
       const signer = unlocked.get(signWith.toUpperCase())?.key;
       if (!signer) throw new AppError('crypto/key-locked', `Key ${signWith} is locked`);
-      const armoredSignature = (await sign({ message: await createMessage({ text: payload }), signingKeys: signer, detached: true, date: now(), format: 'armored' })) as string;
+      const armoredSignature = (await sign({
+        message: await createMessage({ text: payload }),
+        signingKeys: signer,
+        detached: true,
+        date: now(),
+        format: 'armored',
+      })) as string;
       const signature = await readSignature({ armoredSignature });
       const hash = enums.read(enums.hash, signature.packets[0]!.hashAlgorithm!);
       return { armoredSignature, hash };
     },
 
-    async mergeKeys(stored, incoming) {
-      const base = stored.armoredSecret ? await readPrivateKey({ armoredKey: stored.armoredSecret }) : await readKey({ armoredKey: stored.armoredPublic });
-      const source = incoming.armoredSecret ? await readPrivateKey({ armoredKey: incoming.armoredSecret }) : await readKey({ armoredKey: incoming.armoredPublic });
-      if (base.getFingerprint() !== source.getFingerprint()) throw new AppError('keys/invalid-input', 'Merging different keys');
-      // A secret copy coming in for a stored public key: keep the (protected) secret copy as the base.
-      const merged = base.isPrivate() || !source.isPrivate() ? await base.update(source as PublicKey, now()) : await source.update(base, now());
-      return {
-        summary: await summarizeKey(merged, now()),
-        armoredPublic: merged.toPublic().armor(),
-        armoredSecret: merged.isPrivate() ? merged.armor() : null,
-      };
-    },
+    mergeKeys: (stored, incoming) => mergeKeys(stored, incoming, now()),
 
     async protectKey(armoredSecret, passphrase) {
       requirePassphrase(passphrase);
@@ -304,24 +240,7 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
     async addUserId(fingerprint, userId, armoredSecret) {
       const entry = unlocked.get(fingerprint.toUpperCase());
       if (!entry) throw new AppError('crypto/key-locked', `Key ${fingerprint} is locked`);
-      const stored = await readPrivateKey({ armoredKey: armoredSecret });
-      if (stored.getFingerprint().toUpperCase() !== fingerprint.toUpperCase()) throw new AppError('keys/invalid-input', 'Fingerprint mismatch');
-      const existing = stored.users.flatMap((u) => (u.userID ? [{ name: u.userID.name, email: u.userID.email, comment: u.userID.comment }] : []));
-      if (existing.some((u) => u.email.toLowerCase() === userId.email.toLowerCase())) {
-        throw new AppError('keys/invalid-input', 'User ID exists', { detail: `The key already has a user ID for ${userId.email}.` });
-      }
-      const expires = await stored.getExpirationTime();
-      const keyExpirationTime = expires instanceof Date ? Math.max(1, Math.round((expires.getTime() - stored.getCreationTime().getTime()) / 1000)) : 0;
-      // reformatKey signs a fresh set of self-signatures with the unlocked key; we keep only the new
-      // user ID and its self-signature and merge them into the stored, still encrypted key.
-      const reformatted = await reformatKey({ privateKey: entry.key, userIDs: [...existing, { name: userId.name, email: userId.email }], keyExpirationTime, date: now(), format: 'object' });
-      const newUser = reformatted.privateKey.users.find((u) => u.userID?.email.toLowerCase() === userId.email.toLowerCase());
-      if (!newUser) throw new AppError('crypto/failed', 'New user ID missing after reformat');
-      const packets = new PacketList();
-      packets.push(stored.toPublic().keyPacket);
-      for (const p of newUser.toPacketList()) packets.push(p);
-      const updated = await stored.update(new PublicKey(packets), now());
-      return { summary: await summarizeKey(updated, now()), armoredPublic: updated.toPublic().armor(), armoredSecret: updated.armor() };
+      return addUserId({ unlockedKey: entry.key, fingerprint, userId, armoredSecret, now: now() });
     },
   };
 }

@@ -1,12 +1,26 @@
 import { type Remote, wrap } from 'comlink';
 import { AppError } from '../errors/app-error';
-import { type ArgTransfers, type EnvelopeApi, fromEnvelopeApi } from './rpc';
+import { type ArgTransfers, type EnvelopeApi, fromEnvelopeApi, methodNames } from './rpc';
 import type { CryptoApi } from './types';
 
-export const CRYPTO_METHODS: (keyof CryptoApi)[] = [
-  'generateKey', 'inspectKeys', 'keysForAddress', 'warmUpKeyChecks', 'encryptPayload', 'encryptedFor', 'decryptPayload', 'signPayload', 'autocryptKeydata', 'mergeKeys',
-  'protectKey', 'unlockKey', 'lockKey', 'lockAll', 'unlockedKeys', 'addUserId',
-];
+export const CRYPTO_METHODS = methodNames<CryptoApi>({
+  generateKey: true,
+  inspectKeys: true,
+  keysForAddress: true,
+  warmUpKeyChecks: true,
+  encryptPayload: true,
+  encryptedFor: true,
+  decryptPayload: true,
+  signPayload: true,
+  autocryptKeydata: true,
+  mergeKeys: true,
+  protectKey: true,
+  unlockKey: true,
+  lockKey: true,
+  lockAll: true,
+  unlockedKeys: true,
+  addUserId: true,
+});
 
 /**
  * One module worker, started on first use, that serves several APIs under names (`crypto`,
@@ -41,4 +55,5 @@ export function createWorkerConnection(startWorker: () => Worker) {
   };
 }
 
-export const createCryptoClient = (connection: ReturnType<typeof createWorkerConnection>): CryptoApi => connection.api<CryptoApi>('crypto', CRYPTO_METHODS);
+export const createCryptoClient = (connection: ReturnType<typeof createWorkerConnection>): CryptoApi =>
+  connection.api<CryptoApi>('crypto', CRYPTO_METHODS);

@@ -6,4 +6,8 @@ import { toEnvelopeApi } from './rpc';
 import type { CryptoApi } from './types';
 
 const crypto = createCryptoApi();
-expose({ crypto: toEnvelopeApi<CryptoApi>(crypto), send: toEnvelopeApi(createSendWorkerApi(crypto)), discovery: toEnvelopeApi(createLookupWorkerApi(crypto)) });
+expose({
+  crypto: toEnvelopeApi<CryptoApi>(crypto),
+  send: toEnvelopeApi(createSendWorkerApi(crypto)),
+  discovery: toEnvelopeApi(createLookupWorkerApi(crypto)),
+});

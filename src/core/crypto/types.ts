@@ -79,7 +79,13 @@ export type GeneratedKey = {
 };
 
 /** A key a directory returned for an address, reduced to that address's user ID. */
-export type AddressKey = { summary: KeySummary; armoredPublic: string; usable: boolean; problem: string | null; vouched: boolean };
+export type AddressKey = {
+  summary: KeySummary;
+  armoredPublic: string;
+  usable: boolean;
+  problem: string | null;
+  vouched: boolean;
+};
 export type AddressKeys = { keys: AddressKey[]; rejected: { fingerprint: string; reason: string }[] };
 
 /** The crypto operations; implemented with OpenPGP.js in the worker (or in-process for tests). */
@@ -102,7 +108,11 @@ export interface CryptoApi {
    * address, and sign it with the unlocked key `signWith` when given (RFC 3156 §6.2, combined).
    * `armored` is the ASCII-armored message as bytes with CRLF line ends.
    */
-  encryptPayload(input: { payload: string | Uint8Array; recipients: { armoredPublic: string; address: string }[]; signWith?: string }): Promise<{ armored: Uint8Array }>;
+  encryptPayload(input: {
+    payload: string | Uint8Array;
+    recipients: { armoredPublic: string; address: string }[];
+    signWith?: string;
+  }): Promise<{ armored: Uint8Array }>;
   /** Key IDs (16 uppercase hex digits) an encrypted message is addressed to; wildcard IDs are left out. */
   encryptedFor(armoredMessage: string): Promise<string[]>;
   /** Decrypt with the unlocked keys; `crypto/key-locked` when none of them is a recipient. */
@@ -115,14 +125,25 @@ export interface CryptoApi {
    */
   autocryptKeydata(armoredPublic: string, address: string): Promise<Uint8Array>;
   /** Merge a newer copy of a key into the stored one (user IDs, subkeys, revocations, expiry). */
-  mergeKeys(stored: { armoredPublic: string; armoredSecret: string | null }, incoming: { armoredPublic: string; armoredSecret: string | null }): Promise<{ summary: KeySummary; armoredPublic: string; armoredSecret: string | null }>;
+  mergeKeys(
+    stored: { armoredPublic: string; armoredSecret: string | null },
+    incoming: { armoredPublic: string; armoredSecret: string | null },
+  ): Promise<{ summary: KeySummary; armoredPublic: string; armoredSecret: string | null }>;
   /** Passphrase-encrypt an unprotected secret key. */
   protectKey(armoredSecret: string, passphrase: string): Promise<string>;
   /** Decrypt a secret key and keep it in the worker for `ttlMs`; returns when it will be locked again. */
-  unlockKey(armoredSecret: string, passphrase: string, ttlMs: number): Promise<{ fingerprint: string; lockedAt: number }>;
+  unlockKey(
+    armoredSecret: string,
+    passphrase: string,
+    ttlMs: number,
+  ): Promise<{ fingerprint: string; lockedAt: number }>;
   lockKey(fingerprint: string): Promise<void>;
   lockAll(): Promise<void>;
   unlockedKeys(): Promise<string[]>;
   /** Add a user ID to an unlocked secret key; returns the updated key (secret part still encrypted). */
-  addUserId(fingerprint: string, userId: { name: string; email: string }, armoredSecret: string): Promise<{ summary: KeySummary; armoredPublic: string; armoredSecret: string }>;
+  addUserId(
+    fingerprint: string,
+    userId: { name: string; email: string },
+    armoredSecret: string,
+  ): Promise<{ summary: KeySummary; armoredPublic: string; armoredSecret: string }>;
 }

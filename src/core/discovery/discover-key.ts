@@ -2,7 +2,10 @@ import { currentStatus, type KeyListEntry } from '../keystore/records';
 import type { KeyLookup } from './key-lookup';
 import type { DiscoveryResult, DiscoverySettings, FoundKey } from './types';
 
-export type KeystoreLookup = { entriesFor(address: string): Promise<KeyListEntry[]>; get(fingerprint: string): Promise<{ armoredPublic: string; summary: FoundKey['summary'] }> };
+export type KeystoreLookup = {
+  entriesFor(address: string): Promise<KeyListEntry[]>;
+  get(fingerprint: string): Promise<{ armoredPublic: string; summary: FoundKey['summary'] }>;
+};
 
 export type DiscoveryDeps = {
   keystore: KeystoreLookup;
@@ -28,9 +31,21 @@ export function createDiscovery(deps: DiscoveryDeps) {
     const entry = usable ?? entries[0];
     if (!entry) return null;
     const record = await deps.keystore.get(entry.fingerprint);
-    const base = { source: 'keystore' as const, fingerprint: entry.fingerprint, armoredPublic: record.armoredPublic, summary: record.summary, url: null, checkedAt: now().toISOString(), failures: [] };
+    const base = {
+      source: 'keystore' as const,
+      fingerprint: entry.fingerprint,
+      armoredPublic: record.armoredPublic,
+      summary: record.summary,
+      url: null,
+      checkedAt: now().toISOString(),
+      failures: [],
+    };
     if (usable) return { status: 'found', ...base };
-    return { status: 'invalid', ...base, problem: record.summary.statusDetail ?? `The stored key is ${currentStatus(entry, now())}.` };
+    return {
+      status: 'invalid',
+      ...base,
+      problem: record.summary.statusDetail ?? `The stored key is ${currentStatus(entry, now())}.`,
+    };
   }
 
   return {
@@ -43,13 +58,23 @@ export function createDiscovery(deps: DiscoveryDeps) {
      */
     async discoverKey(
       address: string,
-      options: { signal?: AbortSignal; vouchingKey?: string; local?: StoredResult | null; remote?: Promise<DiscoveryResult> } = {},
+      options: {
+        signal?: AbortSignal;
+        vouchingKey?: string;
+        local?: StoredResult | null;
+        remote?: Promise<DiscoveryResult>;
+      } = {},
     ): Promise<DiscoveryResult> {
       const { signal, vouchingKey } = options;
       const stored = 'local' in options ? (options.local ?? null) : await fromKeystore(address);
       if (stored?.status === 'found') return stored;
-      const remote = await (options.remote ?? deps.lookUp(address, deps.settings(), { ...(signal ? { signal } : {}), ...(vouchingKey ? { vouchingKey } : {}) }));
-      if (stored && (remote.status === 'none' || remote.status === 'error')) return { ...stored, checkedAt: remote.checkedAt, failures: remote.failures };
+      const remote = await (options.remote ??
+        deps.lookUp(address, deps.settings(), {
+          ...(signal ? { signal } : {}),
+          ...(vouchingKey ? { vouchingKey } : {}),
+        }));
+      if (stored && (remote.status === 'none' || remote.status === 'error'))
+        return { ...stored, checkedAt: remote.checkedAt, failures: remote.failures };
       return remote;
     },
   };

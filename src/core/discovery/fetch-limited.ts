@@ -12,23 +12,39 @@ export type FetchOutcome =
 
 export type FetchLimits = { timeoutMs: number; maxBytes: number; requireHttps: boolean };
 
-export const DEFAULT_LIMITS: FetchLimits = { timeoutMs: LOOKUP_TIMEOUT_MS, maxBytes: MAX_KEY_BYTES, requireHttps: true };
+export const DEFAULT_LIMITS: FetchLimits = {
+  timeoutMs: LOOKUP_TIMEOUT_MS,
+  maxBytes: MAX_KEY_BYTES,
+  requireHttps: true,
+};
 
 /**
  * GET with a time limit joined to the caller's signal, a body size cap (as Mailvelope and
  * dirmngr cap WKD at 256 KiB), no credentials, and a final URL that must still be https.
  * Security: `credentials: 'omit'` also means a 401 can never prompt for a password.
  */
-export async function fetchLimited(fetchFn: typeof fetch, url: string, options: Partial<FetchLimits> & { signal?: AbortSignal; accept?: string } = {}): Promise<FetchOutcome> {
+export async function fetchLimited(
+  fetchFn: typeof fetch,
+  url: string,
+  options: Partial<FetchLimits> & { signal?: AbortSignal; accept?: string } = {},
+): Promise<FetchOutcome> {
   const limits = { ...DEFAULT_LIMITS, ...options };
   const timer = new AbortController();
   const timeout = setTimeout(() => timer.abort(), limits.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timer.signal]) : timer.signal;
-  const ended = (): FetchOutcome => (options.signal?.aborted ? { kind: 'aborted' } : { kind: 'timeout', ms: limits.timeoutMs });
+  const ended = (): FetchOutcome =>
+    options.signal?.aborted ? { kind: 'aborted' } : { kind: 'timeout', ms: limits.timeoutMs };
   try {
     let response: Response;
     try {
-      response = await fetchFn(url, { method: 'GET', credentials: 'omit', redirect: 'follow', cache: 'no-store', signal, ...(options.accept ? { headers: { Accept: options.accept } } : {}) });
+      response = await fetchFn(url, {
+        method: 'GET',
+        credentials: 'omit',
+        redirect: 'follow',
+        cache: 'no-store',
+        signal,
+        ...(options.accept ? { headers: { Accept: options.accept } } : {}),
+      });
     } catch (e) {
       if (signal.aborted) return ended();
       return { kind: 'network', message: e instanceof Error ? e.message : String(e) };
@@ -65,7 +81,14 @@ export async function fetchLimited(fetchFn: typeof fetch, url: string, options: 
       bytes.set(c, offset);
       offset += c.byteLength;
     }
-    if (!response.ok) return { kind: 'http', status: response.status, url: finalUrl, contentType, body: new TextDecoder().decode(bytes.subarray(0, 2048)) };
+    if (!response.ok)
+      return {
+        kind: 'http',
+        status: response.status,
+        url: finalUrl,
+        contentType,
+        body: new TextDecoder().decode(bytes.subarray(0, 2048)),
+      };
     return { kind: 'ok', bytes, url: finalUrl, contentType, headers: response.headers };
   } finally {
     clearTimeout(timeout);

@@ -20,7 +20,13 @@ export type KeyLookup = (
   options?: { signal?: AbortSignal; vouchingKey?: string },
 ) => Promise<DiscoveryResult>;
 
-async function vksByEmail(deps: { fetch: typeof fetch; judge: Judge; timeoutMs: number }, address: string, keyServer: string, signal?: AbortSignal, vouchingKey?: string): Promise<SourceAnswer> {
+async function vksByEmail(
+  deps: { fetch: typeof fetch; judge: Judge; timeoutMs: number },
+  address: string,
+  keyServer: string,
+  signal?: AbortSignal,
+  vouchingKey?: string,
+): Promise<SourceAnswer> {
   const url = `${keyServer.replace(/\/+$/, '')}/vks/v1/by-email/${encodeURIComponent(address)}`;
   const outcome = await fetchLimited(deps.fetch, url, { timeoutMs: deps.timeoutMs, signal, requireHttps: false });
   if (outcome.kind === 'aborted') throw new DOMException('Aborted', 'AbortError');
@@ -39,7 +45,11 @@ export function createKeyLookup(deps: KeyLookupDeps): KeyLookup {
   const direct = { fetch: deps.fetch, judge, timeoutMs };
   // The proxy may try the advanced and then the direct method, each with its own time limit.
   const proxyTimeoutMs = timeoutMs * 2 + 1000;
-  const viaProxy = { ...direct, timeoutMs: proxyTimeoutMs, batcher: createProxyBatcher({ fetch: deps.fetch, timeoutMs: proxyTimeoutMs }) };
+  const viaProxy = {
+    ...direct,
+    timeoutMs: proxyTimeoutMs,
+    batcher: createProxyBatcher({ fetch: deps.fetch, timeoutMs: proxyTimeoutMs }),
+  };
 
   return async (address, settings, options = {}) => {
     const { signal, vouchingKey } = options;
@@ -50,10 +60,23 @@ export function createKeyLookup(deps: KeyLookupDeps): KeyLookup {
       if (answer.unusable && !unusable) unusable = { key: answer.unusable, source, url: answer.url };
       if (!answer.found) return null;
       const k = answer.found;
-      return { status: 'found', source, fingerprint: k.summary.fingerprint, armoredPublic: k.armoredPublic, summary: k.summary, url: answer.url, vouched: k.vouched, checkedAt: now().toISOString(), failures };
+      return {
+        status: 'found',
+        source,
+        fingerprint: k.summary.fingerprint,
+        armoredPublic: k.armoredPublic,
+        summary: k.summary,
+        url: answer.url,
+        vouched: k.vouched,
+        checkedAt: now().toISOString(),
+        failures,
+      };
     };
     if (settings.useWkd) {
-      const proxied = settings.wkdMode === 'proxy' && settings.proxyBase ? await wkdFromProxy(viaProxy, address, settings.proxyBase, signal, vouchingKey) : null;
+      const proxied =
+        settings.wkdMode === 'proxy' && settings.proxyBase
+          ? await wkdFromProxy(viaProxy, address, settings.proxyBase, signal, vouchingKey)
+          : null;
       const found = result('wkd', proxied ?? (await wkdFromBrowser(direct, address, signal, vouchingKey)));
       if (found) return found;
     }
@@ -64,7 +87,17 @@ export function createKeyLookup(deps: KeyLookupDeps): KeyLookup {
     const checkedAt = now().toISOString();
     const bad = unusable as { key: AddressKey; source: 'wkd' | 'vks'; url: string | null } | null;
     if (bad) {
-      return { status: 'invalid', source: bad.source, fingerprint: bad.key.summary.fingerprint, armoredPublic: bad.key.armoredPublic, summary: bad.key.summary, url: bad.url, problem: bad.key.problem ?? 'unusable', checkedAt, failures };
+      return {
+        status: 'invalid',
+        source: bad.source,
+        fingerprint: bad.key.summary.fingerprint,
+        armoredPublic: bad.key.armoredPublic,
+        summary: bad.key.summary,
+        url: bad.url,
+        problem: bad.key.problem ?? 'unusable',
+        checkedAt,
+        failures,
+      };
     }
     return { status: failures.some((f) => UNKNOWN_REASONS.includes(f.reason)) ? 'error' : 'none', checkedAt, failures };
   };

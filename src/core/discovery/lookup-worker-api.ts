@@ -1,5 +1,6 @@
 import type { KeyLookup } from './key-lookup';
 import type { DiscoveryResult, DiscoverySettings } from './types';
+import { methodNames } from '../crypto/rpc';
 
 /**
  * Key look-ups in the crypto worker: the WKD and key-server requests, their answers and the key
@@ -8,12 +9,17 @@ import type { DiscoveryResult, DiscoverySettings } from './types';
  * lookup-worker.ts, loaded only in the worker, implements it.
  */
 export type LookupWorkerApi = {
-  lookUp(id: number, address: string, settings: DiscoverySettings, vouchingKey: string | null): Promise<DiscoveryResult>;
+  lookUp(
+    id: number,
+    address: string,
+    settings: DiscoverySettings,
+    vouchingKey: string | null,
+  ): Promise<DiscoveryResult>;
   /** Abort look-up `id` (its chip was removed); it ends as an AbortError. */
   cancel(id: number): Promise<void>;
 };
 
-export const LOOKUP_WORKER_METHODS: (keyof LookupWorkerApi)[] = ['lookUp', 'cancel'];
+export const LOOKUP_WORKER_METHODS = methodNames<LookupWorkerApi>({ lookUp: true, cancel: true });
 
 const aborted = () => new DOMException('The look-up was cancelled.', 'AbortError');
 

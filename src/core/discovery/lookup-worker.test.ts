@@ -20,18 +20,28 @@ describe('look-ups in the worker', () => {
     const { publicKey } = await openpgp.generateKey({ userIDs: [{ email: 'erin@example.net' }], format: 'binary' });
     const loc = await wkdLocation('erin@example.net');
     const lookUp = joined((async (input: RequestInfo | URL) => {
-      const response = String(input) === loc.advanced ? new Response(publicKey as Uint8Array<ArrayBuffer>) : new Response('', { status: 404 });
+      const response =
+        String(input) === loc.advanced
+          ? new Response(publicKey as Uint8Array<ArrayBuffer>)
+          : new Response('', { status: 404 });
       Object.defineProperty(response, 'url', { value: String(input) });
       return response;
     }) as typeof fetch);
-    expect(await lookUp('erin@example.net', settings)).toMatchObject({ status: 'found', source: 'wkd', url: loc.advanced, summary: { userIds: [{ email: 'erin@example.net' }] } });
+    expect(await lookUp('erin@example.net', settings)).toMatchObject({
+      status: 'found',
+      source: 'wkd',
+      url: loc.advanced,
+      summary: { userIds: [{ email: 'erin@example.net' }] },
+    });
   });
 
   it('the caller’s abort cancels the request running in the worker and ends as an AbortError', async () => {
     const seen: AbortSignal[] = [];
     const lookUp = joined(((_: RequestInfo | URL, init: RequestInit = {}) => {
       seen.push(init.signal!);
-      return new Promise((_ok, fail) => init.signal!.addEventListener('abort', () => fail(new DOMException('aborted', 'AbortError'))));
+      return new Promise((_ok, fail) =>
+        init.signal!.addEventListener('abort', () => fail(new DOMException('aborted', 'AbortError'))),
+      );
     }) as typeof fetch);
     const controller = new AbortController();
     const pending = lookUp('frank@example.net', settings, { signal: controller.signal });
@@ -39,7 +49,9 @@ describe('look-ups in the worker', () => {
     controller.abort();
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
     expect(seen[0]!.aborted).toBe(true);
-    await expect(lookUp('frank@example.net', settings, { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(lookUp('frank@example.net', settings, { signal: controller.signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
     expect(seen).toHaveLength(1);
   });
 });

@@ -3,7 +3,10 @@ import { createKeyLookup } from './key-lookup';
 import type { LookupWorkerApi } from './lookup-worker-api';
 
 /** The worker's side of lookup-worker-api.ts: fetches from the worker, checks keys in place. */
-export function createLookupWorkerApi(crypto: Pick<CryptoApi, 'keysForAddress'>, fetchFn: typeof fetch = (input, init) => fetch(input, init)): LookupWorkerApi {
+export function createLookupWorkerApi(
+  crypto: Pick<CryptoApi, 'keysForAddress'>,
+  fetchFn: typeof fetch = (input, init) => fetch(input, init),
+): LookupWorkerApi {
   const lookUp = createKeyLookup({ fetch: fetchFn, crypto });
   const running = new Map<number, AbortController>();
   return {

@@ -1,6 +1,14 @@
 import { MAX_KEY_BYTES, MAX_LOOKUP_BATCH } from '../limits';
 /** One line of the companion's batch answer (server/lookup/wkd-proxy.ts): a reason, or the key. */
-export type ProxyLine = { address: string; status: number; outcome?: string; url?: string; detail?: string; method?: string; key?: string };
+export type ProxyLine = {
+  address: string;
+  status: number;
+  outcome?: string;
+  url?: string;
+  detail?: string;
+  method?: string;
+  key?: string;
+};
 
 /**
  * How one address fared in a batch. `unsupported`: no batch endpoint answered (an older companion,
@@ -14,7 +22,12 @@ export type BatchOutcome =
 
 export type ProxyBatcher = { lookUp(proxyBase: string, address: string, signal?: AbortSignal): Promise<BatchOutcome> };
 
-type Waiter = { resolve: (outcome: BatchOutcome) => void; reject: (error: unknown) => void; signal?: AbortSignal; done: boolean };
+type Waiter = {
+  resolve: (outcome: BatchOutcome) => void;
+  reject: (error: unknown) => void;
+  signal?: AbortSignal;
+  done: boolean;
+};
 type Batch = { base: string; waiters: Map<string, Waiter[]>; controller: AbortController };
 
 const aborted = () => new DOMException('The look-up was cancelled.', 'AbortError');
@@ -28,7 +41,12 @@ const MAX_LINE_CHARS = Math.ceil(MAX_KEY_BYTES / 3) * 4 + 64 * 1024;
  * per address as each look-up ends. A caller's abort drops only its own address; the request is
  * cancelled when nobody waits for it any more.
  */
-export function createProxyBatcher(deps: { fetch: typeof fetch; timeoutMs: number; windowMs?: number; maxBatch?: number }): ProxyBatcher {
+export function createProxyBatcher(deps: {
+  fetch: typeof fetch;
+  timeoutMs: number;
+  windowMs?: number;
+  maxBatch?: number;
+}): ProxyBatcher {
   const windowMs = deps.windowMs ?? 8;
   const maxBatch = deps.maxBatch ?? MAX_LOOKUP_BATCH;
   const open = new Map<string, Batch>();
@@ -38,7 +56,8 @@ export function createProxyBatcher(deps: { fetch: typeof fetch; timeoutMs: numbe
     waiter.done = true;
     waiter.resolve(outcome);
   };
-  const settleAll = (batch: Batch, outcome: BatchOutcome) => batch.waiters.forEach((list) => list.forEach((w) => settle(w, outcome)));
+  const settleAll = (batch: Batch, outcome: BatchOutcome) =>
+    batch.waiters.forEach((list) => list.forEach((w) => settle(w, outcome)));
   const nobodyWaits = (batch: Batch) => [...batch.waiters.values()].every((list) => list.every((w) => w.done));
 
   async function send(batch: Batch): Promise<void> {
@@ -47,12 +66,20 @@ export function createProxyBatcher(deps: { fetch: typeof fetch; timeoutMs: numbe
     try {
       let response: Response;
       try {
-        response = await deps.fetch(new URL(`/api/wkd/batch?${query}`, batch.base).href, { credentials: 'omit', cache: 'no-store', signal: batch.controller.signal });
+        response = await deps.fetch(new URL(`/api/wkd/batch?${query}`, batch.base).href, {
+          credentials: 'omit',
+          cache: 'no-store',
+          signal: batch.controller.signal,
+        });
       } catch (e) {
         if (batch.controller.signal.aborted) throw e;
         return settleAll(batch, { kind: 'unsupported' });
       }
-      if (!response.ok || !(response.headers.get('content-type') ?? '').startsWith('application/x-ndjson') || !response.body) {
+      if (
+        !response.ok ||
+        !(response.headers.get('content-type') ?? '').startsWith('application/x-ndjson') ||
+        !response.body
+      ) {
         await response.body?.cancel().catch(() => undefined);
         return settleAll(batch, { kind: 'unsupported' });
       }
@@ -72,17 +99,26 @@ export function createProxyBatcher(deps: { fetch: typeof fetch; timeoutMs: numbe
           } catch {
             line = null;
           }
-          if (line && typeof line.address === 'string') for (const w of batch.waiters.get(line.address) ?? []) settle(w, { kind: 'line', line });
+          if (line && typeof line.address === 'string')
+            for (const w of batch.waiters.get(line.address) ?? []) settle(w, { kind: 'line', line });
         }
         if (buffered.length > MAX_LINE_CHARS) {
           await reader.cancel().catch(() => undefined);
-          return settleAll(batch, { kind: 'network', message: 'The proxy sent a line larger than any key it may return.' });
+          return settleAll(batch, {
+            kind: 'network',
+            message: 'The proxy sent a line larger than any key it may return.',
+          });
         }
       }
       settleAll(batch, { kind: 'network', message: 'The proxy ended its answer without this address.' });
     } catch (e) {
       if (nobodyWaits(batch)) return;
-      settleAll(batch, batch.controller.signal.aborted ? { kind: 'timeout', ms: deps.timeoutMs } : { kind: 'network', message: e instanceof Error ? e.message : String(e) });
+      settleAll(
+        batch,
+        batch.controller.signal.aborted
+          ? { kind: 'timeout', ms: deps.timeoutMs }
+          : { kind: 'network', message: e instanceof Error ? e.message : String(e) },
+      );
     } finally {
       clearTimeout(timer);
     }

@@ -21,11 +21,18 @@ export async function refreshFromVks(options: {
   signal?: AbortSignal;
 }): Promise<RefreshOutcome> {
   const url = `${options.keyServer.replace(/\/+$/, '')}/vks/v1/by-fingerprint/${options.fingerprint.toUpperCase()}`;
-  const response = await fetchLimited(options.fetch, url, { requireHttps: false, ...(options.signal ? { signal: options.signal } : {}) });
+  const response = await fetchLimited(options.fetch, url, {
+    requireHttps: false,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   if (response.kind === 'http' && response.status === 404) return { outcome: 'not-found' };
-  if (response.kind !== 'ok') return { outcome: 'failed', detail: response.kind === 'http' ? `HTTP ${response.status}` : response.kind };
+  if (response.kind !== 'ok')
+    return { outcome: 'failed', detail: response.kind === 'http' ? `HTTP ${response.status}` : response.kind };
   try {
-    const merged = await options.crypto.mergeKeys(options.stored, { armoredPublic: new TextDecoder().decode(response.bytes), armoredSecret: null });
+    const merged = await options.crypto.mergeKeys(options.stored, {
+      armoredPublic: new TextDecoder().decode(response.bytes),
+      armoredSecret: null,
+    });
     if (merged.armoredPublic === options.stored.armoredPublic) return { outcome: 'unchanged' };
     return { outcome: 'updated', ...merged };
   } catch (e) {
@@ -36,7 +43,10 @@ export async function refreshFromVks(options: {
 type RefreshKeystore = {
   list(): Promise<{ fingerprint: string }[]>;
   get(fingerprint: string): Promise<{ armoredPublic: string; armoredSecret: string | null }>;
-  replace(fingerprint: string, next: { summary: KeySummary; armoredPublic: string; armoredSecret: string | null }): Promise<void>;
+  replace(
+    fingerprint: string,
+    next: { summary: KeySummary; armoredPublic: string; armoredSecret: string | null },
+  ): Promise<void>;
   listPins(): Promise<import('../keystore/records').PinRecord[]>;
   setPin(pin: Omit<import('../keystore/records').PinRecord, 'v'>): Promise<void>;
   refreshedAt(fingerprint: string): Promise<string | null>;
@@ -73,16 +83,36 @@ export async function refreshDueKeys(options: {
   };
   const stored = (await keystore.list()).map((e) => e.fingerprint);
   const pins = (await keystore.listPins()).filter((p) => !stored.includes(p.fingerprint));
-  const work: { fingerprint: string; apply: (r: Extract<RefreshOutcome, { outcome: 'updated' }>) => Promise<void>; current: () => Promise<{ armoredPublic: string; armoredSecret: string | null }> }[] = [
-    ...stored.map((fingerprint) => ({ fingerprint, current: () => keystore.get(fingerprint), apply: (r: Extract<RefreshOutcome, { outcome: 'updated' }>) => keystore.replace(fingerprint, r) })),
-    ...pins.map((pin) => ({ fingerprint: pin.fingerprint, current: async () => ({ armoredPublic: pin.armoredPublic, armoredSecret: null }), apply: (r: Extract<RefreshOutcome, { outcome: 'updated' }>) => keystore.setPin({ ...pin, armoredPublic: r.armoredPublic }) })),
+  const work: {
+    fingerprint: string;
+    apply: (r: Extract<RefreshOutcome, { outcome: 'updated' }>) => Promise<void>;
+    current: () => Promise<{ armoredPublic: string; armoredSecret: string | null }>;
+  }[] = [
+    ...stored.map((fingerprint) => ({
+      fingerprint,
+      current: () => keystore.get(fingerprint),
+      apply: (r: Extract<RefreshOutcome, { outcome: 'updated' }>) => keystore.replace(fingerprint, r),
+    })),
+    ...pins.map((pin) => ({
+      fingerprint: pin.fingerprint,
+      current: async () => ({ armoredPublic: pin.armoredPublic, armoredSecret: null }),
+      apply: (r: Extract<RefreshOutcome, { outcome: 'updated' }>) =>
+        keystore.setPin({ ...pin, armoredPublic: r.armoredPublic }),
+    })),
   ];
   for (const item of work) {
     if (options.signal?.aborted || stats.checked >= (options.limit ?? 100)) break;
     if (!(await due(item.fingerprint))) continue;
     if (stats.checked > 0) await new Promise((ok) => setTimeout(ok, pause));
     stats.checked++;
-    const result = await refreshFromVks({ fetch: options.fetch, crypto: options.crypto, keyServer: options.keyServer, fingerprint: item.fingerprint, stored: await item.current(), ...(options.signal ? { signal: options.signal } : {}) });
+    const result = await refreshFromVks({
+      fetch: options.fetch,
+      crypto: options.crypto,
+      keyServer: options.keyServer,
+      fingerprint: item.fingerprint,
+      stored: await item.current(),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     if (result.outcome === 'updated') {
       await item.apply(result);
       stats.updated++;

@@ -7,7 +7,12 @@ export type RecipientKey =
   | ({ status: 'valid'; firstSeen: string; checkedAt: string } & FoundKey)
   | ({ status: 'invalid'; problem: string; checkedAt: string } & FoundKey)
   | { status: 'changed'; pinned: PinRecord; found: FoundKey; checkedAt: string }
-  | { status: 'none' | 'error'; failures: SourceFailure[]; checkedAt: string; /** A failure in this browser (keystore, worker), not at a source. */ detail?: string };
+  | {
+      status: 'none' | 'error';
+      failures: SourceFailure[];
+      checkedAt: string;
+      /** A failure in this browser (keystore, worker), not at a source. */ detail?: string;
+    };
 
 export type PinStore = {
   getPin(address: string): Promise<PinRecord | null>;
@@ -19,7 +24,14 @@ export const PIN_FRESH_MS = 24 * 3600_000;
 
 /** The pinned key, as usable as it is today (it may have expired or been revoked by a refresh). */
 const fromPin = (pin: PinRecord, summary: FoundKey['summary']): RecipientKey => {
-  const key = { source: pin.source, fingerprint: pin.fingerprint, armoredPublic: pin.armoredPublic, summary, url: pin.url, checkedAt: pin.checkedAt };
+  const key = {
+    source: pin.source,
+    fingerprint: pin.fingerprint,
+    armoredPublic: pin.armoredPublic,
+    summary,
+    url: pin.url,
+    checkedAt: pin.checkedAt,
+  };
   return summary.status === 'valid'
     ? { ...key, status: 'valid', firstSeen: pin.firstSeen }
     : { ...key, status: 'invalid', problem: summary.statusDetail ?? `The key is ${summary.status}.` };
@@ -68,44 +80,92 @@ async function resolveKey(options: ResolveOptions, used: { early: boolean }): Pr
   if (local?.status === 'found') {
     // The user imported this key: it wins, and becomes the pinned one.
     if (pin?.fingerprint !== local.fingerprint) {
-      remember({ address, fingerprint: local.fingerprint, source: 'keystore', url: null, armoredPublic: local.armoredPublic, firstSeen: stamp, checkedAt: stamp, declined: null });
+      remember({
+        address,
+        fingerprint: local.fingerprint,
+        source: 'keystore',
+        url: null,
+        armoredPublic: local.armoredPublic,
+        firstSeen: stamp,
+        checkedAt: stamp,
+        declined: null,
+      });
     }
-    return { ...local, status: 'valid', firstSeen: pin?.fingerprint === local.fingerprint ? pin.firstSeen : stamp, checkedAt: stamp };
+    return {
+      ...local,
+      status: 'valid',
+      firstSeen: pin?.fingerprint === local.fingerprint ? pin.firstSeen : stamp,
+      checkedAt: stamp,
+    };
   }
-  if (!options.force && pin && pin.source !== 'keystore' && now().getTime() - Date.parse(pin.checkedAt) < PIN_FRESH_MS) {
+  if (
+    !options.force &&
+    pin &&
+    pin.source !== 'keystore' &&
+    now().getTime() - Date.parse(pin.checkedAt) < PIN_FRESH_MS
+  ) {
     return fromPin(pin, await options.summarize(pin.armoredPublic));
   }
   // An early look-up ran without the pinned key, so it cannot tell whether that key vouches for a new one.
   used.early = !!early && !pin;
   // An unusable stored key (expired, revoked) is reported when nothing better turns up.
   const result: DiscoveryResult = await discovery.discoverKey(address, {
-    signal, local, ...(pin ? { vouchingKey: pin.armoredPublic } : {}), ...(early && used.early ? { remote: early.result } : {}),
+    signal,
+    local,
+    ...(pin ? { vouchingKey: pin.armoredPublic } : {}),
+    ...(early && used.early ? { remote: early.result } : {}),
   });
   if (result.status === 'found') {
     const source = result.source as Exclude<KeySource, 'keystore'>;
     if (!pin || pin.fingerprint === result.fingerprint || result.vouched) {
       remember({
-        address, fingerprint: result.fingerprint, source, url: result.url, armoredPublic: result.armoredPublic,
-        firstSeen: pin?.fingerprint === result.fingerprint ? pin.firstSeen : stamp, checkedAt: stamp, declined: null,
+        address,
+        fingerprint: result.fingerprint,
+        source,
+        url: result.url,
+        armoredPublic: result.armoredPublic,
+        firstSeen: pin?.fingerprint === result.fingerprint ? pin.firstSeen : stamp,
+        checkedAt: stamp,
+        declined: null,
       });
-      return { ...result, status: 'valid', firstSeen: pin?.fingerprint === result.fingerprint ? pin.firstSeen : stamp, checkedAt: stamp };
+      return {
+        ...result,
+        status: 'valid',
+        firstSeen: pin?.fingerprint === result.fingerprint ? pin.firstSeen : stamp,
+        checkedAt: stamp,
+      };
     }
     if (pin.declined === result.fingerprint) return fromPin(pin, await options.summarize(pin.armoredPublic));
     return { status: 'changed', pinned: pin, found: result, checkedAt: stamp };
   }
   // Nothing usable (or nothing reachable) now: a key confirmed earlier stays usable until refreshed,
   // unless what was found is that very key, now unusable.
-  if (pin && !(result.status === 'invalid' && result.source !== 'keystore')) return fromPin(pin, await options.summarize(pin.armoredPublic));
+  if (pin && !(result.status === 'invalid' && result.source !== 'keystore'))
+    return fromPin(pin, await options.summarize(pin.armoredPublic));
   if (result.status === 'invalid') return { ...result, status: 'invalid' };
   return { status: result.status, failures: result.failures, checkedAt: stamp };
 }
 
 /** The user's answer to a `changed` key: take the new one, or keep the pinned one. */
-export async function decideKeyChange(pins: PinStore, change: Extract<RecipientKey, { status: 'changed' }>, accept: boolean, now: Date): Promise<void> {
+export async function decideKeyChange(
+  pins: PinStore,
+  change: Extract<RecipientKey, { status: 'changed' }>,
+  accept: boolean,
+  now: Date,
+): Promise<void> {
   const stamp = now.toISOString();
   const { pinned, found } = change;
   if (accept) {
-    await pins.setPin({ address: pinned.address, fingerprint: found.fingerprint, source: found.source, url: found.url, armoredPublic: found.armoredPublic, firstSeen: stamp, checkedAt: stamp, declined: null });
+    await pins.setPin({
+      address: pinned.address,
+      fingerprint: found.fingerprint,
+      source: found.source,
+      url: found.url,
+      armoredPublic: found.armoredPublic,
+      firstSeen: stamp,
+      checkedAt: stamp,
+      declined: null,
+    });
   } else {
     await pins.setPin({ ...pinned, checkedAt: stamp, declined: found.fingerprint });
   }

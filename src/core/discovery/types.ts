@@ -5,7 +5,18 @@ export type KeySource = 'keystore' | 'wkd' | 'vks';
 /** Why one source gave no usable key, in a form the UI can explain. */
 export type SourceFailure = {
   source: 'wkd' | 'vks';
-  reason: 'not-found' | 'no-matching-user-id' | 'unusable' | 'timeout' | 'network' | 'bad-data' | 'too-large' | 'rate-limited' | 'http-error' | 'insecure' | 'no-wkd';
+  reason:
+    | 'not-found'
+    | 'no-matching-user-id'
+    | 'unusable'
+    | 'timeout'
+    | 'network'
+    | 'bad-data'
+    | 'too-large'
+    | 'rate-limited'
+    | 'http-error'
+    | 'insecure'
+    | 'no-wkd';
   detail: string;
   url?: string;
 };

@@ -14,7 +14,12 @@ const base64Bytes = (text: string): Uint8Array => Uint8Array.from(atob(text), (c
  * failure of the advanced host moves on; an HTTP answer (404, 5xx) does not
  * (draft-koch-openpgp-webkey-service §3.1).
  */
-export async function wkdFromBrowser(deps: WkdDeps, address: string, signal?: AbortSignal, vouchingKey?: string): Promise<SourceAnswer> {
+export async function wkdFromBrowser(
+  deps: WkdDeps,
+  address: string,
+  signal?: AbortSignal,
+  vouchingKey?: string,
+): Promise<SourceAnswer> {
   const { timeoutMs } = deps;
   const loc = await wkdLocation(address);
   const advanced = await fetchLimited(deps.fetch, loc.advanced, { timeoutMs, signal });
@@ -26,7 +31,11 @@ export async function wkdFromBrowser(deps: WkdDeps, address: string, signal?: Ab
   if (direct.kind === 'aborted') throw abortError();
   if (direct.kind === 'network') {
     // Neither WKD host is reachable from the page: treat the domain as having no WKD.
-    return noKey(null, { source: 'wkd', reason: 'no-wkd', detail: `Neither openpgpkey.${loc.domain} nor ${loc.domain} answered this page; no WKD key is known.` });
+    return noKey(null, {
+      source: 'wkd',
+      reason: 'no-wkd',
+      detail: `Neither openpgpkey.${loc.domain} nor ${loc.domain} answered this page; no WKD key is known.`,
+    });
   }
   return noKey(loc.direct, failureOf('wkd', direct, loc.direct));
 }
@@ -40,15 +49,30 @@ function proxyFailure(answer: ProxyAnswer): SourceAnswer {
   const at = answer.url ? { url: answer.url } : {};
   switch (answer.outcome) {
     case 'not-found':
-      return noKey(url, { source: 'wkd', reason: 'not-found', detail: 'The domain publishes no key for this address.', ...at });
+      return noKey(url, {
+        source: 'wkd',
+        reason: 'not-found',
+        detail: 'The domain publishes no key for this address.',
+        ...at,
+      });
     case 'no-wkd':
       return noKey(null, { source: 'wkd', reason: 'no-wkd', detail: answer.detail ?? 'The domain has no WKD.' });
     case 'timeout':
       return noKey(url, { source: 'wkd', reason: 'timeout', detail: answer.detail ?? 'No answer in time.', ...at });
     case 'too-large':
-      return noKey(url, { source: 'wkd', reason: 'too-large', detail: answer.detail ?? 'The answer was too large.', ...at });
+      return noKey(url, {
+        source: 'wkd',
+        reason: 'too-large',
+        detail: answer.detail ?? 'The answer was too large.',
+        ...at,
+      });
     default:
-      return noKey(url, { source: 'wkd', reason: answer.outcome === 'http-error' ? 'http-error' : 'network', detail: answer.detail ?? 'The WKD look-up failed.', ...at });
+      return noKey(url, {
+        source: 'wkd',
+        reason: answer.outcome === 'http-error' ? 'http-error' : 'network',
+        detail: answer.detail ?? 'The WKD look-up failed.',
+        ...at,
+      });
   }
 }
 
@@ -58,7 +82,13 @@ type ProxyDeps = WkdDeps & { batcher: ProxyBatcher };
  * WKD through the companion server (no CORS limits; it applies the DNS rule exactly). Null when
  * what answers is not the companion, or nothing does: then the page asks WKD itself.
  */
-export async function wkdFromProxy(deps: ProxyDeps, address: string, proxyBase: string, signal?: AbortSignal, vouchingKey?: string): Promise<SourceAnswer | null> {
+export async function wkdFromProxy(
+  deps: ProxyDeps,
+  address: string,
+  proxyBase: string,
+  signal?: AbortSignal,
+  vouchingKey?: string,
+): Promise<SourceAnswer | null> {
   const batched = await deps.batcher.lookUp(proxyBase, address, signal);
   if (batched.kind === 'line') {
     const { key, url } = batched.line;
@@ -67,24 +97,46 @@ export async function wkdFromProxy(deps: ProxyDeps, address: string, proxyBase: 
     try {
       bytes = base64Bytes(key);
     } catch {
-      return noKey(url ?? null, { source: 'wkd', reason: 'bad-data', detail: 'The proxy sent undecodable key data.', ...(url ? { url } : {}) });
+      return noKey(url ?? null, {
+        source: 'wkd',
+        reason: 'bad-data',
+        detail: 'The proxy sent undecodable key data.',
+        ...(url ? { url } : {}),
+      });
     }
     return deps.judge('wkd', bytes, address, url ?? proxyBase, vouchingKey);
   }
-  if (batched.kind === 'timeout') return noKey(null, { source: 'wkd', reason: 'timeout', detail: `The lookup proxy gave no answer within ${batched.ms / 1000} s.` });
-  if (batched.kind === 'network') return noKey(null, { source: 'wkd', reason: 'network', detail: `The lookup proxy could not be asked (${batched.message}).` });
+  if (batched.kind === 'timeout')
+    return noKey(null, {
+      source: 'wkd',
+      reason: 'timeout',
+      detail: `The lookup proxy gave no answer within ${batched.ms / 1000} s.`,
+    });
+  if (batched.kind === 'network')
+    return noKey(null, {
+      source: 'wkd',
+      reason: 'network',
+      detail: `The lookup proxy could not be asked (${batched.message}).`,
+    });
   return wkdFromProxySingly(deps, address, proxyBase, signal, vouchingKey);
 }
 
 /** One address per request: a companion without the batch endpoint. */
-async function wkdFromProxySingly(deps: WkdDeps, address: string, proxyBase: string, signal?: AbortSignal, vouchingKey?: string): Promise<SourceAnswer | null> {
+async function wkdFromProxySingly(
+  deps: WkdDeps,
+  address: string,
+  proxyBase: string,
+  signal?: AbortSignal,
+  vouchingKey?: string,
+): Promise<SourceAnswer | null> {
   const url = new URL(`/api/wkd?address=${encodeURIComponent(address)}`, proxyBase).href;
   const outcome = await fetchLimited(deps.fetch, url, { timeoutMs: deps.timeoutMs, signal, requireHttps: false });
   if (outcome.kind === 'aborted') throw abortError();
   if (outcome.kind === 'ok' && outcome.contentType.startsWith('application/octet-stream')) {
     return deps.judge('wkd', outcome.bytes, address, outcome.headers.get('x-wkd-url') ?? url, vouchingKey);
   }
-  const body = outcome.kind === 'http' ? outcome.body : outcome.kind === 'ok' ? new TextDecoder().decode(outcome.bytes) : '';
+  const body =
+    outcome.kind === 'http' ? outcome.body : outcome.kind === 'ok' ? new TextDecoder().decode(outcome.bytes) : '';
   let answer: ProxyAnswer | null;
   try {
     answer = JSON.parse(body) as ProxyAnswer;

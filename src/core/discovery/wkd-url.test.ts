@@ -5,7 +5,9 @@ describe('WKD hash and URLs (draft-koch-openpgp-webkey-service)', () => {
   it('matches the spec example Joe.Doe@Example.ORG', async () => {
     const loc = await wkdLocation('Joe.Doe@Example.ORG');
     expect(loc.hash).toBe('iy9q119eutrkn8s1mk4r39qejnbu3n5q');
-    expect(loc.advanced).toBe('https://openpgpkey.example.org/.well-known/openpgpkey/example.org/hu/iy9q119eutrkn8s1mk4r39qejnbu3n5q?l=Joe.Doe');
+    expect(loc.advanced).toBe(
+      'https://openpgpkey.example.org/.well-known/openpgpkey/example.org/hu/iy9q119eutrkn8s1mk4r39qejnbu3n5q?l=Joe.Doe',
+    );
     expect(loc.direct).toBe('https://example.org/.well-known/openpgpkey/hu/iy9q119eutrkn8s1mk4r39qejnbu3n5q?l=Joe.Doe');
   });
 
@@ -21,7 +23,9 @@ describe('WKD hash and URLs (draft-koch-openpgp-webkey-service)', () => {
 
   it('keeps the local part unchanged in l=, punycodes IDN domains and splits at the last @', async () => {
     expect((await wkdLocation('Ünïcödé.User@example.org')).advanced).toMatch(/\?l=%C3%9Cn%C3%AFc%C3%B6d%C3%A9\.User$/);
-    expect((await wkdLocation('x@Bücher.Example')).advanced).toMatch(/^https:\/\/openpgpkey\.xn--bcher-kva\.example\/\.well-known\/openpgpkey\/xn--bcher-kva\.example\/hu\//);
+    expect((await wkdLocation('x@Bücher.Example')).advanced).toMatch(
+      /^https:\/\/openpgpkey\.xn--bcher-kva\.example\/\.well-known\/openpgpkey\/xn--bcher-kva\.example\/hu\//,
+    );
     expect((await wkdLocation('joe+tag@example.org')).localPart).toBe('joe+tag');
     expect((await wkdLocation('"a@b"@example.org')).domain).toBe('example.org');
   });

@@ -20,7 +20,14 @@ export function zbase32(bytes: Uint8Array): string {
   return out;
 }
 
-export type WkdLocation = { address: string; localPart: string; domain: string; hash: string; advanced: string; direct: string };
+export type WkdLocation = {
+  address: string;
+  localPart: string;
+  domain: string;
+  hash: string;
+  advanced: string;
+  direct: string;
+};
 
 /**
  * The WKD URLs for an address (draft-koch-openpgp-webkey-service §3.1): split at the last `@`,

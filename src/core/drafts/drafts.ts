@@ -14,7 +14,10 @@ export const DRAFT_STATE_HEADER = 'X-Composer-Draft';
  */
 export type LooseRecipient = { field: 'to' | 'cc' | 'bcc'; kind: 'chip' | 'typing'; text: string };
 
-export type DraftContent = Pick<MessageInput, 'from' | 'to' | 'cc' | 'bcc' | 'subject' | 'text' | 'attachments' | 'messageId'> & {
+export type DraftContent = Pick<
+  MessageInput,
+  'from' | 'to' | 'cc' | 'bcc' | 'subject' | 'text' | 'attachments' | 'messageId'
+> & {
   encrypt: boolean | null;
   sign: boolean | null;
   loose?: LooseRecipient[];
@@ -64,10 +67,21 @@ export async function buildDraft(
   options: { date: Date; baseBoundary: string; encryptTo: DraftKey | null; crypto: Pick<CryptoApi, 'encryptPayload'> },
 ): Promise<{ bytes: Uint8Array; encrypted: boolean }> {
   const input: MessageInput = {
-    from: content.from, to: content.to, cc: content.cc, bcc: content.bcc, subject: content.subject, text: content.text,
-    attachments: content.attachments, date: options.date, messageId: content.messageId, baseBoundary: options.baseBoundary,
+    from: content.from,
+    to: content.to,
+    cc: content.cc,
+    bcc: content.bcc,
+    subject: content.subject,
+    text: content.text,
+    attachments: content.attachments,
+    date: options.date,
+    messageId: content.messageId,
+    baseBoundary: options.baseBoundary,
   };
-  const headers: HeaderField[] = [[DRAFT_STATE_HEADER, `encrypt=${choice(content.encrypt)}; sign=${choice(content.sign)}`], ...(content.loose ?? []).map(looseHeader)];
+  const headers: HeaderField[] = [
+    [DRAFT_STATE_HEADER, `encrypt=${choice(content.encrypt)}; sign=${choice(content.sign)}`],
+    ...(content.loose ?? []).map(looseHeader),
+  ];
   if (!options.encryptTo) return { bytes: buildMessage(input, { headers }).bytes, encrypted: false };
   const payload = buildPayload(input, 'cipher', { headers });
   const { armored } = await options.crypto.encryptPayload({ payload, recipients: [options.encryptTo] });
@@ -75,7 +89,10 @@ export async function buildDraft(
 }
 
 const mailboxes = (list: Address[] | undefined): Mailbox[] =>
-  (list ?? []).flatMap((a) => (a.group ? a.group : [a])).filter((m) => m.address).map((m) => ({ name: m.name || null, address: m.address }));
+  (list ?? [])
+    .flatMap((a) => (a.group ? a.group : [a]))
+    .filter((m) => m.address)
+    .map((m) => ({ name: m.name || null, address: m.address }));
 
 const ARMORED_MESSAGE = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/;
 
@@ -139,7 +156,11 @@ export async function readDraft(
     text: (message.text ?? '').replace(/\r\n/g, '\n').replace(/\n$/, ''),
     attachments: message.attachments
       .filter((a) => a.disposition === 'attachment' || a.filename)
-      .map((a) => ({ name: a.filename ?? 'attachment', type: a.mimeType, content: typeof a.content === 'string' ? new TextEncoder().encode(a.content) : new Uint8Array(a.content) })),
+      .map((a) => ({
+        name: a.filename ?? 'attachment',
+        type: a.mimeType,
+        content: typeof a.content === 'string' ? new TextEncoder().encode(a.content) : new Uint8Array(a.content),
+      })),
     messageId: message.messageId ?? '',
     encrypt: readChoice(state, 'encrypt'),
     sign: readChoice(state, 'sign'),

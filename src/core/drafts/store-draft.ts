@@ -19,7 +19,11 @@ export async function storeDraft(
   const drafts = options.mailboxes.drafts;
   if (!drafts) throw new AppError('jmap/no-drafts-mailbox', 'No mailbox with role drafts');
   const upload = await client.upload(bytes, 'message/rfc822', options.signal);
-  const emailId = await importDraft(client, { blobId: upload.blobId, mailboxes: options.mailboxes, ...(options.signal ? { signal: options.signal } : {}) });
+  const emailId = await importDraft(client, {
+    blobId: upload.blobId,
+    mailboxes: options.mailboxes,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   if (options.replaces && options.replaces !== emailId) {
     // Best effort: a leftover older copy is better than a lost draft.
     await destroyEmails(client, [options.replaces], options.signal).catch(() => undefined);

@@ -63,7 +63,11 @@ export class AppError extends Error {
   readonly httpStatus: number | undefined;
   readonly jmapErrorType: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; detail?: string | undefined } & ErrorFacts) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; detail?: string | undefined } & ErrorFacts,
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.detail = options?.detail;

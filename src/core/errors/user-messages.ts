@@ -30,7 +30,8 @@ const USER_MESSAGES: Record<ErrorCode, string> = {
   'keys/too-large': 'The key data is too large.',
   'keys/invalid-input': 'The key details are not valid.',
   'keys/nothing-to-store': 'None of the keys could be stored.',
-  'draft/no-own-key': 'Encrypted drafts need a key bound to your From address (see Keys); the draft was not saved on the server.',
+  'draft/no-own-key':
+    'Encrypted drafts need a key bound to your From address (see Keys); the draft was not saved on the server.',
   'draft/unreadable': 'This draft could not be read.',
   'crypto/bad-passphrase': 'Wrong passphrase.',
   'crypto/weak-passphrase': 'Choose a longer passphrase.',

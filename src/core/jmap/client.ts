@@ -31,11 +31,16 @@ async function requestError(response: Response, what: string): Promise<AppError>
   if (httpStatus === 401) return new AppError('jmap/unauthorized', `${what}: HTTP 401`, { httpStatus });
   if (httpStatus === 403) return new AppError('jmap/forbidden', `${what}: HTTP 403`, { httpStatus });
   const problem = await readProblem(response);
-  const type = problem?.type?.startsWith(REQUEST_ERROR_PREFIX) ? problem.type.slice(REQUEST_ERROR_PREFIX.length) : undefined;
+  const type = problem?.type?.startsWith(REQUEST_ERROR_PREFIX)
+    ? problem.type.slice(REQUEST_ERROR_PREFIX.length)
+    : undefined;
   const facts = { httpStatus, ...(type ? { jmapErrorType: type } : {}) };
   if (httpStatus === 413 || type === 'limit') {
     const limit = problem?.limit ? ` (limit: ${problem.limit})` : '';
-    return new AppError('jmap/too-large', `${what}: HTTP ${httpStatus}${limit}`, { detail: problem?.detail ?? undefined, ...facts });
+    return new AppError('jmap/too-large', `${what}: HTTP ${httpStatus}${limit}`, {
+      detail: problem?.detail ?? undefined,
+      ...facts,
+    });
   }
   const detail = problem?.detail ?? (type ? `Server error: ${type}.` : `HTTP status ${httpStatus}.`);
   return new AppError('jmap/request-failed', `${what}: HTTP ${httpStatus} ${type ?? ''}`.trim(), { detail, ...facts });
@@ -104,7 +109,12 @@ export function createJmapClient(options: {
       try {
         response = await send(
           url,
-          { method: 'POST', headers: { Authorization: authHeader, 'Content-Type': type }, body: payload, ...(signal ? { signal } : {}) },
+          {
+            method: 'POST',
+            headers: { Authorization: authHeader, 'Content-Type': type },
+            body: payload,
+            ...(signal ? { signal } : {}),
+          },
           'Upload',
         );
       } catch (e) {
@@ -115,11 +125,25 @@ export function createJmapClient(options: {
       }
       const json = (await response.json()) as Partial<UploadResponse>;
       if (typeof json.blobId !== 'string') throw new AppError('jmap/upload-failed', 'Upload answer has no blobId');
-      return { accountId: json.accountId ?? session.accountId, blobId: json.blobId, type: json.type ?? type, size: json.size ?? size };
+      return {
+        accountId: json.accountId ?? session.accountId,
+        blobId: json.blobId,
+        type: json.type ?? type,
+        size: json.size ?? size,
+      };
     },
     async download({ blobId, name, type, signal }) {
-      const url = sessionTemplateUrl(session, session.downloadUrl, { accountId: session.accountId, blobId, name, type });
-      const response = await send(url, { method: 'GET', headers: { Authorization: authHeader }, ...(signal ? { signal } : {}) }, 'Download');
+      const url = sessionTemplateUrl(session, session.downloadUrl, {
+        accountId: session.accountId,
+        blobId,
+        name,
+        type,
+      });
+      const response = await send(
+        url,
+        { method: 'GET', headers: { Authorization: authHeader }, ...(signal ? { signal } : {}) },
+        'Download',
+      );
       return new Uint8Array(await response.arrayBuffer());
     },
   };
@@ -159,18 +183,12 @@ export function getMethodResponse<T = Record<string, unknown>>(
     if (id !== callId) continue;
     if (respName === name) return args as T;
     if (respName === 'error') {
-      throw new JmapMethodError(String(args.type ?? 'serverFail'), name, typeof args.description === 'string' ? args.description : undefined);
+      throw new JmapMethodError(
+        String(args.type ?? 'serverFail'),
+        name,
+        typeof args.description === 'string' ? args.description : undefined,
+      );
     }
   }
   throw new AppError('jmap/method-error', `No ${name} response for call ${callId}`);
-}
-
-/** Like getMethodResponse, but undefined when absent (for optional implicit responses). */
-export function findMethodResponse<T = Record<string, unknown>>(
-  responses: Invocation[],
-  name: string,
-  callId: string,
-): T | undefined {
-  const found = responses.find(([n, , id]) => n === name && id === callId);
-  return found ? (found[1] as T) : undefined;
 }

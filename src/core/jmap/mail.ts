@@ -30,7 +30,10 @@ export async function loadAccountSetup(client: JmapClient, signal?: AbortSignal)
   };
 }
 
-export type SentEmail = Pick<Email, 'id' | 'blobId' | 'subject' | 'to' | 'cc' | 'bcc' | 'sentAt' | 'receivedAt' | 'size' | 'preview' | 'hasAttachment'>;
+export type SentEmail = Pick<
+  Email,
+  'id' | 'blobId' | 'subject' | 'to' | 'cc' | 'bcc' | 'sentAt' | 'receivedAt' | 'size' | 'preview' | 'hasAttachment'
+>;
 
 /** The newest emails in a mailbox, newest first. */
 export async function listMailbox(
@@ -58,7 +61,19 @@ export async function listMailbox(
           {
             accountId,
             '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' },
-            properties: ['id', 'blobId', 'subject', 'to', 'cc', 'bcc', 'sentAt', 'receivedAt', 'size', 'preview', 'hasAttachment'],
+            properties: [
+              'id',
+              'blobId',
+              'subject',
+              'to',
+              'cc',
+              'bcc',
+              'sentAt',
+              'receivedAt',
+              'size',
+              'preview',
+              'hasAttachment',
+            ],
           },
           'g',
         ],

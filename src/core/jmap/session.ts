@@ -35,7 +35,10 @@ export function sessionUrlCandidates(input: string): string[] {
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`);
   } catch (cause) {
-    throw new AppError('jmap/unreachable', `Not a URL: ${trimmed}`, { cause, detail: `"${trimmed}" is not a valid URL.` });
+    throw new AppError('jmap/unreachable', `Not a URL: ${trimmed}`, {
+      cause,
+      detail: `"${trimmed}" is not a valid URL.`,
+    });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new AppError('jmap/unreachable', `Unsupported scheme ${url.protocol}`, {
@@ -47,7 +50,7 @@ export function sessionUrlCandidates(input: string): string[] {
     throw new AppError('jmap/unreachable', `Bad host in ${trimmed}`, { detail: `"${trimmed}" is not a valid URL.` });
   }
   const path = url.pathname.replace(/\/+$/, '');
-  if (path === '' ) return [new URL(WELL_KNOWN, url).href];
+  if (path === '') return [new URL(WELL_KNOWN, url).href];
   if (path.endsWith(WELL_KNOWN)) return [url.href];
   // Some other path: it may be a session URL (Cyrus serves /jmap/) or a base path.
   const base = url.href.endsWith('/') ? url.href : `${url.href}/`;
@@ -62,7 +65,7 @@ export function fillTemplate(template: string, values: Record<string, string>): 
   );
 }
 
-/** Resolve a (possibly relative) session URL. Templates are resolved after filling (protocols.md §3.12). */
+/** Resolve a (possibly relative) session URL. Templates are resolved after filling (RFC 8620 §2: URLs are resolved against the session URL). */
 export const resolveAgainst = (url: string, base: string): string => new URL(url, base).href;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -77,7 +80,7 @@ function parseSessionResource(body: unknown): JmapSessionResource | null {
 }
 
 /**
- * Pick the account to send from (protocols.md §3.2): the primary mail account if it also has
+ * Pick the account to send from (RFC 8620 §2: primaryAccounts): the primary mail account if it also has
  * submission, else any account with both; refuse read-only accounts.
  */
 export function chooseAccount(resource: JmapSessionResource): { id: Id; name: string } {

@@ -13,19 +13,38 @@ export const patchPathSegment = (id: string): string => id.replace(/~/g, '~0').r
 export type SubmitResult = { emailId: Id; submissionId: Id | null; undoStatus: string; movedToSent: boolean };
 
 /** Import uploaded RFC 5322 bytes into Drafts ($draft, $seen): the server stores exactly those bytes. */
-export async function importDraft(client: JmapClient, options: { blobId: Id; mailboxes: AccountMailboxes; signal?: AbortSignal }): Promise<Id> {
+export async function importDraft(
+  client: JmapClient,
+  options: { blobId: Id; mailboxes: AccountMailboxes; signal?: AbortSignal },
+): Promise<Id> {
   const drafts = options.mailboxes.drafts;
   if (!drafts) throw new AppError('jmap/no-drafts-mailbox', 'No mailbox with role drafts');
   const { methodResponses } = await client.request(
     {
       using: MAIL_USING,
       methodCalls: [
-        ['Email/import', { accountId: client.session.accountId, emails: { draft: { blobId: options.blobId, mailboxIds: { [drafts.id]: true }, keywords: { $draft: true, $seen: true } } } }, 'import'],
+        [
+          'Email/import',
+          {
+            accountId: client.session.accountId,
+            emails: {
+              draft: {
+                blobId: options.blobId,
+                mailboxIds: { [drafts.id]: true },
+                keywords: { $draft: true, $seen: true },
+              },
+            },
+          },
+          'import',
+        ],
       ],
     },
     options.signal,
   );
-  const imported = getMethodResponse<{ created?: Record<string, { id: Id }> | null; notCreated?: Record<string, SetError> | null }>(methodResponses, 'Email/import', 'import');
+  const imported = getMethodResponse<{
+    created?: Record<string, { id: Id }> | null;
+    notCreated?: Record<string, SetError> | null;
+  }>(methodResponses, 'Email/import', 'import');
   const importError = imported.notCreated?.draft;
   const emailId = imported.created?.draft?.id;
   if (importError || !emailId) {
@@ -44,7 +63,14 @@ export async function importDraft(client: JmapClient, options: { blobId: Id; mai
  */
 export async function submitDraft(
   client: JmapClient,
-  options: { emailId: Id; identityId: Id; envelope: Envelope; mailboxes: AccountMailboxes; keepInSent?: boolean; signal?: AbortSignal },
+  options: {
+    emailId: Id;
+    identityId: Id;
+    envelope: Envelope;
+    mailboxes: AccountMailboxes;
+    keepInSent?: boolean;
+    signal?: AbortSignal;
+  },
 ): Promise<SubmitResult> {
   const { drafts, sent } = options.mailboxes;
   const onSuccess: Record<string, unknown> = { 'keywords/$draft': null };
@@ -61,7 +87,9 @@ export async function submitDraft(
           {
             accountId: client.session.accountId,
             create: { send: { identityId: options.identityId, emailId: options.emailId, envelope: options.envelope } },
-            ...(options.keepInSent === false ? { onSuccessDestroyEmail: ['#send'] } : { onSuccessUpdateEmail: { '#send': onSuccess } }),
+            ...(options.keepInSent === false
+              ? { onSuccessDestroyEmail: ['#send'] }
+              : { onSuccessUpdateEmail: { '#send': onSuccess } }),
           },
           'submit',
         ],
@@ -85,7 +113,12 @@ export async function submitDraft(
   // The implicit Email/set (same call id) is optional: servers may omit it (RFC 8621 §7.5).
   const implicit = methodResponses.find(([name, , id]) => name === 'Email/set' && id === 'submit');
   const updated = (implicit?.[1] as { updated?: Record<string, unknown> | null } | undefined)?.updated;
-  return { emailId: options.emailId, submissionId: created.id, undoStatus: created.undoStatus ?? 'final', movedToSent: Boolean(sent && updated && options.emailId in updated) };
+  return {
+    emailId: options.emailId,
+    submissionId: created.id,
+    undoStatus: created.undoStatus ?? 'final',
+    movedToSent: Boolean(sent && updated && options.emailId in updated),
+  };
 }
 
 /**
@@ -94,40 +127,81 @@ export async function submitDraft(
  * submit request's own onSuccess changes (out of Drafts without $draft, or destroyed) happen
  * only when the submission was made.
  */
-export async function wasSubmitted(client: JmapClient, emailId: Id, signal?: AbortSignal): Promise<{ submissionId: Id | null } | null> {
+export async function wasSubmitted(
+  client: JmapClient,
+  emailId: Id,
+  signal?: AbortSignal,
+): Promise<{ submissionId: Id | null } | null> {
   const accountId = client.session.accountId;
   const { methodResponses } = await client.request(
     {
       using: SEND_USING,
       methodCalls: [
         ['EmailSubmission/query', { accountId, filter: { emailIds: [emailId] } }, 'q'],
-        ['EmailSubmission/get', { accountId, '#ids': { resultOf: 'q', name: 'EmailSubmission/query', path: '/ids' }, properties: ['id', 'emailId', 'undoStatus'] }, 'g'],
+        [
+          'EmailSubmission/get',
+          {
+            accountId,
+            '#ids': { resultOf: 'q', name: 'EmailSubmission/query', path: '/ids' },
+            properties: ['id', 'emailId', 'undoStatus'],
+          },
+          'g',
+        ],
         ['Email/get', { accountId, ids: [emailId], properties: ['id', 'keywords'] }, 'e'],
       ],
     },
     signal,
   );
-  const submissions = getMethodResponse<{ list: { id: Id; emailId: Id; undoStatus?: string }[] }>(methodResponses, 'EmailSubmission/get', 'g').list;
+  const submissions = getMethodResponse<{ list: { id: Id; emailId: Id; undoStatus?: string }[] }>(
+    methodResponses,
+    'EmailSubmission/get',
+    'g',
+  ).list;
   const submission = submissions.find((s) => s.emailId === emailId && s.undoStatus !== 'canceled');
   if (submission) return { submissionId: submission.id };
-  const email = getMethodResponse<{ list: { id: Id; keywords?: Record<string, boolean> }[] }>(methodResponses, 'Email/get', 'e').list[0];
+  const email = getMethodResponse<{ list: { id: Id; keywords?: Record<string, boolean> }[] }>(
+    methodResponses,
+    'Email/get',
+    'e',
+  ).list[0];
   return !email || !email.keywords?.$draft ? { submissionId: null } : null;
 }
 
 /** After a lost answer to Email/import: the draft imported from this blob, if the server made one. */
-export async function findImported(client: JmapClient, mailboxes: AccountMailboxes, blobId: Id, signal?: AbortSignal): Promise<Id | null> {
+export async function findImported(
+  client: JmapClient,
+  mailboxes: AccountMailboxes,
+  blobId: Id,
+  signal?: AbortSignal,
+): Promise<Id | null> {
   if (!mailboxes.drafts) return null;
   const accountId = client.session.accountId;
   const { methodResponses } = await client.request(
     {
       using: MAIL_USING,
       methodCalls: [
-        ['Email/query', { accountId, filter: { inMailbox: mailboxes.drafts.id, hasKeyword: '$draft' }, sort: [{ property: 'receivedAt', isAscending: false }], limit: 50 }, 'q'],
-        ['Email/get', { accountId, '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' }, properties: ['id', 'blobId'] }, 'g'],
+        [
+          'Email/query',
+          {
+            accountId,
+            filter: { inMailbox: mailboxes.drafts.id, hasKeyword: '$draft' },
+            sort: [{ property: 'receivedAt', isAscending: false }],
+            limit: 50,
+          },
+          'q',
+        ],
+        [
+          'Email/get',
+          { accountId, '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' }, properties: ['id', 'blobId'] },
+          'g',
+        ],
       ],
     },
     signal,
   );
-  return getMethodResponse<{ list: { id: Id; blobId: Id }[] }>(methodResponses, 'Email/get', 'g').list.find((e) => e.blobId === blobId)?.id ?? null;
+  return (
+    getMethodResponse<{ list: { id: Id; blobId: Id }[] }>(methodResponses, 'Email/get', 'g').list.find(
+      (e) => e.blobId === blobId,
+    )?.id ?? null
+  );
 }
-

@@ -55,8 +55,6 @@ export type JmapResponse = {
   sessionState: string;
 };
 
-export type ResultReference = { resultOf: string; name: string; path: string };
-
 export type EmailAddress = { name: string | null; email: string };
 
 export type Identity = {

@@ -15,8 +15,20 @@ const freshStore = () => createStore(`keystore-test-${++db}`, 'records') as unkn
 let alice: GeneratedKey;
 let aliceAlias: GeneratedKey;
 beforeAll(async () => {
-  alice = await crypto.generateKey({ name: 'Alice', email: 'Alice@Example.test', passphrase: PASS, algorithm: 'curve25519-legacy', expiresInSeconds: 86400 * 365 });
-  aliceAlias = await crypto.generateKey({ name: 'Alice', email: 'alice.alias@example.test', passphrase: PASS, algorithm: 'curve25519-legacy', expiresInSeconds: 86400 * 365 });
+  alice = await crypto.generateKey({
+    name: 'Alice',
+    email: 'Alice@Example.test',
+    passphrase: PASS,
+    algorithm: 'curve25519-legacy',
+    expiresInSeconds: 86400 * 365,
+  });
+  aliceAlias = await crypto.generateKey({
+    name: 'Alice',
+    email: 'alice.alias@example.test',
+    passphrase: PASS,
+    algorithm: 'curve25519-legacy',
+    expiresInSeconds: 86400 * 365,
+  });
 });
 
 describe('keystore', () => {
@@ -26,10 +38,19 @@ describe('keystore', () => {
     await ks.storeGenerated(alice);
     await ks.storeGenerated(aliceAlias);
     expect(await ks.count()).toBe(2);
-    expect((await ks.list()).map((e) => [e.kind, e.addresses])).toEqual(expect.arrayContaining([['secret', ['alice@example.test']], ['secret', ['alice.alias@example.test']]]));
+    expect((await ks.list()).map((e) => [e.kind, e.addresses])).toEqual(
+      expect.arrayContaining([
+        ['secret', ['alice@example.test']],
+        ['secret', ['alice.alias@example.test']],
+      ]),
+    );
     expect((await ks.get(alice.summary.fingerprint)).revocationCertificate).toContain('BEGIN PGP');
-    expect((await ks.eligibleKeys('ALICE@example.test')).map((e) => e.fingerprint)).toEqual([alice.summary.fingerprint]);
-    await expect(ks.bind('alice.alias@example.test', alice.summary.fingerprint)).rejects.toMatchObject({ code: 'keystore/not-eligible' });
+    expect((await ks.eligibleKeys('ALICE@example.test')).map((e) => e.fingerprint)).toEqual([
+      alice.summary.fingerprint,
+    ]);
+    await expect(ks.bind('alice.alias@example.test', alice.summary.fingerprint)).rejects.toMatchObject({
+      code: 'keystore/not-eligible',
+    });
     await ks.bind('alice.alias@example.test', aliceAlias.summary.fingerprint);
     expect(await ks.bindings()).toEqual({ 'alice.alias@example.test': aliceAlias.summary.fingerprint });
     await ks.bind('alice.alias@example.test', null);
@@ -42,18 +63,34 @@ describe('keystore', () => {
     const first = await ks.storeInspected(await crypto.inspectKeys(alice.armoredPublic));
     expect(first.stored).toHaveLength(1);
     await crypto.unlockKey(alice.armoredSecret, PASS, 60_000);
-    const newer = await crypto.addUserId(alice.summary.fingerprint, { name: 'Alice', email: 'alice@elsewhere.example' }, alice.armoredSecret);
+    const newer = await crypto.addUserId(
+      alice.summary.fingerprint,
+      { name: 'Alice', email: 'alice@elsewhere.example' },
+      alice.armoredSecret,
+    );
     const again = await ks.storeInspected(await crypto.inspectKeys(newer.armoredPublic));
     expect(again).toMatchObject({ stored: [], merged: [{ fingerprint: alice.summary.fingerprint }] });
     expect(await ks.count()).toBe(1);
-    expect((await ks.entriesFor('alice@elsewhere.example')).map((e) => e.fingerprint)).toEqual([alice.summary.fingerprint]);
+    expect((await ks.entriesFor('alice@elsewhere.example')).map((e) => e.fingerprint)).toEqual([
+      alice.summary.fingerprint,
+    ]);
 
-    const weak = (await openpgp.generateKey({ type: 'rsa', rsaBits: 1024, userIDs: [{ email: 'w@example.org' }], config: { minRSABits: 1024 } } as never)) as unknown as { publicKey: string };
-    const unprotected = (await openpgp.generateKey({ userIDs: [{ email: 'u@example.org' }] })) as unknown as { privateKey: string };
+    const weak = (await openpgp.generateKey({
+      type: 'rsa',
+      rsaBits: 1024,
+      userIDs: [{ email: 'w@example.org' }],
+      config: { minRSABits: 1024 },
+    } as never)) as unknown as { publicKey: string };
+    const unprotected = (await openpgp.generateKey({ userIDs: [{ email: 'u@example.org' }] })) as unknown as {
+      privateKey: string;
+    };
     const inspected = await crypto.inspectKeys(`${weak.publicKey}\n${unprotected.privateKey}`);
     const refused = await ks.storeInspected(inspected);
     expect(refused.stored).toEqual([]);
-    expect(refused.refused.map((r) => r.reason)).toEqual([expect.stringMatching(/RSA 1024/), expect.stringMatching(/no passphrase/)]);
+    expect(refused.refused.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/RSA 1024/),
+      expect.stringMatching(/no passphrase/),
+    ]);
     const withPassphrase = await ks.storeInspected(inspected, { [inspected[1]!.summary.fingerprint]: PASS });
     expect(withPassphrase.stored).toHaveLength(1);
     const stored = await ks.get(inspected[1]!.summary.fingerprint);
@@ -99,12 +136,36 @@ describe('keystore', () => {
     const tabB = createKeystore({ store, crypto: racing });
     await tabA.storeInspected(await crypto.inspectKeys(alice.armoredPublic));
     await crypto.unlockKey(alice.armoredSecret, PASS, 60_000);
-    const withA = await crypto.addUserId(alice.summary.fingerprint, { name: 'A', email: 'a-tab@example.org' }, alice.armoredSecret);
-    const withB = await crypto.addUserId(alice.summary.fingerprint, { name: 'B', email: 'b-tab@example.org' }, alice.armoredSecret);
-    const others = await Promise.all([1, 2, 3, 4].map((i) => crypto.generateKey({ name: `K${i}`, email: `k${i}@example.org`, passphrase: PASS, algorithm: 'curve25519-legacy', expiresInSeconds: 0 })));
+    const withA = await crypto.addUserId(
+      alice.summary.fingerprint,
+      { name: 'A', email: 'a-tab@example.org' },
+      alice.armoredSecret,
+    );
+    const withB = await crypto.addUserId(
+      alice.summary.fingerprint,
+      { name: 'B', email: 'b-tab@example.org' },
+      alice.armoredSecret,
+    );
+    const others = await Promise.all(
+      [1, 2, 3, 4].map((i) =>
+        crypto.generateKey({
+          name: `K${i}`,
+          email: `k${i}@example.org`,
+          passphrase: PASS,
+          algorithm: 'curve25519-legacy',
+          expiresInSeconds: 0,
+        }),
+      ),
+    );
     await Promise.all([
-      tabA.storeInspected([...(await crypto.inspectKeys(withA.armoredPublic)), ...(await crypto.inspectKeys(others[0]!.armoredPublic + others[1]!.armoredPublic))]),
-      tabB.storeInspected([...(await crypto.inspectKeys(withB.armoredPublic)), ...(await crypto.inspectKeys(others[2]!.armoredPublic + others[3]!.armoredPublic))]),
+      tabA.storeInspected([
+        ...(await crypto.inspectKeys(withA.armoredPublic)),
+        ...(await crypto.inspectKeys(others[0]!.armoredPublic + others[1]!.armoredPublic)),
+      ]),
+      tabB.storeInspected([
+        ...(await crypto.inspectKeys(withB.armoredPublic)),
+        ...(await crypto.inspectKeys(others[2]!.armoredPublic + others[3]!.armoredPublic)),
+      ]),
     ]);
     expect(await tabA.count()).toBe(5);
     const merged = (await tabB.get(alice.summary.fingerprint)).summary.userIds.map((u) => u.email).sort();
@@ -120,8 +181,21 @@ describe('keystore', () => {
     const ks = createKeystore({ store: counting, crypto, channel: { postMessage: (m) => messages.push(m) } });
     await ks.getPin('warm@example.test'); // opens the store (its migration check is a write)
     writes = 0;
-    const pin = (address: string, fingerprint: string) => ({ address, fingerprint, source: 'wkd' as const, url: null, armoredPublic: 'k', firstSeen: 't', checkedAt: 't', declined: null });
-    await Promise.all([ks.setPin(pin('Bob@Example.test', 'A1')), ks.setPin(pin('carol@example.test', 'B1')), ks.setPin(pin('bob@example.test', 'A2'))]);
+    const pin = (address: string, fingerprint: string) => ({
+      address,
+      fingerprint,
+      source: 'wkd' as const,
+      url: null,
+      armoredPublic: 'k',
+      firstSeen: 't',
+      checkedAt: 't',
+      declined: null,
+    });
+    await Promise.all([
+      ks.setPin(pin('Bob@Example.test', 'A1')),
+      ks.setPin(pin('carol@example.test', 'B1')),
+      ks.setPin(pin('bob@example.test', 'A2')),
+    ]);
     expect(writes).toBe(1);
     expect(messages).toEqual([{ type: 'pins-changed', addresses: ['bob@example.test', 'carol@example.test'] }]);
     expect((await ks.getPin('bob@example.test'))?.fingerprint).toBe('A2');
@@ -138,7 +212,16 @@ describe('keystore', () => {
     const ks = createKeystore({ store: counting, crypto, schedulePinWrite: (write) => void due.push(write) });
     await ks.getPin('warm@example.test');
     writes = 0;
-    const pin = (address: string) => ({ address, fingerprint: 'F', source: 'wkd' as const, url: null, armoredPublic: 'k', firstSeen: 't', checkedAt: 't', declined: null });
+    const pin = (address: string) => ({
+      address,
+      fingerprint: 'F',
+      source: 'wkd' as const,
+      url: null,
+      armoredPublic: 'k',
+      firstSeen: 't',
+      checkedAt: 't',
+      declined: null,
+    });
     const first = ks.setPin(pin('a@example.test'));
     await new Promise((ok) => setTimeout(ok, 10)); // another task: another answer
     const second = ks.setPin(pin('b@example.test'));
@@ -169,7 +252,16 @@ describe('keystore', () => {
       );
     const ks = createKeystore({ store: counting, crypto });
     await ks.storeGenerated(alice);
-    await ks.setPin({ address: 'pinned@example.test', fingerprint: 'P', source: 'wkd', url: null, armoredPublic: 'k', firstSeen: 't', checkedAt: 't', declined: null });
+    await ks.setPin({
+      address: 'pinned@example.test',
+      fingerprint: 'P',
+      source: 'wkd',
+      url: null,
+      armoredPublic: 'k',
+      firstSeen: 't',
+      checkedAt: 't',
+      declined: null,
+    });
     gets = 0;
     const strangers = Array.from({ length: 10 }, (_, i) => `stranger${i}@example.test`);
     const [pins, entries, alicePin, aliceEntries, pinned] = await Promise.all([
@@ -191,7 +283,16 @@ describe('keystore', () => {
   it('knows from memory which addresses may have a stored or pinned key, and says "unknown" when it cannot be sure', async () => {
     const store = freshStore();
     const ks = createKeystore({ store, crypto });
-    const pin = (address: string) => ({ address, fingerprint: 'F1', source: 'wkd' as const, url: null, armoredPublic: 'k', firstSeen: 't', checkedAt: 't', declined: null });
+    const pin = (address: string) => ({
+      address,
+      fingerprint: 'F1',
+      source: 'wkd' as const,
+      url: null,
+      armoredPublic: 'k',
+      firstSeen: 't',
+      checkedAt: 't',
+      declined: null,
+    });
     await ks.storeGenerated(alice);
     await ks.setPin(pin('Pinned@Example.test'));
     expect(ks.mayHold('alice@example.test')).toBeUndefined(); // not read yet (and this starts the read)
@@ -236,8 +337,12 @@ describe('keystore', () => {
     const raw = createStore(name, 'records');
     const ks = createKeystore({ store: raw as unknown as UseStore, crypto });
     await ks.storeGenerated(alice);
-    const unprotected = (await openpgp.generateKey({ userIDs: [{ email: 'scan@example.org' }] })) as unknown as { privateKey: string };
-    await ks.storeInspected(await crypto.inspectKeys(unprotected.privateKey), { [(await crypto.inspectKeys(unprotected.privateKey))[0]!.summary.fingerprint]: 'another good passphrase' });
+    const unprotected = (await openpgp.generateKey({ userIDs: [{ email: 'scan@example.org' }] })) as unknown as {
+      privateKey: string;
+    };
+    await ks.storeInspected(await crypto.inspectKeys(unprotected.privateKey), {
+      [(await crypto.inspectKeys(unprotected.privateKey))[0]!.summary.fingerprint]: 'another good passphrase',
+    });
     const dump = JSON.stringify(await entries(raw));
     expect(dump).not.toContain(PASS);
     expect(dump).not.toContain('another good passphrase');
@@ -262,12 +367,21 @@ describe('keystore', () => {
 
     const newer = freshStore();
     await newer('readwrite', (s) => void s.put({ schemaVersion: 99 }, 'meta'));
-    await expect(createKeystore({ store: newer, crypto }).count()).rejects.toMatchObject({ code: 'keystore/newer-schema' });
-    expect(await newer('readonly', (s) => new Promise((ok) => (s.get('meta').onsuccess = (e) => ok((e.target as IDBRequest).result))))).toEqual({ schemaVersion: 99 });
+    await expect(createKeystore({ store: newer, crypto }).count()).rejects.toMatchObject({
+      code: 'keystore/newer-schema',
+    });
+    expect(
+      await newer(
+        'readonly',
+        (s) => new Promise((ok) => (s.get('meta').onsuccess = (e) => ok((e.target as IDBRequest).result))),
+      ),
+    ).toEqual({ schemaVersion: 99 });
 
     const base = freshStore();
     const full: UseStore = (mode, callback) =>
-      mode === 'readwrite' && (full as { opened?: boolean }).opened ? Promise.reject(new DOMException('Quota', 'QuotaExceededError')) : base(mode, callback);
+      mode === 'readwrite' && (full as { opened?: boolean }).opened
+        ? Promise.reject(new DOMException('Quota', 'QuotaExceededError'))
+        : base(mode, callback);
     const quota = createKeystore({ store: full, crypto });
     await quota.open();
     (full as { opened?: boolean }).opened = true;

@@ -3,9 +3,18 @@ import type { CryptoApi, GeneratedKey, InspectedKey, KeySummary } from '../crypt
 import { createAddressIndex } from './address-index';
 import { type Migration, requestDone } from './migrations';
 import { createPinWriter } from './pin-writes';
+import { deleteRecord, getRecord, putRecord } from './record-writes';
+import { type StoreResult, storeInspectedKeys } from './store-inspected';
 import { createBatchedReader } from './read-batch';
 import {
-  type BindingsRecord, currentStatus, type KeyListEntry, type KeyRecord, listEntryOf, normalizeAddress, type PinRecord, RECORD_KEYS, SCHEMA_VERSION,
+  type BindingsRecord,
+  currentStatus,
+  type KeyListEntry,
+  type KeyRecord,
+  normalizeAddress,
+  type PinRecord,
+  RECORD_KEYS,
+  SCHEMA_VERSION,
 } from './records';
 import { addressAndPinKeys, createStoreAccess, type UseStore } from './store-access';
 
@@ -17,8 +26,6 @@ export type KeystoreChange = { type: 'keystore-changed' } | { type: 'pins-change
 
 /** Cross-tab notification (BroadcastChannel in browsers). */
 export type ChangeChannel = { postMessage(message: KeystoreChange): void };
-
-export type StoreResult = { stored: KeySummary[]; merged: KeySummary[]; refused: { fingerprint: string; label: string; reason: string }[] };
 
 export type Keystore = ReturnType<typeof createKeystore>;
 
@@ -38,12 +45,19 @@ export function createKeystore(options: {
 }) {
   const { crypto } = options;
   const now = options.now ?? (() => new Date());
-  const access = createStoreAccess({ store: options.store, ...(options.migrations ? { migrations: options.migrations } : {}) });
+  const access = createStoreAccess({
+    store: options.store,
+    ...(options.migrations ? { migrations: options.migrations } : {}),
+  });
   const { open } = access;
   const read = createBatchedReader({ store: options.store, open });
   const addressIndex = createAddressIndex(() => read(addressAndPinKeys, 'Listing stored addresses'));
 
-  async function write(callback: (s: IDBObjectStore) => Promise<void> | void, what: string, change: KeystoreChange | null = { type: 'keystore-changed' }): Promise<void> {
+  async function write(
+    callback: (s: IDBObjectStore) => Promise<void> | void,
+    what: string,
+    change: KeystoreChange | null = { type: 'keystore-changed' },
+  ): Promise<void> {
     await access.write(callback, what);
     if (change?.type === 'keystore-changed') addressIndex.invalidate();
     if (change) options.channel?.postMessage(change);
@@ -51,28 +65,18 @@ export function createKeystore(options: {
 
   const pinWriter = createPinWriter({
     ...(options.schedulePinWrite ? { schedule: options.schedulePinWrite } : {}),
-    write: (pins) => write((s) => pins.forEach((p, address) => s.put(p, RECORD_KEYS.pin(address))), 'Pinning a key', { type: 'pins-changed', addresses: [...pins.keys()] }),
+    write: (pins) =>
+      write((s) => pins.forEach((p, address) => s.put(p, RECORD_KEYS.pin(address))), 'Pinning a key', {
+        type: 'pins-changed',
+        addresses: [...pins.keys()],
+      }),
   });
 
-  const getRecord = (s: IDBObjectStore, fingerprint: string) => requestDone(s.get(RECORD_KEYS.key(fingerprint))) as Promise<KeyRecord | undefined>;
-
-  /** Write a key, its list entry and its address index entries (all in the caller's transaction). */
-  async function putRecord(s: IDBObjectStore, record: KeyRecord, previous: KeyRecord | undefined) {
-    const entry = listEntryOf(record);
-    const before = previous ? listEntryOf(previous).addresses : [];
-    s.put(record, RECORD_KEYS.key(record.fingerprint));
-    s.put(entry, RECORD_KEYS.entry(record.fingerprint));
-    for (const address of new Set([...before, ...entry.addresses])) {
-      const key = RECORD_KEYS.address(address);
-      const list = ((await requestDone(s.get(key))) as string[] | undefined) ?? [];
-      const next = entry.addresses.includes(address) ? [...new Set([...list, record.fingerprint])] : list.filter((f) => f !== record.fingerprint);
-      if (next.length) s.put(next, key);
-      else s.delete(key);
-    }
-  }
-
   async function bindings(): Promise<Record<string, string>> {
-    return read(async (s) => ((await requestDone(s.get(RECORD_KEYS.bindings))) as BindingsRecord | undefined)?.bindings ?? {}, 'Reading key bindings');
+    return read(
+      async (s) => ((await requestDone(s.get(RECORD_KEYS.bindings))) as BindingsRecord | undefined)?.bindings ?? {},
+      'Reading key bindings',
+    );
   }
 
   /** Secret keys that may serve `address`: valid now, with a valid user ID for exactly that address. */
@@ -80,8 +84,13 @@ export function createKeystore(options: {
     const wanted = normalizeAddress(address);
     return read(async (s) => {
       const fingerprints = ((await requestDone(s.get(RECORD_KEYS.address(wanted)))) as string[] | undefined) ?? [];
-      const entries = await Promise.all(fingerprints.map((f) => requestDone(s.get(RECORD_KEYS.entry(f))) as Promise<KeyListEntry | undefined>));
-      return entries.filter((e): e is KeyListEntry => !!e && e.kind === 'secret' && currentStatus(e, now()) === 'valid' && e.addresses.includes(wanted));
+      const entries = await Promise.all(
+        fingerprints.map((f) => requestDone(s.get(RECORD_KEYS.entry(f))) as Promise<KeyListEntry | undefined>),
+      );
+      return entries.filter(
+        (e): e is KeyListEntry =>
+          !!e && e.kind === 'secret' && currentStatus(e, now()) === 'valid' && e.addresses.includes(wanted),
+      );
     }, 'Finding keys for an address');
   }
 
@@ -111,7 +120,10 @@ export function createKeystore(options: {
     },
 
     async list(): Promise<KeyListEntry[]> {
-      const entries = await read((s) => requestDone(s.getAll(RECORD_KEYS.entryRange())) as Promise<KeyListEntry[]>, 'Listing keys');
+      const entries = await read(
+        (s) => requestDone(s.getAll(RECORD_KEYS.entryRange())) as Promise<KeyListEntry[]>,
+        'Listing keys',
+      );
       return entries.map((e) => ({ ...e, status: currentStatus(e, now()) }));
     },
 
@@ -126,7 +138,9 @@ export function createKeystore(options: {
       return read(
         async (s) => {
           const fingerprints = ((await requestDone(s.get(RECORD_KEYS.address(wanted)))) as string[] | undefined) ?? [];
-          const entries = await Promise.all(fingerprints.map((f) => requestDone(s.get(RECORD_KEYS.entry(f))) as Promise<KeyListEntry | undefined>));
+          const entries = await Promise.all(
+            fingerprints.map((f) => requestDone(s.get(RECORD_KEYS.entry(f))) as Promise<KeyListEntry | undefined>),
+          );
           return entries.filter((e): e is KeyListEntry => !!e).map((e) => ({ ...e, status: currentStatus(e, now()) }));
         },
         'Finding keys for an address',
@@ -138,72 +152,32 @@ export function createKeystore(options: {
      * Store inspected keys: refused ones are named with their reason, a key already stored is merged
      * (never duplicated), and secret keys without a passphrase get `passphrases[fingerprint]` first.
      */
-    async storeInspected(keys: InspectedKey[], passphrases: Record<string, string> = {}): Promise<StoreResult> {
-      const result: StoreResult = { stored: [], merged: [], refused: [] };
-      const label = (k: InspectedKey) => k.summary.primaryUserId ?? k.summary.fingerprint;
-      const ready: { incoming: { armoredPublic: string; armoredSecret: string | null }; summary: KeySummary }[] = [];
-      for (const key of keys) {
-        if (key.refusal) {
-          result.refused.push({ fingerprint: key.summary.fingerprint, label: label(key), reason: key.refusal });
-          continue;
-        }
-        let armoredSecret = key.armoredSecret;
-        if (armoredSecret && !key.secretProtected) {
-          const passphrase = passphrases[key.summary.fingerprint];
-          if (!passphrase) {
-            result.refused.push({ fingerprint: key.summary.fingerprint, label: label(key), reason: 'This secret key has no passphrase: set one to store it.' });
-            continue;
-          }
-          armoredSecret = await crypto.protectKey(armoredSecret, passphrase);
-        }
-        ready.push({ incoming: { armoredPublic: key.armoredPublic, armoredSecret }, summary: key.summary });
-      }
-      // Optimistic concurrency: merge outside the transaction (the crypto is asynchronous), then
-      // write only if the stored record did not change meanwhile (another tab); else merge again.
-      let pending = ready;
-      for (let attempt = 0; pending.length && attempt < 5; attempt++) {
-        const existing = await read((s) => Promise.all(pending.map((p) => getRecord(s, p.summary.fingerprint))), 'Reading keys');
-        const planned = await Promise.all(
-          pending.map(async (p, i): Promise<{ record: KeyRecord; previous: KeyRecord | undefined }> => {
-            const previous = existing[i];
-            const stamp = now().toISOString();
-            if (!previous) {
-              return { previous, record: { v: SCHEMA_VERSION, fingerprint: p.summary.fingerprint, ...p.incoming, revocationCertificate: null, summary: p.summary, origin: 'imported', addedAt: stamp, updatedAt: stamp } };
-            }
-            const merged = await crypto.mergeKeys({ armoredPublic: previous.armoredPublic, armoredSecret: previous.armoredSecret }, p.incoming);
-            return { previous, record: { ...previous, ...merged, updatedAt: stamp } };
-          }),
-        );
-        const conflicts: typeof pending = [];
-        await write(async (s) => {
-          for (const [i, { record, previous }] of planned.entries()) {
-            const current = await getRecord(s, record.fingerprint);
-            if (current?.updatedAt !== previous?.updatedAt) {
-              conflicts.push(pending[i]!);
-              continue;
-            }
-            await putRecord(s, record, current);
-            (previous ? result.merged : result.stored).push(record.summary);
-          }
-        }, 'Storing keys');
-        pending = conflicts;
-      }
-      return result;
-    },
+    storeInspected: (keys: InspectedKey[], passphrases: Record<string, string> = {}): Promise<StoreResult> =>
+      storeInspectedKeys({ crypto, now, read, write }, keys, passphrases),
 
     /** Store a key generated in this browser, with its revocation certificate. */
     async storeGenerated(generated: GeneratedKey): Promise<KeySummary> {
       const stamp = now().toISOString();
       const record: KeyRecord = {
-        v: SCHEMA_VERSION, fingerprint: generated.summary.fingerprint, armoredPublic: generated.armoredPublic, armoredSecret: generated.armoredSecret,
-        revocationCertificate: generated.revocationCertificate, summary: generated.summary, origin: 'generated', addedAt: stamp, updatedAt: stamp,
+        v: SCHEMA_VERSION,
+        fingerprint: generated.summary.fingerprint,
+        armoredPublic: generated.armoredPublic,
+        armoredSecret: generated.armoredSecret,
+        revocationCertificate: generated.revocationCertificate,
+        summary: generated.summary,
+        origin: 'generated',
+        addedAt: stamp,
+        updatedAt: stamp,
       };
       await write(async (s) => putRecord(s, record, await getRecord(s, record.fingerprint)), 'Storing the new key');
       return record.summary;
     },
 
     /** Replace a stored key by a newer form of itself (e.g. after adding a user ID). */
-    async replace(fingerprint: string, next: { summary: KeySummary; armoredPublic: string; armoredSecret: string | null }): Promise<void> {
+    async replace(
+      fingerprint: string,
+      next: { summary: KeySummary; armoredPublic: string; armoredSecret: string | null },
+    ): Promise<void> {
       await write(async (s) => {
         const previous = await getRecord(s, fingerprint);
         if (!previous) throw new AppError('keystore/not-found', `No key ${fingerprint}`);
@@ -212,30 +186,18 @@ export function createKeystore(options: {
     },
 
     async remove(fingerprint: string): Promise<void> {
-      await write(async (s) => {
-        const previous = await getRecord(s, fingerprint);
-        if (!previous) return;
-        for (const address of listEntryOf(previous).addresses) {
-          const key = RECORD_KEYS.address(address);
-          const list = (((await requestDone(s.get(key))) as string[] | undefined) ?? []).filter((f) => f !== fingerprint);
-          if (list.length) s.put(list, key);
-          else s.delete(key);
-        }
-        s.delete(RECORD_KEYS.key(fingerprint));
-        s.delete(RECORD_KEYS.entry(fingerprint));
-        const record = (await requestDone(s.get(RECORD_KEYS.bindings))) as BindingsRecord | undefined;
-        if (record && Object.values(record.bindings).includes(fingerprint)) {
-          const bindings = Object.fromEntries(Object.entries(record.bindings).filter(([, f]) => f !== fingerprint));
-          s.put({ v: SCHEMA_VERSION, bindings }, RECORD_KEYS.bindings);
-        }
-      }, 'Deleting a key');
+      await write((s) => deleteRecord(s, fingerprint), 'Deleting a key');
     },
 
     async getPin(address: string): Promise<PinRecord | null> {
       const waiting = pinWriter.waiting(normalizeAddress(address));
       if (waiting) return waiting; // recorded, its write not yet started
       const key = RECORD_KEYS.pin(normalizeAddress(address));
-      return read(async (s) => ((await requestDone(s.get(key))) as PinRecord | undefined) ?? null, 'Reading a pinned key', { key, value: null });
+      return read(
+        async (s) => ((await requestDone(s.get(key))) as PinRecord | undefined) ?? null,
+        'Reading a pinned key',
+        { key, value: null },
+      );
     },
 
     async setPin(pin: Omit<PinRecord, 'v' | 'address'> & { address: string }): Promise<void> {
@@ -250,7 +212,10 @@ export function createKeystore(options: {
 
     /** When a key was last refreshed from the key server (ISO), or null. */
     async refreshedAt(fingerprint: string): Promise<string | null> {
-      return read(async (s) => ((await requestDone(s.get(RECORD_KEYS.refreshed(fingerprint)))) as string | undefined) ?? null, 'Reading refresh time');
+      return read(
+        async (s) => ((await requestDone(s.get(RECORD_KEYS.refreshed(fingerprint)))) as string | undefined) ?? null,
+        'Reading refresh time',
+      );
     },
 
     async markRefreshed(fingerprint: string, at: string): Promise<void> {
@@ -267,7 +232,10 @@ export function createKeystore(options: {
         });
       }
       await write(async (s) => {
-        const record = ((await requestDone(s.get(RECORD_KEYS.bindings))) as BindingsRecord | undefined) ?? { v: SCHEMA_VERSION, bindings: {} };
+        const record = ((await requestDone(s.get(RECORD_KEYS.bindings))) as BindingsRecord | undefined) ?? {
+          v: SCHEMA_VERSION,
+          bindings: {},
+        };
         const bindings = { ...record.bindings };
         if (fingerprint) bindings[wanted] = fingerprint;
         else delete bindings[wanted];

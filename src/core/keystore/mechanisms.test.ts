@@ -18,7 +18,11 @@ describe('address index', () => {
     const index = createAddressIndex(async () => (reads++, keys));
     expect(index.mayHold('bob@example.test')).toBeUndefined(); // starts a read
     await index.load();
-    expect([index.mayHold('BOB@example.test'), index.mayHold('carol@example.test'), index.mayHold('dave@example.test')]).toEqual([true, true, false]);
+    expect([
+      index.mayHold('BOB@example.test'),
+      index.mayHold('carol@example.test'),
+      index.mayHold('dave@example.test'),
+    ]).toEqual([true, true, false]);
     keys = [...keys, 'addr/dave@example.test'];
     index.invalidate();
     expect(index.mayHold('dave@example.test')).toBeUndefined();
@@ -42,7 +46,10 @@ describe('pin writer', () => {
   it('writes pins recorded before the scheduled write in one go; the last pin for an address wins; waiting pins are readable', async () => {
     const writes: Map<string, PinRecord>[] = [];
     let go!: () => void;
-    const writer = createPinWriter({ schedule: (write) => (go = write), write: async (pins) => void writes.push(new Map(pins)) });
+    const writer = createPinWriter({
+      schedule: (write) => (go = write),
+      write: async (pins) => void writes.push(new Map(pins)),
+    });
     const first = writer.record(pin('a@x.test', 'A1'));
     const second = writer.record(pin('b@x.test', 'B'));
     writer.record(pin('a@x.test', 'A2'));
@@ -88,6 +95,9 @@ describe('batched reads', () => {
     const store = freshStore();
     const access = createStoreAccess({ store });
     const read = createBatchedReader({ store, open: access.open });
-    await expect(read(async () => Promise.reject(new Error('disk gone')), 'Reading a key')).rejects.toMatchObject({ code: 'keystore/unavailable', message: 'Reading a key: disk gone' });
+    await expect(read(async () => Promise.reject(new Error('disk gone')), 'Reading a key')).rejects.toMatchObject({
+      code: 'keystore/unavailable',
+      message: 'Reading a key: disk gone',
+    });
   });
 });

@@ -17,7 +17,11 @@ export const requestDone = <T>(request: IDBRequest<T>): Promise<T> =>
  * Bring the store to `target`: nothing for a fresh store, each step in order for an older one,
  * and a refusal (data untouched) for a store written by a newer app.
  */
-export async function migrateStore(store: IDBObjectStore, migrations: Record<number, Migration> = MIGRATIONS, target = SCHEMA_VERSION): Promise<number> {
+export async function migrateStore(
+  store: IDBObjectStore,
+  migrations: Record<number, Migration> = MIGRATIONS,
+  target = SCHEMA_VERSION,
+): Promise<number> {
   const meta = (await requestDone(store.get('meta'))) as { schemaVersion: number } | undefined;
   if (meta?.schemaVersion === target) return target; // the usual start-up: one read, nothing to write
   // No version record: an empty store is new; data without one predates versioning (schema 0).

@@ -6,7 +6,10 @@ import type { PinRecord } from './records';
  * other look-ups still need it. `schedule` says when the write starts (by default the next task;
  * the page passes its frame scheduler, so look-ups that settle in one frame share a write).
  */
-export function createPinWriter(options: { schedule?: (write: () => void) => void; write: (pins: Map<string, PinRecord>) => Promise<void> }) {
+export function createPinWriter(options: {
+  schedule?: (write: () => void) => void;
+  write: (pins: Map<string, PinRecord>) => Promise<void>;
+}) {
   const schedule = options.schedule ?? ((go) => setTimeout(go, 0));
   let pending: { pins: Map<string, PinRecord>; written: Promise<void> } | null = null;
 

@@ -12,7 +12,11 @@ type ReadJob = {
 /** Reads of pins and address entries at or above this count first list which ones exist. */
 export const LIST_FIRST = 4;
 
-export type BatchedRead = <T>(callback: (s: IDBObjectStore) => Promise<T>, what: string, absent?: { key: string; value: T }) => Promise<T>;
+export type BatchedRead = <T>(
+  callback: (s: IDBObjectStore) => Promise<T>,
+  what: string,
+  absent?: { key: string; value: T },
+) => Promise<T>;
 
 /**
  * Reads asked for in the same turn share one read-only transaction: 20 recipients pasted at once
@@ -30,7 +34,8 @@ export function createBatchedReader(options: { store: UseStore; open: () => Prom
       await options.open();
       await options.store('readonly', async (s) => {
         let stored: Set<string> | null = null;
-        if (jobs.filter((job) => job.absent).length >= LIST_FIRST) stored = new Set((await addressAndPinKeys(s)).map(String));
+        if (jobs.filter((job) => job.absent).length >= LIST_FIRST)
+          stored = new Set((await addressAndPinKeys(s)).map(String));
         await Promise.all(
           jobs.map((job) =>
             job.absent && stored && !stored.has(job.absent.key)
@@ -50,6 +55,12 @@ export function createBatchedReader(options: { store: UseStore; open: () => Prom
         batch = [];
         setTimeout(() => void runBatch(), 0);
       }
-      batch.push({ callback, what, ...(absent ? { absent } : {}), resolve: resolve as (value: unknown) => void, reject });
+      batch.push({
+        callback,
+        what,
+        ...(absent ? { absent } : {}),
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
     });
 }

@@ -72,7 +72,9 @@ export function listEntryOf(record: KeyRecord): KeyListEntry {
     fingerprint: record.fingerprint,
     kind: s.kind,
     primaryUserId: s.primaryUserId,
-    addresses: [...new Set(s.userIds.filter((u) => u.status === 'valid' && u.email).map((u) => normalizeAddress(u.email)))],
+    addresses: [
+      ...new Set(s.userIds.filter((u) => u.status === 'valid' && u.email).map((u) => normalizeAddress(u.email))),
+    ],
     status: s.status,
     expires: s.expires,
     algorithm: s.algorithm,

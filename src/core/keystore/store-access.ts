@@ -3,7 +3,10 @@ import { type Migration, MIGRATIONS, migrateStore, requestDone } from './migrati
 import { RECORD_KEYS } from './records';
 
 /** idb-keyval's store accessor: runs `callback` in a transaction on one object store. */
-export type UseStore = <T>(mode: IDBTransactionMode, callback: (store: IDBObjectStore) => T | PromiseLike<T>) => Promise<T>;
+export type UseStore = <T>(
+  mode: IDBTransactionMode,
+  callback: (store: IDBObjectStore) => T | PromiseLike<T>,
+) => Promise<T>;
 
 /** Every storage failure as an AppError: quota apart, since nothing was stored then. */
 export function storageError(e: unknown, what: string): AppError {
@@ -23,7 +26,12 @@ const committed = (tx: IDBTransaction) =>
 
 /** The keys of every address index entry and every pin (`addr/…`, `pin/…`): small, no values. */
 export const addressAndPinKeys = async (s: IDBObjectStore): Promise<IDBValidKey[]> =>
-  (await Promise.all([requestDone(s.getAllKeys(RECORD_KEYS.addressRange())), requestDone(s.getAllKeys(RECORD_KEYS.pinRange()))])).flat();
+  (
+    await Promise.all([
+      requestDone(s.getAllKeys(RECORD_KEYS.addressRange())),
+      requestDone(s.getAllKeys(RECORD_KEYS.pinRange())),
+    ])
+  ).flat();
 
 /**
  * Opening (with migrations, once) and committed writes. A failed open is tried again by the next
@@ -34,10 +42,12 @@ export function createStoreAccess(options: { store: UseStore; migrations?: Recor
   let ready: Promise<void> | undefined;
 
   const open = () =>
-    (ready ??= store('readwrite', (s) => migrateStore(s, options.migrations ?? MIGRATIONS).then(() => undefined)).catch((e: unknown) => {
-      ready = undefined;
-      throw storageError(e, 'Opening the keystore');
-    }));
+    (ready ??= store('readwrite', (s) => migrateStore(s, options.migrations ?? MIGRATIONS).then(() => undefined)).catch(
+      (e: unknown) => {
+        ready = undefined;
+        throw storageError(e, 'Opening the keystore');
+      },
+    ));
 
   /** Runs `callback` in one readwrite transaction and resolves once it has committed. */
   async function write(callback: (s: IDBObjectStore) => Promise<void> | void, what: string): Promise<void> {

@@ -9,7 +9,9 @@ describe('splitRecipientInput', () => {
     });
   });
   it('does not split inside quotes, angle brackets or comments', () => {
-    const { complete, rest } = splitRecipientInput('"Doe, Jane" <jane@x.org>, Bob (the, boss) <b@x.org>; <odd,addr@x.org>,');
+    const { complete, rest } = splitRecipientInput(
+      '"Doe, Jane" <jane@x.org>, Bob (the, boss) <b@x.org>; <odd,addr@x.org>,',
+    );
     expect(complete).toEqual(['"Doe, Jane" <jane@x.org>', 'Bob (the, boss) <b@x.org>', '<odd,addr@x.org>']);
     expect(rest).toBe('');
   });
@@ -23,7 +25,10 @@ describe('splitRecipientInput', () => {
 
 describe('parseRecipient', () => {
   it('parses a bare address and a named one', () => {
-    expect(parseRecipient('bob@example.test')).toMatchObject({ valid: true, mailbox: { name: null, address: 'bob@example.test' } });
+    expect(parseRecipient('bob@example.test')).toMatchObject({
+      valid: true,
+      mailbox: { name: null, address: 'bob@example.test' },
+    });
     expect(parseRecipient('"Doe, Jane" <Jane.Doe@Example.ORG>')).toMatchObject({
       valid: true,
       key: 'jane.doe@example.org',
@@ -31,16 +36,25 @@ describe('parseRecipient', () => {
     });
   });
   it('accepts UTF-8 display names and local parts (RFC 6532)', () => {
-    expect(parseRecipient('Jürgen Müller <jürgen@example.de>')).toMatchObject({ valid: true, mailbox: { name: 'Jürgen Müller' } });
+    expect(parseRecipient('Jürgen Müller <jürgen@example.de>')).toMatchObject({
+      valid: true,
+      mailbox: { name: 'Jürgen Müller' },
+    });
   });
-  it.each(['not an address', 'bob@', '@example.org', 'bob@localhost', 'bob@exa mple.org', 'a@b@c.org', 'bob@-x.org', 'Group: a@x.org;'])(
-    'rejects %s with a reason',
-    (input) => {
-      const r = parseRecipient(input);
-      expect(r.valid).toBe(false);
-      if (!r.valid) expect(r.reason.length).toBeGreaterThan(5);
-    },
-  );
+  it.each([
+    'not an address',
+    'bob@',
+    '@example.org',
+    'bob@localhost',
+    'bob@exa mple.org',
+    'a@b@c.org',
+    'bob@-x.org',
+    'Group: a@x.org;',
+  ])('rejects %s with a reason', (input) => {
+    const r = parseRecipient(input);
+    expect(r.valid).toBe(false);
+    if (!r.valid) expect(r.reason.length).toBeGreaterThan(5);
+  });
 });
 
 describe('formatMailbox', () => {

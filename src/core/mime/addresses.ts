@@ -7,7 +7,7 @@ export type ParsedRecipient =
   | { valid: true; mailbox: Mailbox; key: string; input: string }
   | { valid: false; input: string; key: string; reason: string };
 
-/** ASCII-only lowercase, as WKD and Autocrypt compare addresses (protocols.md §1.1). */
+/** ASCII-only lowercase, as WKD and Autocrypt compare addresses (draft-koch-openpgp-webkey-service §3.1; Autocrypt Level 1 §2.3). */
 export const asciiLower = (s: string): string => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 
 /** The comparison key of an address: domain case never matters; the local part is compared ASCII-case-insensitively as mail systems do. */

@@ -11,7 +11,9 @@ const base: MessageInput = {
   bcc: [{ name: 'Secret', address: 'hidden@elsewhere.example' }],
   subject: 'Grüße aus Köln – 日本語の件名 and a rather long subject that has to be folded somewhere',
   text: 'Hällo Bob,\nline with trailing space \nFrom here\n\nBye',
-  attachments: [{ name: 'Übersicht résumé – 2026.txt', type: 'text/plain', content: new TextEncoder().encode('attached ✓') }],
+  attachments: [
+    { name: 'Übersicht résumé – 2026.txt', type: 'text/plain', content: new TextEncoder().encode('attached ✓') },
+  ],
   date: new Date('2026-11-28T10:00:00Z'),
   messageId: '<m1@example.test>',
   baseBoundary: 'fixed',
@@ -70,13 +72,17 @@ describe('buildMessage', () => {
   });
 
   it('refuses a message without recipients', () => {
-    expect(() => buildMessage({ ...base, to: [], cc: [], bcc: [] })).toThrow(expect.objectContaining({ code: 'mime/no-recipients' }));
+    expect(() => buildMessage({ ...base, to: [], cc: [], bcc: [] })).toThrow(
+      expect.objectContaining({ code: 'mime/no-recipients' }),
+    );
   });
 });
 
 describe('createMessageId', () => {
   it('uses the sender domain and 128 random bits', () => {
-    expect(createMessageId('alice@example.test', (n) => new Uint8Array(n).fill(171))).toBe(`<${'ab'.repeat(16)}@example.test>`);
+    expect(createMessageId('alice@example.test', (n) => new Uint8Array(n).fill(171))).toBe(
+      `<${'ab'.repeat(16)}@example.test>`,
+    );
   });
 });
 

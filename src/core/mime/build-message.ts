@@ -77,10 +77,14 @@ export function buildMessage(input: MessageInput, draft?: { headers: [name: stri
   const rcptTo = envelopeRecipients([input.to, input.cc, input.bcc]);
   // A draft may have no recipients yet, and keeps its Bcc as a header: it is not sent as it is.
   if (rcptTo.length === 0 && !draft) throw new AppError('mime/no-recipients', 'No recipients');
-  if (!/^<[^<>\s]+@[^<>\s]+>$/.test(input.messageId)) throw new AppError('mime/invalid-input', `Bad Message-ID ${input.messageId}`);
+  if (!/^<[^<>\s]+@[^<>\s]+>$/.test(input.messageId))
+    throw new AppError('mime/invalid-input', `Bad Message-ID ${input.messageId}`);
 
   const multipart = input.attachments.length > 0;
-  const root = new MimeNode(multipart ? 'multipart/mixed' : 'text/plain; charset=utf-8', { baseBoundary: input.baseBoundary, includeBccInHeader: !!draft });
+  const root = new MimeNode(multipart ? 'multipart/mixed' : 'text/plain; charset=utf-8', {
+    baseBoundary: input.baseBoundary,
+    includeBccInHeader: !!draft,
+  });
   root.setHeader('From', formatMailbox(input.from));
   if (input.to.length) root.setHeader('To', input.to.map(formatMailbox).join(', '));
   if (input.cc.length) root.setHeader('Cc', input.cc.map(formatMailbox).join(', '));

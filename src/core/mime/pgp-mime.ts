@@ -4,7 +4,6 @@ import { addBody, envelopeRecipients, formatRfc5322Date, type MessageInput, Mime
 import { PROTECTED_SUBJECT } from './header-protection';
 import { assertSevenBitMessage } from './seven-bit';
 
-
 export type HeaderField = [name: string, value: string];
 
 const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n');
@@ -29,8 +28,14 @@ function encodeHeaderFields(fields: HeaderField[]): string {
 }
 
 /** The visible header fields of a protected message; the Subject is replaced when encrypted. */
-function outerFields(input: MessageInput, subject: string, extra: HeaderField[] = input.extraHeaders ?? [], withBcc = false): HeaderField[] {
-  const list = (name: string, people: MessageInput['to']): HeaderField[] => (people.length ? [[name, people.map(formatMailbox).join(', ')]] : []);
+function outerFields(
+  input: MessageInput,
+  subject: string,
+  extra: HeaderField[] = input.extraHeaders ?? [],
+  withBcc = false,
+): HeaderField[] {
+  const list = (name: string, people: MessageInput['to']): HeaderField[] =>
+    people.length ? [[name, people.map(formatMailbox).join(', ')]] : [];
   return [
     ['From', formatMailbox(input.from)],
     ...list('To', input.to),
@@ -51,16 +56,27 @@ function outerFields(input: MessageInput, subject: string, extra: HeaderField[] 
  * Bcc is copied in only for a draft (`draft`, with the draft's own header fields): a draft is
  * encrypted to its author alone. CRLF, 7-bit, lines starting "From " escaped (signatures survive mbox).
  */
-export function buildPayload(input: MessageInput, mode: 'cipher' | 'clear' | 'none', draft?: { headers: HeaderField[] }): string {
+export function buildPayload(
+  input: MessageInput,
+  mode: 'cipher' | 'clear' | 'none',
+  draft?: { headers: HeaderField[] },
+): string {
   const multipart = input.attachments.length > 0;
   const params = mode === 'none' ? '' : `; protected-headers="v1"; hp="${mode}"`;
-  const root = new MimeNode(multipart ? `multipart/mixed${params}` : `text/plain; charset=utf-8${params}`, { baseBoundary: `${input.baseBoundary}-payload`, includeBccInHeader: !!draft });
+  const root = new MimeNode(multipart ? `multipart/mixed${params}` : `text/plain; charset=utf-8${params}`, {
+    baseBoundary: `${input.baseBoundary}-payload`,
+    includeBccInHeader: !!draft,
+  });
   // With mode 'none' (header protection turned off) the MIME library still adds Date, Message-Id
   // and MIME-Version to a root entity; they repeat the outer values and reveal nothing new.
-  const inner: HeaderField[] = mode === 'none' ? [] : outerFields(input, input.subject, draft?.headers ?? [], !!draft).filter(([n]) => n !== 'MIME-Version');
+  const inner: HeaderField[] =
+    mode === 'none'
+      ? []
+      : outerFields(input, input.subject, draft?.headers ?? [], !!draft).filter(([n]) => n !== 'MIME-Version');
   for (const [name, value] of inner) root.addHeader(name, value);
   if (mode === 'cipher') {
-    for (const [name, value] of outerFields(input, PROTECTED_SUBJECT, []).filter(([n]) => n !== 'MIME-Version')) root.addHeader('HP-Outer', `${name}: ${value}`);
+    for (const [name, value] of outerFields(input, PROTECTED_SUBJECT, []).filter(([n]) => n !== 'MIME-Version'))
+      root.addHeader('HP-Outer', `${name}: ${value}`);
   }
   addBody(root, input);
   const payload = crlf(root.build()).replace(/^From /gm, '=46rom ');
@@ -72,7 +88,8 @@ export function buildPayload(input: MessageInput, mode: 'cipher' | 'clear' | 'no
 /** `micalg` from the hash the signature really used (RFC 3156 §5), e.g. sha512 → pgp-sha512. */
 export function micalgFor(hashName: string): string {
   const name = hashName.toLowerCase().replace('_', '-');
-  if (name === 'sha1' || name === 'md5') throw new AppError('mime/invalid-input', `Refusing to produce a ${name} signature`);
+  if (name === 'sha1' || name === 'md5')
+    throw new AppError('mime/invalid-input', `Refusing to produce a ${name} signature`);
   return `pgp-${name}`;
 }
 
@@ -98,14 +115,22 @@ export function wrapEncrypted(input: MessageInput, armoredMessage: Uint8Array, p
   bytes.set(before, 0);
   bytes.set(armoredMessage, before.length);
   bytes.set(after, before.length + armoredMessage.length);
-  return { bytes, envelope: { mailFrom: input.from.address, rcptTo: envelopeRecipients([input.to, input.cc, input.bcc]) } };
+  return {
+    bytes,
+    envelope: { mailFrom: input.from.address, rcptTo: envelopeRecipients([input.to, input.cc, input.bcc]) },
+  };
 }
 
 /**
  * RFC 3156 §5: `multipart/signed`. `signedPart` is exactly what was signed; the CRLF before the
  * next delimiter belongs to the delimiter, so the part's bytes come back out unchanged.
  */
-export function wrapSigned(input: MessageInput, signedPart: string, armoredSignature: string, micalg: string): BuiltPgpMessage {
+export function wrapSigned(
+  input: MessageInput,
+  signedPart: string,
+  armoredSignature: string,
+  micalg: string,
+): BuiltPgpMessage {
   const boundary = `sig-${input.baseBoundary}`;
   const head = encodeHeaderFields(outerFields(input, input.subject));
   const body =
@@ -116,13 +141,18 @@ export function wrapSigned(input: MessageInput, signedPart: string, armoredSigna
     `${crlf(armoredSignature).replace(/\r\n$/, '')}\r\n--${boundary}--\r\n`;
   const bytes = new TextEncoder().encode(body);
   assertSevenBitMessage(bytes);
-  return { bytes, envelope: { mailFrom: input.from.address, rcptTo: envelopeRecipients([input.to, input.cc, input.bcc]) } };
+  return {
+    bytes,
+    envelope: { mailFrom: input.from.address, rcptTo: envelopeRecipients([input.to, input.cc, input.bcc]) },
+  };
 }
 
 /** The Autocrypt header value (Autocrypt Level 1 §2.1): keydata last, base64 folded by the encoder. */
 export function autocryptHeader(address: string, keydata: Uint8Array): HeaderField {
   let binary = '';
   for (const b of keydata) binary += String.fromCharCode(b);
-  const base64 = btoa(binary).replace(/(.{72})/g, '$1 ').trim();
+  const base64 = btoa(binary)
+    .replace(/(.{72})/g, '$1 ')
+    .trim();
   return ['Autocrypt', `addr=${address}; prefer-encrypt=mutual; keydata=${base64}`];
 }

@@ -56,7 +56,11 @@ async function tracked<T>(copy: OutgoingCopy, step: 'import' | 'submit', run: ()
  * what happened first (the imported email by its blob, the submission by its email id), so a copy
  * is never sent twice. Throws only AppErrors.
  */
-export async function deliverMessage(prepared: PreparedMessage, deps: DeliverDeps, onProgress: (stage: SendStage) => void = () => {}): Promise<SubmitResult> {
+export async function deliverMessage(
+  prepared: PreparedMessage,
+  deps: DeliverDeps,
+  onProgress: (stage: SendStage) => void = () => {},
+): Promise<SubmitResult> {
   const { jmap, mailboxes, signal } = deps;
   for (const copy of prepared.copies) {
     if (copy.result) continue;
@@ -65,7 +69,12 @@ export async function deliverMessage(prepared: PreparedMessage, deps: DeliverDep
       const earlier = await wasSubmitted(jmap, copy.emailId, signal);
       delete copy.uncertain;
       if (earlier) {
-        copy.result = { emailId: copy.emailId, submissionId: earlier.submissionId, undoStatus: 'final', movedToSent: copy.keepInSent && !!mailboxes.sent };
+        copy.result = {
+          emailId: copy.emailId,
+          submissionId: earlier.submissionId,
+          undoStatus: 'final',
+          movedToSent: copy.keepInSent && !!mailboxes.sent,
+        };
         continue;
       }
     }
@@ -81,10 +90,13 @@ export async function deliverMessage(prepared: PreparedMessage, deps: DeliverDep
       }
       onProgress('submitting');
       try {
-        copy.emailId = await tracked(copy, 'import', () => importDraft(jmap, { blobId: copy.blobId!, mailboxes, ...(signal ? { signal } : {}) }));
+        copy.emailId = await tracked(copy, 'import', () =>
+          importDraft(jmap, { blobId: copy.blobId!, mailboxes, ...(signal ? { signal } : {}) }),
+        );
       } catch (e) {
         // An expired or unknown blob is uploaded again on the next try.
-        if (e instanceof AppError && e.code === 'jmap/import-failed' && e.jmapErrorType === 'blobNotFound') delete copy.blobId;
+        if (e instanceof AppError && e.code === 'jmap/import-failed' && e.jmapErrorType === 'blobNotFound')
+          delete copy.blobId;
         throw e;
       }
     }
@@ -95,7 +107,10 @@ export async function deliverMessage(prepared: PreparedMessage, deps: DeliverDep
         submitDraft(jmap, {
           emailId,
           identityId: prepared.identityId,
-          envelope: { mailFrom: { email: copy.envelope.mailFrom, parameters: null }, rcptTo: copy.envelope.rcptTo.map((email) => ({ email, parameters: null })) },
+          envelope: {
+            mailFrom: { email: copy.envelope.mailFrom, parameters: null },
+            rcptTo: copy.envelope.rcptTo.map((email) => ({ email, parameters: null })),
+          },
           mailboxes,
           keepInSent: copy.keepInSent,
           ...(signal ? { signal } : {}),
@@ -108,4 +123,3 @@ export async function deliverMessage(prepared: PreparedMessage, deps: DeliverDep
   }
   return (prepared.copies.find((c) => c.keepInSent) ?? prepared.copies[0]!).result!;
 }
-

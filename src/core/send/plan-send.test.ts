@@ -6,9 +6,25 @@ import { planSend, type SendPlanInput } from './plan-send';
 
 const summary = { fingerprint: 'F'.repeat(40) } as KeySummary;
 const valid = (armored: string): RecipientKey => ({
-  status: 'valid', firstSeen: '2026-01-01T00:00:00Z', checkedAt: '2026-01-01T00:00:00Z', source: 'wkd', fingerprint: summary.fingerprint, armoredPublic: armored, summary, url: null,
+  status: 'valid',
+  firstSeen: '2026-01-01T00:00:00Z',
+  checkedAt: '2026-01-01T00:00:00Z',
+  source: 'wkd',
+  fingerprint: summary.fingerprint,
+  armoredPublic: armored,
+  summary,
+  url: null,
 });
-const invalidKey: RecipientKey = { status: 'invalid', problem: 'expired', checkedAt: '2026-01-01T00:00:00Z', source: 'keystore', fingerprint: summary.fingerprint, armoredPublic: 'OLD', summary, url: null };
+const invalidKey: RecipientKey = {
+  status: 'invalid',
+  problem: 'expired',
+  checkedAt: '2026-01-01T00:00:00Z',
+  source: 'keystore',
+  fingerprint: summary.fingerprint,
+  armoredPublic: 'OLD',
+  summary,
+  url: null,
+};
 const none: RecipientKey = { status: 'none', failures: [], checkedAt: '2026-01-01T00:00:00Z' };
 const error: RecipientKey = { status: 'error', failures: [], checkedAt: '2026-01-01T00:00:00Z' };
 const changed = { status: 'changed', checkedAt: '2026-01-01T00:00:00Z' } as unknown as RecipientKey;
@@ -63,14 +79,24 @@ describe('planSend', () => {
     it('refreshes unusable (expired, revoked) keys once, then blocks if they stay unusable', () => {
       const keys = { 'bob@example.test': valid('BOB'), 'carol@example.test': invalidKey };
       expect(planSend(input({ keys }))).toEqual({ kind: 'needs-refresh', addresses: ['Carol@Example.test'] });
-      expect(planSend(input({ keys, refreshed: true }))).toMatchObject({ kind: 'blocked', reason: 'keys-missing', addresses: ['Carol@Example.test'] });
+      expect(planSend(input({ keys, refreshed: true }))).toMatchObject({
+        kind: 'blocked',
+        reason: 'keys-missing',
+        addresses: ['Carol@Example.test'],
+      });
     });
 
     it('is ready with every recipient key and the sender key when all are usable', () => {
       const plan = planSend(input());
       expect(plan).toEqual({
         kind: 'ready',
-        security: { encrypt: true, signWith: 'AAAA', recipientKeys: { 'bob@example.test': 'BOB', 'carol@example.test': 'CAROL' }, ownKey: { address: 'alice@example.test', armoredPublic: 'ALICE' }, protectHeaders: true },
+        security: {
+          encrypt: true,
+          signWith: 'AAAA',
+          recipientKeys: { 'bob@example.test': 'BOB', 'carol@example.test': 'CAROL' },
+          ownKey: { address: 'alice@example.test', armoredPublic: 'ALICE' },
+          protectHeaders: true,
+        },
       });
     });
   });
@@ -81,12 +107,16 @@ describe('planSend', () => {
   });
 
   it('asks to unlock the sender key before signing', () => {
-    const plan = planSend(input({ ownKey: { status: 'valid', fingerprint: 'AAAA', armoredPublic: 'ALICE', unlocked: false } }));
+    const plan = planSend(
+      input({ ownKey: { status: 'valid', fingerprint: 'AAAA', armoredPublic: 'ALICE', unlocked: false } }),
+    );
     expect(plan).toEqual({ kind: 'needs-unlock', fingerprint: 'AAAA' });
   });
 
   it('does not sign with a key that is not valid for the From address, and sends plain without any key', () => {
-    const plan = planSend(input({ encrypt: false, ownKey: { status: 'invalid', fingerprint: 'AAAA', armoredPublic: 'ALICE' } }));
+    const plan = planSend(
+      input({ encrypt: false, ownKey: { status: 'invalid', fingerprint: 'AAAA', armoredPublic: 'ALICE' } }),
+    );
     expect(plan).toEqual({ kind: 'ready', security: null });
   });
 
@@ -97,6 +127,9 @@ describe('planSend', () => {
 
   it('invalid addresses block even a retry', () => {
     const prepared = { identityId: 'i', messageId: '<m@x>', copies: [] } as PreparedMessage;
-    expect(planSend(input({ retry: { prepared }, recipients: [{ invalid: 'x' }] }))).toMatchObject({ kind: 'blocked', reason: 'invalid-addresses' });
+    expect(planSend(input({ retry: { prepared }, recipients: [{ invalid: 'x' }] }))).toMatchObject({
+      kind: 'blocked',
+      reason: 'invalid-addresses',
+    });
   });
 });

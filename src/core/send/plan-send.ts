@@ -76,7 +76,12 @@ export function planSend(input: SendPlanInput): SendPlan {
     const unusable = addresses.filter((a) => statusOf(a) === 'invalid');
     if (unusable.length && !input.refreshed) return { kind: 'needs-refresh', addresses: unusable };
     const pending = addresses.filter((a) => statusOf(a) === 'pending');
-    if (pending.length) return blocked('keys-pending', pending, `Not sent: still looking for keys of ${list(pending)}. Try again in a moment.`);
+    if (pending.length)
+      return blocked(
+        'keys-pending',
+        pending,
+        `Not sent: still looking for keys of ${list(pending)}. Try again in a moment.`,
+      );
     const missing = addresses.filter((a) => statusOf(a) !== 'valid');
     if (missing.length) {
       return blocked(
@@ -90,12 +95,16 @@ export function planSend(input: SendPlanInput): SendPlan {
   const own = input.ownKey;
   const signWith = input.sign && own.status === 'valid' && own.fingerprint ? own.fingerprint : null;
   if (signWith && !own.unlocked) return { kind: 'needs-unlock', fingerprint: signWith };
-  const ownKey = own.status === 'valid' && own.armoredPublic ? { address: input.from, armoredPublic: own.armoredPublic } : null;
+  const ownKey =
+    own.status === 'valid' && own.armoredPublic ? { address: input.from, armoredPublic: own.armoredPublic } : null;
   if (!input.encrypt && !signWith && !ownKey) return { kind: 'ready', security: null };
   const recipientKeys: Record<string, string> = {};
   for (const address of addresses) {
     const key = input.keyOf(address);
     if (key?.status === 'valid') recipientKeys[addressKey(address)] = key.armoredPublic;
   }
-  return { kind: 'ready', security: { encrypt: input.encrypt, signWith, recipientKeys, ownKey, protectHeaders: input.protectHeaders } };
+  return {
+    kind: 'ready',
+    security: { encrypt: input.encrypt, signWith, recipientKeys, ownKey, protectHeaders: input.protectHeaders },
+  };
 }

@@ -6,7 +6,13 @@ import type { SubmitResult } from '../jmap/submission';
 import { deliverMessage, type PreparedMessage } from './deliver';
 import type { Identity } from '../jmap/types';
 import { addressKey, type Mailbox } from '../mime/addresses';
-import { type BuiltMessage, buildMessage, envelopeRecipients, type MessageInput, type OutgoingAttachment } from '../mime/build-message';
+import {
+  type BuiltMessage,
+  buildMessage,
+  envelopeRecipients,
+  type MessageInput,
+  type OutgoingAttachment,
+} from '../mime/build-message';
 import { autocryptHeader, buildPayload, micalgFor, wrapEncrypted, wrapSigned } from '../mime/pgp-mime';
 
 export type { SendStage } from './deliver';
@@ -53,10 +59,14 @@ export type SendDeps = {
 
 /**
  * The bytes to send and who gets them. Encrypted mail: one copy for To and Cc, and a separate
- * copy for each Bcc recipient, so that no copy names a Bcc recipient's key (protocols.md §4.6).
+ * copy for each Bcc recipient, so that no copy names a Bcc recipient's key (RFC 5322 §3.6.3: Bcc recipients must stay hidden from the others).
  * Security: plaintext never leaves here once encryption was asked for; a missing key is an error.
  */
-async function protectedCopies(input: MessageInput, security: Security, crypto: NonNullable<SendDeps['crypto']>): Promise<{ copy: BuiltMessage; keepInSent: boolean }[]> {
+async function protectedCopies(
+  input: MessageInput,
+  security: Security,
+  crypto: NonNullable<SendDeps['crypto']>,
+): Promise<{ copy: BuiltMessage; keepInSent: boolean }[]> {
   const protect = security.protectHeaders !== false;
   if (!security.encrypt) {
     const payload = buildPayload(input, protect ? 'clear' : 'none');
@@ -65,35 +75,45 @@ async function protectedCopies(input: MessageInput, security: Security, crypto: 
   }
   const keyFor = (m: Mailbox) => {
     const armoredPublic = security.recipientKeys[addressKey(m.address)];
-    if (!armoredPublic) throw new AppError('crypto/failed', `No key for ${m.address}`, { detail: `There is no usable key for ${m.address}; nothing was sent.` });
+    if (!armoredPublic)
+      throw new AppError('crypto/failed', `No key for ${m.address}`, {
+        detail: `There is no usable key for ${m.address}; nothing was sent.`,
+      });
     return { armoredPublic, address: m.address };
   };
-  const self = security.ownKey ? [{ armoredPublic: security.ownKey.armoredPublic, address: security.ownKey.address }] : [];
+  const self = security.ownKey
+    ? [{ armoredPublic: security.ownKey.armoredPublic, address: security.ownKey.address }]
+    : [];
   const encryptFor = async (recipients: Mailbox[], rcptTo: string[]) => {
     const payload = buildPayload({ ...input, bcc: [] }, protect ? 'cipher' : 'none');
-    const { armored } = await crypto.encryptPayload({ payload, recipients: [...recipients.map(keyFor), ...self], ...(security.signWith ? { signWith: security.signWith } : {}) });
+    const { armored } = await crypto.encryptPayload({
+      payload,
+      recipients: [...recipients.map(keyFor), ...self],
+      ...(security.signWith ? { signWith: security.signWith } : {}),
+    });
     const built = wrapEncrypted(input, armored, protect);
     return { ...built, envelope: { ...built.envelope, rcptTo } };
   };
   const copies: { copy: BuiltMessage; keepInSent: boolean }[] = [];
   const visible = [...input.to, ...input.cc];
-  if (visible.length) copies.push({ copy: await encryptFor(visible, envelopeRecipients([input.to, input.cc])), keepInSent: true });
+  if (visible.length)
+    copies.push({ copy: await encryptFor(visible, envelopeRecipients([input.to, input.cc])), keepInSent: true });
   for (const hidden of input.bcc) {
     if (visible.some((v) => addressKey(v.address) === addressKey(hidden.address))) continue;
-    copies.push({ copy: await encryptFor([hidden], [hidden.address]), keepInSent: !visible.length && copies.length === 0 });
+    copies.push({
+      copy: await encryptFor([hidden], [hidden.address]),
+      keepInSent: !visible.length && copies.length === 0,
+    });
   }
   return copies;
 }
 
-/** Does this identity allow sending as `address`? Identities may be wildcards `*@domain` (RFC 8621 §6). */
-export function identityAllows(identity: Identity, address: string): boolean {
-  const want = address.toLowerCase();
-  const email = identity.email.toLowerCase();
-  return email.startsWith('*@') ? want.endsWith(email.slice(1)) : want === email;
-}
-
 /** Build (and protect) the message in the browser. Throws only AppErrors. */
-export async function prepareMessage(draft: OutgoingDraft, deps: Omit<SendDeps, 'jmap' | 'mailboxes'>, onProgress: (stage: SendStage) => void = () => {}): Promise<PreparedMessage> {
+export async function prepareMessage(
+  draft: OutgoingDraft,
+  deps: Omit<SendDeps, 'jmap' | 'mailboxes'>,
+  onProgress: (stage: SendStage) => void = () => {},
+): Promise<PreparedMessage> {
   if (draft.identity.email.startsWith('*@')) {
     throw new AppError('send/no-identity', 'Wildcard identity needs a concrete address', {
       detail: `The identity ${draft.identity.email} is a wildcard; choose a concrete address.`,
@@ -116,7 +136,12 @@ export async function prepareMessage(draft: OutgoingDraft, deps: Omit<SendDeps, 
   const security = draft.security;
   // Autocrypt (Level 1): every message from an address with a key carries that key, minimal.
   if (security?.ownKey && deps.crypto) {
-    input.extraHeaders = [autocryptHeader(security.ownKey.address, await deps.crypto.autocryptKeydata(security.ownKey.armoredPublic, security.ownKey.address))];
+    input.extraHeaders = [
+      autocryptHeader(
+        security.ownKey.address,
+        await deps.crypto.autocryptKeydata(security.ownKey.armoredPublic, security.ownKey.address),
+      ),
+    ];
   }
   let copies: { copy: BuiltMessage; keepInSent: boolean }[];
   if (security && (security.encrypt || security.signWith)) {
@@ -134,6 +159,10 @@ export async function prepareMessage(draft: OutgoingDraft, deps: Omit<SendDeps, 
 }
 
 /** Build, protect and send one message (no retry state kept: see prepareMessage/deliverMessage). */
-export async function sendMessage(draft: OutgoingDraft, deps: SendDeps, onProgress: (stage: SendStage) => void = () => {}): Promise<SubmitResult> {
+export async function sendMessage(
+  draft: OutgoingDraft,
+  deps: SendDeps,
+  onProgress: (stage: SendStage) => void = () => {},
+): Promise<SubmitResult> {
   return deliverMessage(await prepareMessage(draft, deps, onProgress), deps, onProgress);
 }

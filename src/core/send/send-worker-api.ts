@@ -1,4 +1,4 @@
-import { distinctBuffers, type ArgTransfers } from '../crypto/rpc';
+import { distinctBuffers, type ArgTransfers, methodNames } from '../crypto/rpc';
 import type { DraftContent, DraftKey } from '../drafts/drafts';
 import type { OutgoingAttachment } from '../mime/build-message';
 import type { PreparedMessage } from './deliver';
@@ -15,7 +15,10 @@ export type AttachmentSource = Omit<OutgoingAttachment, 'content'> & { content: 
  * worker, implements it.
  */
 export type SendWorkerApi = {
-  prepareMessage(draft: Omit<OutgoingDraft, 'attachments'> & { attachments: AttachmentSource[] }, options: { now: number }): Promise<PreparedMessage>;
+  prepareMessage(
+    draft: Omit<OutgoingDraft, 'attachments'> & { attachments: AttachmentSource[] },
+    options: { now: number },
+  ): Promise<PreparedMessage>;
   buildDraft(
     content: Omit<DraftContent, 'attachments'> & { attachments: AttachmentSource[] },
     options: { now: number; encryptTo: DraftKey | null },
@@ -26,11 +29,20 @@ export type SendWorkerApi = {
   readDraft(raw: Blob): Promise<OpenedDraft>;
 };
 
-export type OpenedDraft = Omit<DraftContent, 'attachments'> & { attachments: { name: string; type: string; content: Blob }[]; encrypted: boolean };
+export type OpenedDraft = Omit<DraftContent, 'attachments'> & {
+  attachments: { name: string; type: string; content: Blob }[];
+  encrypted: boolean;
+};
 
-export const SEND_WORKER_METHODS: (keyof SendWorkerApi)[] = ['prepareMessage', 'buildDraft', 'draftKeyIds', 'readDraft'];
+export const SEND_WORKER_METHODS = methodNames<SendWorkerApi>({
+  prepareMessage: true,
+  buildDraft: true,
+  draftKeyIds: true,
+  readDraft: true,
+});
 
-const byteContents = (attachments: AttachmentSource[]) => distinctBuffers(attachments.flatMap((a) => (a.content instanceof Uint8Array ? [a.content] : [])));
+const byteContents = (attachments: AttachmentSource[]) =>
+  distinctBuffers(attachments.flatMap((a) => (a.content instanceof Uint8Array ? [a.content] : [])));
 
 export const SEND_ARG_TRANSFERS: ArgTransfers<SendWorkerApi> = {
   prepareMessage: (draft) => byteContents(draft.attachments),

@@ -21,7 +21,9 @@ const input = (over: Partial<MessageInput> = {}): MessageInput => ({
   bcc: [{ name: null, address: 'hidden@example.net' }],
   subject: 'Vertraulich: Grüße ✓',
   text: 'Hallo Bob,\nFrom here on, trailing space \nand Umlaute: äöü ✓\n',
-  attachments: [{ name: 'Übersicht.bin', type: 'application/octet-stream', content: new Uint8Array([0, 1, 2, 250, 255]) }],
+  attachments: [
+    { name: 'Übersicht.bin', type: 'application/octet-stream', content: new Uint8Array([0, 1, 2, 250, 255]) },
+  ],
   date: new Date('2026-11-28T10:00:00Z'),
   messageId: '<interop-1@example.org>',
   baseBoundary: 'fixed',
@@ -30,12 +32,19 @@ const input = (over: Partial<MessageInput> = {}): MessageInput => ({
 
 describe('PGP/MIME structure', () => {
   it('encrypted: two parts, protocol parameter, placeholder subject, no plaintext and no Bcc outside', () => {
-    const msg = text(wrapEncrypted(input(), new TextEncoder().encode('-----BEGIN PGP MESSAGE-----\r\n\r\nAAAA\r\n-----END PGP MESSAGE-----\r\n')).bytes);
+    const msg = text(
+      wrapEncrypted(
+        input(),
+        new TextEncoder().encode('-----BEGIN PGP MESSAGE-----\r\n\r\nAAAA\r\n-----END PGP MESSAGE-----\r\n'),
+      ).bytes,
+    );
     const head = msg.slice(0, msg.indexOf('\r\n\r\n'));
     expect(head).toContain('Content-Type: multipart/encrypted; protocol="application/pgp-encrypted";');
     expect(head).toContain(`Subject: ${PROTECTED_SUBJECT}`);
     expect(msg).not.toMatch(/Vertraulich|Hallo|hidden@example\.net/);
-    expect(msg).toContain('Content-Type: application/pgp-encrypted\r\nContent-Description: PGP/MIME version identification\r\n\r\nVersion: 1\r\n');
+    expect(msg).toContain(
+      'Content-Type: application/pgp-encrypted\r\nContent-Description: PGP/MIME version identification\r\n\r\nVersion: 1\r\n',
+    );
     expect(msg.match(/^--enc-fixed\r$/gm)).toHaveLength(2);
     expect(msg.endsWith('--enc-fixed--\r\n')).toBe(true);
   });
@@ -53,7 +62,13 @@ describe('PGP/MIME structure', () => {
   });
 
   it('without header protection the real subject is outside and the payload has no copies', () => {
-    const msg = text(wrapEncrypted(input(), new TextEncoder().encode('-----BEGIN PGP MESSAGE-----\r\n\r\nAAAA\r\n-----END PGP MESSAGE-----\r\n'), false).bytes);
+    const msg = text(
+      wrapEncrypted(
+        input(),
+        new TextEncoder().encode('-----BEGIN PGP MESSAGE-----\r\n\r\nAAAA\r\n-----END PGP MESSAGE-----\r\n'),
+        false,
+      ).bytes,
+    );
     expect(msg.slice(0, msg.indexOf('\r\n\r\n'))).toMatch(/^Subject: Vertraulich: /m);
     const payload = buildPayload(input(), 'none');
     expect(payload).not.toMatch(/protected-headers|hp=|^HP-Outer|^Subject:/im);
@@ -61,7 +76,14 @@ describe('PGP/MIME structure', () => {
 
   it('signed: the first part comes back byte for byte; micalg follows the hash', () => {
     const payload = buildPayload(input(), 'clear');
-    const msg = text(wrapSigned(input(), payload, '-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n', micalgFor('sha256')).bytes);
+    const msg = text(
+      wrapSigned(
+        input(),
+        payload,
+        '-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n',
+        micalgFor('sha256'),
+      ).bytes,
+    );
     const start = msg.indexOf('--sig-fixed\r\n') + '--sig-fixed\r\n'.length;
     expect(msg.slice(start, msg.indexOf('\r\n--sig-fixed\r\n', start))).toBe(payload);
     expect(msg).toContain('micalg="pgp-sha256"');
@@ -76,11 +98,28 @@ describe.skipIf(!availability.run)('messages the app builds are read by gpg, sq,
   let files: { bobSecret: string; alicePublic: string };
   beforeAll(async () => {
     s = scratch();
-    alice = await crypto.generateKey({ name: 'Älice', email: 'alice@example.org', passphrase: PASS, algorithm: 'curve25519-legacy', expiresInSeconds: 0 });
-    bob = await crypto.generateKey({ name: 'Bob', email: 'bob@example.org', passphrase: PASS, algorithm: 'curve25519-legacy', expiresInSeconds: 0 });
+    alice = await crypto.generateKey({
+      name: 'Älice',
+      email: 'alice@example.org',
+      passphrase: PASS,
+      algorithm: 'curve25519-legacy',
+      expiresInSeconds: 0,
+    });
+    bob = await crypto.generateKey({
+      name: 'Bob',
+      email: 'bob@example.org',
+      passphrase: PASS,
+      algorithm: 'curve25519-legacy',
+      expiresInSeconds: 0,
+    });
     await crypto.unlockKey(alice.armoredSecret, PASS, 120_000);
     // The tools get Bob's secret key without a passphrase (as the recipe does).
-    const bobPlain = (await openpgp.decryptKey({ privateKey: await openpgp.readPrivateKey({ armoredKey: bob.armoredSecret }), passphrase: PASS })).armor();
+    const bobPlain = (
+      await openpgp.decryptKey({
+        privateKey: await openpgp.readPrivateKey({ armoredKey: bob.armoredSecret }),
+        passphrase: PASS,
+      })
+    ).armor();
     files = { bobSecret: join(s.dir, 'bob.sec.asc'), alicePublic: join(s.dir, 'alice.pub.asc') };
     writeFileSync(files.bobSecret, bobPlain);
     writeFileSync(files.alicePublic, alice.armoredPublic);
@@ -96,19 +135,33 @@ describe.skipIf(!availability.run)('messages the app builds are read by gpg, sq,
     const payload = buildPayload(input(), 'cipher');
     const { armored } = await crypto.encryptPayload({
       payload,
-      recipients: [{ armoredPublic: bob.armoredPublic, address: 'Bob@Example.org' }, { armoredPublic: alice.armoredPublic, address: 'alice@example.org' }],
+      recipients: [
+        { armoredPublic: bob.armoredPublic, address: 'Bob@Example.org' },
+        { armoredPublic: alice.armoredPublic, address: 'alice@example.org' },
+      ],
       signWith: alice.summary.fingerprint,
     });
     const message = text(wrapEncrypted(input(), armored).bytes);
     const file = join(s.dir, 'encrypted.asc');
-    writeFileSync(file, message.slice(message.indexOf('-----BEGIN PGP MESSAGE-----'), message.indexOf('-----END PGP MESSAGE-----') + 25));
-    const results = decryptWithAll(s, { file, recipientSecret: files.bobSecret, signerPublic: files.alicePublic, signerFingerprint: alice.summary.fingerprint });
+    writeFileSync(
+      file,
+      message.slice(message.indexOf('-----BEGIN PGP MESSAGE-----'), message.indexOf('-----END PGP MESSAGE-----') + 25),
+    );
+    const results = decryptWithAll(s, {
+      file,
+      recipientSecret: files.bobSecret,
+      signerPublic: files.alicePublic,
+      signerFingerprint: alice.summary.fingerprint,
+    });
     for (const tool of ['gpg', 'sq', 'sqop', 'gosop', 'rnp']) expect(lf(results[tool]!), tool).toBe(lf(payload));
   });
 
   it('gpg imports the Autocrypt keydata of the header the app writes', async () => {
     const { autocryptHeader } = await import('../mime/pgp-mime');
-    const [name, value] = autocryptHeader('alice@example.org', await crypto.autocryptKeydata(alice.armoredPublic, 'alice@example.org'));
+    const [name, value] = autocryptHeader(
+      'alice@example.org',
+      await crypto.autocryptKeydata(alice.armoredPublic, 'alice@example.org'),
+    );
     expect(name).toBe('Autocrypt');
     expect(value).toMatch(/^addr=alice@example\.org; prefer-encrypt=mutual; keydata=[A-Za-z0-9+/= ]+$/);
     const keydata = Buffer.from(value.split('keydata=')[1]!.replace(/\s/g, ''), 'base64');
@@ -128,9 +181,21 @@ describe.skipIf(!availability.run)('messages the app builds are read by gpg, sq,
     const data = join(s.dir, 'signed');
     writeFileSync(data, part);
     writeFileSync(`${data}.asc`, armoredSignature);
-    expect(verifyWithAll(s, { dataFile: data, signerPublic: files.alicePublic, signerFingerprint: alice.summary.fingerprint })).toEqual({ gpg: true, sq: true, sqop: true, gosop: true, rnp: true });
+    expect(
+      verifyWithAll(s, {
+        dataFile: data,
+        signerPublic: files.alicePublic,
+        signerFingerprint: alice.summary.fingerprint,
+      }),
+    ).toEqual({ gpg: true, sq: true, sqop: true, gosop: true, rnp: true });
     // A changed byte must fail (the tests above can fail).
     writeFileSync(data, part.replace('Hallo', 'Hallo!'));
-    expect(verifyWithAll(s, { dataFile: data, signerPublic: files.alicePublic, signerFingerprint: alice.summary.fingerprint })).toEqual({ gpg: false, sq: false, sqop: false, gosop: false, rnp: false });
+    expect(
+      verifyWithAll(s, {
+        dataFile: data,
+        signerPublic: files.alicePublic,
+        signerFingerprint: alice.summary.fingerprint,
+      }),
+    ).toEqual({ gpg: false, sq: false, sqop: false, gosop: false, rnp: false });
   });
 });

@@ -1,13 +1,28 @@
-import { enums, type Key, PacketList, readKey, PublicKey, PublicSubkeyPacket, SignaturePacket, UserAttributePacket, UserIDPacket } from 'openpgp';
+import {
+  enums,
+  type Key,
+  PacketList,
+  readKey,
+  PublicKey,
+  PublicSubkeyPacket,
+  SignaturePacket,
+  UserAttributePacket,
+  UserIDPacket,
+} from 'openpgp';
 import { asciiLower } from '../../mime/addresses';
 import type { AddressKey, AddressKeys } from '../types';
 import { summarizeKey, weakAlgorithm } from './key-summary';
 import { parseKeyData } from './parse-keys';
 
-const CERTIFICATIONS = new Set<number>([enums.signature.certGeneric, enums.signature.certPersona, enums.signature.certCasual, enums.signature.certPositive]);
+const CERTIFICATIONS = new Set<number>([
+  enums.signature.certGeneric,
+  enums.signature.certPersona,
+  enums.signature.certCasual,
+  enums.signature.certPositive,
+]);
 
 /**
- * The key reduced to what the directory may vouch for (protocols.md §1.6): primary key, the user
+ * The key reduced to what the directory may vouch for (draft-koch-openpgp-webkey-service §5: only the requested user ID): primary key, the user
  * IDs for `address` with their self-signatures, and the subkeys. Other user IDs, photo IDs and
  * third-party certifications are dropped. Null when no user ID names the address.
  */
@@ -30,7 +45,13 @@ export function minimalKeyFor(key: Key, address: string): PublicKey | null {
     } else if (packet instanceof PublicSubkeyPacket) {
       inUserId = false;
       keep = true;
-    } else if (keep && inUserId && packet instanceof SignaturePacket && CERTIFICATIONS.has(packet.signatureType!) && !packet.issuerKeyID.equals(primaryKeyId)) {
+    } else if (
+      keep &&
+      inUserId &&
+      packet instanceof SignaturePacket &&
+      CERTIFICATIONS.has(packet.signatureType!) &&
+      !packet.issuerKeyID.equals(primaryKeyId)
+    ) {
       continue;
     }
     if (keep) out.push(packet);
@@ -52,7 +73,12 @@ async function certifiedBy(key: Key, signer: Key, address: string, now: Date): P
 }
 
 /** Keys from a directory answer that may stand for `address`, each judged usable or not. */
-export async function keysForAddress(data: string | Uint8Array, address: string, now: Date, vouchingKey?: string): Promise<AddressKeys> {
+export async function keysForAddress(
+  data: string | Uint8Array,
+  address: string,
+  now: Date,
+  vouchingKey?: string,
+): Promise<AddressKeys> {
   const keys = await parseKeyData(data);
   const signer = vouchingKey ? await readKey({ armoredKey: vouchingKey }) : null;
   const result: AddressKeys = { keys: [], rejected: [] };
@@ -65,7 +91,10 @@ export async function keysForAddress(data: string | Uint8Array, address: string,
     }
     const summary = await summarizeKey(minimal, now);
     const userId = summary.userIds.find((u) => asciiLower(u.email) === asciiLower(address));
-    const weak = minimal.getKeys().map((k) => weakAlgorithm(k.getAlgorithmInfo())).find(Boolean);
+    const weak = minimal
+      .getKeys()
+      .map((k) => weakAlgorithm(k.getAlgorithmInfo()))
+      .find(Boolean);
     const problem =
       userId?.status !== 'valid'
         ? `The user ID for ${address} is ${userId?.status ?? 'missing'}.`
@@ -79,7 +108,9 @@ export async function keysForAddress(data: string | Uint8Array, address: string,
     const entry: AddressKey = { summary, armoredPublic: minimal.armor(), usable: problem === null, problem, vouched };
     result.keys.push(entry);
   }
-  // Several usable keys: prefer the newest (protocols.md §1.4); unusable ones stay for revocation news.
-  result.keys.sort((a, b) => Number(b.usable) - Number(a.usable) || Date.parse(b.summary.created) - Date.parse(a.summary.created));
+  // Several usable keys: prefer the newest (draft-koch-openpgp-webkey-service §3.1: several keys may be served); unusable ones stay for revocation news.
+  result.keys.sort(
+    (a, b) => Number(b.usable) - Number(a.usable) || Date.parse(b.summary.created) - Date.parse(a.summary.created),
+  );
   return result;
 }

@@ -10,7 +10,10 @@ describe('armorMessage', () => {
       const bytes = Uint8Array.from({ length }, (_, i) => (i * 131 + length) & 0xff);
       const ours = new TextDecoder().decode(armorMessage(bytes, true));
       expect(ours.endsWith('-----END PGP MESSAGE-----\r\n')).toBe(true);
-      expect(ours.split('\r\n').every((l) => l.length <= 64 && !l.includes('\n')), `lines ${length}`).toBe(true);
+      expect(
+        ours.split('\r\n').every((l) => l.length <= 64 && !l.includes('\n')),
+        `lines ${length}`,
+      ).toBe(true);
       const { data, type } = await openpgp.unarmor(ours);
       expect(type).toBe(openpgp.enums.armor.message);
       expect(data).toEqual(bytes);

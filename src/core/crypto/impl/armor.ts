@@ -74,7 +74,9 @@ export function armorMessage(bytes: Uint8Array, withChecksum: boolean): Uint8Arr
   const head = ascii('-----BEGIN PGP MESSAGE-----\r\n\r\n');
   const body = base64Lines(bytes);
   const crc = withChecksum ? crc24(bytes) : 0;
-  const checksum = withChecksum ? ascii(`=${btoa(String.fromCharCode(crc >> 16, (crc >> 8) & 0xff, crc & 0xff))}\r\n`) : new Uint8Array();
+  const checksum = withChecksum
+    ? ascii(`=${btoa(String.fromCharCode(crc >> 16, (crc >> 8) & 0xff, crc & 0xff))}\r\n`)
+    : new Uint8Array();
   const tail = ascii('-----END PGP MESSAGE-----\r\n');
   const out = new Uint8Array(head.length + body.length + checksum.length + tail.length);
   let o = 0;

@@ -9,9 +9,20 @@ const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const expiryIso = (e: Date | number | null) => (e instanceof Date ? iso(e) : null);
 
 const ALGORITHM_NAMES: Partial<Record<string, string>> = {
-  rsaEncryptSign: 'RSA', rsaEncrypt: 'RSA', rsaSign: 'RSA', dsa: 'DSA', elgamal: 'ElGamal',
-  ecdsa: 'ECDSA', ecdh: 'ECDH', eddsaLegacy: 'EdDSA (legacy)', ed25519: 'Ed25519', ed448: 'Ed448',
-  x25519: 'X25519', x448: 'X448', aedh: 'AEDH', aedsa: 'AEDSA',
+  rsaEncryptSign: 'RSA',
+  rsaEncrypt: 'RSA',
+  rsaSign: 'RSA',
+  dsa: 'DSA',
+  elgamal: 'ElGamal',
+  ecdsa: 'ECDSA',
+  ecdh: 'ECDH',
+  eddsaLegacy: 'EdDSA (legacy)',
+  ed25519: 'Ed25519',
+  ed448: 'Ed448',
+  x25519: 'X25519',
+  x448: 'X448',
+  aedh: 'AEDH',
+  aedsa: 'AEDSA',
 };
 
 /** "RSA 3072", "EdDSA (legacy) ed25519Legacy", ... */
@@ -21,10 +32,12 @@ export function describeAlgorithm(info: { algorithm: string; bits?: number; curv
   return info.curve ? `${name} ${info.curve}` : name;
 }
 
-/** Why an algorithm must not be used (protocols.md §5.3-5.4), or null. */
+/** Why an algorithm must not be used (RFC 9580 §12.7 and §9.5: no DSA, ElGamal, weak RSA), or null. */
 export function weakAlgorithm(info: { algorithm: string; bits?: number; curve?: string }): string | null {
-  if (info.algorithm === 'dsa' || info.algorithm === 'elgamal') return `${ALGORITHM_NAMES[info.algorithm]} keys are obsolete and not accepted`;
-  if (info.algorithm.startsWith('rsa') && (info.bits ?? 0) < 2048) return `RSA ${info.bits ?? '?'} bits is too weak (at least 2048 bits are needed)`;
+  if (info.algorithm === 'dsa' || info.algorithm === 'elgamal')
+    return `${ALGORITHM_NAMES[info.algorithm]} keys are obsolete and not accepted`;
+  if (info.algorithm.startsWith('rsa') && (info.bits ?? 0) < 2048)
+    return `RSA ${info.bits ?? '?'} bits is too weak (at least 2048 bits are needed)`;
   if (info.curve === 'secp256k1') return 'The secp256k1 curve is not accepted';
   return null;
 }
@@ -40,7 +53,10 @@ function capabilitiesOf(signature: SignaturePacket | undefined, isPrimary: boole
 }
 
 const latest = (sigs: SignaturePacket[]) =>
-  sigs.reduce<SignaturePacket | undefined>((a, s) => (!a || (s.created?.getTime() ?? 0) > (a.created?.getTime() ?? 0) ? s : a), undefined);
+  sigs.reduce<SignaturePacket | undefined>(
+    (a, s) => (!a || (s.created?.getTime() ?? 0) > (a.created?.getTime() ?? 0) ? s : a),
+    undefined,
+  );
 
 const validity = (check: Promise<unknown>): Promise<'valid' | 'revoked' | 'expired' | 'invalid'> =>
   check.then(
@@ -101,9 +117,20 @@ export async function summarizeKey(key: Key, now = new Date()): Promise<KeySumma
     else if (failure === 'expired') [status, statusDetail] = ['expired', 'The key has expired.'];
     else [status, statusDetail] = ['invalid', `The key has no valid self-signature (${openpgpErrorText(e)}).`];
   }
-  const canEncrypt = status === 'valid' && (await key.getEncryptionKey(undefined, now).then(() => true, () => false));
-  const canSign = status === 'valid' && (await key.getSigningKey(undefined, now).then(() => true, () => false));
-  if (status === 'valid' && !canEncrypt) [status, statusDetail] = ['no-encryption-subkey', 'The key has no valid encryption subkey.'];
+  const canEncrypt =
+    status === 'valid' &&
+    (await key.getEncryptionKey(undefined, now).then(
+      () => true,
+      () => false,
+    ));
+  const canSign =
+    status === 'valid' &&
+    (await key.getSigningKey(undefined, now).then(
+      () => true,
+      () => false,
+    ));
+  if (status === 'valid' && !canEncrypt)
+    [status, statusDetail] = ['no-encryption-subkey', 'The key has no valid encryption subkey.'];
   let expires: Date | number | null = null;
   try {
     expires = await key.getExpirationTime();

@@ -29,7 +29,10 @@ function checkArmorBody(body: string, label: string): void {
       checksum = line.slice(1);
       break;
     }
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(line)) throw new AppError('keys/bad-armor', `Bad base64 line in ${label}`, { detail: 'A line of the armored text is not valid base64.' });
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(line))
+      throw new AppError('keys/bad-armor', `Bad base64 line in ${label}`, {
+        detail: 'A line of the armored text is not valid base64.',
+      });
     base64 += line;
   }
   let data: Uint8Array;
@@ -38,7 +41,8 @@ function checkArmorBody(body: string, label: string): void {
   } catch (cause) {
     throw new AppError('keys/bad-armor', `Undecodable base64 in ${label}`, { cause });
   }
-  if (data.length === 0) throw new AppError('keys/bad-armor', `Empty ${label}`, { detail: 'The armored block is empty.' });
+  if (data.length === 0)
+    throw new AppError('keys/bad-armor', `Empty ${label}`, { detail: 'The armored block is empty.' });
   if (checksum !== null) {
     let expected: number;
     try {
@@ -55,10 +59,15 @@ async function readOrFail(options: { armoredKeys: string } | { binaryKeys: Uint8
   try {
     return await readKeys(options as { armoredKeys: string });
   } catch (cause) {
-    throw new AppError('armoredKeys' in options ? 'keys/bad-armor' : 'keys/not-openpgp', `${what}: ${openpgpErrorText(cause)}`, {
-      cause,
-      detail: 'armoredKeys' in options ? 'The armor decodes, but what is inside is not a valid OpenPGP key.' : undefined,
-    });
+    throw new AppError(
+      'armoredKeys' in options ? 'keys/bad-armor' : 'keys/not-openpgp',
+      `${what}: ${openpgpErrorText(cause)}`,
+      {
+        cause,
+        detail:
+          'armoredKeys' in options ? 'The armor decodes, but what is inside is not a valid OpenPGP key.' : undefined,
+      },
+    );
   }
 }
 
@@ -74,15 +83,22 @@ const isArmoredText = (bytes: Uint8Array) => {
 export async function parseKeyData(input: string | Uint8Array): Promise<Key[]> {
   const size = typeof input === 'string' ? input.length : input.byteLength;
   if (size === 0 || (typeof input === 'string' && !input.trim())) throw new AppError('keys/empty', 'No key data');
-  if (size > MAX_INPUT_BYTES) throw new AppError('keys/too-large', `Input of ${size} bytes`, { detail: `At most ${MAX_INPUT_BYTES / 1024 / 1024} MiB can be imported at once.` });
+  if (size > MAX_INPUT_BYTES)
+    throw new AppError('keys/too-large', `Input of ${size} bytes`, {
+      detail: `At most ${MAX_INPUT_BYTES / 1024 / 1024} MiB can be imported at once.`,
+    });
   if (typeof input !== 'string' && !isArmoredText(input)) {
-    if ((input[0]! & 0x80) === 0) throw new AppError('keys/not-openpgp', 'Binary input without an OpenPGP packet header');
+    if ((input[0]! & 0x80) === 0)
+      throw new AppError('keys/not-openpgp', 'Binary input without an OpenPGP packet header');
     return readOrFail({ binaryKeys: input }, 'Binary keys');
   }
   const text = typeof input === 'string' ? input : new TextDecoder().decode(input);
   const blocks = [...text.matchAll(BLOCK)];
   if (blocks.length === 0) {
-    if (/-----BEGIN PGP /.test(text)) throw new AppError('keys/bad-armor', 'Armor without a matching end line', { detail: 'The armored text is cut off or has no matching END line.' });
+    if (/-----BEGIN PGP /.test(text))
+      throw new AppError('keys/bad-armor', 'Armor without a matching end line', {
+        detail: 'The armored text is cut off or has no matching END line.',
+      });
     throw new AppError('keys/not-openpgp', 'No armor found');
   }
   const keys: Key[] = [];
@@ -93,10 +109,14 @@ export async function parseKeyData(input: string | Uint8Array): Promise<Key[]> {
     checkArmorBody(body!, label);
     const found = await readOrFail({ armoredKeys: whole }, label);
     if (label === 'PUBLIC KEY BLOCK' && found.some((k) => k.isPrivate())) {
-      throw new AppError('keys/armor-mismatch', 'Secret key in a public key armor', { detail: 'A PUBLIC KEY BLOCK contains secret key material; nothing was imported.' });
+      throw new AppError('keys/armor-mismatch', 'Secret key in a public key armor', {
+        detail: 'A PUBLIC KEY BLOCK contains secret key material; nothing was imported.',
+      });
     }
     if (label === 'PRIVATE KEY BLOCK' && found.some((k) => !k.isPrivate())) {
-      throw new AppError('keys/armor-mismatch', 'Public key in a private key armor', { detail: 'A PRIVATE KEY BLOCK contains a key without secret material; nothing was imported.' });
+      throw new AppError('keys/armor-mismatch', 'Public key in a private key armor', {
+        detail: 'A PRIVATE KEY BLOCK contains a key without secret material; nothing was imported.',
+      });
     }
     keys.push(...found);
   }

@@ -33,7 +33,10 @@ export function SignInForm() {
     event.preventDefault();
     setFormError(missing);
     if (missing) return;
-    const auth: JmapAuth = method === 'basic' ? { kind: 'basic', username: username.trim(), password } : { kind: 'bearer', token: token.trim() };
+    const auth: JmapAuth =
+      method === 'basic'
+        ? { kind: 'basic', username: username.trim(), password }
+        : { kind: 'bearer', token: token.trim() };
     signIn.mutate({ serverUrl: server.trim(), auth });
   }
 
@@ -50,7 +53,9 @@ export function SignInForm() {
   return (
     <main className="sign-in" aria-labelledby={`${id}-title`}>
       <h1 id={`${id}-title`}>Sign in to your mail server</h1>
-      <p className="lead">Your keys and your plaintext stay in this browser. The server only ever receives finished messages.</p>
+      <p className="lead">
+        Your keys and your plaintext stay in this browser. The server only ever receives finished messages.
+      </p>
       <form onSubmit={submit} noValidate>
         <label htmlFor={`${id}-server`}>Server</label>
         <input
@@ -74,14 +79,34 @@ export function SignInForm() {
         {method === 'basic' ? (
           <>
             <label htmlFor={`${id}-user`}>Username</label>
-            <input id={`${id}-user`} type="text" autoComplete="username" spellCheck={false} value={username} onChange={(e) => setUsername(e.target.value)} />
+            <input
+              id={`${id}-user`}
+              type="text"
+              autoComplete="username"
+              spellCheck={false}
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+            />
             <label htmlFor={`${id}-pass`}>Password</label>
-            <input id={`${id}-pass`} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+            <input
+              id={`${id}-pass`}
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
           </>
         ) : (
           <>
             <label htmlFor={`${id}-token`}>Access token</label>
-            <input id={`${id}-token`} type="password" autoComplete="off" spellCheck={false} value={token} onChange={(e) => setToken(e.target.value)} />
+            <input
+              id={`${id}-token`}
+              type="password"
+              autoComplete="off"
+              spellCheck={false}
+              value={token}
+              onChange={(e) => setToken(e.target.value)}
+            />
           </>
         )}
         {(formError || signIn.isError || previous?.notice) && (

@@ -15,7 +15,11 @@ export const AUTOSAVE_DELAY_MS = 4000;
 
 /** Saves run one after another; sending waits for the one in flight, so no stray copy is left behind. */
 let inFlight: Promise<unknown> = Promise.resolve();
-export const draftSaveSettled = () => inFlight.then(() => undefined, () => undefined);
+export const draftSaveSettled = () =>
+  inFlight.then(
+    () => undefined,
+    () => undefined,
+  );
 
 export type SaveDraftContext = {
   services: Services;
@@ -34,7 +38,10 @@ export type SaveDraftContext = {
  * and did not ask for encryption. Autosave never stores plaintext.
  */
 export function saveDraft(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after-failure'): Promise<boolean> {
-  const run = inFlight.then(() => saveNow(ctx, reason), () => saveNow(ctx, reason));
+  const run = inFlight.then(
+    () => saveNow(ctx, reason),
+    () => saveNow(ctx, reason),
+  );
   inFlight = run;
   return run;
 }
@@ -45,7 +52,10 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
   const store = useComposerStore.getState();
   const { services, identity } = ctx;
   if (reason !== 'manual' && store.revision === store.savedRevision) return true;
-  const own: KeyRecord | null = ctx.ownKey.status === 'valid' && ctx.ownKey.fingerprint ? await services.keystore.get(ctx.ownKey.fingerprint) : null;
+  const own: KeyRecord | null =
+    ctx.ownKey.status === 'valid' && ctx.ownKey.fingerprint
+      ? await services.keystore.get(ctx.ownKey.fingerprint)
+      : null;
   if (!own && (ctx.encrypt || reason !== 'manual')) {
     if (reason === 'manual' || ctx.encrypt) {
       const message = `Draft not saved on the server: ${userMessage(new AppError('draft/no-own-key', 'No own key'))}`;
@@ -68,7 +78,11 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
       bcc: valid('bcc'),
       subject: store.subject,
       text: store.body,
-      attachments: store.attachments.map(({ file }) => ({ name: file.name, type: file.type || 'application/octet-stream', content: file })),
+      attachments: store.attachments.map(({ file }) => ({
+        name: file.name,
+        type: file.type || 'application/octet-stream',
+        content: file,
+      })),
       messageId,
       encrypt: store.encryptChoice,
       sign: store.signChoice,

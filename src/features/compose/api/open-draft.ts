@@ -9,14 +9,17 @@ import { ensureUnlocked, isUnlockDeclined } from '@/unlock/ensure-unlocked';
 import { useComposerStore } from '../stores/composer-store';
 
 /** The 8-byte key ID of a key or subkey: the last 16 hex digits of a v4 fingerprint, the first 16 of a v6 one. */
-export const keyIdOf = (fingerprint: string, version: number) => (version >= 6 ? fingerprint.slice(0, 16) : fingerprint.slice(-16)).toUpperCase();
+export const keyIdOf = (fingerprint: string, version: number) =>
+  (version >= 6 ? fingerprint.slice(0, 16) : fingerprint.slice(-16)).toUpperCase();
 
 async function secretKeyFor(services: Services, keyIds: string[]): Promise<KeyRecord | null> {
   const wanted = new Set(keyIds);
   for (const entry of await services.keystore.list()) {
     if (entry.kind !== 'secret') continue;
     const record = await services.keystore.get(entry.fingerprint);
-    const ids = [record.summary.fingerprint, ...record.summary.subkeys.map((s) => s.fingerprint)].map((f) => keyIdOf(f, record.summary.version));
+    const ids = [record.summary.fingerprint, ...record.summary.subkeys.map((s) => s.fingerprint)].map((f) =>
+      keyIdOf(f, record.summary.version),
+    );
     if (ids.some((id) => wanted.has(id))) return record;
   }
   return null;
@@ -33,7 +36,13 @@ export async function openDraft(options: {
   identities: Identity[];
 }): Promise<void> {
   const { email, client, services } = options;
-  const raw = new Blob([(await client.download({ blobId: email.blobId, name: 'draft.eml', type: 'message/rfc822' })) as Uint8Array<ArrayBuffer>]);
+  const raw = new Blob([
+    (await client.download({
+      blobId: email.blobId,
+      name: 'draft.eml',
+      type: 'message/rfc822',
+    })) as Uint8Array<ArrayBuffer>,
+  ]);
   // Read in the worker (a draft with large attachments would block the page): first the key to
   // unlock, asking for its passphrase here, then the draft itself.
   const keyIds = await services.outgoing.draftKeyIds(raw);
@@ -48,14 +57,21 @@ export async function openDraft(options: {
       await ensureUnlocked(services.crypto, key.fingerprint, key.summary.primaryUserId ?? key.fingerprint);
     } catch (e) {
       if (!isUnlockDeclined(e)) throw e;
-      throw new AppError('crypto/key-locked', 'Unlock cancelled', { cause: e, detail: 'The key was not unlocked, so the draft stays closed.' });
+      throw new AppError('crypto/key-locked', 'Unlock cancelled', {
+        cause: e,
+        detail: 'The key was not unlocked, so the draft stays closed.',
+      });
     }
   }
   const draft = await services.outgoing.readDraft(raw);
   const identity = options.identities.find((i) => i.email.toLowerCase() === draft.from.address.toLowerCase());
   const loose = draft.loose ?? [];
-  const chipsOf = (field: 'to' | 'cc' | 'bcc') => [...draft[field].map(formatMailbox), ...loose.filter((l) => l.field === field && l.kind === 'chip').map((l) => l.text)];
-  const typingIn = (field: 'to' | 'cc' | 'bcc') => loose.find((l) => l.field === field && l.kind === 'typing')?.text ?? '';
+  const chipsOf = (field: 'to' | 'cc' | 'bcc') => [
+    ...draft[field].map(formatMailbox),
+    ...loose.filter((l) => l.field === field && l.kind === 'chip').map((l) => l.text),
+  ];
+  const typingIn = (field: 'to' | 'cc' | 'bcc') =>
+    loose.find((l) => l.field === field && l.kind === 'typing')?.text ?? '';
   useComposerStore.getState().loadDraft({
     fromIdentityId: identity?.id ?? null,
     to: chipsOf('to'),

@@ -33,7 +33,11 @@ export function useDiscoveryWarmUp() {
         .then(() => performance.mark('compose-warm')) // for scripts/bench-discovery.ts
         .catch(() => undefined);
     };
-    const handle = typeof requestIdleCallback === 'function' ? requestIdleCallback(warm, { timeout: 2000 }) : setTimeout(warm, 500);
-    return () => (typeof cancelIdleCallback === 'function' ? cancelIdleCallback(handle as number) : clearTimeout(handle as ReturnType<typeof setTimeout>));
+    const handle =
+      typeof requestIdleCallback === 'function' ? requestIdleCallback(warm, { timeout: 2000 }) : setTimeout(warm, 500);
+    return () =>
+      typeof cancelIdleCallback === 'function'
+        ? cancelIdleCallback(handle as number)
+        : clearTimeout(handle as ReturnType<typeof setTimeout>);
   }, [services, queryClient]);
 }

@@ -35,7 +35,9 @@ function failureMessage(error: unknown, prepared: PreparedMessage | undefined): 
   if (prepared?.copies.some((c) => c.uncertain)) {
     return `The connection failed before the server answered, so the message may have been sent. Send again: it checks with the server first and never sends it twice. (${userMessage(error)})`;
   }
-  const partly = done.length ? ` Already sent to ${done.join(', ')}; not yet to ${left.join(', ')}. Send again to retry only the rest.` : '';
+  const partly = done.length
+    ? ` Already sent to ${done.join(', ')}; not yet to ${left.join(', ')}. Send again to retry only the rest.`
+    : '';
   return `Not sent. ${userMessage(error)}${partly} Your message is still here.`;
 }
 
@@ -55,9 +57,12 @@ export function useComposeSend(options: ComposeSendOptions) {
 
   const deliver = (request: Parameters<typeof send.mutate>[0], recipients: number) =>
     send.mutate(request, {
-      onSuccess: () => useComposerStore.getState().clearAfterSend(`Sent to ${recipients} recipient${recipients > 1 ? 's' : ''}.`),
+      onSuccess: () =>
+        useComposerStore.getState().clearAfterSend(`Sent to ${recipients} recipient${recipients > 1 ? 's' : ''}.`),
       onError: (e: Error) => {
-        useComposerStore.getState().setStatus({ state: 'failed', message: failureMessage(e, useComposerStore.getState().outgoing?.prepared) });
+        useComposerStore
+          .getState()
+          .setStatus({ state: 'failed', message: failureMessage(e, useComposerStore.getState().outgoing?.prepared) });
         // Keep it on the server too, encrypted, when the sender has a key (never in clear).
         const ctx = options.draftContext();
         if (ctx && options.ownKey.status === 'valid') void saveDraft(ctx, 'after-failure');
@@ -67,9 +72,13 @@ export function useComposeSend(options: ComposeSendOptions) {
   /** The sender's bound key as the plan needs it, and the name the passphrase dialog shows. */
   async function ownKeyState(): Promise<{ own: OwnKeyState; label: string | null }> {
     const { status, fingerprint } = options.ownKey;
-    if (!fingerprint || status !== 'valid') return { own: { status, ...(fingerprint ? { fingerprint } : {}) }, label: null };
+    if (!fingerprint || status !== 'valid')
+      return { own: { status, ...(fingerprint ? { fingerprint } : {}) }, label: null };
     const [record, unlocked] = await Promise.all([services.keystore.get(fingerprint), services.crypto.unlockedKeys()]);
-    return { own: { status, fingerprint, armoredPublic: record.armoredPublic, unlocked: unlocked.includes(fingerprint) }, label: record.summary.primaryUserId };
+    return {
+      own: { status, fingerprint, armoredPublic: record.armoredPublic, unlocked: unlocked.includes(fingerprint) },
+      label: record.summary.primaryUserId,
+    };
   }
 
   async function submit(): Promise<void> {
@@ -77,23 +86,24 @@ export function useComposeSend(options: ComposeSendOptions) {
     await draftSaveSettled();
     const store = useComposerStore.getState();
     // Text still being typed counts as entered.
-    for (const field of FIELDS) if (store.pending[field].trim()) store.updateRecipientText(field, store.pending[field], true);
+    for (const field of FIELDS)
+      if (store.pending[field].trim()) store.updateRecipientText(field, store.pending[field], true);
     const state = useComposerStore.getState();
     const chips: Chip[] = FIELDS.flatMap((f) => state.recipients[f]);
     const { identity, mailboxes } = options;
     try {
-    const { own, label } = await ownKeyState();
-    const input: SendPlanInput = {
-      from: identity && mailboxes ? identity.email : null,
-      recipients: chips.map((c) => (c.valid ? { address: c.mailbox.address } : { invalid: c.input })),
-      keyOf: (address) => currentRecipientKeys(queryClient, [address])[0],
-      encrypt: options.encrypt,
-      sign: options.sign,
-      protectHeaders,
-      ownKey: own,
-      retry: reusableOutgoing(state),
-      refreshed: false,
-    };
+      const { own, label } = await ownKeyState();
+      const input: SendPlanInput = {
+        from: identity && mailboxes ? identity.email : null,
+        recipients: chips.map((c) => (c.valid ? { address: c.mailbox.address } : { invalid: c.input })),
+        keyOf: (address) => currentRecipientKeys(queryClient, [address])[0],
+        encrypt: options.encrypt,
+        sign: options.sign,
+        protectHeaders,
+        ownKey: own,
+        retry: reusableOutgoing(state),
+        refreshed: false,
+      };
       for (;;) {
         const plan = planSend(input);
         switch (plan.kind) {
@@ -105,7 +115,10 @@ export function useComposeSend(options: ComposeSendOptions) {
             const fresh = await refreshBeforeSend(plan.addresses, currentRecipientKeys(queryClient, plan.addresses));
             const byAddress = new Map(plan.addresses.map((a, i) => [a, fresh[i]]));
             const keyOf = input.keyOf;
-            Object.assign(input, { refreshed: true, keyOf: (a: string) => (byAddress.has(a) ? byAddress.get(a) : keyOf(a)) });
+            Object.assign(input, {
+              refreshed: true,
+              keyOf: (a: string) => (byAddress.has(a) ? byAddress.get(a) : keyOf(a)),
+            });
             state.setStatus({ state: 'idle' });
             continue;
           }
@@ -116,22 +129,38 @@ export function useComposeSend(options: ComposeSendOptions) {
           case 'resume':
             // The message was built (and encrypted) by the failed try: send exactly that again.
             state.setStatus({ state: 'sending', stage: 'uploading' });
-            return deliver({ message: plan.prepared, revision: state.revision, mailboxes: mailboxes!, draftId: state.draftId }, chips.length);
+            return deliver(
+              { message: plan.prepared, revision: state.revision, mailboxes: mailboxes!, draftId: state.draftId },
+              chips.length,
+            );
           case 'ready': {
             const messageId = state.messageId ?? createMessageId(identity!.email);
             state.setMessageId(messageId);
             const mailboxesOf = (f: RecipientField) => state.recipients[f].flatMap((c) => (c.valid ? [c.mailbox] : []));
             state.setStatus({ state: 'sending', stage: 'building' }); // stops autosave from here on
             const message = {
-              identity: identity!, to: mailboxesOf('to'), cc: mailboxesOf('cc'), bcc: mailboxesOf('bcc'), subject: state.subject, text: state.body,
-              files: state.attachments.map((a) => a.file), messageId, security: plan.security,
+              identity: identity!,
+              to: mailboxesOf('to'),
+              cc: mailboxesOf('cc'),
+              bcc: mailboxesOf('bcc'),
+              subject: state.subject,
+              text: state.body,
+              files: state.attachments.map((a) => a.file),
+              messageId,
+              security: plan.security,
             };
-            return deliver({ message, revision: state.revision, mailboxes: mailboxes!, draftId: state.draftId }, chips.length);
+            return deliver(
+              { message, revision: state.revision, mailboxes: mailboxes!, draftId: state.draftId },
+              chips.length,
+            );
           }
         }
       }
     } catch (e) {
-      state.setStatus({ state: 'failed', message: isUnlockDeclined(e) ? 'Not sent: the key was not unlocked.' : `Not sent. ${userMessage(e)}` });
+      state.setStatus({
+        state: 'failed',
+        message: isUnlockDeclined(e) ? 'Not sent: the key was not unlocked.' : `Not sent. ${userMessage(e)}`,
+      });
     }
   }
 

@@ -43,13 +43,26 @@ export function useSendMessage(onStage: (stage: SendStage) => void) {
       if ('copies' in message) {
         prepared = message;
       } else {
-        onStage(message.security && (message.security.encrypt || message.security.signWith) ? 'encrypting' : 'building');
+        onStage(
+          message.security && (message.security.encrypt || message.security.signWith) ? 'encrypting' : 'building',
+        );
         // Files go to the worker by reference and are read there, not here.
-        const attachments = message.files.map((file) => ({ name: file.name, type: file.type || 'application/octet-stream', content: file }));
+        const attachments = message.files.map((file) => ({
+          name: file.name,
+          type: file.type || 'application/octet-stream',
+          content: file,
+        }));
         // Built, encrypted and signed in the worker: the page stays responsive for large messages.
         prepared = await services.outgoing.prepareMessage(
           {
-            identity: message.identity, to: message.to, cc: message.cc, bcc: message.bcc, subject: message.subject, text: message.text, attachments, messageId: message.messageId,
+            identity: message.identity,
+            to: message.to,
+            cc: message.cc,
+            bcc: message.bcc,
+            subject: message.subject,
+            text: message.text,
+            attachments,
+            messageId: message.messageId,
             ...(message.security ? { security: message.security } : {}),
           },
           { now: services.now().getTime() },
@@ -65,6 +78,10 @@ export function useSendMessage(onStage: (stage: SendStage) => void) {
       if (drafts.length) await destroyEmails(client, drafts).catch(() => undefined);
       return result;
     },
-    onSuccess: () => Promise.all([queryClient.invalidateQueries({ queryKey: sentKeys.all }), queryClient.invalidateQueries({ queryKey: draftKeys.all })]),
+    onSuccess: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: sentKeys.all }),
+        queryClient.invalidateQueries({ queryKey: draftKeys.all }),
+      ]),
   });
 }

@@ -22,7 +22,12 @@ export function AttachmentsField({ id }: { id: string }) {
           {attachments.map((a) => (
             <li key={a.id}>
               <span>{a.file.name}</span> <span className="hint">({formatBytes(a.file.size)})</span>
-              <button type="button" className="link-button" aria-label={`Remove attachment ${a.file.name}`} onClick={() => removeAttachment(a.id)}>
+              <button
+                type="button"
+                className="link-button"
+                aria-label={`Remove attachment ${a.file.name}`}
+                onClick={() => removeAttachment(a.id)}
+              >
                 Remove
               </button>
             </li>

@@ -66,7 +66,9 @@ export function ComposeView() {
   const client = useJmapClient();
   const queryClient = useQueryClient();
   const draftContext = (): SaveDraftContext | null =>
-    identity && setup.data ? { services, client, queryClient, identity, mailboxes: setup.data.mailboxes, ownKey, encrypt } : null;
+    identity && setup.data
+      ? { services, client, queryClient, identity, mailboxes: setup.data.mailboxes, ownKey, encrypt }
+      : null;
   const hasContent =
     FIELDS.some((f) => store.recipients[f].length > 0 || store.pending[f].trim() !== '') ||
     store.subject.trim() !== '' ||
@@ -103,7 +105,8 @@ export function ComposeView() {
         noValidate
         onKeyDown={(e) => {
           // Enter in a one-line field must not send the message by implicit form submission.
-          if (e.key === 'Enter' && e.target instanceof HTMLInputElement && e.target.type !== 'checkbox') e.preventDefault();
+          if (e.key === 'Enter' && e.target instanceof HTMLInputElement && e.target.type !== 'checkbox')
+            e.preventDefault();
         }}
       >
         <FromRow id={id} identities={identities} identity={identity} pending={setup.isPending} ownKey={ownKey} />
@@ -111,7 +114,12 @@ export function ComposeView() {
           <RecipientField key={field} field={field} />
         ))}
         <label htmlFor={`${id}-subject`}>Subject</label>
-        <input id={`${id}-subject`} type="text" value={store.subject} onChange={(e) => store.setSubject(e.target.value)} />
+        <input
+          id={`${id}-subject`}
+          type="text"
+          value={store.subject}
+          onChange={(e) => store.setSubject(e.target.value)}
+        />
         <label htmlFor={`${id}-body`}>Message</label>
         <textarea id={`${id}-body`} rows={12} value={store.body} onChange={(e) => store.setBody(e.target.value)} />
         <AttachmentsField id={id} />
@@ -139,7 +147,11 @@ export function ComposeView() {
             Save draft
           </button>
           <span role="status" className="status-text" data-draft-state={store.draftStatus.state}>
-            {status.state === 'sending' ? STAGE_TEXT[status.stage] : status.state === 'sent' ? status.summary : draftText(store.draftStatus)}
+            {status.state === 'sending'
+              ? STAGE_TEXT[status.stage]
+              : status.state === 'sent'
+                ? status.summary
+                : draftText(store.draftStatus)}
           </span>
         </div>
         {alert && (
@@ -147,7 +159,9 @@ export function ComposeView() {
             {alert}
           </p>
         )}
-        {send.offerPlain && encrypt && status.state === 'failed' && <PlainChoices chips={validChips} onDone={send.dismissOfferPlain} />}
+        {send.offerPlain && encrypt && status.state === 'failed' && (
+          <PlainChoices chips={validChips} onDone={send.dismissOfferPlain} />
+        )}
       </form>
     </main>
   );

@@ -40,7 +40,11 @@ export function DraftsView() {
   });
   const composerUnsaved = () => {
     const s = useComposerStore.getState();
-    const empty = !s.subject.trim() && !s.body.trim() && !s.attachments.length && !Object.values(s.recipients).some((r) => r.length);
+    const empty =
+      !s.subject.trim() &&
+      !s.body.trim() &&
+      !s.attachments.length &&
+      !Object.values(s.recipients).some((r) => r.length);
     return !empty && s.revision !== s.savedRevision;
   };
   const start = (email: SentEmail) => {
@@ -58,18 +62,36 @@ export function DraftsView() {
           Refresh
         </button>
       </div>
-      <p className="hint">Drafts are stored on your mail server encrypted to your own key when a key is bound to the From address; they are decrypted here, in the browser.</p>
-      {setup.data && !draftsBox && <p role="alert" className="alert">This account has no Drafts mailbox.</p>}
+      <p className="hint">
+        Drafts are stored on your mail server encrypted to your own key when a key is bound to the From address; they
+        are decrypted here, in the browser.
+      </p>
+      {setup.data && !draftsBox && (
+        <p role="alert" className="alert">
+          This account has no Drafts mailbox.
+        </p>
+      )}
       {failure && (
         <p role="alert" className="alert">
-          {open.error ? 'Could not open the draft: ' : remove.error ? 'Could not delete the draft: ' : 'Could not load drafts: '}
+          {open.error
+            ? 'Could not open the draft: '
+            : remove.error
+              ? 'Could not delete the draft: '
+              : 'Could not load drafts: '}
           {userMessage(failure)}
         </p>
       )}
       {replacing && (
         <div role="group" aria-label="Unsaved message" className="actions wrap">
           <p>The composer holds a message that is not saved. Opening this draft replaces it.</p>
-          <button type="button" className="danger" onClick={() => { setReplacing(null); open.mutate(replacing); }}>
+          <button
+            type="button"
+            className="danger"
+            onClick={() => {
+              setReplacing(null);
+              open.mutate(replacing);
+            }}
+          >
             Replace the unsaved message
           </button>
           <button type="button" onClick={() => setReplacing(null)}>
@@ -93,15 +115,29 @@ export function DraftsView() {
           </thead>
           <tbody>
             {list.data.emails.map((e) => (
-              <tr key={e.id} data-email-id={e.id} data-draft-encrypted={e.subject === PROTECTED_SUBJECT ? 'true' : 'false'}>
+              <tr
+                key={e.id}
+                data-email-id={e.id}
+                data-draft-encrypted={e.subject === PROTECTED_SUBJECT ? 'true' : 'false'}
+              >
                 <td>{title(e)}</td>
                 <td>{when(e)}</td>
                 <td>{formatBytes(e.size)}</td>
                 <td className="actions">
-                  <button type="button" aria-label={`Open draft: ${title(e)}, saved ${when(e)}`} disabled={open.isPending} onClick={() => start(e)}>
+                  <button
+                    type="button"
+                    aria-label={`Open draft: ${title(e)}, saved ${when(e)}`}
+                    disabled={open.isPending}
+                    onClick={() => start(e)}
+                  >
                     Open
                   </button>
-                  <button type="button" aria-label={`Delete draft: ${title(e)}, saved ${when(e)}`} disabled={remove.isPending} onClick={() => remove.mutate(e)}>
+                  <button
+                    type="button"
+                    aria-label={`Delete draft: ${title(e)}, saved ${when(e)}`}
+                    disabled={remove.isPending}
+                    onClick={() => remove.mutate(e)}
+                  >
                     Delete
                   </button>
                 </td>

@@ -20,7 +20,13 @@ function ownKeyText(ownKey: OwnKeyStatus & { expiresSoon: boolean }, address: st
 }
 
 /** The From address, with the key icon of the key bound to it. */
-export function FromRow(props: { id: string; identities: Identity[]; identity: Identity | undefined; pending: boolean; ownKey: OwnKeyStatus & { expiresSoon: boolean } }) {
+export function FromRow(props: {
+  id: string;
+  identities: Identity[];
+  identity: Identity | undefined;
+  pending: boolean;
+  ownKey: OwnKeyStatus & { expiresSoon: boolean };
+}) {
   const { id, identities, identity, ownKey } = props;
   const setFrom = useComposerStore((s) => s.setFrom);
   return (

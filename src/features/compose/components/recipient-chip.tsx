@@ -5,17 +5,36 @@ import { useRecipientKey } from '@/queries/recipient-keys';
 import type { Chip } from '../stores/composer-store';
 
 /** The data-* view of a recipient's key state (UI contract). */
-export function keyAttributes(state: RecipientKey | undefined, pending: boolean): { status: KeyStatus; source?: string; fingerprint?: string } {
+export function keyAttributes(
+  state: RecipientKey | undefined,
+  pending: boolean,
+): { status: KeyStatus; source?: string; fingerprint?: string } {
   if (!state || pending) return { status: 'pending' };
-  if (state.status === 'changed') return { status: 'changed', source: state.found.source, fingerprint: state.found.fingerprint };
-  if (state.status === 'valid' || state.status === 'invalid') return { status: state.status, source: state.source, fingerprint: state.fingerprint };
+  if (state.status === 'changed')
+    return { status: 'changed', source: state.found.source, fingerprint: state.found.fingerprint };
+  if (state.status === 'valid' || state.status === 'invalid')
+    return { status: state.status, source: state.source, fingerprint: state.fingerprint };
   return { status: state.status };
 }
 
-export function RecipientChip({ chip, detailsId, detailsOpen, onToggleDetails, onRemove }: { chip: Chip; detailsId: string; detailsOpen: boolean; onToggleDetails: () => void; onRemove: () => void }) {
+export function RecipientChip({
+  chip,
+  detailsId,
+  detailsOpen,
+  onToggleDetails,
+  onRemove,
+}: {
+  chip: Chip;
+  detailsId: string;
+  detailsOpen: boolean;
+  onToggleDetails: () => void;
+  onRemove: () => void;
+}) {
   const lookup = useRecipientKey(chip.valid ? chip.mailbox.address : '', chip.valid);
   const subject = chip.valid ? chip.mailbox.address : chip.input;
-  const key = chip.valid ? keyAttributes(lookup.data, lookup.isPending || (lookup.isFetching && !lookup.data)) : { status: 'none' as const };
+  const key = chip.valid
+    ? keyAttributes(lookup.data, lookup.isPending || (lookup.isFetching && !lookup.data))
+    : { status: 'none' as const };
   return (
     <li
       className={chip.valid ? `chip chip-${key.status}` : 'chip chip-invalid'}
@@ -26,7 +45,15 @@ export function RecipientChip({ chip, detailsId, detailsOpen, onToggleDetails, o
       aria-invalid={chip.valid ? undefined : 'true'}
       title={chip.valid ? undefined : chip.reason}
     >
-      {chip.valid && <KeyStatusButton status={key.status} subject={subject} expanded={detailsOpen} controls={detailsId} onClick={onToggleDetails} />}
+      {chip.valid && (
+        <KeyStatusButton
+          status={key.status}
+          subject={subject}
+          expanded={detailsOpen}
+          controls={detailsId}
+          onClick={onToggleDetails}
+        />
+      )}
       <span className="chip-text">{chip.valid ? formatMailbox(chip.mailbox) : chip.input}</span>
       {!chip.valid && <span className="visually-hidden">(not a valid address: {chip.reason})</span>}
       <button type="button" className="chip-remove" aria-label={`Remove ${subject}`} onClick={onRemove}>

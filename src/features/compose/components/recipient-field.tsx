@@ -24,7 +24,11 @@ export const RecipientField = memo(function RecipientField({ field }: { field: F
   const edit = (value: string, commitRest = false) => {
     const before = new Set(chips.map((c) => c.id));
     update(field, value, commitRest);
-    prefetch(useComposerStore.getState().recipients[field].flatMap((c) => (c.valid && !before.has(c.id) ? [c.mailbox.address] : [])));
+    prefetch(
+      useComposerStore
+        .getState()
+        .recipients[field].flatMap((c) => (c.valid && !before.has(c.id) ? [c.mailbox.address] : [])),
+    );
   };
   const [openChip, setOpenChip] = useState<string | null>(null);
   const open = chips.find((c) => c.id === openChip && c.valid);
@@ -73,7 +77,9 @@ export const RecipientField = memo(function RecipientField({ field }: { field: F
   );
 });
 
-const RecipientKeyDetails = lazy(() => import('./recipient-key-details').then((m) => ({ default: m.RecipientKeyDetails })));
+const RecipientKeyDetails = lazy(() =>
+  import('./recipient-key-details').then((m) => ({ default: m.RecipientKeyDetails })),
+);
 
 /** The details panel of the chip whose key icon was pressed (shares that chip's query). */
 function OpenDetails({ id, chip }: { id: string; chip: Extract<Chip, { valid: true }> }) {
@@ -81,7 +87,12 @@ function OpenDetails({ id, chip }: { id: string; chip: Extract<Chip, { valid: tr
   const { retry } = useRecipientKeyActions();
   return (
     <Suspense fallback={<p role="status">Loading…</p>}>
-      <RecipientKeyDetails id={id} address={chip.mailbox.address} state={lookup.data} onRetry={() => void retry(chip.mailbox.address)} />
+      <RecipientKeyDetails
+        id={id}
+        address={chip.mailbox.address}
+        state={lookup.data}
+        onRetry={() => void retry(chip.mailbox.address)}
+      />
     </Suspense>
   );
 }

@@ -6,7 +6,11 @@ import { userMessage } from '@/core/errors/user-messages';
 import { formatDate, groupFingerprint } from '@/lib/format';
 import { useRecipientKeyActions } from '@/queries/recipient-keys';
 
-const SOURCE_NAMES = { keystore: 'your keystore', wkd: 'the recipient’s domain (WKD)', vks: 'the key server (VKS)' } as const;
+const SOURCE_NAMES = {
+  keystore: 'your keystore',
+  wkd: 'the recipient’s domain (WKD)',
+  vks: 'the key server (VKS)',
+} as const;
 
 function Failures({ failures }: { failures: SourceFailure[] }) {
   if (!failures.length) return <p>Key look-ups are turned off in Settings.</p>;
@@ -23,7 +27,17 @@ function Failures({ failures }: { failures: SourceFailure[] }) {
 }
 
 /** What is known about one recipient's key, with the actions that fit its state. */
-export function RecipientKeyDetails({ id, address, state, onRetry }: { id: string; address: string; state: RecipientKey | undefined; onRetry: () => void }) {
+export function RecipientKeyDetails({
+  id,
+  address,
+  state,
+  onRetry,
+}: {
+  id: string;
+  address: string;
+  state: RecipientKey | undefined;
+  onRetry: () => void;
+}) {
   const actions = useRecipientKeyActions();
   const [message, setMessage] = useState<string | null>(null);
   const run = (work: () => Promise<unknown>, done: string) =>
@@ -33,7 +47,11 @@ export function RecipientKeyDetails({ id, address, state, onRetry }: { id: strin
     );
   return (
     <section id={id} className="key-details-popover" aria-label={`Key details for ${address}`}>
-      {!state && <p>{keyStatusWords('pending')} for {address}…</p>}
+      {!state && (
+        <p>
+          {keyStatusWords('pending')} for {address}…
+        </p>
+      )}
       {state?.status === 'valid' && (
         <>
           <p>
@@ -54,7 +72,10 @@ export function RecipientKeyDetails({ id, address, state, onRetry }: { id: strin
             <dd>{formatDate(state.summary.expires)}</dd>
           </dl>
           {state.source !== 'keystore' && (
-            <button type="button" onClick={() => run(() => actions.importKey(address, state.armoredPublic), 'Added to your keystore.')}>
+            <button
+              type="button"
+              onClick={() => run(() => actions.importKey(address, state.armoredPublic), 'Added to your keystore.')}
+            >
               Import key to keystore
             </button>
           )}
@@ -74,7 +95,8 @@ export function RecipientKeyDetails({ id, address, state, onRetry }: { id: strin
       {state?.status === 'changed' && (
         <>
           <p>
-            <strong>The key for {address} changed.</strong> Mail is not encrypted to it until you decide. Compare fingerprints with the recipient through another channel.
+            <strong>The key for {address} changed.</strong> Mail is not encrypted to it until you decide. Compare
+            fingerprints with the recipient through another channel.
           </p>
           <dl className="facts compact">
             <dt>Key used so far (since {formatDate(state.pinned.firstSeen)})</dt>
@@ -83,7 +105,10 @@ export function RecipientKeyDetails({ id, address, state, onRetry }: { id: strin
             <dd className="fingerprint">{groupFingerprint(state.found.fingerprint)}</dd>
           </dl>
           <div className="actions">
-            <button type="button" onClick={() => run(() => actions.decide(state, true), 'The new key is used from now on.')}>
+            <button
+              type="button"
+              onClick={() => run(() => actions.decide(state, true), 'The new key is used from now on.')}
+            >
               Accept new key
             </button>
             <button type="button" onClick={() => run(() => actions.decide(state, false), 'The old key stays in use.')}>
@@ -95,7 +120,10 @@ export function RecipientKeyDetails({ id, address, state, onRetry }: { id: strin
       {(state?.status === 'none' || state?.status === 'error') && (
         <>
           <p>
-            <strong>{keyStatusWords(state.status)}.</strong> {state.status === 'none' ? `No key for ${address} was found.` : `The look-up failed, so it is not known whether ${address} has a key.`}
+            <strong>{keyStatusWords(state.status)}.</strong>{' '}
+            {state.status === 'none'
+              ? `No key for ${address} was found.`
+              : `The look-up failed, so it is not known whether ${address} has a key.`}
           </p>
           {state.detail && <p>{state.detail}</p>}
           <Failures failures={state.failures} />

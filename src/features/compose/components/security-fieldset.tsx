@@ -4,7 +4,15 @@ import { useRecipientKeyStatuses } from '@/queries/recipient-keys';
 const FIELDS: RecipientField[] = ['to', 'cc', 'bcc'];
 
 /** The Encrypt and Sign switches, with what each depends on. */
-export function SecurityFieldset(props: { id: string; addresses: string[]; encrypt: boolean; encryptPossible: boolean; sign: boolean; signPossible: boolean; onEncryptChange: () => void }) {
+export function SecurityFieldset(props: {
+  id: string;
+  addresses: string[];
+  encrypt: boolean;
+  encryptPossible: boolean;
+  sign: boolean;
+  signPossible: boolean;
+  onEncryptChange: () => void;
+}) {
   const { id, addresses, encrypt, sign, signPossible } = props;
   const setEncryptChoice = useComposerStore((s) => s.setEncryptChoice);
   const setSignChoice = useComposerStore((s) => s.setSignChoice);
@@ -26,11 +34,21 @@ export function SecurityFieldset(props: { id: string; addresses: string[]; encry
         Encrypt
       </label>
       <label className="check">
-        <input type="checkbox" role="switch" checked={sign} disabled={!signPossible} aria-describedby={`${id}-sign-hint`} onChange={(e) => setSignChoice(e.target.checked)} /> Sign
+        <input
+          type="checkbox"
+          role="switch"
+          checked={sign}
+          disabled={!signPossible}
+          aria-describedby={`${id}-sign-hint`}
+          onChange={(e) => setSignChoice(e.target.checked)}
+        />{' '}
+        Sign
       </label>
       <EncryptHint id={`${id}-encrypt-hint`} addresses={addresses} />
       <p id={`${id}-sign-hint`} className="hint">
-        {signPossible ? 'Signed with your key for this address (its passphrase is asked when needed).' : 'Bind a key to this address (Keys) to sign.'}
+        {signPossible
+          ? 'Signed with your key for this address (its passphrase is asked when needed).'
+          : 'Bind a key to this address (Keys) to sign.'}
       </p>
     </fieldset>
   );
@@ -41,7 +59,11 @@ function EncryptHint({ id, addresses }: { id: string; addresses: string[] }) {
   const missing = useRecipientKeyStatuses(addresses, (s) => addresses.filter((_, i) => s[i] !== 'valid').join(', '));
   return (
     <p id={id} className="hint">
-      {addresses.length === 0 ? 'Add recipients: encryption needs a key for each of them.' : missing === '' ? 'Every recipient has a key.' : `No usable key yet for ${missing}.`}
+      {addresses.length === 0
+        ? 'Add recipients: encryption needs a key for each of them.'
+        : missing === ''
+          ? 'Every recipient has a key.'
+          : `No usable key yet for ${missing}.`}
     </p>
   );
 }
@@ -70,7 +92,12 @@ export function PlainChoices({ chips, onDone }: { chips: Extract<Chip, { valid: 
 
 function RemoveWithoutKey({ chips, onRemoved }: { chips: Extract<Chip, { valid: true }>[]; onRemoved: () => void }) {
   const addresses = chips.map((c) => c.mailbox.address);
-  const without = useRecipientKeyStatuses(addresses, (s) => chips.filter((_, i) => s[i] !== 'valid').map((c) => c.id).join('\n'));
+  const without = useRecipientKeyStatuses(addresses, (s) =>
+    chips
+      .filter((_, i) => s[i] !== 'valid')
+      .map((c) => c.id)
+      .join('\n'),
+  );
   const remove = useComposerStore((s) => s.removeRecipient);
   if (!without) return null;
   return (
@@ -78,7 +105,8 @@ function RemoveWithoutKey({ chips, onRemoved }: { chips: Extract<Chip, { valid: 
       type="button"
       onClick={() => {
         const ids = new Set(without.split('\n'));
-        for (const field of FIELDS) for (const c of useComposerStore.getState().recipients[field]) if (ids.has(c.id)) remove(field, c.id);
+        for (const field of FIELDS)
+          for (const c of useComposerStore.getState().recipients[field]) if (ids.has(c.id)) remove(field, c.id);
         onRemoved();
       }}
     >

@@ -39,10 +39,23 @@ describe('composer recipients', () => {
     state().updateRecipientText('to', 'bob@exa');
     expect(state().revision).toBe(before + 1); // nothing changed
     state().loadDraft({
-      fromIdentityId: null, to: ['bob@example.test', 'not an address'], cc: [], bcc: [], pending: { to: '', cc: 'dan@exa', bcc: '' },
-      subject: '', body: '', files: [], messageId: null, encryptChoice: null, signChoice: null, draftId: 'd1',
+      fromIdentityId: null,
+      to: ['bob@example.test', 'not an address'],
+      cc: [],
+      bcc: [],
+      pending: { to: '', cc: 'dan@exa', bcc: '' },
+      subject: '',
+      body: '',
+      files: [],
+      messageId: null,
+      encryptChoice: null,
+      signChoice: null,
+      draftId: 'd1',
     });
-    expect(state().recipients.to.map((c) => [c.valid, c.input])).toEqual([[true, 'bob@example.test'], [false, 'not an address']]);
+    expect(state().recipients.to.map((c) => [c.valid, c.input])).toEqual([
+      [true, 'bob@example.test'],
+      [false, 'not an address'],
+    ]);
     expect(state().pending).toEqual({ to: '', cc: 'dan@exa', bcc: '' });
   });
 });

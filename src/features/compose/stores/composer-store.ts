@@ -37,7 +37,11 @@ type ComposerState = {
   outgoing: { revision: number; prepared: PreparedMessage } | null;
 };
 
-export type DraftStatus = { state: 'none' } | { state: 'saving' } | { state: 'saved'; at: Date; encrypted: boolean } | { state: 'failed'; message: string };
+export type DraftStatus =
+  | { state: 'none' }
+  | { state: 'saving' }
+  | { state: 'saved'; at: Date; encrypted: boolean }
+  | { state: 'failed'; message: string };
 
 export type LoadedDraft = {
   fromIdentityId: string | null;
@@ -125,7 +129,9 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set) =>
         ...(entries.length && s.status.state === 'failed' ? { status: { state: 'idle' as const } } : {}),
         // Text still being typed is kept in drafts too: changing it is an edit.
         ...(entries.length || pending !== s.pending[field] ? edited(s) : {}),
-        recipients: entries.length ? { ...s.recipients, [field]: withChips(s.recipients[field], entries) } : s.recipients,
+        recipients: entries.length
+          ? { ...s.recipients, [field]: withChips(s.recipients[field], entries) }
+          : s.recipients,
         pending: { ...s.pending, [field]: pending },
       };
     }),
@@ -138,14 +144,16 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set) =>
     })),
   setSubject: (subject) => set((s) => ({ subject, ...edited(s) })),
   setBody: (body) => set((s) => ({ body, ...edited(s) })),
-  addFiles: (files) => set((s) => ({ attachments: [...s.attachments, ...files.map((file) => ({ id: nextId(), file }))], ...edited(s) })),
+  addFiles: (files) =>
+    set((s) => ({ attachments: [...s.attachments, ...files.map((file) => ({ id: nextId(), file }))], ...edited(s) })),
   removeAttachment: (id) => set((s) => ({ attachments: s.attachments.filter((a) => a.id !== id), ...edited(s) })),
   setMessageId: (messageId) => set({ messageId }),
   setEncryptChoice: (encryptChoice) => set((s) => ({ encryptChoice, ...edited(s) })),
   setSignChoice: (signChoice) => set((s) => ({ signChoice, ...edited(s) })),
   setStatus: (status) => set({ status }),
   clearAfterSend: (summary) => set({ ...EMPTY(), status: { state: 'sent', summary } }),
-  draftSaved: (draftId, revision, encrypted, at) => set({ draftId, savedRevision: revision, draftStatus: { state: 'saved', at, encrypted } }),
+  draftSaved: (draftId, revision, encrypted, at) =>
+    set({ draftId, savedRevision: revision, draftStatus: { state: 'saved', at, encrypted } }),
   setDraftStatus: (draftStatus) => set({ draftStatus }),
   setOutgoing: (outgoing) => set({ outgoing }),
   loadDraft: (d) =>
@@ -165,13 +173,16 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set) =>
     })),
 }));
 
-export const resetComposer = () => useComposerStore.setState({ fromIdentityId: null, status: { state: 'idle' }, ...EMPTY() });
+export const resetComposer = () =>
+  useComposerStore.setState({ fromIdentityId: null, status: { state: 'idle' }, ...EMPTY() });
 
 /**
  * What a retry must send: the message already built (the same ciphertext) when nothing changed
  * since, and always once a copy may have reached the server, so that nobody gets it twice.
  */
-export function reusableOutgoing(state: Pick<ComposerState, 'outgoing' | 'revision'>): { prepared: PreparedMessage; started: boolean } | null {
+export function reusableOutgoing(
+  state: Pick<ComposerState, 'outgoing' | 'revision'>,
+): { prepared: PreparedMessage; started: boolean } | null {
   const outgoing = state.outgoing;
   if (!outgoing) return null;
   const started = outgoing.prepared.copies.some((c) => c.result || c.uncertain);

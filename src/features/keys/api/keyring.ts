@@ -11,7 +11,11 @@ export function useKeyList() {
 
 export function useEligibleKeys(address: string) {
   const { keystore } = useServices();
-  return useQuery({ queryKey: keyringKeys.eligible(address), queryFn: () => keystore.eligibleKeys(address), staleTime: Infinity });
+  return useQuery({
+    queryKey: keyringKeys.eligible(address),
+    queryFn: () => keystore.eligibleKeys(address),
+    staleTime: Infinity,
+  });
 }
 
 export function useUnlockedKeys() {
@@ -47,7 +51,8 @@ export function useStoreKeys() {
   const { keystore } = useServices();
   const invalidate = useInvalidateKeyring();
   return useMutation({
-    mutationFn: ({ keys, passphrases }: { keys: InspectedKey[]; passphrases: Record<string, string> }) => keystore.storeInspected(keys, passphrases),
+    mutationFn: ({ keys, passphrases }: { keys: InspectedKey[]; passphrases: Record<string, string> }) =>
+      keystore.storeInspected(keys, passphrases),
     onSettled: invalidate,
   });
 }
@@ -68,7 +73,8 @@ export function useBindKey() {
   const { keystore } = useServices();
   const invalidate = useInvalidateKeyring();
   return useMutation({
-    mutationFn: ({ address, fingerprint }: { address: string; fingerprint: string | null }) => keystore.bind(address, fingerprint),
+    mutationFn: ({ address, fingerprint }: { address: string; fingerprint: string | null }) =>
+      keystore.bind(address, fingerprint),
     onSettled: invalidate,
   });
 }
@@ -92,7 +98,17 @@ export function useAddUserId() {
   const invalidate = useInvalidateKeyring();
   const { ensureUnlocked } = useKeyLocking();
   return useMutation({
-    mutationFn: async ({ fingerprint, label, name, email }: { fingerprint: string; label: string; name: string; email: string }) => {
+    mutationFn: async ({
+      fingerprint,
+      label,
+      name,
+      email,
+    }: {
+      fingerprint: string;
+      label: string;
+      name: string;
+      email: string;
+    }) => {
       await ensureUnlocked(fingerprint, label);
       const record = await keystore.get(fingerprint);
       const updated = await crypto.addUserId(fingerprint, { name, email }, record.armoredSecret!);

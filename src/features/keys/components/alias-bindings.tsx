@@ -7,7 +7,8 @@ import { useBindings } from '@/queries/keyring';
 import { useAddUserId, useBindKey, useEligibleKeys } from '../api/keyring';
 import { isUnlockDeclined } from '@/unlock/ensure-unlocked';
 
-const keyLabel = (e: KeyListEntry) => `${e.primaryUserId ?? 'no user ID'} — ${groupFingerprint(e.fingerprint.slice(-16))}${e.expires ? `, expires ${formatDate(e.expires)}` : ''}`;
+const keyLabel = (e: KeyListEntry) =>
+  `${e.primaryUserId ?? 'no user ID'} — ${groupFingerprint(e.fingerprint.slice(-16))}${e.expires ? `, expires ${formatDate(e.expires)}` : ''}`;
 
 function AddUserIdOffer({ address, name, secretKeys }: { address: string; name: string; secretKeys: KeyListEntry[] }) {
   const id = useId();
@@ -32,14 +33,26 @@ function AddUserIdOffer({ address, name, secretKeys }: { address: string; name: 
           </option>
         ))}
       </select>
-      <p className="hint">Everyone who gets this key will see that {address} and its other addresses belong together.</p>
+      <p className="hint">
+        Everyone who gets this key will see that {address} and its other addresses belong together.
+      </p>
       {add.isError && !isUnlockDeclined(add.error) && (
         <p role="alert" className="alert">
           {userMessage(add.error)}
         </p>
       )}
       <div className="actions">
-        <button type="button" disabled={!entry || add.isPending} onClick={() => entry && add.mutate({ fingerprint: entry.fingerprint, label: keyLabel(entry), name, email: address }, { onSuccess: () => setOpen(false) })}>
+        <button
+          type="button"
+          disabled={!entry || add.isPending}
+          onClick={() =>
+            entry &&
+            add.mutate(
+              { fingerprint: entry.fingerprint, label: keyLabel(entry), name, email: address },
+              { onSuccess: () => setOpen(false) },
+            )
+          }
+        >
           Add user ID
         </button>
         <button type="button" onClick={() => setOpen(false)}>
@@ -74,7 +87,10 @@ function AddressBinding({ identity, secretKeys }: { identity: Identity; secretKe
           aria-describedby={`${id}-hint`}
           onChange={(e) => {
             setOptimistic(e.target.checked);
-            bind.mutate({ address, fingerprint: e.target.checked ? picked : null }, { onSettled: () => setOptimistic(null) });
+            bind.mutate(
+              { address, fingerprint: e.target.checked ? picked : null },
+              { onSettled: () => setOptimistic(null) },
+            );
           }}
         />
         Use key for {address}
@@ -112,7 +128,9 @@ function AddressBinding({ identity, secretKeys }: { identity: Identity; secretKe
           {userMessage(bind.error)}
         </p>
       )}
-      {!bound && candidates.length === 0 && secretKeys.length > 0 && <AddUserIdOffer address={address} name={identity.name} secretKeys={secretKeys} />}
+      {!bound && candidates.length === 0 && secretKeys.length > 0 && (
+        <AddUserIdOffer address={address} name={identity.name} secretKeys={secretKeys} />
+      )}
     </li>
   );
 }
@@ -120,13 +138,20 @@ function AddressBinding({ identity, secretKeys }: { identity: Identity; secretKe
 /** One switch per account address: which of the user's secret keys signs and decrypts for it. */
 export function AliasBindings({ identities, secretKeys }: { identities: Identity[]; secretKeys: KeyListEntry[] }) {
   const id = useId();
-  const addresses = identities.filter((i, n) => !i.email.startsWith('*@') && identities.findIndex((j) => j.email.toLowerCase() === i.email.toLowerCase()) === n);
+  const addresses = identities.filter(
+    (i, n) =>
+      !i.email.startsWith('*@') && identities.findIndex((j) => j.email.toLowerCase() === i.email.toLowerCase()) === n,
+  );
   return (
     <section className="panel" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Your addresses</h2>
       <ul className="plain bindings">
         {addresses.map((identity) => (
-          <AddressBinding key={identity.id} identity={identity} secretKeys={secretKeys.filter((k) => k.status === 'valid')} />
+          <AddressBinding
+            key={identity.id}
+            identity={identity}
+            secretKeys={secretKeys.filter((k) => k.status === 'valid')}
+          />
         ))}
       </ul>
     </section>

@@ -53,10 +53,14 @@ export function GenerateKeyForm({ identities, onDone }: { identities: Identity[]
           Created key {groupFingerprint(created.summary.fingerprint)} for {created.summary.primaryUserId}.
         </p>
         <p>
-          Keep the revocation certificate somewhere safe and offline: with it you can declare the key invalid if you lose it or its passphrase.
+          Keep the revocation certificate somewhere safe and offline: with it you can declare the key invalid if you
+          lose it or its passphrase.
         </p>
         <div className="actions">
-          <button type="button" onClick={() => downloadFile(`revocation-${created.summary.fingerprint}.asc`, created.revocationCertificate)}>
+          <button
+            type="button"
+            onClick={() => downloadFile(`revocation-${created.summary.fingerprint}.asc`, created.revocationCertificate)}
+          >
             Download revocation certificate
           </button>
           <button type="button" onClick={onDone}>
@@ -74,14 +78,28 @@ export function GenerateKeyForm({ identities, onDone }: { identities: Identity[]
       <label htmlFor={`${id}-name`}>Name</label>
       <input id={`${id}-name`} type="text" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />
       <label htmlFor={`${id}-email`}>Email</label>
-      <input id={`${id}-email`} type="text" inputMode="email" autoComplete="off" spellCheck={false} value={email} onChange={(e) => setEmail(e.target.value)} aria-describedby={`${id}-email-hint`} />
+      <input
+        id={`${id}-email`}
+        type="text"
+        inputMode="email"
+        autoComplete="off"
+        spellCheck={false}
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+        aria-describedby={`${id}-email-hint`}
+      />
       {identities.length > 1 && (
         <p id={`${id}-email-hint`} className="hint">
           Your addresses:{' '}
           {identities.map((i, n) => (
             <span key={i.id}>
               {n > 0 && ', '}
-              <button type="button" className="link-button" onClick={() => setEmail(i.email)} aria-label={`Use ${i.email}`}>
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => setEmail(i.email)}
+                aria-label={`Use ${i.email}`}
+              >
                 {i.email}
               </button>
             </span>
@@ -89,10 +107,22 @@ export function GenerateKeyForm({ identities, onDone }: { identities: Identity[]
         </p>
       )}
       <label htmlFor={`${id}-pass`}>Passphrase</label>
-      <input id={`${id}-pass`} type="password" autoComplete="new-password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} aria-describedby={`${id}-strength`} />
+      <input
+        id={`${id}-pass`}
+        type="password"
+        autoComplete="new-password"
+        value={passphrase}
+        onChange={(e) => setPassphrase(e.target.value)}
+        aria-describedby={`${id}-strength`}
+      />
       <PassphraseStrength passphrase={passphrase} id={`${id}-strength`} />
       <label htmlFor={`${id}-algo`}>Algorithm</label>
-      <select id={`${id}-algo`} value={algorithm} onChange={(e) => setAlgorithm(e.target.value as KeyAlgorithmChoice)} aria-describedby={`${id}-algo-hint`}>
+      <select
+        id={`${id}-algo`}
+        value={algorithm}
+        onChange={(e) => setAlgorithm(e.target.value as KeyAlgorithmChoice)}
+        aria-describedby={`${id}-algo-hint`}
+      >
         {ALGORITHMS.map((a) => (
           <option key={a.value} value={a.value}>
             {a.label}

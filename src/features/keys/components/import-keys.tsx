@@ -28,8 +28,8 @@ function PreviewEntry({ inspected }: { inspected: InspectedKey }) {
       </ul>
       <p className="hint">
         {s.algorithm}
-        {s.subkeys.length > 0 && ` + ${s.subkeys.map((k) => k.algorithm).join(', ')}`} · created {formatDate(s.created)} · expires {formatDate(s.expires)} ·{' '}
-        {STATUS_WORDS[s.status]}
+        {s.subkeys.length > 0 && ` + ${s.subkeys.map((k) => k.algorithm).join(', ')}`} · created {formatDate(s.created)}{' '}
+        · expires {formatDate(s.expires)} · {STATUS_WORDS[s.status]}
         {s.kind === 'secret' && (inspected.secretProtected ? ' · passphrase-protected' : ' · no passphrase')}
       </p>
       {inspected.refusal && <p className="warning">Refused: {inspected.refusal}</p>}
@@ -39,7 +39,10 @@ function PreviewEntry({ inspected }: { inspected: InspectedKey }) {
 
 /** Bulk imports (thousands of keys) list every refused key but only the first acceptable ones. */
 const PREVIEW_LIMIT = 50;
-const shownPreview = (keys: InspectedKey[]) => [...keys.filter((k) => k.refusal), ...keys.filter((k) => !k.refusal).slice(0, PREVIEW_LIMIT)];
+const shownPreview = (keys: InspectedKey[]) => [
+  ...keys.filter((k) => k.refusal),
+  ...keys.filter((k) => !k.refusal).slice(0, PREVIEW_LIMIT),
+];
 
 /** Paste or pick keys, see what they are, then store the acceptable ones. */
 export function ImportKeys() {
@@ -85,7 +88,11 @@ export function ImportKeys() {
       {
         onSuccess: (result) => {
           const count = result.stored.length + result.merged.length;
-          setDone(count ? `Added ${result.stored.length} key${result.stored.length === 1 ? '' : 's'}${result.merged.length ? `, updated ${result.merged.length}` : ''}.` : null);
+          setDone(
+            count
+              ? `Added ${result.stored.length} key${result.stored.length === 1 ? '' : 's'}${result.merged.length ? `, updated ${result.merged.length}` : ''}.`
+              : null,
+          );
           if (result.refused.length === 0) {
             setPreview(null);
             setText('');
@@ -98,7 +105,15 @@ export function ImportKeys() {
   }
 
   const refused = store.data?.refused ?? [];
-  const alert = formError ?? (inspect.isError ? `Nothing was imported. ${userMessage(inspect.error)}` : store.isError ? `Nothing was stored. ${userMessage(store.error)}` : refused.length ? `Not stored: ${refused.map((r) => `${r.label} — ${r.reason}`).join(' ')}` : null);
+  const alert =
+    formError ??
+    (inspect.isError
+      ? `Nothing was imported. ${userMessage(inspect.error)}`
+      : store.isError
+        ? `Nothing was stored. ${userMessage(store.error)}`
+        : refused.length
+          ? `Not stored: ${refused.map((r) => `${r.label} — ${r.reason}`).join(' ')}`
+          : null);
 
   return (
     <section
@@ -121,10 +136,20 @@ export function ImportKeys() {
       }}
     >
       <h2 id={`${id}-title`}>Import keys</h2>
-      <p className="hint">Paste a key, choose a file, or drop a key file here (.asc, .gpg, .pgp, .key; armored or binary; several keys at once are fine).</p>
+      <p className="hint">
+        Paste a key, choose a file, or drop a key file here (.asc, .gpg, .pgp, .key; armored or binary; several keys at
+        once are fine).
+      </p>
       <form onSubmit={onImport}>
         <label htmlFor={`${id}-text`}>Key</label>
-        <textarea id={`${id}-text`} rows={5} spellCheck={false} placeholder="-----BEGIN PGP PUBLIC KEY BLOCK-----" value={text} onChange={(e) => setText(e.target.value)} />
+        <textarea
+          id={`${id}-text`}
+          rows={5}
+          spellCheck={false}
+          placeholder="-----BEGIN PGP PUBLIC KEY BLOCK-----"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
         <label htmlFor={`${id}-file`}>Key file</label>
         <input id={`${id}-file`} ref={fileInput} type="file" accept=".asc,.gpg,.pgp,.key,application/pgp-keys" />
         <div className="actions">
@@ -151,8 +176,8 @@ export function ImportKeys() {
           </h3>
           {preview.length > PREVIEW_LIMIT && (
             <p>
-              {preview.filter((k) => !k.refusal).length} can be stored, {preview.filter((k) => k.refusal).length} are refused. Showing every refused key and the first{' '}
-              {PREVIEW_LIMIT} others.
+              {preview.filter((k) => !k.refusal).length} can be stored, {preview.filter((k) => k.refusal).length} are
+              refused. Showing every refused key and the first {PREVIEW_LIMIT} others.
             </p>
           )}
           <ul className="plain">
@@ -163,9 +188,17 @@ export function ImportKeys() {
           {unprotected.length > 0 && (
             <>
               <label htmlFor={`${id}-newpass`}>New passphrase</label>
-              <input id={`${id}-newpass`} type="password" autoComplete="new-password" value={newPassphrase} onChange={(e) => setNewPassphrase(e.target.value)} aria-describedby={`${id}-newpass-hint`} />
+              <input
+                id={`${id}-newpass`}
+                type="password"
+                autoComplete="new-password"
+                value={newPassphrase}
+                onChange={(e) => setNewPassphrase(e.target.value)}
+                aria-describedby={`${id}-newpass-hint`}
+              />
               <p id={`${id}-newpass-hint`} className="hint">
-                {unprotected.length === 1 ? 'This secret key has' : 'These secret keys have'} no passphrase. Secret keys are only stored passphrase-protected.
+                {unprotected.length === 1 ? 'This secret key has' : 'These secret keys have'} no passphrase. Secret keys
+                are only stored passphrase-protected.
               </p>
             </>
           )}

@@ -15,7 +15,15 @@ const STATUS_WORDS = {
   invalid: 'Invalid: never used',
 } as const;
 
-function DeleteKey({ fingerprint, secret, onDeleted }: { fingerprint: string; secret: boolean; onDeleted: () => void }) {
+function DeleteKey({
+  fingerprint,
+  secret,
+  onDeleted,
+}: {
+  fingerprint: string;
+  secret: boolean;
+  onDeleted: () => void;
+}) {
   const id = useId();
   const remove = useDeleteKey();
   const [confirming, setConfirming] = useState(false);
@@ -34,7 +42,8 @@ function DeleteKey({ fingerprint, secret, onDeleted }: { fingerprint: string; se
       </p>
       {secret && (
         <label className="check">
-          <input type="checkbox" checked={understood} onChange={(e) => setUnderstood(e.target.checked)} /> I have a backup or no longer need it: without it, mail encrypted to this key cannot be read
+          <input type="checkbox" checked={understood} onChange={(e) => setUnderstood(e.target.checked)} /> I have a
+          backup or no longer need it: without it, mail encrypted to this key cannot be read
         </label>
       )}
       {remove.isError && (
@@ -43,7 +52,12 @@ function DeleteKey({ fingerprint, secret, onDeleted }: { fingerprint: string; se
         </p>
       )}
       <div className="actions">
-        <button type="button" className="danger" disabled={(secret && !understood) || remove.isPending} onClick={() => remove.mutate(fingerprint, { onSuccess: onDeleted })}>
+        <button
+          type="button"
+          className="danger"
+          disabled={(secret && !understood) || remove.isPending}
+          onClick={() => remove.mutate(fingerprint, { onSuccess: onDeleted })}
+        >
           Yes, delete
         </button>
         <button type="button" onClick={() => setConfirming(false)}>
@@ -54,7 +68,15 @@ function DeleteKey({ fingerprint, secret, onDeleted }: { fingerprint: string; se
   );
 }
 
-export function KeyDetails({ fingerprint, accountAddresses, onClose }: { fingerprint: string; accountAddresses: string[]; onClose: () => void }) {
+export function KeyDetails({
+  fingerprint,
+  accountAddresses,
+  onClose,
+}: {
+  fingerprint: string;
+  accountAddresses: string[];
+  onClose: () => void;
+}) {
   const id = useId();
   const { now } = useServices();
   const record = useKeyRecord(fingerprint);
@@ -63,12 +85,21 @@ export function KeyDetails({ fingerprint, accountAddresses, onClose }: { fingerp
   const locking = useKeyLocking();
   const [lockError, setLockError] = useState<string | null>(null);
   if (record.isPending) return <p role="status">Loading key…</p>;
-  if (record.isError) return <p role="alert" className="alert">{userMessage(record.error)}</p>;
+  if (record.isError)
+    return (
+      <p role="alert" className="alert">
+        {userMessage(record.error)}
+      </p>
+    );
   const { summary, armoredPublic, armoredSecret, revocationCertificate } = record.data;
   const status = currentStatus(summary, now());
   const label = summary.primaryUserId ?? groupFingerprint(fingerprint);
-  const serves = Object.entries(bindings.data ?? {}).filter(([, f]) => f === fingerprint).map(([a]) => a);
-  const couldServe = accountAddresses.filter((a) => summary.userIds.some((u) => u.status === 'valid' && u.email.toLowerCase() === a.toLowerCase()));
+  const serves = Object.entries(bindings.data ?? {})
+    .filter(([, f]) => f === fingerprint)
+    .map(([a]) => a);
+  const couldServe = accountAddresses.filter((a) =>
+    summary.userIds.some((u) => u.status === 'valid' && u.email.toLowerCase() === a.toLowerCase()),
+  );
   const isUnlocked = unlocked.data?.includes(fingerprint) ?? false;
   const short = fingerprint.slice(-16);
 
@@ -90,7 +121,10 @@ export function KeyDetails({ fingerprint, accountAddresses, onClose }: { fingerp
         </dd>
         <dt>Kind</dt>
         <dd>
-          {summary.kind === 'secret' ? `Secret key (passphrase-protected${isUnlocked ? ', unlocked now' : ', locked'})` : 'Public key'} · OpenPGP v{summary.version}
+          {summary.kind === 'secret'
+            ? `Secret key (passphrase-protected${isUnlocked ? ', unlocked now' : ', locked'})`
+            : 'Public key'}{' '}
+          · OpenPGP v{summary.version}
         </dd>
         <dt>Created / expires</dt>
         <dd>
@@ -101,7 +135,11 @@ export function KeyDetails({ fingerprint, accountAddresses, onClose }: { fingerp
           <ul className="plain">
             {summary.userIds.map((u) => (
               <li key={u.userId}>
-                {u.userId} <span className="hint">({u.status}{u.primary ? ', primary' : ''})</span>
+                {u.userId}{' '}
+                <span className="hint">
+                  ({u.status}
+                  {u.primary ? ', primary' : ''})
+                </span>
               </li>
             ))}
           </ul>
@@ -121,7 +159,13 @@ export function KeyDetails({ fingerprint, accountAddresses, onClose }: { fingerp
           </ul>
         </dd>
         <dt>Serves your addresses</dt>
-        <dd>{serves.length ? serves.join(', ') : couldServe.length ? `None bound (could serve ${couldServe.join(', ')})` : 'None'}</dd>
+        <dd>
+          {serves.length
+            ? serves.join(', ')
+            : couldServe.length
+              ? `None bound (could serve ${couldServe.join(', ')})`
+              : 'None'}
+        </dd>
       </dl>
       {lockError && (
         <p role="alert" className="alert">

@@ -32,7 +32,9 @@ export function KeysView() {
           </button>
         )}
       </div>
-      <p className="lead">Your keys live only in this browser. Secret keys are stored encrypted with their passphrase.</p>
+      <p className="lead">
+        Your keys live only in this browser. Secret keys are stored encrypted with their passphrase.
+      </p>
       {generating && <GenerateKeyForm identities={identities} onDone={() => setGenerating(false)} />}
       <AliasBindings identities={identities} secretKeys={entries.filter((e) => e.kind === 'secret')} />
       <section className="panel" aria-labelledby={`${id}-stored`}>
@@ -46,12 +48,20 @@ export function KeysView() {
         {list.data && (
           <>
             <p data-key-count={entries.length}>
-              {entries.length === 0 ? 'No keys yet.' : `${entries.length} key${entries.length === 1 ? '' : 's'} (${entries.filter((e) => e.kind === 'secret').length} secret).`}
+              {entries.length === 0
+                ? 'No keys yet.'
+                : `${entries.length} key${entries.length === 1 ? '' : 's'} (${entries.filter((e) => e.kind === 'secret').length} secret).`}
             </p>
             {entries.length > 0 && <KeyList entries={entries} selected={selected} onSelect={setSelected} />}
           </>
         )}
-        {selected && <KeyDetails fingerprint={selected} accountAddresses={identities.map((i) => i.email)} onClose={() => setSelected(null)} />}
+        {selected && (
+          <KeyDetails
+            fingerprint={selected}
+            accountAddresses={identities.map((i) => i.email)}
+            onClose={() => setSelected(null)}
+          />
+        )}
       </section>
       <ImportKeys />
     </main>

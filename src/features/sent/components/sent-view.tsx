@@ -50,7 +50,11 @@ export function SentView() {
           Refresh
         </button>
       </div>
-      {setup.data && !sentBox && <p role="alert" className="alert">This account has no Sent mailbox.</p>}
+      {setup.data && !sentBox && (
+        <p role="alert" className="alert">
+          This account has no Sent mailbox.
+        </p>
+      )}
       {(list.isError || setup.isError) && (
         <p role="alert" className="alert">
           Could not load sent messages: {userMessage(list.error ?? setup.error)}

@@ -30,7 +30,12 @@ export function SettingsView() {
         </dl>
       )}
       <label htmlFor={`${id}-unlock`}>Keep keys unlocked for</label>
-      <select id={`${id}-unlock`} value={unlockMinutes} onChange={(e) => setUnlockMinutes(Number(e.target.value))} aria-describedby={`${id}-unlock-hint`}>
+      <select
+        id={`${id}-unlock`}
+        value={unlockMinutes}
+        onChange={(e) => setUnlockMinutes(Number(e.target.value))}
+        aria-describedby={`${id}-unlock-hint`}
+      >
         {UNLOCK_CHOICES.map((m) => (
           <option key={m} value={m}>
             {m} minute{m === 1 ? '' : 's'}
@@ -38,13 +43,22 @@ export function SettingsView() {
         ))}
       </select>
       <p id={`${id}-unlock-hint`} className="hint">
-        After this time an unlocked secret key is dropped from memory and its passphrase is asked again. Passphrases are never stored.
+        After this time an unlocked secret key is dropped from memory and its passphrase is asked again. Passphrases are
+        never stored.
       </p>
       <h2>Finding recipients’ keys</h2>
       <label className="check">
-        <input type="checkbox" role="switch" checked={discovery.useWkd} onChange={(e) => changeDiscovery({ useWkd: e.target.checked })} /> Use WKD
+        <input
+          type="checkbox"
+          role="switch"
+          checked={discovery.useWkd}
+          onChange={(e) => changeDiscovery({ useWkd: e.target.checked })}
+        />{' '}
+        Use WKD
       </label>
-      <p className="hint">Ask the recipient’s domain for their key (Web Key Directory). The domain learns that someone looked.</p>
+      <p className="hint">
+        Ask the recipient’s domain for their key (Web Key Directory). The domain learns that someone looked.
+      </p>
       <label htmlFor={`${id}-vks`}>Key server</label>
       <input
         id={`${id}-vks`}
@@ -63,8 +77,15 @@ export function SettingsView() {
         </p>
       )}
       <label htmlFor={`${id}-mode`}>Look up WKD keys</label>
-      <select id={`${id}-mode`} value={discovery.wkdMode} onChange={(e) => changeDiscovery({ wkdMode: e.target.value as 'auto' | 'proxy' | 'browser' })} aria-describedby={`${id}-mode-hint`}>
-        <option value="auto">Automatically ({discovery.proxyBase ? 'through this app’s server' : 'from this browser'})</option>
+      <select
+        id={`${id}-mode`}
+        value={discovery.wkdMode}
+        onChange={(e) => changeDiscovery({ wkdMode: e.target.value as 'auto' | 'proxy' | 'browser' })}
+        aria-describedby={`${id}-mode-hint`}
+      >
+        <option value="auto">
+          Automatically ({discovery.proxyBase ? 'through this app’s server' : 'from this browser'})
+        </option>
         <option value="proxy" disabled={!discovery.proxyBase}>
           Through this app’s server
         </option>
@@ -76,13 +97,25 @@ export function SettingsView() {
           : 'This app runs without its companion server, so look-ups go directly from the browser.'}
       </p>
       <label className="check">
-        <input type="checkbox" checked={discovery.autoEncrypt} onChange={(e) => discovery.update({ autoEncrypt: e.target.checked })} /> Encrypt automatically when every recipient has a key
+        <input
+          type="checkbox"
+          checked={discovery.autoEncrypt}
+          onChange={(e) => discovery.update({ autoEncrypt: e.target.checked })}
+        />{' '}
+        Encrypt automatically when every recipient has a key
       </label>
       <label className="check">
-        <input type="checkbox" checked={discovery.protectHeaders} onChange={(e) => discovery.update({ protectHeaders: e.target.checked })} aria-describedby={`${id}-hp-hint`} /> Hide the subject of encrypted mail
+        <input
+          type="checkbox"
+          checked={discovery.protectHeaders}
+          onChange={(e) => discovery.update({ protectHeaders: e.target.checked })}
+          aria-describedby={`${id}-hp-hint`}
+        />{' '}
+        Hide the subject of encrypted mail
       </label>
       <p id={`${id}-hp-hint`} className="hint">
-        Header protection (RFC 9788): the real subject travels inside the encryption and the outside shows “[...]”. Some old mail programs show only the placeholder.
+        Header protection (RFC 9788): the real subject travels inside the encryption and the outside shows “[...]”. Some
+        old mail programs show only the placeholder.
       </p>
     </main>
   );
