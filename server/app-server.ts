@@ -2,11 +2,18 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import type { ViteDevServer } from 'vite';
-import { DEMO_ACCOUNTS, seedDemoAccounts, type DemoAccount } from './jmap/accounts';
+import { DEMO_ACCOUNTS, localDomains, seedDemoAccounts, type DemoAccount } from './jmap/accounts';
 import { openDatabase, type Db } from './jmap/db';
 import { createJmapHandler } from './jmap/http';
 import { DEFAULT_LIMITS, type ServerLimits } from './jmap/limits';
 import { createWkdProxyHandler, type WkdProxyConfig } from './lookup/wkd-proxy';
+import { wkdLocation } from '../src/core/discovery/wkd-url';
+import { createPublicCheck } from './wkd/check-public';
+import { createPublishApi } from './wkd/publish-api';
+import { createPublishAuth } from './wkd/publish-auth';
+import { createVksRelay } from './wkd/vks-relay';
+import { createWkdServer } from './wkd/wkd-serve';
+import { createWkdTree } from './wkd/wkd-tree';
 
 export type AppServerOptions = {
   host: string;
@@ -22,6 +29,26 @@ export type AppServerOptions = {
   limits?: Partial<ServerLimits>;
   /** The WKD lookup proxy for domains without CORS; null turns it off. */
   wkdProxy: WkdProxyConfig | null;
+  /** Publishing: the companion's own web key directory and the key-server relay (README, "Publishing keys"). */
+  publishing?: Partial<PublishingOptions>;
+};
+
+export type PublishingOptions = {
+  /** Domains whose web key directory this server is (WKD_DOMAINS); default: the embedded backend's domains. */
+  domains: string[] | null;
+  /** The JMAP session resource that publishing credentials are checked against; default: this server's own. */
+  sessionUrl: string | null;
+  allowWildcard: boolean;
+  revokedTtlDays: number;
+  keyServerUrl: string;
+};
+
+const DEFAULT_PUBLISHING: PublishingOptions = {
+  domains: null,
+  sessionUrl: null,
+  allowWildcard: false,
+  revokedTtlDays: 30,
+  keyServerUrl: 'https://keys.openpgp.org',
 };
 
 export type RunningAppServer = {
@@ -84,14 +111,56 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const jmap = createJmapHandler({ db, limits, corsOrigins: options.corsOrigins });
   const prefill = options.prefillAccount ? DEMO_ACCOUNTS.find((a) => a.username === options.prefillAccount) : undefined;
-  const companionConfig = JSON.stringify({
-    companion: 'pgp-composer',
-    version: 1,
-    jmapSessionPath: '/.well-known/jmap',
-    signInDefaults: prefill ? { username: prefill.username, password: prefill.password } : null,
-    wkdProxyPath: options.wkdProxy ? '/api/wkd' : null,
+  const publishing = { ...DEFAULT_PUBLISHING, ...options.publishing };
+  const wkdDomains = new Set((publishing.domains ?? [...localDomains(db)]).map((d) => d.toLowerCase()));
+  const wkdTree = createWkdTree({
+    root: join(options.dataDir, 'wkd'),
+    metaRoot: join(options.dataDir, 'wkd-meta'),
+    revokedTtlMs: publishing.revokedTtlDays * 86_400_000,
   });
-  const wkdProxy = options.wkdProxy ? createWkdProxyHandler(options.wkdProxy) : null;
+  // The session URL defaults to this server's own, known once it listens (see below).
+  let publishSessionUrl = publishing.sessionUrl ?? '';
+  const auth = createPublishAuth({
+    get sessionUrl() {
+      return publishSessionUrl;
+    },
+    allowWildcard: publishing.allowWildcard,
+  });
+  const serveWkd = createWkdServer({ tree: wkdTree, domains: wkdDomains });
+  const publishApi = createPublishApi({ tree: wkdTree, domains: wkdDomains, auth });
+  const vksRelay = createVksRelay({ keyServerUrl: publishing.keyServerUrl, auth });
+  const publicCheck = options.wkdProxy ? createPublicCheck({ proxy: options.wkdProxy, auth }) : null;
+  const companionConfig = () =>
+    JSON.stringify({
+      companion: 'pgp-composer',
+      version: 1,
+      jmapSessionPath: '/.well-known/jmap',
+      signInDefaults: prefill ? { username: prefill.username, password: prefill.password } : null,
+      wkdProxyPath: options.wkdProxy ? '/api/wkd' : null,
+      wkdDomains: [...wkdDomains],
+      // Relative when it is this server's own session resource: the app resolves it against its origin.
+      publishSessionUrl: publishing.sessionUrl ?? '/.well-known/jmap',
+      keyServerUrl: publishing.keyServerUrl,
+    });
+  const wkdProxy = options.wkdProxy
+    ? createWkdProxyHandler(options.wkdProxy, {
+        domains: wkdDomains,
+        async answer(address) {
+          const entry = await wkdTree.readAddress(address);
+          const url = (await wkdLocation(address)).advanced;
+          return entry
+            ? {
+                status: 200,
+                body: Buffer.from(entry.bytes),
+                headers: { 'X-WKD-URL': url, 'X-WKD-Method': 'directory' },
+              }
+            : {
+                status: 404,
+                body: { outcome: 'not-found', url, detail: 'This server publishes no key for this address.' },
+              };
+        },
+      })
+    : null;
 
   let vite: ViteDevServer | undefined;
   if (options.serve === 'dev') {
@@ -102,11 +171,15 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
   const server = createServer((req, res) => {
     void (async () => {
       if (await jmap(req, res)) return;
+      if (serveWkd(req, res)) return;
+      if (await publishApi(req, res)) return;
+      if (await vksRelay(req, res)) return;
+      if (publicCheck && (await publicCheck(req, res))) return;
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if ((path === '/api/wkd' || path === '/api/wkd/batch') && wkdProxy) {
         await wkdProxy(req, res);
       } else if (path === '/api/companion') {
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(companionConfig);
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(companionConfig());
       } else if (vite) {
         vite.middlewares(req, res);
       } else if (options.serve === 'dist') {
@@ -125,10 +198,12 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}/`;
+  publishSessionUrl ||= `${url}.well-known/jmap`;
   return {
     server,
     db,
-    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}/`,
+    url,
     createdDemo,
     async close() {
       await vite?.close();

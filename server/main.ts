@@ -21,6 +21,17 @@ const running = await startAppServer({
   seedDemo,
   prefillAccount: seedDemo && env.PREFILL_DEMO !== '0' ? 'alice@example.test' : null,
   wkdProxy: env.WKD_PROXY === '0' ? null : wkdProxyConfigFromEnv(env),
+  publishing: {
+    domains: env.WKD_DOMAINS
+      ? env.WKD_DOMAINS.split(',')
+          .map((d) => d.trim())
+          .filter(Boolean)
+      : null,
+    sessionUrl: env.PUBLISH_JMAP_SESSION_URL || null,
+    allowWildcard: env.PUBLISH_ALLOW_WILDCARD === '1',
+    revokedTtlDays: Number(env.WKD_REVOKED_TTL_DAYS ?? 30),
+    keyServerUrl: env.KEY_SERVER_URL || 'https://keys.openpgp.org',
+  },
   limits: {
     ...(env.JMAP_MAX_RECIPIENTS ? { maxRecipients: Number(env.JMAP_MAX_RECIPIENTS) } : {}),
     ...(env.JMAP_MAX_UPLOAD ? { maxSizeUpload: Number(env.JMAP_MAX_UPLOAD) } : {}),

@@ -64,7 +64,7 @@ async function resolveHost(host: string, config: WkdProxyConfig): Promise<Resolv
   }
 }
 
-type Answer = { status: number; body: Buffer | Record<string, unknown>; headers?: Record<string, string> };
+export type Answer = { status: number; body: Buffer | Record<string, unknown>; headers?: Record<string, string> };
 
 /**
  * One keep-alive agent per configuration, with one TLS context: given a CA list, Node would
@@ -199,6 +199,9 @@ export async function lookupWkdForProxy(address: string, config: WkdProxyConfig)
   return { ...answer, headers: { ...answer.headers, 'X-WKD-Method': method } };
 }
 
+/** The companion's own web key directory, as the proxy sees it. */
+export type OwnDirectory = { domains: Set<string>; answer(address: string): Promise<Answer> };
+
 /** One line of a batch answer: the single-address answer as JSON, the key bytes in base64. */
 export function batchLine(address: string, answer: Answer): string {
   const body = Buffer.isBuffer(answer.body)
@@ -214,7 +217,12 @@ export function batchLine(address: string, answer: Answer): string {
  * twenty recipients cost the browser one request instead of twenty, which HTTP/1.1's six
  * connections per host would queue.
  */
-export function createWkdProxyHandler(config: WkdProxyConfig) {
+export function createWkdProxyHandler(config: WkdProxyConfig, ownDirectory: OwnDirectory | null = null) {
+  /** Addresses on the companion's own WKD domains are answered from its directory, without DNS. */
+  const lookUp = async (address: string): Promise<Answer> => {
+    const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+    return ownDirectory?.domains.has(domain) ? ownDirectory.answer(address) : lookupWkdForProxy(address, config);
+  };
   try {
     agentFor(config); // its TLS context is built now rather than during the first look-up
   } catch {
@@ -224,7 +232,7 @@ export function createWkdProxyHandler(config: WkdProxyConfig) {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET') return void res.writeHead(405).end();
     if (url.pathname.endsWith('/batch')) return batch(url.searchParams.getAll('address'), res);
-    const answer = await lookupWkdForProxy(url.searchParams.get('address') ?? '', config);
+    const answer = await lookUp(url.searchParams.get('address') ?? '');
     if (Buffer.isBuffer(answer.body)) {
       res
         .writeHead(answer.status, {
@@ -262,7 +270,7 @@ export function createWkdProxyHandler(config: WkdProxyConfig) {
     res.on('close', () => (closed = true));
     await Promise.all(
       [...new Set(addresses)].map(async (address) => {
-        const answer = await lookupWkdForProxy(address, config).catch((): Answer => ({
+        const answer = await lookUp(address).catch((): Answer => ({
           status: 502,
           body: { outcome: 'network', detail: 'The look-up failed.' },
         }));

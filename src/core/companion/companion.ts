@@ -7,6 +7,12 @@ export type CompanionConfig = {
   /** The WKD lookup proxy, when the companion offers one. */
   wkdProxyUrl: string | null;
   signInDefaults: { username: string; password: string } | null;
+  /** Domains whose web key directory the companion is; empty when it publishes nothing. */
+  wkdDomains: string[];
+  /** The JMAP session resource publishing credentials are checked against (absolute). */
+  publishSessionUrl: string | null;
+  /** The key server uploads are relayed to. */
+  keyServerUrl: string | null;
 };
 
 export async function loadCompanionConfig(
@@ -28,6 +34,9 @@ export async function loadCompanionConfig(
       jmapSessionPath?: unknown;
       signInDefaults?: unknown;
       wkdProxyPath?: unknown;
+      wkdDomains?: unknown;
+      publishSessionUrl?: unknown;
+      keyServerUrl?: unknown;
     };
     if (body.companion !== 'pgp-composer' || typeof body.jmapSessionPath !== 'string') return null;
     const d = body.signInDefaults as { username?: unknown; password?: unknown } | null | undefined;
@@ -38,6 +47,13 @@ export async function loadCompanionConfig(
         d && typeof d.username === 'string' && typeof d.password === 'string'
           ? { username: d.username, password: d.password }
           : null,
+      wkdDomains: Array.isArray(body.wkdDomains)
+        ? body.wkdDomains.filter((d): d is string => typeof d === 'string').map((d) => d.toLowerCase())
+        : [],
+      publishSessionUrl:
+        typeof body.publishSessionUrl === 'string' ? new URL(body.publishSessionUrl, origin).href : null,
+      keyServerUrl:
+        typeof body.keyServerUrl === 'string' && /^https?:\/\//.test(body.keyServerUrl) ? body.keyServerUrl : null,
     };
   } catch {
     return null;

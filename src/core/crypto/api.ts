@@ -19,7 +19,7 @@ import { asciiLower } from '../mime/addresses';
 import { AppError } from '../errors/app-error';
 import { keysForAddress } from './impl/address-keys';
 import { armorMessage, asciiBytes } from './impl/armor';
-import { addUserId, autocryptKeydata, mergeKeys } from './impl/key-edits';
+import { addUserId, applyRevocation, autocryptKeydata, extendExpiry, mergeKeys } from './impl/key-edits';
 import { inspectKey, requirePassphrase, secretProtected } from './impl/key-limits';
 import { summarizeKey } from './impl/key-summary';
 import { parseKeyData } from './impl/parse-keys';
@@ -242,5 +242,19 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
       if (!entry) throw new AppError('crypto/key-locked', `Key ${fingerprint} is locked`);
       return addUserId({ unlockedKey: entry.key, fingerprint, userId, armoredSecret, now: now() });
     },
+
+    async extendExpiry(fingerprint, expiresAt, armoredSecret) {
+      const entry = unlocked.get(fingerprint.toUpperCase());
+      if (!entry) throw new AppError('crypto/key-locked', `Key ${fingerprint} is locked`);
+      return extendExpiry({
+        unlockedKey: entry.key,
+        fingerprint,
+        expiresAt: new Date(expiresAt),
+        armoredSecret,
+        now: now(),
+      });
+    },
+
+    applyRevocation: (stored, revocationCertificate) => applyRevocation(stored, revocationCertificate, now()),
   };
 }

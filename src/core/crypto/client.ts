@@ -20,6 +20,8 @@ export const CRYPTO_METHODS = methodNames<CryptoApi>({
   lockAll: true,
   unlockedKeys: true,
   addUserId: true,
+  extendExpiry: true,
+  applyRevocation: true,
 });
 
 /**

@@ -146,4 +146,19 @@ export interface CryptoApi {
     userId: { name: string; email: string },
     armoredSecret: string,
   ): Promise<{ summary: KeySummary; armoredPublic: string; armoredSecret: string }>;
+  /**
+   * Move an unlocked key's expiry (primary key and subkeys) to `expiresAt` with fresh
+   * self-signatures merged into the stored key: same fingerprint, secret part still encrypted,
+   * revocations and third-party certifications kept.
+   */
+  extendExpiry(
+    fingerprint: string,
+    expiresAt: string,
+    armoredSecret: string,
+  ): Promise<{ summary: KeySummary; armoredPublic: string; armoredSecret: string }>;
+  /** Apply the key's own revocation certificate (made at generation); needs no passphrase. */
+  applyRevocation(
+    stored: { armoredPublic: string; armoredSecret: string | null },
+    revocationCertificate: string,
+  ): Promise<{ summary: KeySummary; armoredPublic: string; armoredSecret: string | null }>;
 }

@@ -43,6 +43,8 @@ export type ErrorCode =
   | 'keystore/not-found'
   | 'keystore/newer-schema'
   | 'keystore/not-eligible'
+  | 'publish/refused'
+  | 'publish/unreachable'
   | 'unlock/cancelled'
   | 'unlock/superseded'
   | 'unknown';

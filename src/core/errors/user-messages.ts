@@ -43,6 +43,8 @@ const USER_MESSAGES: Record<ErrorCode, string> = {
   'keystore/not-found': 'That key is not in the keystore.',
   'keystore/newer-schema': 'The keystore was written by a newer version of this app; it was left untouched.',
   'keystore/not-eligible': 'That key cannot be used for this address.',
+  'publish/refused': 'The key directory refused to publish the key.',
+  'publish/unreachable': 'The key directory could not be reached.',
   'unlock/cancelled': 'The key was not unlocked.',
   'unlock/superseded': 'Another request to unlock a key came first.',
   unknown: 'Something went wrong.',

@@ -12,6 +12,11 @@ export interface JmapClient {
   request(request: JmapRequest, signal?: AbortSignal): Promise<JmapResponse>;
   upload(body: Uint8Array | Blob, type: string, signal?: AbortSignal): Promise<UploadResponse>;
   download(options: { blobId: string; name: string; type: string; signal?: AbortSignal }): Promise<Uint8Array>;
+  /**
+   * The Authorization header of this session, for the companion's publishing API, which checks
+   * these same credentials with the JMAP server (never stored or logged there).
+   */
+  authorization(): string;
 }
 
 const REQUEST_ERROR_PREFIX = 'urn:ietf:params:jmap:error:';
@@ -74,6 +79,7 @@ export function createJmapClient(options: {
 
   return {
     session,
+    authorization: () => authHeader,
     async request(request, signal) {
       const response = await send(
         session.apiUrl,

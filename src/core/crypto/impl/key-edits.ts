@@ -1,4 +1,5 @@
 import {
+  revokeKey,
   PacketList,
   type PrivateKey,
   PublicKey,
@@ -109,5 +110,96 @@ export async function addUserId(options: {
     summary: await summarizeKey(updated, now),
     armoredPublic: updated.toPublic().armor(),
     armoredSecret: updated.armor(),
+  };
+}
+
+/**
+ * A new expiry for the whole key, as fresh self-signatures made with the unlocked key and merged
+ * into the stored one. Merging (rather than keeping reformatKey's output) keeps revocations,
+ * third-party certifications and the older self-signatures that old signatures were made under;
+ * the newest valid self-signature wins in OpenPGP.js and GnuPG alike.
+ */
+export async function extendExpiry(options: {
+  unlockedKey: PrivateKey;
+  fingerprint: string;
+  expiresAt: Date;
+  armoredSecret: string;
+  now: Date;
+}): Promise<{ summary: KeySummary; armoredPublic: string; armoredSecret: string }> {
+  const { unlockedKey, expiresAt, now } = options;
+  const stored = await readPrivateKey({ armoredKey: options.armoredSecret });
+  if (stored.getFingerprint().toUpperCase() !== options.fingerprint.toUpperCase()) {
+    throw new AppError('keys/invalid-input', 'Fingerprint mismatch');
+  }
+  if (expiresAt.getTime() <= now.getTime())
+    throw new AppError('keys/invalid-input', 'Expiry in the past', { detail: 'Choose a date in the future.' });
+  // keyExpirationTime counts from the key's creation, not from now.
+  const keyExpirationTime = Math.floor((expiresAt.getTime() - stored.getCreationTime().getTime()) / 1000);
+  const primary = await stored.getPrimaryUser(now).catch(() => null);
+  const valid = [];
+  for (const user of stored.users) {
+    if (!user.userID) continue;
+    if (
+      await user.verify(now).then(
+        () => true,
+        () => false,
+      )
+    )
+      valid.push(user.userID);
+  }
+  // An expired key's user IDs no longer verify today: take every user ID that is not revoked.
+  const candidates = valid.length
+    ? valid
+    : stored.users.filter((u) => u.userID && u.revocationSignatures.length === 0).map((u) => u.userID!);
+  const primaryFirst = [...candidates].sort(
+    (a, b) => Number(b === primary?.user.userID) - Number(a === primary?.user.userID),
+  );
+  if (!primaryFirst.length)
+    throw new AppError('keys/invalid-input', 'No user ID to extend', {
+      detail: 'The key has no user ID that is not revoked.',
+    });
+  const reformatted = await reformatKey({
+    privateKey: unlockedKey,
+    userIDs: primaryFirst.map((u) => ({ name: u.name, email: u.email, comment: u.comment })),
+    keyExpirationTime,
+    date: now,
+    format: 'object',
+  });
+  const updated = await stored.update(reformatted.privateKey.toPublic(), now);
+  return {
+    summary: await summarizeKey(updated, now),
+    armoredPublic: updated.toPublic().armor(),
+    armoredSecret: updated.armor(),
+  };
+}
+
+/** The key with its own revocation certificate applied (the certificate is its own proof: no passphrase). */
+export async function applyRevocation(
+  stored: KeyMaterial,
+  revocationCertificate: string,
+  now: Date,
+): Promise<KeyMaterial & { summary: KeySummary }> {
+  const base = stored.armoredSecret
+    ? await readPrivateKey({ armoredKey: stored.armoredSecret })
+    : await readKey({ armoredKey: stored.armoredPublic });
+  let revoked;
+  try {
+    ({ publicKey: revoked } = await revokeKey({
+      key: base.toPublic(),
+      revocationCertificate,
+      date: now,
+      format: 'object',
+    }));
+  } catch (cause) {
+    throw new AppError('keys/invalid-input', 'Revocation certificate does not apply', {
+      cause,
+      detail: 'This revocation certificate is not for this key.',
+    });
+  }
+  const merged = await base.update(revoked, now);
+  return {
+    summary: await summarizeKey(merged, now),
+    armoredPublic: merged.toPublic().armor(),
+    armoredSecret: merged.isPrivate() ? merged.armor() : null,
   };
 }
