@@ -76,6 +76,9 @@ export default defineConfig({
         'openpgpkey.direct.test=NXDOMAIN',
       ].join(','),
       WKD_PROXY_CA_FILE: `${PEERS_DIR}/wkd/tls/ca.crt`,
+      // Publishing is tested against a companion of its own (publish.spec.ts): keys bound by the
+      // other tests are not published here, so their recipients do not turn encryptable mid-run.
+      WKD_DOMAINS: 'publishing-off.invalid',
     },
   },
 });

@@ -1,12 +1,13 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
-import { useCompanionConfig, useRestoreSession, useSignOut } from '@/features/account/api/session-actions';
+import { useRestoreSession, useSignOut } from '@/features/account/api/session-actions';
+import { useCompanionConfig } from '@/queries/account';
 import { ComposeView } from '@/features/compose/components/compose-view';
 import { resetComposer } from '@/features/compose/stores/composer-store';
 import { ViewErrorBoundary } from '@/components/view-error-boundary';
 import { useUnlockStore } from '@/unlock/unlock-store';
 import { useScheduledKeyRefresh } from '@/queries/key-refresh';
 import { useKeystoreSync } from '@/queries/keystore-sync';
-import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
+import { DEFAULT_KEY_SERVER, useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { useSessionStore } from '@/stores/session-store';
 import { type Route, useRoute } from './routes';
 
@@ -53,8 +54,17 @@ function SignedInShell({ username }: { username: string }) {
   const companion = useCompanionConfig();
   const setDiscovery = useDiscoverySettingsStore((s) => s.update);
   useEffect(() => {
-    if (companion.isSuccess)
-      setDiscovery({ proxyBase: companion.data?.wkdProxyUrl ? new URL(companion.data.wkdProxyUrl).origin : null });
+    if (!companion.isSuccess) return;
+    const config = companion.data;
+    setDiscovery({ proxyBase: config?.wkdProxyUrl ? new URL(config.wkdProxyUrl).origin : null });
+    // The companion's key server is the default; a key server the user chose stays.
+    const adoptKeyServer = () => {
+      if (config?.keyServerUrl && useDiscoverySettingsStore.getState().keyServer === DEFAULT_KEY_SERVER) {
+        setDiscovery({ keyServer: config.keyServerUrl });
+      }
+    };
+    if (useDiscoverySettingsStore.persist.hasHydrated()) adoptKeyServer();
+    else return useDiscoverySettingsStore.persist.onFinishHydration(adoptKeyServer);
   }, [companion.isSuccess, companion.data, setDiscovery]);
   return (
     <>

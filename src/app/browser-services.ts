@@ -47,7 +47,8 @@ export function createBrowserServices(): Services {
           m.createDiscovery({ lookUp, keystore, settings: currentDiscoverySettings }),
         ),
       ),
-      lookUp: (address, options) => lookUp(address, currentDiscoverySettings(), options),
+      lookUp: (address, { settings, ...options } = {}) =>
+        lookUp(address, { ...currentDiscoverySettings(), ...settings }, options),
     },
   };
 }

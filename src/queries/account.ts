@@ -1,4 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
+import { loadCompanionConfig } from '@/core/companion/companion';
+import { useServices } from '@/services/services';
 import { loadAccountSetup } from '@/core/jmap/mail';
 import { useJmapClient } from '@/stores/session-store';
 
@@ -16,5 +18,15 @@ export function useAccountSetup() {
     queryKey: accountKeys.setup(client.session.accountId),
     queryFn: ({ signal }) => loadAccountSetup(client, signal),
     staleTime: 5 * 60_000,
+  });
+}
+
+/** The companion server's offer (lookup proxy, web key directory, key server), or null without one. */
+export function useCompanionConfig() {
+  const services = useServices();
+  return useQuery({
+    queryKey: accountKeys.companion,
+    queryFn: ({ signal }) => loadCompanionConfig(services.fetch, services.origin, signal),
+    staleTime: Infinity,
   });
 }

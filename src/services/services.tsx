@@ -2,6 +2,7 @@ import { createContext, type ReactNode, useContext } from 'react';
 import type { CryptoApi } from '@/core/crypto/types';
 import type { DiscoveryService } from '@/core/discovery/discover-key';
 import type { KeyLookup } from '@/core/discovery/key-lookup';
+import type { DiscoverySettings } from '@/core/discovery/types';
 import type { Keystore } from '@/core/keystore/keystore';
 import type { SendWorkerApi } from '@/core/send/send-worker-api';
 import type { CredentialVault } from '@/lib/credential-vault';
@@ -25,7 +26,11 @@ export type Services = {
    */
   discovery: DiscoveryService & {
     ready?: () => Promise<void>;
-    lookUp?: (address: string, options: Parameters<KeyLookup>[2]) => ReturnType<KeyLookup>;
+    /** `settings` overrides the current discovery settings for this look-up (e.g. WKD only). */
+    lookUp?: (
+      address: string,
+      options: Parameters<KeyLookup>[2] & { settings?: Partial<DiscoverySettings> },
+    ) => ReturnType<KeyLookup>;
   };
 };
 

@@ -108,5 +108,3 @@ export function createPublishingClient(options: { fetch: typeof fetch; base: str
     },
   };
 }
-
-export type PublishingClient = ReturnType<typeof createPublishingClient>;

@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { accountKeys } from '@/queries/account';
 import { useEffect } from 'react';
 import type { JmapAuth } from '@/core/jmap/auth';
@@ -7,7 +7,6 @@ import { loadAccountSetup } from '@/core/jmap/mail';
 import { discoverSession } from '@/core/jmap/session';
 import { isAppError } from '@/core/errors/app-error';
 import { userMessage } from '@/core/errors/user-messages';
-import { loadCompanionConfig } from '@/core/companion/companion';
 import { type Services, useServices } from '@/services/services';
 import { useSessionStore } from '@/stores/session-store';
 
@@ -81,13 +80,4 @@ export function useSignOut() {
     queryClient.clear();
     signedOut();
   };
-}
-
-export function useCompanionConfig() {
-  const services = useServices();
-  return useQuery({
-    queryKey: accountKeys.companion,
-    queryFn: ({ signal }) => loadCompanionConfig(services.fetch, services.origin, signal),
-    staleTime: Infinity,
-  });
 }

@@ -2,7 +2,8 @@ import { type FormEvent, useId, useState } from 'react';
 import { userMessage } from '@/core/errors/user-messages';
 import type { JmapAuth } from '@/core/jmap/auth';
 import { useSessionStore } from '@/stores/session-store';
-import { useCompanionConfig, useSignIn } from '../api/session-actions';
+import { useCompanionConfig } from '@/queries/account';
+import { useSignIn } from '../api/session-actions';
 
 export function SignInForm() {
   const session = useSessionStore((s) => s.session);

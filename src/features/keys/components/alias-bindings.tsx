@@ -5,6 +5,7 @@ import { type KeyListEntry, normalizeAddress } from '@/core/keystore/records';
 import { formatDate, groupFingerprint } from '@/lib/format';
 import { useBindings } from '@/queries/keyring';
 import { useAddUserId, useBindKey, useEligibleKeys } from '../api/keyring';
+import { AddressPublishing } from './address-publishing';
 import { isUnlockDeclined } from '@/unlock/ensure-unlocked';
 
 const keyLabel = (e: KeyListEntry) =>
@@ -63,7 +64,15 @@ function AddUserIdOffer({ address, name, secretKeys }: { address: string; name: 
   );
 }
 
-function AddressBinding({ identity, secretKeys }: { identity: Identity; secretKeys: KeyListEntry[] }) {
+function AddressBinding({
+  identity,
+  secretKeys,
+  allSecretKeys,
+}: {
+  identity: Identity;
+  secretKeys: KeyListEntry[];
+  allSecretKeys: KeyListEntry[];
+}) {
   const id = useId();
   const address = identity.email;
   const bindings = useBindings();
@@ -131,6 +140,11 @@ function AddressBinding({ identity, secretKeys }: { identity: Identity; secretKe
       {!bound && candidates.length === 0 && secretKeys.length > 0 && (
         <AddUserIdOffer address={address} name={identity.name} secretKeys={secretKeys} />
       )}
+      <AddressPublishing
+        address={address}
+        bound={allSecretKeys.find((k) => k.fingerprint === bound) ?? null}
+        ownKeys={new Set(allSecretKeys.map((k) => k.fingerprint))}
+      />
     </li>
   );
 }
@@ -151,6 +165,7 @@ export function AliasBindings({ identities, secretKeys }: { identities: Identity
             key={identity.id}
             identity={identity}
             secretKeys={secretKeys.filter((k) => k.status === 'valid')}
+            allSecretKeys={secretKeys}
           />
         ))}
       </ul>
