@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as openpgp from 'openpgp';
@@ -68,6 +69,36 @@ async function served(address: string) {
   return openpgp.readKey({ binaryKey: new Uint8Array(await response.arrayBuffer()) });
 }
 
+/**
+ * Real GnuPG looks the address up by WKD (`--auto-key-locate clear,nodefault,wkd`) through an
+ * HTTPS front on 127.0.0.1:443 (nginx, a test CA, names in a private namespace) serving a copy of
+ * the companion's directory as it is on disk, then encrypts to what it found.
+ */
+async function gpgFindsByWkd(address: string, expected: openpgp.Key) {
+  const copy = mkdtempSync(join(tmpdir(), 'wkd-copy-'));
+  chmodSync(copy, 0o755); // nginx's worker reads it
+  cpSync(join(dataDir, 'wkd'), join(copy, 'tree'), { recursive: true });
+  const out = join(copy, 'out');
+  const run = spawnSync('scripts/peers/wkd-gpg-locate.sh', [join(copy, 'tree'), address, out], { encoding: 'utf8' });
+  if (run.status === 77 && !process.env.CI)
+    return test
+      .info()
+      .annotations.push({ type: 'skipped', description: 'unshare not permitted: gpg WKD check skipped' });
+  expect(run.status, run.stderr).toBe(0);
+  const fingerprint = expected.getFingerprint().toUpperCase();
+  expect(readFileSync(join(out, 'locate.out'), 'utf8')).toContain(fingerprint);
+  // What gpg fetched and stored holds only the asked-for user ID.
+  const fetched = await openpgp.readKey({ binaryKey: new Uint8Array(readFileSync(join(out, 'fetched.gpg'))) });
+  expect(fetched.users.map((u) => u.userID?.email)).toEqual([address]);
+  const located = await openpgp.readKey({ armoredKey: readFileSync(join(out, 'located.asc'), 'utf8') });
+  expect([located.getFingerprint().toUpperCase(), located.users.length]).toEqual([fingerprint, 1]);
+  // gpg encrypted to the located key's encryption subkey.
+  const message = await openpgp.readMessage({ armoredMessage: readFileSync(join(out, 'encrypted.asc'), 'utf8') });
+  const subkey = (await expected.getEncryptionKey()).getKeyID().toHex();
+  expect(message.getEncryptionKeyIDs().map((id) => id.toHex())).toContain(subkey);
+  rmSync(copy, { recursive: true, force: true });
+}
+
 const publication = (page: Page, address: string) => page.locator(`[data-publish-address="${address}"]`);
 
 async function newPage(browser: Browser) {
@@ -83,6 +114,7 @@ test('binding publishes (only the bound address’s user ID); an alias gets its 
   await expect(publication(page, 'alice@example.test')).toHaveAttribute('data-wkd-status', 'published');
   const key = (await served('alice@example.test'))!;
   expect(key.users.map((u) => u.userID?.email)).toEqual(['alice@example.test']);
+  await gpgFindsByWkd('alice@example.test', key);
 
   await page.getByRole('button', { name: 'Add alice.alias@example.test to an existing key' }).click();
   await page.getByRole('button', { name: 'Add user ID', exact: true }).click();

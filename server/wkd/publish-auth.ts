@@ -30,12 +30,14 @@ export function createPublishAuth(options: {
   const now = options.now ?? Date.now;
   const cache = new Map<string, { caller: Caller; until: number }>();
 
+  // Redirects are followed (Cyrus answers /.well-known/jmap with one); fetch drops Authorization
+  // when a redirect leaves the origin, so the credentials reach only the configured server.
   async function ask(authorization: string): Promise<AuthOutcome> {
     const headers = { Authorization: authorization, Accept: 'application/json' };
     const signal = AbortSignal.timeout(TIMEOUT_MS);
     let session: Session;
     try {
-      const response = await fetchFn(options.sessionUrl, { headers, signal, redirect: 'error' });
+      const response = await fetchFn(options.sessionUrl, { headers, signal });
       if (response.status === 401 || response.status === 403)
         return { ok: false, status: 401, reason: 'The mail server refused these credentials.' };
       if (!response.ok)
@@ -62,7 +64,6 @@ export function createPublishAuth(options: {
           methodCalls: [['Identity/get', { accountId }, 'i']],
         }),
         signal,
-        redirect: 'error',
       });
       if (response.status === 401 || response.status === 403)
         return { ok: false, status: 401, reason: 'The mail server refused these credentials.' };
