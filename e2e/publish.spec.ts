@@ -221,3 +221,17 @@ test('a key that expires within 30 days is extended by two years and published a
     (await openpgp.readKey({ armoredKey: privateKey })).getFingerprint(),
   );
 });
+
+test('revoking a published key with its revocation certificate publishes the revocation', async ({ page }) => {
+  await signIn(page, 'alice');
+  await generateAndBindKey(page, { email: 'alice@example.test', passphrase: PASS });
+  const entry = publication(page, 'alice@example.test');
+  await expect(entry).toHaveAttribute('data-wkd-status', 'published');
+  const fingerprint = (await served('alice@example.test'))!.getFingerprint().toUpperCase();
+  await page.locator(`[data-fingerprint="${fingerprint}"]`).getByRole('button').click();
+  await page.getByRole('button', { name: 'Revoke key', exact: true }).click();
+  await page.getByRole('button', { name: 'Revoke this key', exact: true }).click();
+  await expect(entry).toHaveAttribute('data-wkd-status', 'revoked');
+  const key = (await served('alice@example.test'))!;
+  expect([key.getFingerprint().toUpperCase(), await key.isRevoked()]).toEqual([fingerprint, true]);
+});

@@ -39,12 +39,12 @@ describe('planPublication', () => {
       directory: { status: 'published', fingerprint: A } as const,
       lastPublished: { fingerprint: A, updatedAt: 't1' },
     };
-    expect(plan({ ...mine, publishOn: false })).toEqual({ action: 'withdraw', shown: 'published' });
-    expect(plan({ ...mine, bound: null })).toEqual({ action: 'withdraw', shown: 'published' });
+    expect(plan({ ...mine, publishOn: false })).toEqual({ action: 'withdraw', shown: 'pending' });
+    expect(plan({ ...mine, bound: null })).toEqual({ action: 'withdraw', shown: 'pending' });
     // Another device's key: not this browser's to withdraw.
     expect(plan({ bound: null, directory: { status: 'published', fingerprint: B }, lastPublished: null })).toEqual({
       action: 'none',
-      shown: 'published',
+      shown: 'not-published',
     });
   });
 

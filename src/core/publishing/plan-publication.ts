@@ -43,9 +43,9 @@ export function planPublication(input: PublicationInput): PublicationPlan {
     (input.isOwnKey(served.fingerprint) || input.lastPublished?.fingerprint === served.fingerprint);
   if (!bound || !input.publishOn) {
     if (served?.status === 'revoked') return { action: 'none', shown: 'revoked' }; // a revocation stays for its period
-    return served && servedHere
-      ? { action: 'withdraw', shown: 'published' }
-      : { action: 'none', shown: served ? 'published' : 'not-published' };
+    // `published` means the bound key is served: with none bound (or the switch off), another
+    // device's key in the directory is not this binding's publication.
+    return served && servedHere ? { action: 'withdraw', shown: 'pending' } : { action: 'none', shown: 'not-published' };
   }
   const upToDate =
     served?.fingerprint === bound.fingerprint &&

@@ -6,6 +6,7 @@ import { useBindings, useKeyRecord } from '@/queries/keyring';
 import { useServices } from '@/services/services';
 import { useDeleteKey, useKeyLocking, useUnlockedKeys } from '../api/keyring';
 import { isUnlockDeclined } from '@/unlock/ensure-unlocked';
+import { RevokeKey } from './revoke-key';
 
 const STATUS_WORDS = {
   valid: 'Valid',
@@ -204,6 +205,9 @@ export function KeyDetails({
               Unlock key
             </button>
           ))}
+        {revocationCertificate && summary.status !== 'revoked' && (
+          <RevokeKey fingerprint={fingerprint} revocationCertificate={revocationCertificate} />
+        )}
         <DeleteKey fingerprint={fingerprint} secret={!!armoredSecret} onDeleted={onClose} />
       </div>
     </section>
