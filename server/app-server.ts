@@ -1,6 +1,6 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { ViteDevServer } from 'vite';
 import { DEMO_ACCOUNTS, localDomains, seedDemoAccounts, type DemoAccount } from './jmap/accounts';
 import { openDatabase, type Db } from './jmap/db';
@@ -87,7 +87,8 @@ function serveStatic(distDir: string, req: IncomingMessage, res: ServerResponse)
   const url = new URL(req.url ?? '/', 'http://localhost');
   const root = resolve(distDir);
   let file = normalize(join(root, decodeURIComponent(url.pathname)));
-  if (!file.startsWith(root)) {
+  // Inside the root only: a bare prefix test would let `<root>-old/…` through.
+  if (file !== root && !file.startsWith(root + sep)) {
     res.writeHead(400).end();
     return;
   }
@@ -162,6 +163,18 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
       })
     : null;
 
+  const dataDir = resolve(options.dataDir);
+  const insideDataDir = (path: string) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      return true;
+    }
+    const target = resolve(process.cwd(), `.${decoded.startsWith('/@fs/') ? decoded.slice(4) : decoded}`);
+    const absolute = decoded.startsWith('/@fs/') ? resolve(decoded.slice(4)) : target;
+    return [target, absolute].some((t) => t === dataDir || t.startsWith(dataDir + sep));
+  };
   let vite: ViteDevServer | undefined;
   if (options.serve === 'dev') {
     const { createServer: createVite } = await import('vite');
@@ -181,6 +194,8 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
       } else if (path === '/api/companion') {
         res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(companionConfig());
       } else if (vite) {
+        // Vite serves the project folder: never the data folder (mail, password hashes) inside it.
+        if (insideDataDir(path)) return void res.writeHead(404).end();
         vite.middlewares(req, res);
       } else if (options.serve === 'dist') {
         serveStatic(options.distDir, req, res);

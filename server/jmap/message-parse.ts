@@ -48,6 +48,52 @@ export function looksLikeMessage(bytes: Uint8Array): boolean {
   return /^[\x21-\x39\x3b-\x7e]+:/.test(head) && !section.includes('\0');
 }
 
+/**
+ * Text of HTML for the preview and search: tags become spaces. Linear in the input, whatever it
+ * holds (a regular expression such as /<[^>]*>/ rescans the rest of the input from every `<` that
+ * has no `>`: minutes for 2 MiB of `<`).
+ */
+export function stripTags(html: string): string {
+  let out = '';
+  let at = 0;
+  while (at < html.length) {
+    const open = html.indexOf('<', at);
+    if (open < 0) break;
+    const close = html.indexOf('>', open + 1);
+    if (close < 0) break; // no tag closes after this point: the rest is text
+    out += html.slice(at, open) + ' ';
+    at = close + 1;
+  }
+  return out + html.slice(at);
+}
+
+/** Where the header section ends (RFC 5322 §2.1), looked for in at most this many bytes. */
+const HEADER_SECTION_LIMIT = 256 * 1024;
+
+/**
+ * The unfolded values of every header field called `name` (case-insensitive), in order. Used
+ * where a parser's "the last one wins" would hide a second field (a second From).
+ */
+export function headerFields(bytes: Uint8Array, name: string): string[] {
+  const head = Buffer.from(bytes.subarray(0, HEADER_SECTION_LIMIT)).toString('latin1');
+  const blank = /\r?\n\r?\n/.exec(head);
+  const section = blank ? head.slice(0, blank.index) : head;
+  const wanted = name.toLowerCase();
+  const values: string[] = [];
+  for (const field of section.split(/\r?\n(?![ \t])/)) {
+    const colon = field.indexOf(':');
+    if (colon > 0 && field.slice(0, colon).trim().toLowerCase() === wanted) {
+      values.push(
+        field
+          .slice(colon + 1)
+          .replace(/\r?\n[ \t]/g, ' ')
+          .trim(),
+      );
+    }
+  }
+  return values;
+}
+
 /** Parsing a whole 30 MB message takes seconds; what a summary needs is in its first part. */
 const SUMMARY_PARSE_LIMIT = 2 * 1024 * 1024;
 
@@ -55,7 +101,7 @@ export async function summarize(bytes: Uint8Array): Promise<EmailSummary> {
   const truncated = bytes.length > SUMMARY_PARSE_LIMIT;
   const parsed = await PostalMime.parse(truncated ? bytes.subarray(0, SUMMARY_PARSE_LIMIT) : bytes);
   const header = (name: string) => parsed.headers.find((h) => h.key === name)?.value;
-  const text = (parsed.text ?? parsed.html?.replace(/<[^>]*>/g, ' ') ?? '').replace(/\s+/g, ' ').trim();
+  const text = (parsed.text ?? (parsed.html !== undefined ? stripTags(parsed.html) : '')).replace(/\s+/g, ' ').trim();
   const sentAt =
     parsed.date && !Number.isNaN(Date.parse(parsed.date))
       ? new Date(parsed.date).toISOString().replace(/\.\d{3}Z$/, 'Z')
@@ -97,7 +143,8 @@ export function stripBccHeader(bytes: Uint8Array): Uint8Array {
     if (/^[ \t]/.test(line) && fields.length) fields[fields.length - 1]!.push(line);
     else fields.push([line]);
   }
-  const kept = fields.filter((f) => !/^bcc:/i.test(f[0]!));
+  // `Bcc :` (white space before the colon, RFC 5322 §4.5.3 obsolete syntax) is a Bcc field too.
+  const kept = fields.filter((f) => !/^bcc[ \t]*:/i.test(f[0]!));
   if (kept.length === fields.length) return bytes;
   return new Uint8Array(Buffer.concat([Buffer.from(kept.flat().join(''), 'latin1'), raw.subarray(headEnd)]));
 }

@@ -4,7 +4,7 @@ import { getBlob, putBlob } from './blobs';
 import type { Db } from './db';
 import { applyEmailChanges, emailSetResponse, insertEmail, loadEmails, storedSummary } from './emails';
 import { newId, nowIso } from './ids';
-import { stripBccHeader, summarize, type EmailSummary } from './message-parse';
+import { headerFields, stripBccHeader, summarize, type EmailSummary } from './message-parse';
 import {
   type Args,
   isRecord,
@@ -44,6 +44,46 @@ const identityAllows = (identityEmail: string, address: string) => {
   const a = address.toLowerCase();
   return id.startsWith('*@') ? a.endsWith(id.slice(1)) : a === id;
 };
+
+/** Every address of one header field, or null when the field does not parse as an address list. */
+function fieldAddresses(value: string): string[] | null {
+  const list = addrs.parseAddressList({ input: value, rfc6532: true });
+  if (!list) return null;
+  return list.flatMap((entry) => (entry.type === 'group' ? entry.addresses : [entry])).map((m) => m.address);
+}
+
+/**
+ * RFC 8621 §7.5 forbiddenFrom, read from the message bytes themselves (a parser that keeps only
+ * the last From field, or its first address, could be fooled): exactly one From field; each of its
+ * addresses, and each Sender address, an identity of the account; the identity used among them.
+ */
+function checkFromAndSender(bytes: Uint8Array, identityEmail: string, accountIdentities: string[]): void {
+  const ownAddress = (a: string) => accountIdentities.some((i) => identityAllows(i, a));
+  const from = headerFields(bytes, 'from');
+  if (from.length !== 1) {
+    throw setError('invalidEmail', {
+      properties: ['from'],
+      description: from.length
+        ? `The message has ${from.length} From header fields; exactly one is allowed`
+        : 'The message has no From address',
+    });
+  }
+  const sender = headerFields(bytes, 'sender');
+  if (sender.length > 1)
+    throw setError('invalidEmail', { properties: ['sender'], description: 'More than one Sender header field' });
+  const fromAddresses = fieldAddresses(from[0]!);
+  if (!fromAddresses?.length)
+    throw setError('invalidEmail', { properties: ['from'], description: 'The From field is not a valid address list' });
+  const senderAddresses = sender.length ? fieldAddresses(sender[0]!) : [];
+  if (!senderAddresses)
+    throw setError('invalidEmail', { properties: ['sender'], description: 'The Sender field is not a valid address' });
+  const foreign = [...fromAddresses, ...senderAddresses].filter((a) => !ownAddress(a));
+  if (foreign.length || !fromAddresses.some((a) => identityAllows(identityEmail, a))) {
+    throw setError('forbiddenFrom', {
+      description: `${(foreign.length ? foreign : fromAddresses).join(', ')} may not be used with identity ${identityEmail}`,
+    });
+  }
+}
 
 const isMailbox = (address: string) => {
   const parsed = addrs.parseOneAddress({ input: address, rfc6532: true });
@@ -123,21 +163,18 @@ async function prepare(ctx: MethodContext, spec: unknown): Promise<Prepared> {
   if (!blob) throw setError('invalidEmail', { properties: ['blobId'], description: 'The message content is missing' });
   if (blob.size > limits.maxMessageSize) throw setError('tooLarge', { maxSize: limits.maxMessageSize });
   const summary = storedSummary(db, account.id, email.id) ?? (await summarize(blob.data));
-  if (!summary.from?.length)
-    throw setError('invalidEmail', { properties: ['from'], description: 'The message has no From address' });
-  const notAllowed = summary.from.filter((a) => !identityAllows(identity.email, a.email));
-  if (notAllowed.length) {
-    throw setError('forbiddenFrom', {
-      description: `${notAllowed.map((a) => a.email).join(', ')} may not be used with identity ${identity.email}`,
-    });
-  }
+  const identities = db.prepare('SELECT email FROM identities WHERE account_id = ?').all(account.id) as {
+    email: string;
+  }[];
+  checkFromAndSender(
+    blob.data,
+    identity.email,
+    identities.map((i) => i.email),
+  );
   const envelope =
     spec.envelope === undefined || spec.envelope === null
       ? deriveEnvelope(summary, identity)
       : parseEnvelope(spec.envelope);
-  const identities = db.prepare('SELECT email FROM identities WHERE account_id = ?').all(account.id) as {
-    email: string;
-  }[];
   if (!identities.some((i) => identityAllows(i.email, envelope.mailFrom.email))) {
     throw setError('forbiddenMailFrom', {
       description: `${envelope.mailFrom.email} is not an address of this account`,

@@ -199,6 +199,12 @@ export async function lookupWkdForProxy(address: string, config: WkdProxyConfig)
   return { ...answer, headers: { ...answer.headers, 'X-WKD-Method': method } };
 }
 
+/** Answers hold bytes from other servers: never sniffed, never run as a page (as downloads are served). */
+const ANSWER_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "sandbox; default-src 'none'",
+};
+
 /** The companion's own web key directory, as the proxy sees it. */
 export type OwnDirectory = { domains: Set<string>; answer(address: string): Promise<Answer> };
 
@@ -238,6 +244,7 @@ export function createWkdProxyHandler(config: WkdProxyConfig, ownDirectory: OwnD
         .writeHead(answer.status, {
           'Content-Type': 'application/octet-stream',
           'Cache-Control': 'no-store',
+          ...ANSWER_HEADERS,
           ...answer.headers,
         })
         .end(answer.body);
@@ -246,6 +253,7 @@ export function createWkdProxyHandler(config: WkdProxyConfig, ownDirectory: OwnD
         .writeHead(answer.status, {
           'Content-Type': 'application/json',
           'Cache-Control': 'no-store',
+          ...ANSWER_HEADERS,
           ...answer.headers,
         })
         .end(JSON.stringify(answer.body));
