@@ -4,6 +4,8 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { ViteDevServer } from 'vite';
 import { DEMO_ACCOUNTS, localDomains, seedDemoAccounts, type DemoAccount } from './jmap/accounts';
 import { openDatabase, type Db } from './jmap/db';
+import { type AuthGuardLimits, createAuthGuard } from './jmap/auth-guard';
+import { createHashPool } from './jmap/hash-pool';
 import { createJmapHandler } from './jmap/http';
 import { DEFAULT_LIMITS, type ServerLimits } from './jmap/limits';
 import { createWkdProxyHandler, type WkdProxyConfig } from './lookup/wkd-proxy';
@@ -29,6 +31,8 @@ export type AppServerOptions = {
   limits?: Partial<ServerLimits>;
   /** The WKD lookup proxy for domains without CORS; null turns it off. */
   wkdProxy: WkdProxyConfig | null;
+  /** Failed sign-in limits (AUTH_FAIL_LIMIT, AUTH_FAIL_WINDOW_S). */
+  auth?: Partial<AuthGuardLimits>;
   /** Publishing: the companion's own web key directory and the key-server relay (README, "Publishing keys"). */
   publishing?: Partial<PublishingOptions>;
 };
@@ -110,7 +114,9 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
   const db = openDatabase(join(options.dataDir, 'jmap.sqlite'));
   const createdDemo = options.seedDemo ? seedDemoAccounts(db) : [];
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const jmap = createJmapHandler({ db, limits, corsOrigins: options.corsOrigins });
+  const hashPool = createHashPool();
+  const authGuard = createAuthGuard({ db, pool: hashPool, limits: options.auth ?? {} });
+  const jmap = createJmapHandler({ db, limits, corsOrigins: options.corsOrigins, authGuard });
   const prefill = options.prefillAccount ? DEMO_ACCOUNTS.find((a) => a.username === options.prefillAccount) : undefined;
   const publishing = { ...DEFAULT_PUBLISHING, ...options.publishing };
   const wkdDomains = new Set((publishing.domains ?? [...localDomains(db)]).map((d) => d.toLowerCase()));
@@ -224,6 +230,7 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
       await vite?.close();
       await new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections();
+      await hashPool.close();
       db.close();
     },
   };

@@ -21,6 +21,10 @@ const running = await startAppServer({
   seedDemo,
   prefillAccount: seedDemo && env.PREFILL_DEMO !== '0' ? 'alice@example.test' : null,
   wkdProxy: env.WKD_PROXY === '0' ? null : wkdProxyConfigFromEnv(env),
+  auth: {
+    ...(env.AUTH_FAIL_LIMIT ? { failLimit: Number(env.AUTH_FAIL_LIMIT) } : {}),
+    ...(env.AUTH_FAIL_WINDOW_S ? { failWindowMs: Number(env.AUTH_FAIL_WINDOW_S) * 1000 } : {}),
+  },
   publishing: {
     domains: env.WKD_DOMAINS
       ? env.WKD_DOMAINS.split(',')

@@ -1,4 +1,4 @@
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scryptSync } from 'node:crypto';
 import type { Db } from './db';
 import { newId, nowIso, sha256Hex } from './ids';
 
@@ -15,14 +15,6 @@ function hashPassword(password: string): string {
   const salt = randomBytes(16);
   const hash = scryptSync(password, salt, 32);
   return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`;
-}
-
-function passwordMatches(password: string, stored: string): boolean {
-  const [scheme, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = scryptSync(password, Buffer.from(salt, 'base64'), expected.length);
-  return timingSafeEqual(actual, expected);
 }
 
 export type NewAccount = {
@@ -55,11 +47,6 @@ export function createAccount(db: Db, input: NewAccount): AccountRow {
 
 export const findAccountByUsername = (db: Db, username: string): AccountRow | undefined =>
   db.prepare('SELECT * FROM accounts WHERE username = ?').get(username) as AccountRow | undefined;
-
-export function authenticateBasic(db: Db, username: string, password: string): AccountRow | undefined {
-  const account = findAccountByUsername(db, username);
-  return account && passwordMatches(password, account.password_hash) ? account : undefined;
-}
 
 /** A new bearer token for the account; only its hash is stored. */
 export function createApiToken(db: Db, accountId: string): string {

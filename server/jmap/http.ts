@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AccountRow, authenticateBasic, authenticateBearer } from './accounts';
+import { type AccountRow, authenticateBearer } from './accounts';
+import type { AuthGuard, AuthOutcome } from './auth-guard';
 import { CAPABILITIES, processRequest, RequestError } from './api';
 import { getBlob, putBlob } from './blobs';
 import type { Db } from './db';
@@ -10,6 +11,7 @@ export type JmapHttpOptions = {
   limits: ServerLimits;
   /** Origins allowed to call the API from a browser; `*` allows any. */
   corsOrigins: string[];
+  authGuard: AuthGuard;
 };
 
 const SESSION_STATE = 'S1';
@@ -44,7 +46,7 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function authenticate(db: Db, req: IncomingMessage): AccountRow | undefined {
+async function authenticate(db: Db, guard: AuthGuard, req: IncomingMessage): Promise<AuthOutcome> {
   const header = req.headers.authorization ?? '';
   const [scheme, value] = [
     header.slice(0, header.indexOf(' ')).toLowerCase(),
@@ -53,11 +55,12 @@ function authenticate(db: Db, req: IncomingMessage): AccountRow | undefined {
   if (scheme === 'basic') {
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 0) return undefined;
-    return authenticateBasic(db, decoded.slice(0, colon), decoded.slice(colon + 1));
+    if (colon < 0) return { ok: false, status: 401 };
+    return guard.checkBasic(req.socket.remoteAddress ?? '', decoded.slice(0, colon), decoded.slice(colon + 1));
   }
-  if (scheme === 'bearer' && value) return authenticateBearer(db, value);
-  return undefined;
+  // Tokens are random and 192 bits long: a hash look-up, nothing to guess or to hash slowly.
+  const account = scheme === 'bearer' && value ? authenticateBearer(db, value) : undefined;
+  return account ? { ok: true, account } : { ok: false, status: 401 };
 }
 
 function applyCors(req: IncomingMessage, res: ServerResponse, allowed: string[]): void {
@@ -151,8 +154,25 @@ export function createJmapHandler(options: JmapHttpOptions) {
       res.end();
       return true;
     }
-    const account = authenticate(db, req);
-    if (!account) {
+    const auth = await authenticate(db, options.authGuard, req);
+    if (!auth.ok) {
+      if (auth.status !== 401) {
+        req.resume();
+        problem(
+          res,
+          auth.status,
+          {
+            type: 'about:blank',
+            title: auth.status === 429 ? 'Too Many Requests' : 'Service Unavailable',
+            detail:
+              auth.status === 429
+                ? 'Too many failed sign-ins for this user from this address; try again later'
+                : 'Too many sign-ins are being checked; try again in a moment',
+          },
+          { 'Retry-After': String(auth.retryAfterSeconds) },
+        );
+        return true;
+      }
       problem(
         res,
         401,
@@ -163,6 +183,7 @@ export function createJmapHandler(options: JmapHttpOptions) {
       );
       return true;
     }
+    const account = auth.account;
     try {
       if ((path === '/.well-known/jmap' || path === '/jmap/session') && req.method === 'GET') {
         json(res, 200, sessionResource(req, account, limits));
