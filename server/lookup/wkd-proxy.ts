@@ -1,4 +1,3 @@
-import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, request } from 'node:https';
@@ -7,6 +6,7 @@ import { wkdLocation } from '../../src/core/discovery/wkd-url';
 import { LOOKUP_TIMEOUT_MS, MAX_KEY_BYTES, MAX_LOOKUP_BATCH } from '../../src/core/limits';
 import { parseRecipient } from '../../src/core/mime/addresses';
 import { isNonPublicAddress } from './addresses';
+import { createDeadlineResolver, createLimiter, type Resolved } from './resolve-host';
 
 /** Settings for the WKD proxy; the test-only ones come from environment variables (README). */
 export type WkdProxyConfig = {
@@ -20,6 +20,8 @@ export type WkdProxyConfig = {
   extraCaFile: string | null;
   /** Test setting WKD_PROXY_ONLY_MAPPED=1: names not in the host map do not exist (no DNS query leaves). */
   onlyMapped: boolean;
+  /** WKD_PROXY_RESOLVER: the name server (host:port) asked, with a deadline; default the system's. */
+  resolver?: string | null;
 };
 
 export function wkdProxyConfigFromEnv(env: NodeJS.ProcessEnv): WkdProxyConfig {
@@ -43,25 +45,20 @@ export function wkdProxyConfigFromEnv(env: NodeJS.ProcessEnv): WkdProxyConfig {
     hostMap,
     extraCaFile: env.WKD_PROXY_CA_FILE ?? null,
     onlyMapped: env.WKD_PROXY_ONLY_MAPPED === '1',
+    resolver: env.WKD_PROXY_RESOLVER || null,
   };
 }
 
-type Resolved = { kind: 'address'; ip: string; port: number } | { kind: 'none' } | { kind: 'error'; detail: string };
+const resolvers = new WeakMap<WkdProxyConfig, ReturnType<typeof createDeadlineResolver>>();
 
 async function resolveHost(host: string, config: WkdProxyConfig): Promise<Resolved> {
   const mapped = config.hostMap.get(host);
   if (mapped === 'nxdomain') return { kind: 'none' };
   if (mapped) return { kind: 'address', ...mapped };
   if (config.onlyMapped) return { kind: 'none' };
-  try {
-    const [first] = await lookup(host, { all: true, verbatim: true });
-    return first ? { kind: 'address', ip: first.address, port: 443 } : { kind: 'none' };
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    // NXDOMAIN and NODATA both mean "no address" (draft-koch-openpgp-webkey-service §3.1); anything else is a DNS failure.
-    if (code === 'ENOTFOUND' || code === 'ENODATA') return { kind: 'none' };
-    return { kind: 'error', detail: `DNS look-up of ${host} failed (${code ?? 'error'}).` };
-  }
+  let resolve = resolvers.get(config);
+  if (!resolve) resolvers.set(config, (resolve = createDeadlineResolver(config.resolver ?? null)));
+  return resolve(host);
 }
 
 export type Answer = { status: number; body: Buffer | Record<string, unknown>; headers?: Record<string, string> };
@@ -199,6 +196,12 @@ export async function lookupWkdForProxy(address: string, config: WkdProxyConfig)
   return { ...answer, headers: { ...answer.headers, 'X-WKD-Method': method } };
 }
 
+/** Look-ups (DNS and fetch) running at once for all clients together (README: limits). */
+export const MAX_CONCURRENT_LOOKUPS = 16;
+
+/** A batch answers before the page gives up on it (LOOKUP_TIMEOUT_MS twice, plus a second): what is left then is timed out. */
+const batchDeadlineMs = (config: WkdProxyConfig) => 2 * config.timeoutMs;
+
 /** Answers hold bytes from other servers: never sniffed, never run as a page (as downloads are served). */
 const ANSWER_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
@@ -224,10 +227,13 @@ export function batchLine(address: string, answer: Answer): string {
  * connections per host would queue.
  */
 export function createWkdProxyHandler(config: WkdProxyConfig, ownDirectory: OwnDirectory | null = null) {
+  const limit = createLimiter(MAX_CONCURRENT_LOOKUPS);
   /** Addresses on the companion's own WKD domains are answered from its directory, without DNS. */
   const lookUp = async (address: string): Promise<Answer> => {
     const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-    return ownDirectory?.domains.has(domain) ? ownDirectory.answer(address) : lookupWkdForProxy(address, config);
+    return ownDirectory?.domains.has(domain)
+      ? ownDirectory.answer(address)
+      : limit(() => lookupWkdForProxy(address, config));
   };
   try {
     agentFor(config); // its TLS context is built now rather than during the first look-up
@@ -272,19 +278,30 @@ export function createWkdProxyHandler(config: WkdProxyConfig, ownDirectory: OwnD
     res.writeHead(200, {
       'Content-Type': 'application/x-ndjson',
       'Cache-Control': 'no-store',
-      'X-Content-Type-Options': 'nosniff',
+      ...ANSWER_HEADERS,
     });
     let closed = false;
     res.on('close', () => (closed = true));
+    // The whole batch ends by its deadline: addresses still waiting then are answered as timed out.
+    const deadlineMs = batchDeadlineMs(config);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<'expired'>((ok) => (timer = setTimeout(() => ok('expired'), deadlineMs)));
     await Promise.all(
       [...new Set(addresses)].map(async (address) => {
-        const answer = await lookUp(address).catch((): Answer => ({
-          status: 502,
-          body: { outcome: 'network', detail: 'The look-up failed.' },
-        }));
+        const answer = await Promise.race([
+          lookUp(address).catch((): Answer => ({
+            status: 502,
+            body: { outcome: 'network', detail: 'The look-up failed.' },
+          })),
+          expired.then((): Answer => ({
+            status: 504,
+            body: { outcome: 'timeout', detail: `The batch took longer than ${deadlineMs / 1000} s.` },
+          })),
+        ]);
         if (!closed) res.write(batchLine(address, answer));
       }),
     );
+    clearTimeout(timer);
     res.end();
   }
 }
