@@ -52,6 +52,14 @@ export class RequestError extends Error {
   }
 }
 
+/** Objects one /set (create, update, destroy together) or Email/import names (RFC 8620 §5.3 maxObjectsInSet). */
+function objectsInSet(name: string, args: Args): number {
+  const count = (v: unknown) => (Array.isArray(v) ? v.length : isRecord(v) ? Object.keys(v).length : 0);
+  if (name === 'Email/import') return count(args.emails);
+  if (!name.endsWith('/set')) return 0;
+  return count(args.create) + count(args.update) + count(args.destroy);
+}
+
 const isInvocation = (v: unknown): v is Invocation =>
   Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && isRecord(v[1]) && typeof v[2] === 'string';
 
@@ -87,15 +95,30 @@ export async function processRequest(
   );
   const using = new Set(body.using as string[]);
   const responses: Invocation[] = [];
+  let responseBytes = 0;
   for (const [name, rawArgs, callId] of body.methodCalls as Invocation[]) {
     try {
       const method = METHODS[name];
       if (!method || !using.has(method.capability))
         throw new MethodError('unknownMethod', `${name} is not supported or its capability is not in using`);
       const args = resolveResultReferences(rawArgs, responses);
-      for (const [respName, respArgs] of await method.handler(args, { ...ctx, createdIds }))
+      if (objectsInSet(name, args) > ctx.limits.maxObjectsInSet) {
+        throw new MethodError('requestTooLarge', `At most ${ctx.limits.maxObjectsInSet} objects per ${name}`);
+      }
+      for (const [respName, respArgs] of await method.handler(args, { ...ctx, createdIds })) {
+        // Result references share objects between responses: the serialised size is what counts.
+        responseBytes += JSON.stringify(respArgs).length;
+        if (responseBytes > ctx.limits.maxSizeResponse) {
+          throw new RequestError(
+            'limit',
+            `Responses are limited to ${ctx.limits.maxSizeResponse} bytes`,
+            'maxSizeResponse',
+          );
+        }
         responses.push([respName, respArgs, callId]);
+      }
     } catch (e) {
+      if (e instanceof RequestError) throw e;
       if (e instanceof MethodError) responses.push(['error', e.toArgs(), callId]);
       else {
         console.error(`[jmap] ${name} failed:`, e);

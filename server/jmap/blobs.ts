@@ -18,3 +18,12 @@ export function getBlob(db: Db, accountId: string, id: string): Blob | undefined
     .get(accountId, id) as { id: string; type: string; size: number; data: Buffer } | undefined;
   return row && { id: row.id, type: row.type, size: row.size, data: new Uint8Array(row.data) };
 }
+
+/** Bytes of blobs an account stores (for its quota). */
+export function storedBytes(db: Db, accountId: string): number {
+  return (
+    db.prepare('SELECT COALESCE(SUM(size), 0) AS total FROM blobs WHERE account_id = ?').get(accountId) as {
+      total: number;
+    }
+  ).total;
+}

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AccountRow, authenticateBearer } from './accounts';
 import type { AuthGuard, AuthOutcome } from './auth-guard';
 import { CAPABILITIES, processRequest, RequestError } from './api';
-import { getBlob, putBlob } from './blobs';
+import { getBlob, putBlob, storedBytes } from './blobs';
 import type { Db } from './db';
 import type { ServerLimits } from './limits';
 
@@ -140,6 +140,8 @@ const contentDisposition = (name: string) => `attachment; filename*=UTF-8''${enc
  */
 export function createJmapHandler(options: JmapHttpOptions) {
   const { db, limits } = options;
+  /** Requests (and uploads) running per account, against maxConcurrentRequests (maxConcurrentUpload). */
+  const running = { api: new Map<string, number>(), upload: new Map<string, number>() };
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
@@ -210,14 +212,47 @@ export function createJmapHandler(options: JmapHttpOptions) {
         problem(res, 404, { type: 'about:blank', detail: 'No such JMAP endpoint' });
       }
     } catch (e) {
-      console.error('[jmap] request failed:', e);
+      // A client that went away mid-request is not a server failure.
+      if (!req.destroyed) console.error('[jmap] request failed:', e);
       if (!res.headersSent) problem(res, 500, { type: 'about:blank', detail: 'Internal error' });
       else res.destroy();
     }
     return true;
   };
 
+  async function counted(kind: 'api' | 'upload', account: AccountRow, res: ServerResponse, run: () => Promise<void>) {
+    const max = kind === 'api' ? limits.maxConcurrentRequests : limits.maxConcurrentUpload;
+    const now = running[kind].get(account.id) ?? 0;
+    if (now >= max) {
+      const name = kind === 'api' ? 'maxConcurrentRequests' : 'maxConcurrentUpload';
+      return problem(
+        res,
+        429,
+        new RequestError(
+          'limit',
+          `At most ${max} ${kind === 'api' ? 'requests' : 'uploads'} at once per account`,
+          name,
+        ).toProblem(),
+        {
+          'Retry-After': '1',
+        },
+      );
+    }
+    running[kind].set(account.id, now + 1);
+    try {
+      await run();
+    } finally {
+      const left = (running[kind].get(account.id) ?? 1) - 1;
+      if (left) running[kind].set(account.id, left);
+      else running[kind].delete(account.id);
+    }
+  }
+
   async function handleApi(req: IncomingMessage, res: ServerResponse, account: AccountRow) {
+    return counted('api', account, res, () => runApi(req, res, account));
+  }
+
+  async function runApi(req: IncomingMessage, res: ServerResponse, account: AccountRow) {
     let raw: Buffer;
     try {
       raw = await readBody(req, limits.maxSizeRequest);
@@ -249,6 +284,23 @@ export function createJmapHandler(options: JmapHttpOptions) {
 
   async function handleUpload(req: IncomingMessage, res: ServerResponse, account: AccountRow, accountId: string) {
     if (accountId !== account.id) return problem(res, 404, { type: 'about:blank', detail: 'No such account' });
+    return counted('upload', account, res, () => runUpload(req, res, account));
+  }
+
+  async function runUpload(req: IncomingMessage, res: ServerResponse, account: AccountRow) {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (storedBytes(db, account.id) + (Number.isFinite(declared) ? declared : 0) > limits.accountQuota) {
+      req.resume();
+      res.setHeader('Connection', 'close');
+      return problem(res, 413, {
+        ...new RequestError(
+          'limit',
+          `The account's storage (${limits.accountQuota} bytes) is full`,
+          'accountQuota',
+        ).toProblem(),
+        status: 413,
+      });
+    }
     let data: Buffer;
     try {
       data = await readBody(req, limits.maxSizeUpload);
@@ -263,6 +315,16 @@ export function createJmapHandler(options: JmapHttpOptions) {
     }
     const type =
       (req.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
+    if (storedBytes(db, account.id) + data.length > limits.accountQuota) {
+      return problem(res, 413, {
+        ...new RequestError(
+          'limit',
+          `The account's storage (${limits.accountQuota} bytes) is full`,
+          'accountQuota',
+        ).toProblem(),
+        status: 413,
+      });
+    }
     const blob = putBlob(db, account.id, new Uint8Array(data), type);
     json(res, 201, { accountId: account.id, blobId: blob.id, type, size: blob.size });
   }

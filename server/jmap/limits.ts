@@ -9,6 +9,13 @@ export type ServerLimits = {
   maxObjectsInSet: number;
   maxRecipients: number;
   maxMessageSize: number;
+  /**
+   * Not a JMAP capability: the largest response the server builds (a chain of result references can
+   * double a response with every call); past it the request fails with a `limit` error.
+   */
+  maxSizeResponse: number;
+  /** Not a JMAP capability: bytes of blobs one account may store (ACCOUNT_QUOTA_BYTES). */
+  accountQuota: number;
 };
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -21,4 +28,6 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxObjectsInSet: 1000,
   maxRecipients: 100,
   maxMessageSize: 100 * 1024 * 1024,
+  maxSizeResponse: 16 * 1024 * 1024,
+  accountQuota: 2 * 1024 * 1024 * 1024,
 };

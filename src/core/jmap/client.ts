@@ -1,5 +1,6 @@
 import { AppError } from '../errors/app-error';
 import { authorizationHeader, type JmapAuth } from './auth';
+import { createSlots } from './request-slots';
 import { type FetchFn, type JmapSession, sessionTemplateUrl } from './session';
 import type { Invocation, JmapRequest, JmapResponse, UploadResponse } from './types';
 
@@ -64,6 +65,10 @@ export function createJmapClient(options: {
   const { session, auth } = options;
   const fetchFn = options.fetch;
   const authHeader = authorizationHeader(auth);
+  const core = session.core;
+  const lockName = `jmap/${new URL(session.apiUrl).host}/${session.accountId}`;
+  const requestSlots = createSlots({ max: numberOr(core.maxConcurrentRequests, 4), name: `${lockName}/request` });
+  const uploadSlots = createSlots({ max: numberOr(core.maxConcurrentUpload, 4), name: `${lockName}/upload` });
 
   async function send(url: string, init: RequestInit, what: string): Promise<Response> {
     let response: Response;
@@ -77,67 +82,71 @@ export function createJmapClient(options: {
     return response;
   }
 
+  async function callApi(request: JmapRequest, signal?: AbortSignal): Promise<JmapResponse> {
+    const response = await send(
+      session.apiUrl,
+      {
+        method: 'POST',
+        headers: { Authorization: authHeader, 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify(request),
+        ...(signal ? { signal } : {}),
+      },
+      `JMAP ${request.methodCalls.map(([name]) => name).join(', ')}`,
+    );
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (cause) {
+      throw new AppError('jmap/request-failed', 'API answer is not JSON', { cause });
+    }
+    if (!isJmapResponse(body)) throw new AppError('jmap/request-failed', 'API answer is not a JMAP response');
+    if (body.sessionState && body.sessionState !== session.state) options.onSessionStateChange?.(body.sessionState);
+    return body;
+  }
+
+  async function upload(body: Uint8Array | Blob, type: string, signal?: AbortSignal): Promise<UploadResponse> {
+    const url = sessionTemplateUrl(session, session.uploadUrl, { accountId: session.accountId });
+    const maxSize = session.core.maxSizeUpload;
+    const size = body instanceof Blob ? body.size : body.byteLength;
+    if (typeof maxSize === 'number' && size > maxSize) {
+      throw new AppError('jmap/too-large', `Upload of ${size} bytes exceeds maxSizeUpload ${maxSize}`, {
+        detail: `The server accepts at most ${formatBytes(maxSize)}; this message is ${formatBytes(size)}.`,
+      });
+    }
+    const payload = body instanceof Blob ? body : new Blob([body as Uint8Array<ArrayBuffer>], { type });
+    let response: Response;
+    try {
+      response = await send(
+        url,
+        {
+          method: 'POST',
+          headers: { Authorization: authHeader, 'Content-Type': type },
+          body: payload,
+          ...(signal ? { signal } : {}),
+        },
+        'Upload',
+      );
+    } catch (e) {
+      if (e instanceof AppError && e.code === 'jmap/unreachable') {
+        throw new AppError('jmap/upload-failed', 'Upload: network error', { cause: e });
+      }
+      throw e;
+    }
+    const json = (await response.json()) as Partial<UploadResponse>;
+    if (typeof json.blobId !== 'string') throw new AppError('jmap/upload-failed', 'Upload answer has no blobId');
+    return {
+      accountId: json.accountId ?? session.accountId,
+      blobId: json.blobId,
+      type: json.type ?? type,
+      size: json.size ?? size,
+    };
+  }
+
   return {
     session,
     authorization: () => authHeader,
-    async request(request, signal) {
-      const response = await send(
-        session.apiUrl,
-        {
-          method: 'POST',
-          headers: { Authorization: authHeader, 'Content-Type': 'application/json', Accept: 'application/json' },
-          body: JSON.stringify(request),
-          ...(signal ? { signal } : {}),
-        },
-        `JMAP ${request.methodCalls.map(([name]) => name).join(', ')}`,
-      );
-      let body: unknown;
-      try {
-        body = await response.json();
-      } catch (cause) {
-        throw new AppError('jmap/request-failed', 'API answer is not JSON', { cause });
-      }
-      if (!isJmapResponse(body)) throw new AppError('jmap/request-failed', 'API answer is not a JMAP response');
-      if (body.sessionState && body.sessionState !== session.state) options.onSessionStateChange?.(body.sessionState);
-      return body;
-    },
-    async upload(body, type, signal) {
-      const url = sessionTemplateUrl(session, session.uploadUrl, { accountId: session.accountId });
-      const maxSize = session.core.maxSizeUpload;
-      const size = body instanceof Blob ? body.size : body.byteLength;
-      if (typeof maxSize === 'number' && size > maxSize) {
-        throw new AppError('jmap/too-large', `Upload of ${size} bytes exceeds maxSizeUpload ${maxSize}`, {
-          detail: `The server accepts at most ${formatBytes(maxSize)}; this message is ${formatBytes(size)}.`,
-        });
-      }
-      const payload = body instanceof Blob ? body : new Blob([body as Uint8Array<ArrayBuffer>], { type });
-      let response: Response;
-      try {
-        response = await send(
-          url,
-          {
-            method: 'POST',
-            headers: { Authorization: authHeader, 'Content-Type': type },
-            body: payload,
-            ...(signal ? { signal } : {}),
-          },
-          'Upload',
-        );
-      } catch (e) {
-        if (e instanceof AppError && e.code === 'jmap/unreachable') {
-          throw new AppError('jmap/upload-failed', 'Upload: network error', { cause: e });
-        }
-        throw e;
-      }
-      const json = (await response.json()) as Partial<UploadResponse>;
-      if (typeof json.blobId !== 'string') throw new AppError('jmap/upload-failed', 'Upload answer has no blobId');
-      return {
-        accountId: json.accountId ?? session.accountId,
-        blobId: json.blobId,
-        type: json.type ?? type,
-        size: json.size ?? size,
-      };
-    },
+    request: (request, signal) => requestSlots(() => callApi(request, signal)),
+    upload: (body, type, signal) => uploadSlots(() => upload(body, type, signal)),
     async download({ blobId, name, type, signal }) {
       const url = sessionTemplateUrl(session, session.downloadUrl, {
         accountId: session.accountId,
@@ -154,6 +163,8 @@ export function createJmapClient(options: {
     },
   };
 }
+
+const numberOr = (value: unknown, fallback: number) => (typeof value === 'number' && value > 0 ? value : fallback);
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} bytes`;
