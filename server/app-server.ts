@@ -31,6 +31,11 @@ export type AppServerOptions = {
   limits?: Partial<ServerLimits>;
   /** The WKD lookup proxy for domains without CORS; null turns it off. */
   wkdProxy: WkdProxyConfig | null;
+  /**
+   * Host names requests may name besides the listen address, localhost, 127.0.0.1, [::1] and the
+   * WKD domains (ALLOWED_HOSTS): a name that rebinds to this machine is refused.
+   */
+  allowedHosts?: string[];
   /** Failed sign-in limits (AUTH_FAIL_LIMIT, AUTH_FAIL_WINDOW_S). */
   auth?: Partial<AuthGuardLimits>;
   /** Publishing: the companion's own web key directory and the key-server relay (README, "Publishing keys"). */
@@ -110,6 +115,14 @@ function serveStatic(distDir: string, req: IncomingMessage, res: ServerResponse)
   createReadStream(file).pipe(res);
 }
 
+/** The host name a request names (no port, no IPv6 brackets), lowercase; null when there is none. */
+function hostOf(header: string | undefined): string | null {
+  if (!header) return null;
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(header);
+  if (bracketed) return bracketed[1]!.toLowerCase();
+  return header.replace(/:\d+$/, '').replace(/\.$/, '').toLowerCase();
+}
+
 export async function startAppServer(options: AppServerOptions): Promise<RunningAppServer> {
   const db = openDatabase(join(options.dataDir, 'jmap.sqlite'));
   const createdDemo = options.seedDemo ? seedDemoAccounts(db) : [];
@@ -137,12 +150,13 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
   const publishApi = createPublishApi({ tree: wkdTree, domains: wkdDomains, auth });
   const vksRelay = createVksRelay({ keyServerUrl: publishing.keyServerUrl, auth });
   const publicCheck = options.wkdProxy ? createPublicCheck({ proxy: options.wkdProxy, auth }) : null;
-  const companionConfig = () =>
+  const companionConfig = (ownOrigin: boolean) =>
     JSON.stringify({
       companion: 'pgp-composer',
       version: 1,
       jmapSessionPath: '/.well-known/jmap',
-      signInDefaults: prefill ? { username: prefill.username, password: prefill.password } : null,
+      // The demo password goes to the app's own pages only.
+      signInDefaults: prefill && ownOrigin ? { username: prefill.username, password: prefill.password } : null,
       wkdProxyPath: options.wkdProxy ? '/api/wkd' : null,
       wkdDomains: [...wkdDomains],
       // Relative when it is this server's own session resource: the app resolves it against its origin.
@@ -187,7 +201,25 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
     vite = await createVite({ server: { middlewareMode: true }, appType: 'spa' });
   }
 
+  const allowedHosts = new Set(
+    [
+      options.host,
+      'localhost',
+      '127.0.0.1',
+      '::1',
+      ...[...wkdDomains].flatMap((d) => [d, `openpgpkey.${d}`]),
+      ...(options.allowedHosts ?? []),
+    ].map((h) => h.toLowerCase().replace(/^\[|\]$/g, '')),
+  );
   const server = createServer((req, res) => {
+    // DNS rebinding: a page on evil.example whose name now points here must not reach this server.
+    const host = hostOf(req.headers.host);
+    if (host === null || !allowedHosts.has(host)) {
+      res
+        .writeHead(421, { 'Content-Type': 'text/plain' })
+        .end(`This server does not answer for the host name "${req.headers.host ?? ''}" (ALLOWED_HOSTS).\n`);
+      return;
+    }
     void (async () => {
       if (await jmap(req, res)) return;
       if (serveWkd(req, res)) return;
@@ -198,7 +230,12 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
       if ((path === '/api/wkd' || path === '/api/wkd/batch') && wkdProxy) {
         await wkdProxy(req, res);
       } else if (path === '/api/companion') {
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(companionConfig());
+        const origin = req.headers.origin;
+        const ownOrigin =
+          !origin || origin === `http://${req.headers.host}` || origin === `https://${req.headers.host}`;
+        res
+          .writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
+          .end(companionConfig(ownOrigin));
       } else if (vite) {
         // Vite serves the project folder: never the data folder (mail, password hashes) inside it.
         if (insideDataDir(path)) return void res.writeHead(404).end();

@@ -14,13 +14,18 @@ const running = await startAppServer({
   dataDir: resolve(env.DATA_DIR ?? 'data'),
   serve,
   distDir: resolve(env.DIST_DIR ?? 'dist'),
-  corsOrigins: (env.CORS_ORIGINS ?? '*')
+  // Default: the app's own origin only (same-origin requests need no CORS headers).
+  corsOrigins: (env.CORS_ORIGINS ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean),
   seedDemo,
   prefillAccount: seedDemo && env.PREFILL_DEMO !== '0' ? 'alice@example.test' : null,
   wkdProxy: env.WKD_PROXY === '0' ? null : wkdProxyConfigFromEnv(env),
+  allowedHosts: (env.ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean),
   auth: {
     ...(env.AUTH_FAIL_LIMIT ? { failLimit: Number(env.AUTH_FAIL_LIMIT) } : {}),
     ...(env.AUTH_FAIL_WINDOW_S ? { failWindowMs: Number(env.AUTH_FAIL_WINDOW_S) * 1000 } : {}),

@@ -33,7 +33,7 @@ beforeAll(async () => {
     distDir: '',
     corsOrigins: [],
     seedDemo: true,
-    prefillAccount: null,
+    prefillAccount: 'alice@example.test',
     wkdProxy: {
       timeoutMs: 1000,
       maxBytes: 256 * 1024,
@@ -182,5 +182,43 @@ describe('the data folder in `npm run dev`', () => {
       await app.close();
       rmSync(join(process.cwd(), name), { recursive: true, force: true });
     }
+  });
+});
+
+describe('cross-origin and rebinding on a local `npm start`', () => {
+  const raw = (path: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; body: string; headers: Record<string, unknown> }>((ok) => {
+      request({ host: '127.0.0.1', port: new URL(server.url).port, path, headers }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => ok({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      }).end();
+    });
+
+  it('a host name that is not this server’s (DNS rebinding) is refused', async () => {
+    expect((await raw('/api/companion', { Host: 'evil.example:8080' })).status).toBe(421);
+    expect((await raw('/.well-known/jmap', { Host: 'attacker.example' })).status).toBe(421);
+    expect((await raw('/api/companion', { Host: `localhost:${new URL(server.url).port}` })).status).toBe(200);
+    // The WKD domains are its own: the direct method names them as the Host.
+    expect((await raw('/.well-known/openpgpkey/example.test/policy', { Host: 'openpgpkey.example.test' })).status).toBe(
+      200,
+    );
+  });
+
+  it('the demo password goes to the app’s own origin only', async () => {
+    const port = new URL(server.url).port;
+    const own = JSON.parse((await raw('/api/companion', { Host: `127.0.0.1:${port}` })).body) as {
+      signInDefaults: unknown;
+    };
+    expect(own.signInDefaults).toMatchObject({ username: 'alice@example.test' });
+    const other = JSON.parse(
+      (await raw('/api/companion', { Host: `127.0.0.1:${port}`, Origin: 'https://evil.example' })).body,
+    ) as { signInDefaults: unknown };
+    expect(other.signInDefaults).toBeNull();
+  });
+
+  it('no CORS grant to other origins by default', async () => {
+    const answer = await raw('/.well-known/jmap', { Host: '127.0.0.1', Origin: 'https://evil.example' });
+    expect(answer.headers['access-control-allow-origin']).toBeUndefined();
   });
 });

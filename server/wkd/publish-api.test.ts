@@ -122,7 +122,7 @@ describe('the companion’s web key directory, publishing with the account’s o
     const direct = await served('alice@example.test', 'example.test');
     expect(direct.key!.getFingerprint()).toBe(alice.publicKey.getFingerprint());
     expect((await fetch(new URL('/.well-known/openpgpkey/example.test/policy', server.url))).status).toBe(200);
-    expect((await served('alice@example.test', 'elsewhere.example')).status).toBe(404);
+    expect((await served('alice@example.test', 'elsewhere.example')).status).toBe(421); // not a host name this server answers for
   });
 
   it('the same key for an alias is a file of its own with only the alias user ID', async () => {
