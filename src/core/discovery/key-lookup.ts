@@ -1,5 +1,6 @@
 import type { AddressKey, CryptoApi } from '../crypto/types';
 import { LOOKUP_TIMEOUT_MS } from '../limits';
+import { insecureUrlReason } from '../net/loopback';
 import { fetchLimited } from './fetch-limited';
 import { createProxyBatcher } from './proxy-batch';
 import { createJudge, failureOf, type Judge, noKey, type SourceAnswer, UNKNOWN_REASONS } from './source-answer';
@@ -28,6 +29,13 @@ async function vksByEmail(
   vouchingKey?: string,
 ): Promise<SourceAnswer> {
   const url = `${keyServer.replace(/\/+$/, '')}/vks/v1/by-email/${encodeURIComponent(address)}`;
+  let insecure: string | null;
+  try {
+    insecure = insecureUrlReason(new URL(url));
+  } catch {
+    insecure = `"${keyServer}" is not a key server address.`;
+  }
+  if (insecure) return noKey(url, { source: 'vks', reason: 'insecure', detail: insecure, url });
   const outcome = await fetchLimited(deps.fetch, url, { timeoutMs: deps.timeoutMs, signal, requireHttps: false });
   if (outcome.kind === 'aborted') throw new DOMException('Aborted', 'AbortError');
   if (outcome.kind !== 'ok') return noKey(url, failureOf('vks', outcome, url));

@@ -1,5 +1,6 @@
 import type { CryptoApi, KeySummary } from '../crypto/types';
 import { fetchLimited } from './fetch-limited';
+import { insecureUrlReason } from '../net/loopback';
 
 export type RefreshOutcome =
   | { outcome: 'updated'; summary: KeySummary; armoredPublic: string; armoredSecret: string | null }
@@ -21,6 +22,8 @@ export async function refreshFromVks(options: {
   signal?: AbortSignal;
 }): Promise<RefreshOutcome> {
   const url = `${options.keyServer.replace(/\/+$/, '')}/vks/v1/by-fingerprint/${options.fingerprint.toUpperCase()}`;
+  const insecure = URL.canParse(url) ? insecureUrlReason(new URL(url)) : 'not a URL';
+  if (insecure) return { outcome: 'failed', detail: insecure };
   const response = await fetchLimited(options.fetch, url, {
     requireHttps: false,
     ...(options.signal ? { signal: options.signal } : {}),

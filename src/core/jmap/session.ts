@@ -1,6 +1,7 @@
 import { AppError } from '../errors/app-error';
 import { authorizationHeader, type JmapAuth } from './auth';
 import { CAPABILITY, type CoreCapability, type Id, type JmapSessionResource } from './types';
+import { insecureUrlReason } from '../net/loopback';
 
 export type FetchFn = typeof fetch;
 
@@ -40,10 +41,9 @@ export function sessionUrlCandidates(input: string): string[] {
       detail: `"${trimmed}" is not a valid URL.`,
     });
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new AppError('jmap/unreachable', `Unsupported scheme ${url.protocol}`, {
-      detail: 'The server address must start with https:// (or http:// for a local server).',
-    });
+  const insecure = insecureUrlReason(url);
+  if (insecure) {
+    throw new AppError('jmap/unreachable', `Refused ${url.protocol} URL ${url.host}`, { detail: insecure });
   }
   // Browsers percent-encode odd characters into host names instead of refusing them.
   if (!/^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/i.test(url.hostname)) {

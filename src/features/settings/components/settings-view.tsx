@@ -5,6 +5,7 @@ import { DEFAULT_KEY_SERVER, useDiscoverySettingsStore } from '@/stores/discover
 import { UNLOCK_CHOICES, usePreferencesStore } from '@/stores/preferences-store';
 import { useSessionStore } from '@/stores/session-store';
 import { ViewTitle } from '@/components/view-title';
+import { insecureUrlReason } from '@/core/net/loopback';
 
 export function SettingsView() {
   const id = useId();
@@ -17,7 +18,14 @@ export function SettingsView() {
     discovery.update(patch);
     void queryClient.invalidateQueries({ queryKey: recipientKeyKeys.all });
   };
-  const keyServerValid = discovery.keyServer.trim() === '' || /^https?:\/\/[^\s/]+/.test(discovery.keyServer.trim());
+  const keyServerText = discovery.keyServer.trim();
+  const keyServerProblem =
+    keyServerText === ''
+      ? null
+      : URL.canParse(keyServerText) && /^https?:$/.test(new URL(keyServerText).protocol)
+        ? insecureUrlReason(new URL(keyServerText))
+        : `"${keyServerText}" is not an address starting with https://.`;
+  const keyServerValid = keyServerProblem === null;
   return (
     <main aria-labelledby={`${id}-title`}>
       <ViewTitle id={`${id}-title`}>Settings</ViewTitle>
@@ -73,7 +81,7 @@ export function SettingsView() {
       </p>
       {!keyServerValid && (
         <p role="alert" className="alert">
-          The key server must be an address starting with https:// (or http:// for a local one).
+          The key server cannot be used: {keyServerProblem}
         </p>
       )}
       <label htmlFor={`${id}-mode`}>Look up WKD keys</label>
