@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
-import { useRestoreSession, useSignOut } from '@/features/account/api/session-actions';
+import { useRestoreSession, useSignOut, useSignOutElsewhere } from '@/features/account/api/session-actions';
 import { useCompanionConfig } from '@/queries/account';
 import { ComposeView } from '@/features/compose/components/compose-view';
 import { resetComposer } from '@/features/compose/stores/composer-store';
@@ -112,6 +112,7 @@ function SignedInShell({ username }: { username: string }) {
 
 export function App() {
   useRestoreSession();
+  useSignOutElsewhere();
   const session = useSessionStore((s) => s.session);
   if (session.phase === 'restoring') {
     return (

@@ -75,6 +75,21 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
     // Security: drop our reference; OpenPGP.js offers no way to zero the key material itself.
   };
 
+  /**
+   * An unlocked key, if it is still within its time. The time is checked at every use, not only by
+   * the timer: timers sleep with a suspended laptop or a throttled background tab.
+   */
+  const unlockedKey = (fingerprint: string): PrivateKey | undefined => {
+    const entry = unlocked.get(fingerprint.toUpperCase());
+    if (!entry) return undefined;
+    if (Date.now() >= entry.lockedAt) {
+      lock(fingerprint.toUpperCase());
+      return undefined;
+    }
+    return entry.key;
+  };
+  const liveFingerprints = () => [...unlocked.keys()].filter((f) => unlockedKey(f));
+
   return {
     async generateKey(input: GenerateKeyInput) {
       requirePassphrase(input.passphrase);
@@ -138,7 +153,7 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
         encryptionKeys.push(key);
         encryptionUserIDs.push({ email: user.userID.email });
       }
-      const signer = signWith ? unlocked.get(signWith.toUpperCase())?.key : undefined;
+      const signer = signWith ? unlockedKey(signWith) : undefined;
       if (signWith && !signer) throw new AppError('crypto/key-locked', `Key ${signWith} is locked`);
       try {
         const sessionKey = await sessionKeyFor(encryptionKeys, encryptionUserIDs, now());
@@ -173,8 +188,8 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
     async decryptPayload(armoredMessage) {
       const message = await readEncryptedMessage(armoredMessage);
       const wanted = new Set(message.getEncryptionKeyIDs().map((id) => id.toHex().toUpperCase()));
-      const decryptionKeys = [...unlocked.values()]
-        .map((e) => e.key)
+      const decryptionKeys = liveFingerprints()
+        .map((f) => unlocked.get(f)!.key)
         .filter((key) => key.getKeys().some((k) => wanted.has(k.getKeyID().toHex().toUpperCase())));
       if (decryptionKeys.length === 0)
         throw new AppError('crypto/key-locked', 'No unlocked key can decrypt this message');
@@ -192,7 +207,7 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
     autocryptKeydata: (armoredPublic, address) => autocryptKeydata(armoredPublic, address, now()),
 
     async signPayload({ payload, signWith }) {
-      const signer = unlocked.get(signWith.toUpperCase())?.key;
+      const signer = unlockedKey(signWith);
       if (!signer) throw new AppError('crypto/key-locked', `Key ${signWith} is locked`);
       const armoredSignature = (await sign({
         message: await createMessage({ text: payload }),
@@ -234,20 +249,20 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
     },
 
     async unlockedKeys() {
-      return [...unlocked.keys()];
+      return liveFingerprints();
     },
 
     async addUserId(fingerprint, userId, armoredSecret) {
-      const entry = unlocked.get(fingerprint.toUpperCase());
-      if (!entry) throw new AppError('crypto/key-locked', `Key ${fingerprint} is locked`);
-      return addUserId({ unlockedKey: entry.key, fingerprint, userId, armoredSecret, now: now() });
+      const key = unlockedKey(fingerprint);
+      if (!key) throw new AppError('crypto/key-locked', `Key ${fingerprint} is locked`);
+      return addUserId({ unlockedKey: key, fingerprint, userId, armoredSecret, now: now() });
     },
 
     async extendExpiry(fingerprint, expiresAt, armoredSecret) {
-      const entry = unlocked.get(fingerprint.toUpperCase());
-      if (!entry) throw new AppError('crypto/key-locked', `Key ${fingerprint} is locked`);
+      const key = unlockedKey(fingerprint);
+      if (!key) throw new AppError('crypto/key-locked', `Key ${fingerprint} is locked`);
       return extendExpiry({
-        unlockedKey: entry.key,
+        unlockedKey: key,
         fingerprint,
         expiresAt: new Date(expiresAt),
         armoredSecret,

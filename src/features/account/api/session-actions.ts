@@ -70,6 +70,9 @@ export function useRestoreSession() {
   }, [phase, services, queryClient, signedIn, signedOut]);
 }
 
+/** Tabs of this origin tell each other of a sign-out: signing out in one signs out all. */
+const SESSION_CHANNEL = 'pgp-composer-session';
+
 export function useSignOut() {
   const services = useServices();
   const queryClient = useQueryClient();
@@ -79,5 +82,32 @@ export function useSignOut() {
     await services.vault.clear();
     queryClient.clear();
     signedOut();
+    if (typeof BroadcastChannel !== 'undefined') {
+      const channel = new BroadcastChannel(SESSION_CHANNEL);
+      channel.postMessage({ type: 'signed-out' });
+      channel.close();
+    }
   };
+}
+
+/** Another tab signed out: lock this tab's keys (its own worker) and show the sign-in form here too. */
+export function useSignOutElsewhere() {
+  const services = useServices();
+  const queryClient = useQueryClient();
+  const signedOut = useSessionStore((s) => s.signedOut);
+  useEffect(() => {
+    if (typeof BroadcastChannel === 'undefined') return;
+    const channel = new BroadcastChannel(SESSION_CHANNEL);
+    channel.onmessage = ({ data }: MessageEvent<{ type?: string }>) => {
+      if (data?.type !== 'signed-out' || useSessionStore.getState().session.phase !== 'signed-in') return;
+      void services.crypto
+        .lockAll()
+        .catch(() => undefined)
+        .then(() => {
+          queryClient.clear();
+          signedOut({ notice: 'You signed out in another tab.' });
+        });
+    };
+    return () => channel.close();
+  }, [services, queryClient, signedOut]);
 }

@@ -131,6 +131,7 @@ export function ImportKeys() {
         // A dropped file goes through the same path as one picked with "Key file".
         if (fileInput.current && e.dataTransfer.files.length) {
           fileInput.current.files = e.dataTransfer.files;
+          setText('');
           void onImport();
         }
       }}
@@ -148,10 +149,22 @@ export function ImportKeys() {
           spellCheck={false}
           placeholder="-----BEGIN PGP PUBLIC KEY BLOCK-----"
           value={text}
-          onChange={(e) => setText(e.target.value)}
+          onChange={(e) => {
+            setText(e.target.value);
+            // Whichever input changed last is imported: typing replaces a file chosen before.
+            if (fileInput.current) fileInput.current.value = '';
+          }}
         />
         <label htmlFor={`${id}-file`}>Key file</label>
-        <input id={`${id}-file`} ref={fileInput} type="file" accept=".asc,.gpg,.pgp,.key,application/pgp-keys" />
+        <input
+          id={`${id}-file`}
+          ref={fileInput}
+          type="file"
+          accept=".asc,.gpg,.pgp,.key,application/pgp-keys"
+          onChange={(e) => {
+            if (e.target.files?.length) setText(''); // and a file chosen replaces pasted text
+          }}
+        />
         <div className="actions">
           <button type="submit" disabled={inspect.isPending}>
             Import
