@@ -1,4 +1,5 @@
 import { type Key, readKeys } from 'openpgp';
+import '../../src/core/crypto/impl/openpgp-config';
 import { publishableKeyFor } from '../../src/core/crypto/impl/publishable-key';
 import { MAX_KEY_BYTES } from '../../src/core/limits';
 

@@ -13,6 +13,8 @@ import { asciiLower } from '../../mime/addresses';
 import type { AddressKey, AddressKeys } from '../types';
 import { summarizeKey, weakAlgorithm } from './key-summary';
 import { parseKeyData } from './parse-keys';
+import { floodRefusal } from './key-limits';
+import { certificationAcceptable, sha1BindingProblem, sha1UserIdProblem } from './openpgp-config';
 
 const CERTIFICATIONS = new Set<number>([
   enums.signature.certGeneric,
@@ -66,6 +68,7 @@ async function certifiedBy(key: Key, signer: Key, address: string, now: Date): P
     if (!user.userID || asciiLower(user.userID.email) !== wanted) continue;
     for (const certification of user.otherCertifications) {
       if (!signer.getKeyIDs().some((id) => id.equals(certification.issuerKeyID))) continue;
+      if (!certificationAcceptable(certification)) continue;
       if (await user.verifyCertificate(certification, [signer], now).catch(() => null)) return true;
     }
   }
@@ -84,6 +87,12 @@ export async function keysForAddress(
   const result: AddressKeys = { keys: [], rejected: [] };
   for (const key of keys) {
     const fingerprint = key.getFingerprint().toUpperCase();
+    // Certificate flooding: refused before any signature is checked (checking is what floods).
+    const flooded = floodRefusal(key);
+    if (flooded) {
+      result.rejected.push({ fingerprint, reason: flooded });
+      continue;
+    }
     const minimal = minimalKeyFor(key, address);
     if (!minimal) {
       result.rejected.push({ fingerprint, reason: `The key has no user ID for ${address}.` });
@@ -95,14 +104,18 @@ export async function keysForAddress(
       .getKeys()
       .map((k) => weakAlgorithm(k.getAlgorithmInfo()))
       .find(Boolean);
+    const user = key.users.find((u) => u.userID && asciiLower(u.userID.email) === asciiLower(address));
+    const sha1 = (user && sha1UserIdProblem(user)) ?? sha1BindingProblem(minimal);
     const problem =
-      userId?.status !== 'valid'
-        ? `The user ID for ${address} is ${userId?.status ?? 'missing'}.`
-        : weak
-          ? `Weak algorithm: ${weak}.`
-          : summary.status !== 'valid'
-            ? (summary.statusDetail ?? `The key is ${summary.status}.`)
-            : null;
+      sha1 && userId?.status !== 'revoked'
+        ? `The key for ${address} does not count: ${sha1}.`
+        : userId?.status !== 'valid'
+          ? `The user ID for ${address} is ${userId?.status ?? 'missing'}.`
+          : weak
+            ? `Weak algorithm: ${weak}.`
+            : summary.status !== 'valid'
+              ? (summary.statusDetail ?? `The key is ${summary.status}.`)
+              : null;
     // Checked before the minimal copy drops third-party certifications.
     const vouched = signer ? await certifiedBy(key, signer, address, now) : false;
     const entry: AddressKey = { summary, armoredPublic: minimal.armor(), usable: problem === null, problem, vouched };

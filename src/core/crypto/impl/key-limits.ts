@@ -24,7 +24,8 @@ export function secretProtected(key: Key): boolean {
   });
 }
 
-function refusalOf(key: Key, size: number, hasValidUserId: boolean): string | null {
+/** Why a key is refused for its size alone (certificate flooding), before anything else is read; or null. */
+export function floodRefusal(key: Key, size = key.write().byteLength): string | null {
   if (size > KEY_LIMITS.maxKeyBytes)
     return `The key is ${Math.round(size / 1024)} KiB; keys over ${KEY_LIMITS.maxKeyBytes / 1024} KiB are refused (certificate flooding).`;
   if (key.users.length > KEY_LIMITS.maxUserIds)
@@ -32,6 +33,12 @@ function refusalOf(key: Key, size: number, hasValidUserId: boolean): string | nu
   const signatures = signatureCount(key);
   if (signatures > KEY_LIMITS.maxSignatures)
     return `The key carries ${signatures} signatures; more than ${KEY_LIMITS.maxSignatures} are refused (certificate flooding).`;
+  return null;
+}
+
+function refusalOf(key: Key, size: number, hasValidUserId: boolean): string | null {
+  const flooded = floodRefusal(key, size);
+  if (flooded) return flooded;
   for (const k of key.getKeys()) {
     const weak = weakAlgorithm(k.getAlgorithmInfo());
     if (weak) return `Weak algorithm: ${weak}.`;
@@ -54,12 +61,7 @@ export function requirePassphrase(passphrase: string): void {
  */
 export async function inspectKey(key: Key, now: Date): Promise<InspectedKey> {
   const size = key.write().byteLength;
-  const flooded =
-    size > KEY_LIMITS.maxKeyBytes ||
-    key.users.length > KEY_LIMITS.maxUserIds ||
-    signatureCount(key) > KEY_LIMITS.maxSignatures;
-  // Flooded keys are refused before any signature is checked: checking is what floods.
-  const summary = flooded
+  const summary = floodRefusal(key, size)
     ? {
         fingerprint: key.getFingerprint().toUpperCase(),
         version: key.keyPacket.version,

@@ -1,6 +1,7 @@
 import { enums, type Key, type Subkey, type SignaturePacket } from 'openpgp';
 import type { Capability, KeySummary, SubkeyInfo, UserIdInfo } from '../types';
 import { classifyOpenpgpError, openpgpErrorText } from './openpgp-errors';
+import { sha1UserIdProblem } from './openpgp-config';
 
 /** Features subpacket flag for SEIPDv2 (RFC 9580 §5.2.3.32). */
 const SEIPD_V2_FEATURE = 0x08;
@@ -89,7 +90,8 @@ async function userIdInfos(key: Key, now: Date, primaryUserId: string | null): P
   const out: UserIdInfo[] = [];
   for (const user of key.users) {
     if (!user.userID) continue; // photo IDs are not shown or used
-    const status = await validity(user.verify(now));
+    let status = await validity(user.verify(now));
+    if (status === 'valid' && sha1UserIdProblem(user)) status = 'invalid';
     out.push({
       userId: user.userID.userID,
       name: user.userID.name,
