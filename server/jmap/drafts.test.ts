@@ -116,15 +116,36 @@ describe('drafts', () => {
     );
     expect(await draftKeyIds(folded, crypto)).toEqual([encryptionSubkey]);
     const askedFor: string[][] = [];
-    await expect(readDraft(stored, crypto, async (ids) => void askedFor.push(ids))).rejects.toMatchObject({
+    await expect(readDraft(stored, crypto, { unlock: async (ids) => void askedFor.push(ids) })).rejects.toMatchObject({
       code: 'crypto/key-locked',
     });
     expect(askedFor).toEqual([[encryptionSubkey]]);
 
-    const back = await readDraft(stored, crypto, () =>
-      crypto.unlockKey(aliceKey.armoredSecret, PASS, 60_000).then(() => undefined),
-    );
-    expect(back).toEqual({ ...content, encrypted: true });
+    const back = await readDraft(stored, crypto, {
+      unlock: () => crypto.unlockKey(aliceKey.armoredSecret, PASS, 60_000).then(() => undefined),
+      ownKeys: [aliceKey.armoredPublic],
+    });
+    // Built without signWith: it carries no signature of the author's.
+    expect(back).toEqual({ ...content, encrypted: true, signedBy: [] });
+
+    // Signed by the author's unlocked key: the signature is found with the author's public key.
+    const signed = await buildDraft(content, {
+      date: new Date(),
+      baseBoundary: 'b3',
+      encryptTo: { armoredPublic: aliceKey.armoredPublic, address: 'alice@example.test' },
+      signWith: aliceKey.summary.fingerprint,
+      crypto,
+    });
+    const signedBack = await readDraft(signed.bytes, crypto, { ownKeys: [aliceKey.armoredPublic] });
+    expect(signedBack.signedBy).toEqual([aliceKey.summary.fingerprint]);
+    // Anyone can encrypt a "draft" to Alice's public key; without her signature it is not hers.
+    const planted = await buildDraft(content, {
+      date: new Date(),
+      baseBoundary: 'b4',
+      encryptTo: { armoredPublic: aliceKey.armoredPublic, address: 'alice@example.test' },
+      crypto,
+    });
+    expect((await readDraft(planted.bytes, crypto, { ownKeys: [aliceKey.armoredPublic] })).signedBy).toEqual([]);
     await crypto.lockAll();
   });
 
@@ -138,10 +159,9 @@ describe('drafts', () => {
     });
     expect(encrypted).toBe(false);
     expect(await draftKeyIds(bytes, crypto)).toEqual([]);
-    expect(await readDraft(bytes, crypto, () => Promise.reject(new Error('a plain draft needs no key')))).toEqual({
-      ...plain,
-      encrypted: false,
-    });
+    expect(
+      await readDraft(bytes, crypto, { unlock: () => Promise.reject(new Error('a plain draft needs no key')) }),
+    ).toEqual({ ...plain, encrypted: false, signedBy: [] });
     // The loose text travels base64-encoded: no line of it can become a header of its own.
     const head = text(bytes).split('\r\n\r\n')[0]!;
     expect(head.match(/^Bcc:.*$/gim)).toEqual(['Bcc: secret-bcc@example.test']);

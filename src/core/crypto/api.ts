@@ -185,7 +185,7 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
         .filter((id) => !/^0+$/.test(id));
     },
 
-    async decryptPayload(armoredMessage) {
+    async decryptPayload(armoredMessage, verifyWith = []) {
       const message = await readEncryptedMessage(armoredMessage);
       const wanted = new Set(message.getEncryptionKeyIDs().map((id) => id.toHex().toUpperCase()));
       const decryptionKeys = liveFingerprints()
@@ -194,8 +194,27 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
       if (decryptionKeys.length === 0)
         throw new AppError('crypto/key-locked', 'No unlocked key can decrypt this message');
       try {
-        const { data } = await decrypt({ message, decryptionKeys, format: 'binary', date: now() });
-        return { payload: data as Uint8Array };
+        const verificationKeys = await Promise.all(verifyWith.map((armoredKey) => readKey({ armoredKey })));
+        const { data, signatures } = await decrypt({
+          message,
+          decryptionKeys,
+          ...(verificationKeys.length ? { verificationKeys } : {}),
+          format: 'binary',
+          date: now(),
+        });
+        const signedBy: string[] = [];
+        for (const signature of signatures) {
+          if (
+            !(await signature.verified.then(
+              () => true,
+              () => false,
+            ))
+          )
+            continue;
+          const signer = verificationKeys.find((k) => k.getKeyIDs().some((id) => id.equals(signature.keyID)));
+          if (signer) signedBy.push(signer.getFingerprint().toUpperCase());
+        }
+        return { payload: data as Uint8Array, signedBy };
       } catch (cause) {
         throw new AppError('crypto/failed', `Decryption failed: ${openpgpErrorText(cause)}`, {
           cause,

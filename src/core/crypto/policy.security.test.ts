@@ -104,9 +104,7 @@ describe('flooding limits apply to discovered keys before any signature is check
     const { publicKey } = await generateKey({ userIDs: [{ email: 'flood@example.org' }], format: 'object' });
     const packets = publicKey.toPacketList();
     for (let i = 0; i < 70; i++) {
-      const uid = new UserIDPacket();
-      uid.userID = `Flood ${i} <flood${i}@example.org>`;
-      packets.push(uid);
+      packets.push(UserIDPacket.fromObject({ name: `Flood ${i}`, email: `flood${i}@example.org` }));
     }
     const flooded = new PublicKey(packets as PacketList<never>);
     const { keys, rejected } = await keysForAddress(flooded.write(), 'flood@example.org', now());

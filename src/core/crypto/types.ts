@@ -116,7 +116,11 @@ export interface CryptoApi {
   /** Key IDs (16 uppercase hex digits) an encrypted message is addressed to; wildcard IDs are left out. */
   encryptedFor(armoredMessage: string): Promise<string[]>;
   /** Decrypt with the unlocked keys; `crypto/key-locked` when none of them is a recipient. */
-  decryptPayload(armoredMessage: string): Promise<{ payload: Uint8Array }>;
+  /**
+   * Decrypt with an unlocked key. `verifyWith`: public keys whose signatures inside are checked;
+   * `signedBy` lists the fingerprints of those that made a valid one.
+   */
+  decryptPayload(armoredMessage: string, verifyWith?: string[]): Promise<{ payload: Uint8Array; signedBy: string[] }>;
   /** A detached text-mode signature over the exact payload, with the `micalg` of the hash used. */
   signPayload(input: { payload: string; signWith: string }): Promise<{ armoredSignature: string; hash: string }>;
   /**

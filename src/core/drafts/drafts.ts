@@ -64,7 +64,14 @@ const readChoice = (value: string | undefined, name: string): boolean | null => 
  */
 export async function buildDraft(
   content: DraftContent,
-  options: { date: Date; baseBoundary: string; encryptTo: DraftKey | null; crypto: Pick<CryptoApi, 'encryptPayload'> },
+  options: {
+    date: Date;
+    baseBoundary: string;
+    encryptTo: DraftKey | null;
+    /** The author's unlocked key: a draft signed by it cannot be planted by whoever can encrypt to the author. */
+    signWith?: string | null;
+    crypto: Pick<CryptoApi, 'encryptPayload'>;
+  },
 ): Promise<{ bytes: Uint8Array; encrypted: boolean }> {
   const input: MessageInput = {
     from: content.from,
@@ -84,7 +91,11 @@ export async function buildDraft(
   ];
   if (!options.encryptTo) return { bytes: buildMessage(input, { headers }).bytes, encrypted: false };
   const payload = buildPayload(input, 'cipher', { headers });
-  const { armored } = await options.crypto.encryptPayload({ payload, recipients: [options.encryptTo] });
+  const { armored } = await options.crypto.encryptPayload({
+    payload,
+    recipients: [options.encryptTo],
+    ...(options.signWith ? { signWith: options.signWith } : {}),
+  });
   return { bytes: wrapEncrypted({ ...input, to: [], cc: [], bcc: [] }, armored, true).bytes, encrypted: true };
 }
 
@@ -132,14 +143,16 @@ async function parse(raw: Uint8Array): Promise<ParsedEmail> {
 export async function readDraft(
   raw: Uint8Array,
   crypto: Pick<CryptoApi, 'decryptPayload' | 'encryptedFor'>,
-  unlock: (keyIds: string[]) => Promise<void> = async () => {},
-): Promise<DraftContent & { encrypted: boolean }> {
+  options: { unlock?: (keyIds: string[]) => Promise<void>; ownKeys?: string[] } = {},
+): Promise<DraftContent & { encrypted: boolean; signedBy: string[] }> {
   const armored = armoredDraft(raw);
   let message: ParsedEmail;
+  let signedBy: string[] = [];
   if (armored) {
-    await unlock(await crypto.encryptedFor(armored));
-    const { payload } = await crypto.decryptPayload(armored);
-    message = await parse(payload);
+    await options.unlock?.(await crypto.encryptedFor(armored));
+    const decrypted = await crypto.decryptPayload(armored, options.ownKeys ?? []);
+    signedBy = decrypted.signedBy;
+    message = await parse(decrypted.payload);
   } else {
     message = await parse(raw);
   }
@@ -166,5 +179,6 @@ export async function readDraft(
     sign: readChoice(state, 'sign'),
     loose: message.headers.filter((h) => h.key === LOOSE_HEADER.toLowerCase()).flatMap((h) => readLoose(h.value) ?? []),
     encrypted: !!armored,
+    signedBy,
   };
 }

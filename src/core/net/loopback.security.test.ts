@@ -24,7 +24,7 @@ describe('plain http only for this machine', () => {
     const asked: string[] = [];
     const lookUp = createKeyLookup({
       fetch: async (input) => (asked.push(String(input)), new Response(null, { status: 404 })),
-      crypto: { keysForAddress: async () => ({ keys: [] }) },
+      crypto: { keysForAddress: async () => ({ keys: [], rejected: [] }) },
     });
     const result = await lookUp('bob@example.org', {
       useWkd: false,

@@ -21,17 +21,22 @@ export type SendWorkerApi = {
   ): Promise<PreparedMessage>;
   buildDraft(
     content: Omit<DraftContent, 'attachments'> & { attachments: AttachmentSource[] },
-    options: { now: number; encryptTo: DraftKey | null },
+    options: { now: number; encryptTo: DraftKey | null; signWith?: string | null },
   ): Promise<{ blob: Blob; encrypted: boolean }>;
   /** The key IDs a stored draft is encrypted to (none for a plain draft): unlock one, then readDraft. */
   draftKeyIds(raw: Blob): Promise<string[]>;
-  /** A stored draft read back (decrypted with the unlocked key); attachments come back as Blobs. */
-  readDraft(raw: Blob): Promise<OpenedDraft>;
+  /**
+   * A stored draft read back (decrypted with the unlocked key); attachments come back as Blobs.
+   * `ownKeys`: the user's own public keys, whose signature on the draft is checked.
+   */
+  readDraft(raw: Blob, ownKeys?: string[]): Promise<OpenedDraft>;
 };
 
 export type OpenedDraft = Omit<DraftContent, 'attachments'> & {
   attachments: { name: string; type: string; content: Blob }[];
   encrypted: boolean;
+  /** Fingerprints of the user's own keys that signed it (an encrypted draft anyone could have planted otherwise). */
+  signedBy: string[];
 };
 
 export const SEND_WORKER_METHODS = methodNames<SendWorkerApi>({

@@ -28,10 +28,10 @@ export function createSendWorkerApi(crypto: CryptoApi): SendWorkerApi {
         })),
       };
     },
-    async buildDraft(content, { now, encryptTo }) {
+    async buildDraft(content, { now, encryptTo, signWith }) {
       const built = await buildDraft(
         { ...content, attachments: await read(content.attachments) },
-        { date: new Date(now), baseBoundary: randomBoundarySeed(), encryptTo, crypto },
+        { date: new Date(now), baseBoundary: randomBoundarySeed(), encryptTo, signWith: signWith ?? null, crypto },
       );
       return {
         blob: new Blob([built.bytes as Uint8Array<ArrayBuffer>], { type: 'message/rfc822' }),
@@ -41,8 +41,8 @@ export function createSendWorkerApi(crypto: CryptoApi): SendWorkerApi {
     async draftKeyIds(raw) {
       return draftKeyIds(new Uint8Array(await raw.arrayBuffer()), crypto);
     },
-    async readDraft(raw) {
-      const draft = await readDraft(new Uint8Array(await raw.arrayBuffer()), crypto);
+    async readDraft(raw, ownKeys = []) {
+      const draft = await readDraft(new Uint8Array(await raw.arrayBuffer()), crypto, { ownKeys });
       return {
         ...draft,
         attachments: draft.attachments.map((a) => ({

@@ -10,6 +10,7 @@ import { draftKeys } from '@/queries/mail';
 import type { OwnKeyStatus } from '@/queries/keyring';
 import type { Services } from '@/services/services';
 import { useComposerStore } from '../stores/composer-store';
+import { useOwnDraftsStore } from '../stores/own-drafts-store';
 
 export const AUTOSAVE_DELAY_MS = 4000;
 
@@ -91,11 +92,16 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
         ...(store.pending[field].trim() ? [{ field, kind: 'typing' as const, text: store.pending[field] }] : []),
       ]),
     };
+    // Signed when the key is unlocked (autosave never asks for a passphrase); either way this
+    // browser remembers the draft as its own.
+    const signWith = own && (await services.crypto.unlockedKeys()).includes(own.fingerprint) ? own.fingerprint : null;
     const { blob, encrypted } = await services.outgoing.buildDraft(content, {
       now: services.now().getTime(),
       encryptTo: own ? { armoredPublic: own.armoredPublic, address: identity.email } : null,
+      signWith,
     });
     const { emailId } = await storeDraft(ctx.client, blob, { mailboxes: ctx.mailboxes, replaces: store.draftId });
+    useOwnDraftsStore.getState().remember(emailId);
     void ctx.queryClient.invalidateQueries({ queryKey: draftKeys.all });
     const now = useComposerStore.getState();
     if (now.messageId !== messageId) {

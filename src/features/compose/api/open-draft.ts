@@ -6,7 +6,9 @@ import { formatMailbox } from '@/core/mime/addresses';
 import type { KeyRecord } from '@/core/keystore/records';
 import type { Services } from '@/services/services';
 import { ensureUnlocked, isUnlockDeclined } from '@/unlock/ensure-unlocked';
+import type { OpenedDraft } from '@/core/send/send-worker-api';
 import { useComposerStore } from '../stores/composer-store';
+import { useOwnDraftsStore } from '../stores/own-drafts-store';
 
 /** The 8-byte key ID of a key or subkey: the last 16 hex digits of a v4 fingerprint, the first 16 of a v6 one. */
 export const keyIdOf = (fingerprint: string, version: number) =>
@@ -25,16 +27,20 @@ async function secretKeyFor(services: Services, keyIds: string[]): Promise<KeyRe
   return null;
 }
 
+/** A draft read back, and whether it is the user's own: signed by one of their keys, or saved by this browser. */
+export type ReadDraft = { email: SentEmail; draft: OpenedDraft; trusted: boolean };
+
 /**
- * Load a stored draft into the composer: download it, and when it is encrypted, unlock the secret
- * key it was encrypted to (asking for the passphrase) and decrypt it in the worker.
+ * Read a stored draft: download it, and when it is encrypted, unlock the secret key it was
+ * encrypted to (asking for the passphrase) and decrypt it in the worker, checking whether one of
+ * the user's own keys signed it. Security: anyone can encrypt a "draft" to the user's public key and
+ * plant it in Drafts; such a draft is not `trusted`, and is shown read-only until the user chooses.
  */
-export async function openDraft(options: {
+export async function readStoredDraft(options: {
   email: SentEmail;
   client: JmapClient;
   services: Services;
-  identities: Identity[];
-}): Promise<void> {
+}): Promise<ReadDraft> {
   const { email, client, services } = options;
   const raw = new Blob([
     (await client.download({
@@ -63,8 +69,19 @@ export async function openDraft(options: {
       });
     }
   }
-  const draft = await services.outgoing.readDraft(raw);
-  const identity = options.identities.find((i) => i.email.toLowerCase() === draft.from.address.toLowerCase());
+  const ownKeys = await Promise.all(
+    (await services.keystore.list())
+      .filter((e) => e.kind === 'secret')
+      .map(async (e) => (await services.keystore.get(e.fingerprint)).armoredPublic),
+  );
+  const draft = await services.outgoing.readDraft(raw, ownKeys);
+  const trusted = draft.signedBy.length > 0 || useOwnDraftsStore.getState().ids.includes(email.id);
+  return { email, draft, trusted };
+}
+
+/** Put a draft that was read back into the composer. */
+export function loadIntoComposer({ email, draft }: ReadDraft, identities: Identity[]): void {
+  const identity = identities.find((i) => i.email.toLowerCase() === draft.from.address.toLowerCase());
   const loose = draft.loose ?? [];
   const chipsOf = (field: 'to' | 'cc' | 'bcc') => [
     ...draft[field].map(formatMailbox),

@@ -10,7 +10,8 @@ import { draftKeys, useDraftList } from '@/queries/mail';
 import { useServices } from '@/services/services';
 import { useJmapClient } from '@/stores/session-store';
 import { useComposerStore } from '../stores/composer-store';
-import { openDraft } from '../api/open-draft';
+import { loadIntoComposer, type ReadDraft, readStoredDraft } from '../api/open-draft';
+import { UntrustedDraft } from './untrusted-draft';
 
 const title = (e: SentEmail) => (e.subject === PROTECTED_SUBJECT ? 'Encrypted draft' : e.subject || '(no subject)');
 const when = (e: SentEmail) => new Date(e.sentAt ?? e.receivedAt).toLocaleString();
@@ -24,11 +25,16 @@ export function DraftsView() {
   const draftsBox = setup.data?.mailboxes.drafts;
   const [replacing, setReplacing] = useState<SentEmail | null>(null);
   const list = useDraftList(draftsBox);
+  const [untrusted, setUntrusted] = useState<ReadDraft | null>(null);
+  const toComposer = (read: ReadDraft) => {
+    loadIntoComposer(read, setup.data?.identities ?? []);
+    window.location.hash = '#/compose';
+  };
   const open = useMutation({
-    mutationFn: (email: SentEmail) => openDraft({ email, client, services, identities: setup.data?.identities ?? [] }),
-    onSuccess: () => {
-      window.location.hash = '#/compose';
-    },
+    mutationFn: (email: SentEmail) => readStoredDraft({ email, client, services }),
+    onMutate: () => setUntrusted(null),
+    // A draft not signed by the user's own key (nor saved by this browser) is only shown, not opened.
+    onSuccess: (read) => (read.trusted ? toComposer(read) : setUntrusted(read)),
   });
   const remove = useMutation({
     mutationFn: async (email: SentEmail) => {
@@ -100,6 +106,16 @@ export function DraftsView() {
         </div>
       )}
       {open.isPending && <p role="status">Opening the draft…</p>}
+      {untrusted && (
+        <UntrustedDraft
+          read={untrusted}
+          onOpen={() => {
+            setUntrusted(null);
+            toComposer(untrusted);
+          }}
+          onClose={() => setUntrusted(null)}
+        />
+      )}
       {list.isPending && draftsBox && <p role="status">Loading…</p>}
       {list.data && list.data.emails.length === 0 && <p>No drafts.</p>}
       {list.data && list.data.emails.length > 0 && (
