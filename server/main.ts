@@ -44,6 +44,7 @@ const running = await startAppServer({
   limits: {
     ...(env.JMAP_MAX_RECIPIENTS ? { maxRecipients: Number(env.JMAP_MAX_RECIPIENTS) } : {}),
     ...(env.JMAP_MAX_UPLOAD ? { maxSizeUpload: Number(env.JMAP_MAX_UPLOAD) } : {}),
+    ...(env.ACCOUNT_QUOTA_BYTES ? { accountQuota: Number(env.ACCOUNT_QUOTA_BYTES) } : {}),
   },
 });
 
