@@ -42,6 +42,8 @@ test('generate a key for the alias, bind it, reload: everything persists and Fro
   await expect(page.getByRole('switch', { name: 'Use key for alice@example.test', exact: true })).toBeDisabled();
   await aliasSwitch.check();
   await expect(aliasSwitch).toBeChecked();
+  // The switch follows the click at once; the stored binding is what a reload shows.
+  await expect(page.locator('[data-address="alice.alias@example.test"]')).toContainText('Bound to');
 
   await page.reload();
   await openKeys(page);

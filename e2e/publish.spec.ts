@@ -228,6 +228,10 @@ test('revoking a published key with its revocation certificate publishes the rev
   const entry = publication(page, 'alice@example.test');
   await expect(entry).toHaveAttribute('data-wkd-status', 'published');
   const fingerprint = (await served('alice@example.test'))!.getFingerprint().toUpperCase();
+  // The key server still returns the key verified in an earlier test: a different key.
+  await page.getByRole('button', { name: 'Check alice@example.test', exact: true }).click();
+  await expect(entry).toHaveAttribute('data-check-vks', 'different-key');
+  await expect(entry).toHaveAttribute('data-check-wkd', 'same-key');
   await page.locator(`[data-fingerprint="${fingerprint}"]`).getByRole('button').click();
   await page.getByRole('button', { name: 'Revoke key', exact: true }).click();
   await page.getByRole('button', { name: 'Revoke this key', exact: true }).click();
