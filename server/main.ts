@@ -49,6 +49,9 @@ const running = await startAppServer({
 });
 
 console.log(`\n  PGP composer is running:  ${running.url}`);
+if (['0.0.0.0', '::'].includes(env.HOST ?? '') && !env.ALLOWED_HOSTS) {
+  console.log('  Listening on every address: set ALLOWED_HOSTS to the names clients use (others are refused, 421).');
+}
 console.log(
   `  JMAP session resource:    ${running.url}.well-known/jmap   (data in ${resolve(env.DATA_DIR ?? 'data')})`,
 );
