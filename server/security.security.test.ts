@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { offlineProxy, startTestServer } from './testing/test-server';
 import { createJmapClient, type JmapClient } from '../src/core/jmap/client';
 import { loadAccountSetup } from '../src/core/jmap/mail';
 import { importDraft, submitDraft } from '../src/core/jmap/submission';
@@ -14,8 +15,8 @@ import { stripBccHeader, stripTags, summarize } from './jmap/message-parse';
  * The companion under hostile clients (issue: hardening). One behaviour per test; each failed
  * before its fix. Run alone with `npm run test:security`.
  */
-let dataDir: string;
 let server: RunningAppServer;
+let running: Awaited<ReturnType<typeof startTestServer>>;
 const raw = (s: string) => new TextEncoder().encode(s.replace(/\n/g, '\r\n'));
 
 async function signIn(username: string): Promise<JmapClient> {
@@ -24,29 +25,14 @@ async function signIn(username: string): Promise<JmapClient> {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'security-test-'));
-  server = await startAppServer({
-    host: '127.0.0.1',
-    port: 0,
-    dataDir,
-    serve: 'none',
-    distDir: '',
-    corsOrigins: [],
-    seedDemo: true,
+  running = await startTestServer('security-test', {
     prefillAccount: 'alice@example.test',
-    wkdProxy: {
-      timeoutMs: 1000,
-      maxBytes: 256 * 1024,
-      allowPrivate: false,
-      hostMap: new Map(),
-      extraCaFile: null,
-      onlyMapped: true,
-    },
+    wkdProxy: offlineProxy({ timeoutMs: 1000, allowPrivate: false }),
   });
+  ({ server } = running);
 });
 afterAll(async () => {
-  await server?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 describe('hostile message text is parsed in linear time', () => {

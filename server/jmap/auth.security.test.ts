@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppServer, type RunningAppServer } from '../app-server';
+import { startTestServer } from '../testing/test-server';
+import type { RunningAppServer } from '../app-server';
 import { seedDemoAccounts } from './accounts';
 import { createAuthGuard } from './auth-guard';
 import { openDatabase } from './db';
@@ -10,28 +9,17 @@ import { createHashPool } from './hash-pool';
 
 let dataDir: string;
 let server: RunningAppServer;
+let running: Awaited<ReturnType<typeof startTestServer>>;
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const session = (user: string, password: string) =>
   fetch(new URL('/.well-known/jmap', server.url), { headers: { Authorization: basic(user, password) } });
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'auth-security-'));
-  server = await startAppServer({
-    host: '127.0.0.1',
-    port: 0,
-    dataDir,
-    serve: 'none',
-    distDir: '',
-    corsOrigins: [],
-    seedDemo: true,
-    prefillAccount: null,
-    wkdProxy: null,
-    auth: { failLimit: 5, failWindowMs: 60_000 },
-  });
+  running = await startTestServer('auth-security', { auth: { failLimit: 5, failWindowMs: 60_000 } });
+  ({ server, dataDir } = running);
 });
 afterAll(async () => {
-  await server?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 describe('password checks neither block the server nor invite guessing', () => {

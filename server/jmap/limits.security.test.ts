@@ -1,14 +1,12 @@
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer } from '../testing/test-server';
 import { createSlots } from '../../src/core/jmap/request-slots';
-import { startAppServer, type RunningAppServer } from '../app-server';
+import type { RunningAppServer } from '../app-server';
 
 /** Every limit the session advertises is enforced, and then some the server needs for itself. */
-let dataDir: string;
 let server: RunningAppServer;
+let running: Awaited<ReturnType<typeof startTestServer>>;
 const ALICE = `Basic ${Buffer.from('alice@example.test:alice-pass').toString('base64')}`;
 let accountId: string;
 
@@ -20,17 +18,7 @@ const api = (body: unknown) =>
   });
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'limits-security-'));
-  server = await startAppServer({
-    host: '127.0.0.1',
-    port: 0,
-    dataDir,
-    serve: 'none',
-    distDir: '',
-    corsOrigins: [],
-    seedDemo: true,
-    prefillAccount: null,
-    wkdProxy: null,
+  running = await startTestServer('limits-security', {
     limits: {
       maxObjectsInSet: 3,
       maxConcurrentUpload: 2,
@@ -39,14 +27,14 @@ beforeAll(async () => {
       maxSizeResponse: 1024 * 1024,
     },
   });
+  ({ server } = running);
   const session = (await (
     await fetch(new URL('/.well-known/jmap', server.url), { headers: { Authorization: ALICE } })
   ).json()) as { primaryAccounts: Record<string, string> };
   accountId = session.primaryAccounts['urn:ietf:params:jmap:mail']!;
 });
 afterAll(async () => {
-  await server?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 describe('JMAP limits are enforced', () => {

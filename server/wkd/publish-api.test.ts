@@ -4,15 +4,16 @@ import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { offlineProxy, startTestServer } from '../testing/test-server';
 import { wkdLocation } from '../../src/core/discovery/wkd-url';
-import { startAppServer, type RunningAppServer } from '../app-server';
+import type { RunningAppServer } from '../app-server';
 import { createAccount } from '../jmap/accounts';
 import { startHagridDouble } from '../testing/hagrid-double';
 import { createPublishAuth } from './publish-auth';
 import { createWkdTree } from './wkd-tree';
 
-let dataDir: string;
 let server: RunningAppServer;
+let running: Awaited<ReturnType<typeof startTestServer>>;
 let hagrid: Awaited<ReturnType<typeof startHagridDouble>>;
 const basic = (user: string, password = `${user.split('@')[0]}-pass`) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -69,27 +70,12 @@ async function served(address: string, host?: string) {
 
 let alice: Awaited<ReturnType<typeof keyFor>>;
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'publish-test-'));
   hagrid = await startHagridDouble();
-  server = await startAppServer({
-    host: '127.0.0.1',
-    port: 0,
-    dataDir,
-    serve: 'none',
-    distDir: '',
-    corsOrigins: [],
-    seedDemo: true,
-    prefillAccount: null,
-    wkdProxy: {
-      timeoutMs: 2000,
-      maxBytes: 256 * 1024,
-      allowPrivate: true,
-      hostMap: new Map(),
-      extraCaFile: null,
-      onlyMapped: true,
-    },
+  running = await startTestServer('publish-test', {
+    wkdProxy: offlineProxy(),
     publishing: { keyServerUrl: hagrid.url },
   });
+  ({ server } = running);
   createAccount(server.db, {
     username: 'wild@example.test',
     name: 'Wild',
@@ -103,9 +89,8 @@ beforeAll(async () => {
   ]);
 });
 afterAll(async () => {
-  await server?.close();
+  await running?.stop();
   await hagrid?.close();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('the companion’s web key directory, publishing with the account’s own credentials', () => {
