@@ -10,7 +10,7 @@
 # Exit 77 when unshare is not permitted here.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 TREE="$(cd "$1" && pwd)"; ADDRESS="$2"; OUT="$3"
-need gpg gnupg; need nginx nginx-light; need openssl; need unshare util-linux
+need gpg gnupg; need nginx nginx-light; need openssl; need unshare util-linux; need ip iproute2; need curl curl
 unshare --mount --net true 2>/dev/null || { log "unshare --mount --net not permitted"; exit 77; }
 DOMAIN="${ADDRESS##*@}"; DOMAIN="${DOMAIN,,}"
 mkdir -p "$OUT"; W="$(mktemp -d "${TMPDIR:-/tmp}/wkd-locate.XXXXXX")"
