@@ -9,7 +9,6 @@ const base: PublicationInput = {
   publishOn: true,
   directory: { status: 'not-published' },
   lastPublished: null,
-  isOwnKey: (f) => f === A,
 };
 const plan = (over: Partial<PublicationInput>) => planPublication({ ...base, ...over });
 
@@ -41,7 +40,11 @@ describe('planPublication', () => {
     };
     expect(plan({ ...mine, publishOn: false })).toEqual({ action: 'withdraw', shown: 'pending' });
     expect(plan({ ...mine, bound: null })).toEqual({ action: 'withdraw', shown: 'pending' });
-    // Another device's key: not this browser's to withdraw.
+    // Another device's publication, even of a key this keystore holds too: not this browser's to withdraw.
+    expect(plan({ bound: null, directory: { status: 'published', fingerprint: A }, lastPublished: null })).toEqual({
+      action: 'none',
+      shown: 'not-published',
+    });
     expect(plan({ bound: null, directory: { status: 'published', fingerprint: B }, lastPublished: null })).toEqual({
       action: 'none',
       shown: 'not-published',

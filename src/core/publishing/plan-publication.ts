@@ -21,8 +21,6 @@ export type PublicationInput = {
   directory: DirectoryState;
   /** What this browser last published for the address (fingerprint and the key's updatedAt then). */
   lastPublished: { fingerprint: string; updatedAt: string } | null;
-  /** Whether a fingerprint is a key of this browser's keystore. */
-  isOwnKey: (fingerprint: string) => boolean;
 };
 
 export type PublicationPlan = { action: 'publish' | 'withdraw' | 'none'; shown: WkdStatus };
@@ -31,16 +29,14 @@ export type PublicationPlan = { action: 'publish' | 'withdraw' | 'none'; shown: 
  * What to do about one address's directory entry. The binding drives it: a bound, usable key is
  * published (again whenever it changed), a revocation of the published key replaces it, and an
  * entry is withdrawn when the switch is off or nothing is bound. Only an entry this browser
- * published, or one holding a key of this keystore, is ever withdrawn: another device of the same
- * account may have published it.
+ * published is ever withdrawn: bindings live in each browser, and another device of the same
+ * account (even one holding the same key, unbound there) must not undo its publication.
  */
 export function planPublication(input: PublicationInput): PublicationPlan {
   const { bound, directory } = input;
   if (!input.served || directory.status === 'unavailable') return { action: 'none', shown: 'unavailable' };
   const served = directory.status === 'published' || directory.status === 'revoked' ? directory : null;
-  const servedHere =
-    !!served?.fingerprint &&
-    (input.isOwnKey(served.fingerprint) || input.lastPublished?.fingerprint === served.fingerprint);
+  const servedHere = !!served?.fingerprint && input.lastPublished?.fingerprint === served.fingerprint;
   if (!bound || !input.publishOn) {
     if (served?.status === 'revoked') return { action: 'none', shown: 'revoked' }; // a revocation stays for its period
     // `published` means the bound key is served: with none bound (or the switch off), another

@@ -43,7 +43,7 @@ export function usePublishingClient() {
  * and says what the directory serves. Publishing needs no passphrase: the key's own
  * self-signature claims the address, the JMAP login shows the account owns it.
  */
-export function useAddressPublication(address: string, bound: KeyListEntry | null, isOwnKey: (f: string) => boolean) {
+export function useAddressPublication(address: string, bound: KeyListEntry | null) {
   const { keystore } = useServices();
   const queryClient = useQueryClient();
   const { publishing, config, loading } = usePublishingClient();
@@ -85,7 +85,6 @@ export function useAddressPublication(address: string, bound: KeyListEntry | nul
         publishOn,
         directory: directory.data,
         lastPublished,
-        isOwnKey,
       })
     : null;
   const action = plan?.action ?? 'none';

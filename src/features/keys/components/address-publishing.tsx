@@ -40,19 +40,11 @@ const CHECK_TEXT: Record<CheckAnswer, string> = {
 };
 
 /** Publishing one address's bound key: web key directory, key server, self-check, expiry. */
-export function AddressPublishing({
-  address,
-  bound,
-  ownKeys,
-}: {
-  address: string;
-  bound: KeyListEntry | null;
-  ownKeys: Set<string>;
-}) {
+export function AddressPublishing({ address, bound }: { address: string; bound: KeyListEntry | null }) {
   const id = useId();
   const { crypto, now } = useServices();
   const fingerprint = bound?.fingerprint ?? null;
-  const publication = useAddressPublication(address, bound, (f) => ownKeys.has(f));
+  const publication = useAddressPublication(address, bound);
   const vks = useKeyServerStatus(address, fingerprint);
   const upload = useKeyServerUpload(address);
   const check = useSelfCheck(address, fingerprint);

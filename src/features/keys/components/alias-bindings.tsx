@@ -140,11 +140,7 @@ function AddressBinding({
       {!bound && candidates.length === 0 && secretKeys.length > 0 && (
         <AddUserIdOffer address={address} name={identity.name} secretKeys={secretKeys} />
       )}
-      <AddressPublishing
-        address={address}
-        bound={allSecretKeys.find((k) => k.fingerprint === bound) ?? null}
-        ownKeys={new Set(allSecretKeys.map((k) => k.fingerprint))}
-      />
+      <AddressPublishing address={address} bound={allSecretKeys.find((k) => k.fingerprint === bound) ?? null} />
     </li>
   );
 }
