@@ -198,6 +198,10 @@ describe('the companion’s web key directory, publishing with the account’s o
       status: 'revoked',
       fingerprint: bob.publicKey.getFingerprint().toUpperCase(),
     });
+    // A copy of the same key without its revocation (a device that has not seen it) cannot un-revoke it.
+    const stale = await publish({ key: bob.publicKey.armor(), addresses: ['bob@example.test'] }, BOB);
+    expect(stale.status).toBe(409);
+    expect(await (await served('bob@example.test')).key!.isRevoked()).toBe(true);
     const withdraw = await fetch(new URL('/api/wkd/publish/bob@example.test', server.url), {
       method: 'DELETE',
       headers: { Authorization: BOB },

@@ -80,6 +80,15 @@ export function createPublishApi(options: {
         rejected.push({ address, status: verdict.status, reason: verdict.reason });
         continue;
       }
+      if (current?.meta?.revokedAt && current.meta.fingerprint === verdict.fingerprint && !verdict.revoked) {
+        // A copy without the revocation (from a device that has not seen it) must not un-revoke the key.
+        rejected.push({
+          address,
+          status: 409,
+          reason: 'This key’s revocation is published here; a copy without it cannot replace it.',
+        });
+        continue;
+      }
       const at = now().toISOString();
       const wasRevoked =
         current?.meta?.revokedAt && current.meta.fingerprint === verdict.fingerprint ? current.meta.revokedAt : null;
