@@ -191,9 +191,9 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
     } catch {
       return true;
     }
-    const target = resolve(process.cwd(), `.${decoded.startsWith('/@fs/') ? decoded.slice(4) : decoded}`);
-    const absolute = decoded.startsWith('/@fs/') ? resolve(decoded.slice(4)) : target;
-    return [target, absolute].some((t) => t === dataDir || t.startsWith(dataDir + sep));
+    // Vite serves paths below the project folder, and `/@fs/<absolute path>` anywhere.
+    const target = decoded.startsWith('/@fs/') ? resolve(decoded.slice(4)) : resolve(process.cwd(), `.${decoded}`);
+    return target === dataDir || target.startsWith(dataDir + sep);
   };
   let vite: ViteDevServer | undefined;
   if (options.serve === 'dev') {

@@ -85,3 +85,19 @@ ensure_port_free() {
 
 # Millisecond clock for the startup timings printed by the scripts.
 now_ms() { date +%s%3N; }
+
+# make_test_tls DIR CN SUBJECT_ALT_NAMES DAYS: a throw-away CA (DIR/ca.crt, ca.key) and a server
+# certificate it signs (DIR/server.crt, server.key), for loopback tests only.
+make_test_tls() {
+  local dir="$1" cn="$2" san="$3" days="$4"
+  (
+    cd "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days "$days" -keyout ca.key -out ca.crt \
+      -subj "/CN=peers test CA (do not trust outside tests)" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=$cn" 2>/dev/null
+    printf '%s\n' "subjectAltName=$san" "extendedKeyUsage=serverAuth" "basicConstraints=CA:FALSE" > server.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days "$days" \
+      -extfile server.ext -out server.crt 2>/dev/null
+  )
+}

@@ -15,14 +15,7 @@ unshare --mount --net true 2>/dev/null || { log "unshare --mount --net not permi
 DOMAIN="${ADDRESS##*@}"; DOMAIN="${DOMAIN,,}"
 mkdir -p "$OUT"; W="$(mktemp -d "${TMPDIR:-/tmp}/wkd-locate.XXXXXX")"
 mkdir -p "$W"/{tls,run/tmp,logs} && mkdir -p -m 700 "$W/gnupg"
-(
-  cd "$W/tls"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -keyout ca.key -out ca.crt -subj "/CN=wkd-locate test CA" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-  openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=openpgpkey.$DOMAIN" 2>/dev/null
-  printf '%s\n' "subjectAltName=DNS:openpgpkey.$DOMAIN,DNS:$DOMAIN" "extendedKeyUsage=serverAuth" > server.ext
-  openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.crt 2>/dev/null
-)
+make_test_tls "$W/tls" "openpgpkey.$DOMAIN" "DNS:openpgpkey.$DOMAIN,DNS:$DOMAIN" 2
 cat > "$W/nginx.conf" <<EOF
 worker_processes 1;
 daemon off;

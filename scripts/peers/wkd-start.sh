@@ -127,20 +127,11 @@ chmod -R a+rX "$W/www"
 # ---------------------------------------------------------------- TLS -----
 if [ ! -s "$W/tls/server.crt" ]; then
   log "creating throw-away CA and server certificate"
-  (
-    cd "$W/tls"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -keyout ca.key -out ca.crt \
-      -subj "/CN=peers test CA (do not trust outside tests)" \
-      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=wkd.test" 2>/dev/null
-    printf '%s\n' "subjectAltName=DNS:wkd.test,DNS:*.wkd.test,DNS:direct.test,DNS:*.direct.test,DNS:localhost,IP:127.0.0.1" \
-      "extendedKeyUsage=serverAuth" "basicConstraints=CA:FALSE" > server.ext
-    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 825 \
-      -extfile server.ext -out server.crt 2>/dev/null
-    # base64(sha256(SPKI)) for Chromium's --ignore-certificate-errors-spki-list
-    openssl x509 -in server.crt -pubkey -noout | openssl pkey -pubin -outform der |
-      openssl dgst -sha256 -binary | base64 > server.spki
-  )
+  make_test_tls "$W/tls" wkd.test \
+    "DNS:wkd.test,DNS:*.wkd.test,DNS:direct.test,DNS:*.direct.test,DNS:localhost,IP:127.0.0.1" 825
+  # base64(sha256(SPKI)) for Chromium's --ignore-certificate-errors-spki-list
+  openssl x509 -in "$W/tls/server.crt" -pubkey -noout | openssl pkey -pubin -outform der |
+    openssl dgst -sha256 -binary | base64 > "$W/tls/server.spki"
 fi
 chmod 644 "$W/tls/"*.crt; chmod 600 "$W/tls/"*.key
 

@@ -38,7 +38,7 @@ export function createAuthGuard(options: {
 }) {
   const limits = { ...DEFAULT_AUTH_LIMITS, ...options.limits };
   const now = options.now ?? Date.now;
-  const verified = new Map<string, { accountId: string; username: string; until: number }>();
+  const verified = new Map<string, { username: string; until: number }>();
   const failures = new Map<string, number[]>();
   const slowLane = new Map<string, number>();
   // An unknown user is checked against this, so the answer takes as long as for a known one.
@@ -95,7 +95,7 @@ export function createAuthGuard(options: {
         throw e;
       }
       if (ok && account) {
-        verified.set(credential, { accountId: account.id, username: account.username, until: now() + limits.cacheMs });
+        verified.set(credential, { username: account.username, until: now() + limits.cacheMs });
         if (verified.size > MAX_TRACKED) forgetOldest(verified);
         return { ok: true, account };
       }

@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppServer, type RunningAppServer } from '../app-server';
+import type { RunningAppServer } from '../app-server';
+import { startTestServer } from '../testing/test-server';
 import { createCryptoApi } from '../../src/core/crypto/api';
 import type { GeneratedKey } from '../../src/core/crypto/types';
 import { createJmapClient, type JmapClient } from '../../src/core/jmap/client';
@@ -13,7 +11,7 @@ import { storeDraft } from '../../src/core/drafts/store-draft';
 
 const PASS = 'draft test passphrase';
 const crypto = createCryptoApi();
-let dataDir: string;
+let running: Awaited<ReturnType<typeof startTestServer>>;
 let server: RunningAppServer;
 let alice: JmapClient;
 let aliceKey: GeneratedKey;
@@ -44,19 +42,8 @@ const content: DraftContent = {
 };
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'drafts-test-'));
-  server = await startAppServer({
-    host: '127.0.0.1',
-    port: 0,
-    dataDir,
-    serve: 'none',
-    distDir: '',
-    corsOrigins: ['*'],
-    seedDemo: true,
-    prefillAccount: null,
-    limits: {},
-    wkdProxy: null,
-  });
+  running = await startTestServer('drafts-test', { corsOrigins: ['*'] });
+  server = running.server;
   const auth = { kind: 'basic' as const, username: 'alice@example.test', password: 'alice-pass' };
   alice = createJmapClient({ session: await discoverSession({ serverUrl: server.url, auth, fetch }), auth, fetch });
   aliceKey = await crypto.generateKey({
@@ -68,8 +55,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await server?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCryptoApi } from '../../src/core/crypto/api';
 import type { GeneratedKey } from '../../src/core/crypto/types';
@@ -9,11 +6,12 @@ import { listMailbox, loadAccountSetup } from '../../src/core/jmap/mail';
 import { discoverSession } from '../../src/core/jmap/session';
 import { deliverMessage } from '../../src/core/send/deliver';
 import { type OutgoingDraft, prepareMessage } from '../../src/core/send/send-message';
-import { startAppServer, type RunningAppServer } from '../app-server';
+import type { RunningAppServer } from '../app-server';
+import { startTestServer } from '../testing/test-server';
 
 const PASS = 'retry test passphrase';
 const crypto = createCryptoApi();
-let dataDir: string;
+let running: Awaited<ReturnType<typeof startTestServer>>;
 let server: RunningAppServer;
 const keys: Record<string, GeneratedKey> = {};
 
@@ -53,19 +51,8 @@ const inboxCount = async (user: string, subject: string) => {
 };
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'send-retry-test-'));
-  server = await startAppServer({
-    host: '127.0.0.1',
-    port: 0,
-    dataDir,
-    serve: 'none',
-    distDir: '',
-    corsOrigins: ['*'],
-    seedDemo: true,
-    prefillAccount: null,
-    limits: {},
-    wkdProxy: null,
-  });
+  running = await startTestServer('send-retry-test', { corsOrigins: ['*'] });
+  server = running.server;
   for (const user of ['alice', 'bob', 'carol']) {
     keys[user] = await crypto.generateKey({
       name: '',
@@ -78,8 +65,7 @@ beforeAll(async () => {
   await crypto.unlockKey(keys.alice!.armoredSecret, PASS, 60_000);
 });
 afterAll(async () => {
-  await server?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 async function prepared(subject: string) {

@@ -2,7 +2,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNonPublicAddress } from './addresses';
-import { createDeadlineResolver, createLimiter } from './resolve-host';
+import { counterSlots } from '../../src/core/jmap/request-slots';
+import { createDeadlineResolver } from './resolve-host';
 import { createWkdProxyHandler, lookupWkdForProxy, type WkdProxyConfig } from './wkd-proxy';
 import { createServer, type Server } from 'node:http';
 
@@ -62,7 +63,7 @@ describe('the lookup proxy against name servers that never answer', () => {
   });
 
   it('look-ups beyond the global cap wait their turn', async () => {
-    const limit = createLimiter(2);
+    const limit = counterSlots(2);
     let running = 0;
     let peak = 0;
     await Promise.all(

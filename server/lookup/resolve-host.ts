@@ -47,19 +47,3 @@ export function createDeadlineResolver(server: string | null) {
     }
   };
 }
-
-/** At most `limit` tasks at once; the rest wait their turn (one client's batch cannot take every socket). */
-export function createLimiter(limit: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active >= limit) await new Promise<void>((ok) => waiting.push(ok));
-    active++;
-    try {
-      return await task();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}

@@ -6,7 +6,8 @@ import { wkdLocation } from '../../src/core/discovery/wkd-url';
 import { LOOKUP_TIMEOUT_MS, MAX_KEY_BYTES, MAX_LOOKUP_BATCH } from '../../src/core/limits';
 import { parseRecipient } from '../../src/core/mime/addresses';
 import { isNonPublicAddress } from './addresses';
-import { createDeadlineResolver, createLimiter, type Resolved } from './resolve-host';
+import { counterSlots } from '../../src/core/jmap/request-slots';
+import { createDeadlineResolver, type Resolved } from './resolve-host';
 
 /** Settings for the WKD proxy; the test-only ones come from environment variables (README). */
 export type WkdProxyConfig = {
@@ -227,7 +228,8 @@ export function batchLine(address: string, answer: Answer): string {
  * connections per host would queue.
  */
 export function createWkdProxyHandler(config: WkdProxyConfig, ownDirectory: OwnDirectory | null = null) {
-  const limit = createLimiter(MAX_CONCURRENT_LOOKUPS);
+  // One client's batch cannot take every socket.
+  const limit = counterSlots(MAX_CONCURRENT_LOOKUPS);
   /** Addresses on the companion's own WKD domains are answered from its directory, without DNS. */
   const lookUp = async (address: string): Promise<Answer> => {
     const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();

@@ -39,15 +39,7 @@ export function createWkdServer(options: { tree: WkdTree; domains: Set<string> }
       void res.writeHead(status, { ...HEADERS, ...headers }).end(req.method === 'HEAD' ? undefined : body);
     if (!domain) return (send(404, { 'Content-Type': 'text/plain' }, 'No web key directory for this domain.\n'), true);
     if (rest.length === 1 && rest[0] === 'policy') {
-      options.tree.ensurePolicy(domain);
-      return (
-        send(
-          200,
-          { 'Content-Type': 'text/plain; charset=utf-8' },
-          `# Policy flags for domain ${domain}; none are set.\n`,
-        ),
-        true
-      );
+      return (send(200, { 'Content-Type': 'text/plain; charset=utf-8' }, options.tree.ensurePolicy(domain)), true);
     }
     const hash = rest.length === 2 && rest[0] === 'hu' ? rest[1]! : null;
     const entry = hash && HASH.test(hash) ? options.tree.read(domain, hash) : null;

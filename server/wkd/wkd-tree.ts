@@ -35,9 +35,14 @@ export function createWkdTree(options: { root: string; metaRoot: string; revoked
   const filePath = (domain: string, hash: string) => join(options.root, domain, 'hu', hash);
   const metaPath = (domain: string, hash: string) => join(options.metaRoot, domain, `${hash}.json`);
 
-  function ensurePolicy(domain: string): void {
+  /** The domain's policy file (created when missing), as it is on disk. */
+  function ensurePolicy(domain: string): string {
     const path = join(options.root, domain, 'policy');
-    if (!readOrNull(path)) writeAtomically(path, POLICY.replace('%s', domain));
+    const existing = readOrNull(path);
+    if (existing) return existing.toString('utf8');
+    const text = POLICY.replace('%s', domain);
+    writeAtomically(path, text);
+    return text;
   }
 
   function remove(domain: string, hash: string): boolean {

@@ -1,13 +1,4 @@
-import {
-  config,
-  enums,
-  generateKey,
-  type PacketList,
-  PublicKey,
-  readKey,
-  type SignaturePacket,
-  UserIDPacket,
-} from 'openpgp';
+import { config, enums, generateKey, type PacketList, PublicKey, type SignaturePacket, UserIDPacket } from 'openpgp';
 import { describe, expect, it } from 'vitest';
 import { createCryptoApi } from './api';
 import { keysForAddress } from './impl/address-keys';
@@ -117,6 +108,5 @@ describe('flooding limits apply to discovered keys before any signature is check
     const started = performance.now();
     await expect(parseKeyData(junk)).rejects.toMatchObject({ code: expect.stringMatching(/^keys\//) });
     expect(performance.now() - started).toBeLessThan(10_000); // quadratic parsing took far longer
-    await expect(readKey({ armoredKey: 'x' })).rejects.toThrow();
   });
 });

@@ -16,7 +16,11 @@ export function createSlots(options: { max: number; name: string; locks?: LockMa
     options.locks === undefined
       ? ((globalThis.navigator as { locks?: LockManager } | undefined)?.locks ?? null)
       : options.locks;
-  if (locks) return webLockSlots(locks, max, options.name);
+  return locks ? webLockSlots(locks, max, options.name) : counterSlots(max);
+}
+
+/** At most `max` tasks at once in this process; the rest wait their turn, in order. */
+export function counterSlots(max: number): Slots {
   let active = 0;
   const waiting: (() => void)[] = [];
   return async (run) => {

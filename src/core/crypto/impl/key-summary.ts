@@ -1,7 +1,7 @@
 import { enums, type Key, type Subkey, type SignaturePacket } from 'openpgp';
 import type { Capability, KeySummary, SubkeyInfo, UserIdInfo } from '../types';
 import { classifyOpenpgpError, openpgpErrorText } from './openpgp-errors';
-import { sha1UserIdProblem } from './openpgp-config';
+import { newestSignature, sha1UserIdProblem } from './openpgp-config';
 
 /** Features subpacket flag for SEIPDv2 (RFC 9580 §5.2.3.32). */
 const SEIPD_V2_FEATURE = 0x08;
@@ -53,12 +53,6 @@ function capabilitiesOf(signature: SignaturePacket | undefined, isPrimary: boole
   return caps;
 }
 
-const latest = (sigs: SignaturePacket[]) =>
-  sigs.reduce<SignaturePacket | undefined>(
-    (a, s) => (!a || (s.created?.getTime() ?? 0) > (a.created?.getTime() ?? 0) ? s : a),
-    undefined,
-  );
-
 const validity = (check: Promise<unknown>): Promise<'valid' | 'revoked' | 'expired' | 'invalid'> =>
   check.then(
     () => 'valid' as const,
@@ -81,7 +75,7 @@ async function subkeyInfo(subkey: Subkey, now: Date): Promise<SubkeyInfo> {
     algorithm: describeAlgorithm(subkey.getAlgorithmInfo()),
     created: iso(subkey.getCreationTime()),
     expires: expiryIso(expires),
-    capabilities: capabilitiesOf(latest(subkey.bindingSignatures), false),
+    capabilities: capabilitiesOf(newestSignature(subkey.bindingSignatures), false),
     status,
   };
 }
@@ -139,10 +133,10 @@ export async function summarizeKey(key: Key, now = new Date()): Promise<KeySumma
   } catch {
     expires = null;
   }
-  const primarySig = primary?.selfCertification ?? latest(key.users.flatMap((u) => u.selfCertifications));
+  const primarySig = primary?.selfCertification ?? newestSignature(key.users.flatMap((u) => u.selfCertifications));
   // v6 keys keep key flags and features in the direct-key signature (RFC 9580 §5.2.3.10);
   // `directSignatures` exists at runtime but is missing from OpenPGP.js's types.
-  const direct = latest((key as unknown as { directSignatures?: SignaturePacket[] }).directSignatures ?? []);
+  const direct = newestSignature((key as unknown as { directSignatures?: SignaturePacket[] }).directSignatures ?? []);
   const primaryCaps = capabilitiesOf(direct?.keyFlags ? direct : primarySig, true);
   if (direct?.features) seipdV2 = Boolean((direct.features[0] ?? 0) & SEIPD_V2_FEATURE);
   const subkeys = await Promise.all(key.subkeys.map((s) => subkeyInfo(s, now)));

@@ -36,7 +36,8 @@ const lateSha1 = (signature: SignaturePacket | undefined) =>
   signature.hashAlgorithm === enums.hash.sha1 &&
   (signature.created?.getTime() ?? 0) >= SHA1_KEY_SIGNATURE_CUTOFF.getTime();
 
-const newest = (signatures: SignaturePacket[]) =>
+/** The signature made last, if any. */
+export const newestSignature = (signatures: SignaturePacket[]) =>
   signatures.reduce<SignaturePacket | undefined>(
     (a, s) => (!a || (s.created?.getTime() ?? 0) > (a.created?.getTime() ?? 0) ? s : a),
     undefined,
@@ -44,7 +45,7 @@ const newest = (signatures: SignaturePacket[]) =>
 
 /** Why a user ID's self-signature does not count under the SHA-1 rule, or null. */
 export function sha1UserIdProblem(user: User): string | null {
-  return lateSha1(newest(user.selfCertifications))
+  return lateSha1(newestSignature(user.selfCertifications))
     ? 'its self-signature uses SHA-1 and was made after 2023-02-01'
     : null;
 }
@@ -52,7 +53,7 @@ export function sha1UserIdProblem(user: User): string | null {
 /** Whether `key`'s encryption-capable subkeys are all bound only by late SHA-1 signatures. */
 export function sha1BindingProblem(key: Key): string | null {
   const subkeys = key.subkeys;
-  if (subkeys.length && subkeys.every((s) => lateSha1(newest(s.bindingSignatures)))) {
+  if (subkeys.length && subkeys.every((s) => lateSha1(newestSignature(s.bindingSignatures)))) {
     return 'its subkey bindings use SHA-1 and were made after 2023-02-01';
   }
   return null;

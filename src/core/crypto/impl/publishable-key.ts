@@ -9,6 +9,7 @@ import {
   UserIDPacket,
 } from 'openpgp';
 import { asciiLower } from '../../mime/addresses';
+import { newestSignature } from './openpgp-config';
 
 const isValid = (user: User, now: Date) =>
   user.verify(now).then(
@@ -16,8 +17,7 @@ const isValid = (user: User, now: Date) =>
     () => false,
   );
 
-const newestSelfSignature = (user: User) =>
-  Math.max(0, ...user.selfCertifications.map((s) => s.created?.getTime() ?? 0));
+const newestSelfSignature = (user: User) => newestSignature(user.selfCertifications)?.created?.getTime() ?? 0;
 
 /**
  * The key as a web key directory serves it for `address` (draft-koch-openpgp-webkey-service §5:

@@ -112,13 +112,9 @@ export function useComposeSend(options: ComposeSendOptions) {
             return state.setStatus({ state: 'failed', message: plan.message });
           case 'needs-refresh': {
             state.setStatus({ state: 'sending', stage: 'checking-keys' });
-            const fresh = await refreshBeforeSend(plan.addresses, currentRecipientKeys(queryClient, plan.addresses));
-            const byAddress = new Map(plan.addresses.map((a, i) => [a, fresh[i]]));
-            const keyOf = input.keyOf;
-            Object.assign(input, {
-              refreshed: true,
-              keyOf: (a: string) => (byAddress.has(a) ? byAddress.get(a) : keyOf(a)),
-            });
+            // The fresh answers land in the query cache, which keyOf reads.
+            await refreshBeforeSend(plan.addresses, currentRecipientKeys(queryClient, plan.addresses));
+            input.refreshed = true;
             state.setStatus({ state: 'idle' });
             continue;
           }

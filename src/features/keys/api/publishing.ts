@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
+import type { CryptoApi } from '@/core/crypto/types';
 import type { DiscoveryResult } from '@/core/discovery/types';
 import { AppError } from '@/core/errors/app-error';
 import type { KeyListEntry } from '@/core/keystore/records';
@@ -135,7 +136,7 @@ export function useKeyServerStatus(address: string, fingerprint: string | null) 
 /** Fingerprints of the keys the key server returns for the address (empty for none). */
 async function keyServerFingerprints(
   fetchFn: typeof fetch,
-  crypto: ReturnType<typeof useServices>['crypto'],
+  crypto: Pick<CryptoApi, 'keysForAddress'>,
   keyServer: string,
   address: string,
   signal?: AbortSignal,
