@@ -248,3 +248,76 @@ export function verifyWithAll(
     rnp: /Good signature/i.test(run('rnp', ['--homedir', rnpHome, '--verify', sig]).stderr),
   };
 }
+
+/**
+ * Encrypt `payloadFile` to `recipient` and sign it with each tool's own key (from
+ * generateToolKeys in the same scratch folder): tool → armored message.
+ */
+export function encryptWithAll(
+  s: Scratch,
+  keys: ToolKey[],
+  recipient: { publicFile: string; email: string },
+  payloadFile: string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  s.gpg(['--import', recipient.publicFile]);
+  for (const key of keys) {
+    const secretFile = join(s.dir, `${key.tool}-enc.sec.asc`);
+    writeFileSync(secretFile, key.secretKey);
+    if (key.tool.startsWith('gpg')) {
+      out[key.tool] = s.gpg([
+        '--trust-model',
+        'always',
+        '--passphrase',
+        key.passphrase ?? '',
+        '--local-user',
+        key.email,
+        '--recipient',
+        recipient.email,
+        '--armor',
+        '--sign',
+        '--encrypt',
+        '--output',
+        '-',
+        payloadFile,
+      ]);
+    } else if (key.tool === 'sq') {
+      out.sq = execFileSync(
+        'sq',
+        ['encrypt', '--recipient-cert', recipient.publicFile, '--signer-key', secretFile, payloadFile],
+        {
+          encoding: 'utf8',
+        },
+      );
+    } else if (key.tool === 'sqop' || key.tool === 'gosop') {
+      out[key.tool] = execFileSync(key.tool, ['encrypt', `--sign-with=${secretFile}`, recipient.publicFile], {
+        input: readFileSync(payloadFile),
+        encoding: 'utf8',
+      });
+    } else if (key.tool === 'rnp') {
+      const rnpHome = join(s.dir, 'rnp');
+      run('rnpkeys', ['--homedir', rnpHome, '--import', recipient.publicFile]);
+      const file = join(s.dir, `rnp-enc-${Math.random()}.asc`);
+      const r = run('rnp', [
+        '--homedir',
+        rnpHome,
+        '--encrypt',
+        '--sign',
+        '-r',
+        recipient.email,
+        '-u',
+        key.email,
+        '--armor',
+        '--password',
+        '',
+        payloadFile,
+        '--output',
+        file,
+        '--overwrite',
+      ]);
+      if (r.status !== 0) throw new Error(`rnp could not encrypt: ${r.stderr}`);
+      out.rnp = readFileSync(file, 'utf8');
+    }
+  }
+  return out;
+}

@@ -11,13 +11,16 @@ import {
   type PublicKey,
   readKey,
   readMessage,
+  readCleartextMessage,
   readPrivateKey,
   readSignature,
   sign,
+  verify,
 } from 'openpgp';
 import { asciiLower } from '../mime/addresses';
 import { AppError } from '../errors/app-error';
 import { keysForAddress } from './impl/address-keys';
+import { checkSignatures, readKeys } from './impl/check-signatures';
 import { armorMessage, asciiBytes } from './impl/armor';
 import { addUserId, applyRevocation, autocryptKeydata, extendExpiry, mergeKeys } from './impl/key-edits';
 import { inspectKey, requirePassphrase, secretProtected } from './impl/key-limits';
@@ -217,6 +220,84 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
         return { payload: data as Uint8Array, signedBy };
       } catch (cause) {
         throw new AppError('crypto/failed', `Decryption failed: ${openpgpErrorText(cause)}`, {
+          cause,
+          detail: openpgpErrorText(cause),
+        });
+      }
+    },
+
+    async openEncrypted(data, { verifyWith, maxDecompressedBytes }) {
+      let message;
+      try {
+        message =
+          typeof data === 'string'
+            ? await readMessage({ armoredMessage: data })
+            : await readMessage({ binaryMessage: data });
+      } catch (cause) {
+        throw new AppError('crypto/integrity', `Not a readable OpenPGP message: ${openpgpErrorText(cause)}`, {
+          cause,
+          detail: openpgpErrorText(cause),
+        });
+      }
+      const wanted = new Set(message.getEncryptionKeyIDs().map((id) => id.toHex().toUpperCase()));
+      const decryptionKeys = liveFingerprints()
+        .map((f) => unlocked.get(f)!.key)
+        .filter((key) => key.getKeys().some((k) => wanted.has(k.getKeyID().toHex().toUpperCase())));
+      if (decryptionKeys.length === 0)
+        throw new AppError('crypto/key-locked', 'No unlocked key can decrypt this message');
+      const verificationKeys = await readKeys(verifyWith);
+      try {
+        const { data: payload, signatures } = await decrypt({
+          message,
+          decryptionKeys,
+          ...(verificationKeys.length ? { verificationKeys } : {}),
+          format: 'binary',
+          date: now(),
+          config: { maxDecompressedMessageSize: maxDecompressedBytes },
+        });
+        return {
+          payload: payload as Uint8Array,
+          signatures: await checkSignatures(signatures, verificationKeys, now()),
+        };
+      } catch (cause) {
+        const kind = classifyOpenpgpError(cause);
+        const code = kind === 'too-large' ? 'crypto/too-large' : kind === 'integrity' ? 'crypto/integrity' : 'crypto/failed';
+        throw new AppError(code, `Decryption failed: ${openpgpErrorText(cause)}`, {
+          cause,
+          detail: openpgpErrorText(cause),
+        });
+      }
+    },
+
+    async verifyDetached(data, armoredSignature, verifyWith) {
+      const verificationKeys = await readKeys(verifyWith);
+      try {
+        const { signatures } = await verify({
+          message: await createMessage({ binary: data }),
+          signature: await readSignature({ armoredSignature }),
+          verificationKeys,
+          date: now(),
+        });
+        return await checkSignatures(signatures, verificationKeys, now());
+      } catch (cause) {
+        throw new AppError('crypto/failed', `Not a readable signature: ${openpgpErrorText(cause)}`, {
+          cause,
+          detail: openpgpErrorText(cause),
+        });
+      }
+    },
+
+    async verifyCleartext(armored, verifyWith) {
+      const verificationKeys = await readKeys(verifyWith);
+      try {
+        const { data, signatures } = await verify({
+          message: await readCleartextMessage({ cleartextMessage: armored }),
+          verificationKeys,
+          date: now(),
+        });
+        return { text: data, signatures: await checkSignatures(signatures, verificationKeys, now()) };
+      } catch (cause) {
+        throw new AppError('crypto/failed', `Not a readable signed text: ${openpgpErrorText(cause)}`, {
           cause,
           detail: openpgpErrorText(cause),
         });

@@ -88,6 +88,30 @@ export type AddressKey = {
 };
 export type AddressKeys = { keys: AddressKey[]; rejected: { fingerprint: string; reason: string }[] };
 
+/**
+ * What one signature in a message says, checked against the keys given. `good`: it verifies with
+ * `signer`'s key; `bad`: it does not, or it uses a refused algorithm (e.g. SHA-1); `no-key`: none
+ * of the keys given made it. Who the signer is for the message (the From address, a pin) is
+ * decided by the reader, not here.
+ */
+export type SignatureCheck = {
+  /** The issuer key ID, 16 uppercase hex digits. */
+  issuer: string;
+  issuerFingerprint: string | null;
+  created: string | null;
+  hash: string;
+  result: 'good' | 'bad' | 'no-key';
+  problem: string | null;
+  signer: { fingerprint: string; status: KeyValidity; addresses: string[] } | null;
+};
+
+export type OpenOptions = {
+  /** Public keys (armored) whose signatures are checked. */
+  verifyWith: string[];
+  /** Decompression stops at this size: a compression bomb fails instead of filling memory. */
+  maxDecompressedBytes: number;
+};
+
 /** The crypto operations; implemented with OpenPGP.js in the worker (or in-process for tests). */
 export interface CryptoApi {
   generateKey(input: GenerateKeyInput): Promise<GeneratedKey>;
@@ -121,6 +145,19 @@ export interface CryptoApi {
    * `signedBy` lists the fingerprints of those that made a valid one.
    */
   decryptPayload(armoredMessage: string, verifyWith?: string[]): Promise<{ payload: Uint8Array; signedBy: string[] }>;
+  /**
+   * Decrypt a received message (armored or binary) with an unlocked key and check every signature
+   * inside. Any integrity failure (no MDC, a modified MDC, a bad AEAD tag, broken packet grammar)
+   * throws `crypto/integrity`; nothing decrypted is returned then.
+   */
+  openEncrypted(
+    message: string | Uint8Array,
+    options: OpenOptions,
+  ): Promise<{ payload: Uint8Array; signatures: SignatureCheck[] }>;
+  /** Check a detached signature (RFC 3156 §5) over exactly `data`. */
+  verifyDetached(data: Uint8Array, armoredSignature: string, verifyWith: string[]): Promise<SignatureCheck[]>;
+  /** Check a cleartext-signed block; `text` is the signed text alone. */
+  verifyCleartext(armored: string, verifyWith: string[]): Promise<{ text: string; signatures: SignatureCheck[] }>;
   /** A detached text-mode signature over the exact payload, with the `micalg` of the hash used. */
   signPayload(input: { payload: string; signWith: string }): Promise<{ armoredSignature: string; hash: string }>;
   /**

@@ -38,6 +38,8 @@ export type ErrorCode =
   | 'crypto/key-locked'
   | 'crypto/unavailable'
   | 'crypto/failed'
+  | 'crypto/integrity'
+  | 'crypto/too-large'
   | 'keystore/unavailable'
   | 'keystore/quota'
   | 'keystore/not-found'

@@ -38,6 +38,8 @@ const USER_MESSAGES: Record<ErrorCode, string> = {
   'crypto/key-locked': 'The key is locked: unlock it with its passphrase first.',
   'crypto/unavailable': 'The encryption engine could not be started in this browser.',
   'crypto/failed': 'The OpenPGP operation failed.',
+  'crypto/integrity': 'The message was altered or is not integrity-protected: nothing of it is shown.',
+  'crypto/too-large': 'The message unpacks to more than this account may receive: it was not opened.',
   'keystore/unavailable': 'The keystore (browser storage) is not available.',
   'keystore/quota': 'The browser refused to store more data (storage quota exceeded). Nothing was stored.',
   'keystore/not-found': 'That key is not in the keystore.',

