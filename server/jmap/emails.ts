@@ -52,6 +52,7 @@ export const EMAIL_PROPERTIES = [
   'bcc',
   'replyTo',
   'subject',
+  'header:Content-Type:asRaw',
   'sentAt',
   'hasAttachment',
   'preview',

@@ -14,6 +14,8 @@ export type EmailSummary = {
   bcc: EmailAddress[] | null;
   replyTo: EmailAddress[] | null;
   subject: string | null;
+  /** RFC 8621 §4.1.3 `header:Content-Type:asRaw`: readers mark encrypted and signed mail in lists by it. */
+  'header:Content-Type:asRaw': string | null;
   sentAt: string | null;
   hasAttachment: boolean;
   preview: string;
@@ -117,6 +119,7 @@ export async function summarize(bytes: Uint8Array): Promise<EmailSummary> {
     bcc: flatten(parsed.bcc),
     replyTo: flatten(parsed.replyTo),
     subject: parsed.subject ?? null,
+    'header:Content-Type:asRaw': header('content-type') === undefined ? null : ` ${header('content-type')}`,
     sentAt,
     // A multipart message too large to read whole is taken to carry attachments.
     hasAttachment:

@@ -1,6 +1,8 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { useRestoreSession, useSignOut, useSignOutElsewhere } from '@/features/account/api/session-actions';
-import { useCompanionConfig } from '@/queries/account';
+import { useAccountSetup, useCompanionConfig } from '@/queries/account';
+import { loadAnswer } from '@/features/compose/api/load-answer';
+import type { OnAnswer } from '@/features/mail/components/message-reader';
 import { ComposeView } from '@/features/compose/components/compose-view';
 import { resetComposer } from '@/features/compose/stores/composer-store';
 import { ViewErrorBoundary } from '@/components/view-error-boundary';
@@ -20,12 +22,15 @@ const KeysView = lazy(() => import('@/features/keys/components/keys-view').then(
 const DraftsView = lazy(() =>
   import('@/features/compose/components/drafts-view').then((m) => ({ default: m.DraftsView })),
 );
-const SentView = lazy(() => import('@/features/sent/components/sent-view').then((m) => ({ default: m.SentView })));
+const MailboxView = lazy(() =>
+  import('@/features/mail/components/mailbox-view').then((m) => ({ default: m.MailboxView })),
+);
 const SettingsView = lazy(() =>
   import('@/features/settings/components/settings-view').then((m) => ({ default: m.SettingsView })),
 );
 
 const NAV: { route: Route; label: string }[] = [
+  { route: 'inbox', label: 'Inbox' },
   { route: 'compose', label: 'Compose' },
   { route: 'drafts', label: 'Drafts' },
   { route: 'sent', label: 'Sent' },
@@ -48,6 +53,8 @@ function UnlockDialogHost() {
 
 function SignedInShell({ username }: { username: string }) {
   const route = useRoute();
+  const setup = useAccountSetup();
+  const openAnswer: OnAnswer = (answer, emailId) => loadAnswer(answer, emailId, setup.data?.identities ?? []);
   const signOut = useSignOut();
   useKeystoreSync();
   useScheduledKeyRefresh();
@@ -99,7 +106,8 @@ function SignedInShell({ username }: { username: string }) {
           <Suspense fallback={<p role="status">Loading…</p>}>
             {route === 'compose' && <ComposeView />}
             {route === 'drafts' && <DraftsView />}
-            {route === 'sent' && <SentView />}
+            {route === 'inbox' && <MailboxView role="inbox" onAnswer={openAnswer} />}
+            {route === 'sent' && <MailboxView role="sent" onAnswer={openAnswer} />}
             {route === 'keys' && <KeysView />}
             {route === 'settings' && <SettingsView />}
           </Suspense>

@@ -5,6 +5,7 @@ import { LOOKUP_WORKER_METHODS, type LookupWorkerApi, workerKeyLookup } from '@/
 import { createKeystore, type KeystoreChange } from '@/core/keystore/keystore';
 import type { UseStore } from '@/core/keystore/store-access';
 import { KEYSTORE_CHANNEL } from '@/core/keystore/change-channel';
+import { READING_WORKER_METHODS, type ReadingWorkerApi } from '@/core/reading/reading-worker-api';
 import { SEND_ARG_TRANSFERS, SEND_WORKER_METHODS, type SendWorkerApi } from '@/core/send/send-worker-api';
 import { createCredentialVault } from '@/lib/credential-vault';
 import { createFrameScheduler } from '@/lib/frame-scheduler';
@@ -40,6 +41,7 @@ export function createBrowserServices(): Services {
     origin: window.location.origin,
     crypto,
     outgoing,
+    reading: worker.api<ReadingWorkerApi>('reading', READING_WORKER_METHODS),
     keystore,
     discovery: {
       ...lazyDiscovery(() =>

@@ -1,6 +1,6 @@
 import { useSyncExternalStore } from 'react';
 
-export const ROUTES = ['compose', 'drafts', 'sent', 'keys', 'settings'] as const;
+export const ROUTES = ['inbox', 'compose', 'drafts', 'sent', 'keys', 'settings'] as const;
 export type Route = (typeof ROUTES)[number];
 
 const current = (): Route => {

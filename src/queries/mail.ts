@@ -1,6 +1,7 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions, useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
 import type { JmapClient } from '@/core/jmap/client';
-import { listMailbox } from '@/core/jmap/mail';
+import { emailState, listMailbox } from '@/core/jmap/mail';
 import type { Mailbox } from '@/core/jmap/types';
 import { useJmapClient } from '@/stores/session-store';
 
@@ -29,11 +30,6 @@ export const mailboxListQuery = (
     enabled: !!mailbox,
   });
 
-export function useSentList(mailbox: Pick<Mailbox, 'id'> | undefined) {
-  const client = useJmapClient();
-  return useQuery(mailboxListQuery(client, sentKeys.list(client.session.accountId), mailbox));
-}
-
 export function useDraftList(mailbox: Pick<Mailbox, 'id'> | undefined) {
   const client = useJmapClient();
   return useQuery(mailboxListQuery(client, draftKeys.list(client.session.accountId), mailbox));
@@ -48,4 +44,55 @@ export function useRawMessage(blobId: string) {
       new TextDecoder().decode(await client.download({ blobId, name: 'message.eml', type: 'message/rfc822', signal })),
     staleTime: Infinity,
   });
+}
+
+export const mailboxKeys = {
+  all: ['mailbox'] as const,
+  pages: (accountId: string, mailboxId: string) => [...mailboxKeys.all, accountId, 'pages', mailboxId] as const,
+  state: (accountId: string) => [...mailboxKeys.all, accountId, 'state'] as const,
+};
+
+const PAGE_SIZE = 100;
+
+/** A mailbox newest first, a page at a time (a list of thousands loads as it is scrolled to). */
+export function useMailboxPages(mailbox: Pick<Mailbox, 'id'> | undefined) {
+  const client = useJmapClient();
+  return useInfiniteQuery({
+    queryKey: mailboxKeys.pages(client.session.accountId, mailbox?.id ?? ''),
+    queryFn: ({ pageParam, signal }) =>
+      listMailbox(client, { mailboxId: mailbox!.id, limit: PAGE_SIZE, position: pageParam, signal }),
+    initialPageParam: 0,
+    getNextPageParam: (last) => {
+      const next = last.position + last.emails.length;
+      return last.emails.length === PAGE_SIZE && (last.total === undefined || next < last.total) ? next : undefined;
+    },
+    enabled: !!mailbox,
+  });
+}
+
+/** How often the account is asked whether anything changed, when the server offers no push. */
+const POLL_MS = 5000;
+
+/**
+ * New mail without a reload: the account's Email state is read every few seconds (one tiny
+ * request), and the mailbox lists are fetched again when it changes (RFC 8620 §5.1).
+ */
+export function useMailboxUpdates() {
+  const client = useJmapClient();
+  const queryClient = useQueryClient();
+  const state = useQuery({
+    queryKey: mailboxKeys.state(client.session.accountId),
+    queryFn: ({ signal }) => emailState(client, signal),
+    refetchInterval: POLL_MS,
+    refetchIntervalInBackground: false,
+  });
+  const seen = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (!state.data) return;
+    if (seen.current !== undefined && seen.current !== state.data) {
+      void queryClient.invalidateQueries({ queryKey: [...mailboxKeys.all, client.session.accountId, 'pages'] });
+      void queryClient.invalidateQueries({ queryKey: sentKeys.all });
+    }
+    seen.current = state.data;
+  }, [state.data, queryClient, client.session.accountId]);
 }

@@ -4,6 +4,7 @@ import type { DiscoveryService } from '@/core/discovery/discover-key';
 import type { KeyLookup } from '@/core/discovery/key-lookup';
 import type { DiscoverySettings } from '@/core/discovery/types';
 import type { Keystore } from '@/core/keystore/keystore';
+import type { ReadingWorkerApi } from '@/core/reading/reading-worker-api';
 import type { SendWorkerApi } from '@/core/send/send-worker-api';
 import type { CredentialVault } from '@/lib/credential-vault';
 
@@ -19,6 +20,8 @@ export type Services = {
   crypto: CryptoApi;
   /** Builds and protects outgoing messages and drafts, and reads drafts back, off the main thread. */
   outgoing: SendWorkerApi;
+  /** Opens received messages (decrypts, verifies) off the main thread. */
+  reading: ReadingWorkerApi;
   keystore: Keystore;
   /**
    * `ready()`: loads the discovery code ahead of the first look-up (it is not in the start-up bundle).

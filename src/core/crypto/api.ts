@@ -7,6 +7,7 @@ import {
   enums,
   generateKey,
   type Key,
+  type Message,
   type PrivateKey,
   type PublicKey,
   readKey,
@@ -227,12 +228,13 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
     },
 
     async openEncrypted(data, { verifyWith, maxDecompressedBytes }) {
-      let message;
+      let message: Message<Uint8Array>;
       try {
-        message =
+        message = (
           typeof data === 'string'
             ? await readMessage({ armoredMessage: data })
-            : await readMessage({ binaryMessage: data });
+            : await readMessage({ binaryMessage: data })
+        ) as typeof message;
       } catch (cause) {
         throw new AppError('crypto/integrity', `Not a readable OpenPGP message: ${openpgpErrorText(cause)}`, {
           cause,
@@ -261,7 +263,8 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
         };
       } catch (cause) {
         const kind = classifyOpenpgpError(cause);
-        const code = kind === 'too-large' ? 'crypto/too-large' : kind === 'integrity' ? 'crypto/integrity' : 'crypto/failed';
+        const code =
+          kind === 'too-large' ? 'crypto/too-large' : kind === 'integrity' ? 'crypto/integrity' : 'crypto/failed';
         throw new AppError(code, `Decryption failed: ${openpgpErrorText(cause)}`, {
           cause,
           detail: openpgpErrorText(cause),

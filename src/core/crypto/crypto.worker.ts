@@ -1,5 +1,6 @@
 import { expose } from 'comlink';
 import { createLookupWorkerApi } from '../discovery/lookup-worker';
+import { createReadingWorkerApi } from '../reading/reading-worker';
 import { createSendWorkerApi } from '../send/send-worker';
 import { createCryptoApi } from './api';
 import { toEnvelopeApi } from './rpc';
@@ -10,4 +11,5 @@ expose({
   crypto: toEnvelopeApi<CryptoApi>(crypto),
   send: toEnvelopeApi(createSendWorkerApi(crypto)),
   discovery: toEnvelopeApi(createLookupWorkerApi(crypto)),
+  reading: toEnvelopeApi(createReadingWorkerApi(crypto)),
 });

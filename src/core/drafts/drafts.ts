@@ -16,7 +16,7 @@ export type LooseRecipient = { field: 'to' | 'cc' | 'bcc'; kind: 'chip' | 'typin
 
 export type DraftContent = Pick<
   MessageInput,
-  'from' | 'to' | 'cc' | 'bcc' | 'subject' | 'text' | 'attachments' | 'messageId'
+  'from' | 'to' | 'cc' | 'bcc' | 'subject' | 'text' | 'attachments' | 'messageId' | 'inReplyTo' | 'references'
 > & {
   encrypt: boolean | null;
   sign: boolean | null;
@@ -83,6 +83,8 @@ export async function buildDraft(
     attachments: content.attachments,
     date: options.date,
     messageId: content.messageId,
+    ...(content.inReplyTo ? { inReplyTo: content.inReplyTo } : {}),
+    ...(content.references ? { references: content.references } : {}),
     baseBoundary: options.baseBoundary,
   };
   const headers: HeaderField[] = [
@@ -175,6 +177,8 @@ export async function readDraft(
         content: typeof a.content === 'string' ? new TextEncoder().encode(a.content) : new Uint8Array(a.content),
       })),
     messageId: message.messageId ?? '',
+    inReplyTo: message.inReplyTo?.match(/<[^<>\s]+>/g) ?? [],
+    references: message.references?.match(/<[^<>\s]+>/g) ?? [],
     encrypt: readChoice(state, 'encrypt'),
     sign: readChoice(state, 'sign'),
     loose: message.headers.filter((h) => h.key === LOOSE_HEADER.toLowerCase()).flatMap((h) => readLoose(h.value) ?? []),

@@ -1,9 +1,16 @@
+import { AppError } from '../errors/app-error';
 import { getMethodResponse, type JmapClient } from './client';
 import { CAPABILITY, type Email, type Id, type Identity, type Mailbox, SEND_USING } from './types';
 
 const MAIL_USING = [CAPABILITY.core, CAPABILITY.mail];
 
-export type AccountMailboxes = { drafts: Mailbox | undefined; sent: Mailbox | undefined; all: Mailbox[] };
+export type AccountMailboxes = {
+  drafts: Mailbox | undefined;
+  sent: Mailbox | undefined;
+  inbox?: Mailbox | undefined;
+  trash?: Mailbox | undefined;
+  all: Mailbox[];
+};
 
 /** Mailboxes (for the drafts and sent roles) and identities, in one request. */
 export async function loadAccountSetup(client: JmapClient, signal?: AbortSignal) {
@@ -25,6 +32,8 @@ export async function loadAccountSetup(client: JmapClient, signal?: AbortSignal)
       all: mailboxes,
       drafts: mailboxes.find((m) => m.role === 'drafts'),
       sent: mailboxes.find((m) => m.role === 'sent'),
+      inbox: mailboxes.find((m) => m.role === 'inbox'),
+      trash: mailboxes.find((m) => m.role === 'trash'),
     } satisfies AccountMailboxes,
     identities,
   };
@@ -32,14 +41,52 @@ export async function loadAccountSetup(client: JmapClient, signal?: AbortSignal)
 
 export type SentEmail = Pick<
   Email,
-  'id' | 'blobId' | 'subject' | 'to' | 'cc' | 'bcc' | 'sentAt' | 'receivedAt' | 'size' | 'preview' | 'hasAttachment'
+  | 'id'
+  | 'blobId'
+  | 'subject'
+  | 'from'
+  | 'to'
+  | 'cc'
+  | 'bcc'
+  | 'sentAt'
+  | 'receivedAt'
+  | 'size'
+  | 'preview'
+  | 'hasAttachment'
+  | 'keywords'
+  | 'header:Content-Type:asRaw'
 >;
 
-/** The newest emails in a mailbox, newest first. */
+const LIST_PROPERTIES = [
+  'id',
+  'blobId',
+  'subject',
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'sentAt',
+  'receivedAt',
+  'size',
+  'preview',
+  'hasAttachment',
+  'keywords',
+  'header:Content-Type:asRaw',
+];
+
+/** How a listed message is protected, as far as its top-level Content-Type says (before it is opened). */
+export function listedProtection(email: Pick<SentEmail, 'header:Content-Type:asRaw'>): 'encrypted' | 'signed' | null {
+  const type = email['header:Content-Type:asRaw']?.trim().toLowerCase() ?? '';
+  if (type.startsWith('multipart/encrypted')) return 'encrypted';
+  if (type.startsWith('multipart/signed')) return 'signed';
+  return null;
+}
+
+/** One page of a mailbox, newest first. */
 export async function listMailbox(
   client: JmapClient,
-  options: { mailboxId: Id; limit?: number; signal?: AbortSignal },
-): Promise<{ emails: SentEmail[]; total: number | undefined }> {
+  options: { mailboxId: Id; limit?: number; position?: number; signal?: AbortSignal },
+): Promise<{ emails: SentEmail[]; total: number | undefined; state: string | undefined; position: number }> {
   const { accountId } = client.session;
   const { methodResponses } = await client.request(
     {
@@ -51,6 +98,7 @@ export async function listMailbox(
             accountId,
             filter: { inMailbox: options.mailboxId },
             sort: [{ property: 'receivedAt', isAscending: false }],
+            position: options.position ?? 0,
             limit: options.limit ?? 50,
             calculateTotal: true,
           },
@@ -61,19 +109,7 @@ export async function listMailbox(
           {
             accountId,
             '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' },
-            properties: [
-              'id',
-              'blobId',
-              'subject',
-              'to',
-              'cc',
-              'bcc',
-              'sentAt',
-              'receivedAt',
-              'size',
-              'preview',
-              'hasAttachment',
-            ],
+            properties: LIST_PROPERTIES,
           },
           'g',
         ],
@@ -81,10 +117,75 @@ export async function listMailbox(
     },
     options.signal,
   );
-  const query = getMethodResponse<{ ids: Id[]; total?: number }>(methodResponses, 'Email/query', 'q');
-  const got = getMethodResponse<{ list: SentEmail[] }>(methodResponses, 'Email/get', 'g');
+  const query = getMethodResponse<{ ids: Id[]; total?: number; position?: number }>(
+    methodResponses,
+    'Email/query',
+    'q',
+  );
+  const got = getMethodResponse<{ list: SentEmail[]; state?: string }>(methodResponses, 'Email/get', 'g');
   const byId = new Map(got.list.map((e) => [e.id, e]));
-  return { emails: query.ids.map((id) => byId.get(id)).filter((e): e is SentEmail => !!e), total: query.total };
+  return {
+    emails: query.ids.map((id) => byId.get(id)).filter((e): e is SentEmail => !!e),
+    total: query.total,
+    state: got.state,
+    position: query.position ?? options.position ?? 0,
+  };
+}
+
+/** The account's current Email state string: it changes whenever any message does (RFC 8620 §5.1). */
+export async function emailState(client: JmapClient, signal?: AbortSignal): Promise<string | undefined> {
+  const { methodResponses } = await client.request(
+    { using: MAIL_USING, methodCalls: [['Email/get', { accountId: client.session.accountId, ids: [] }, 's']] },
+    signal,
+  );
+  return getMethodResponse<{ state?: string }>(methodResponses, 'Email/get', 's').state;
+}
+
+/** Set or clear keywords on one email, e.g. `{ $seen: true }` or `{ $answered: true }`. */
+export async function setKeywords(client: JmapClient, id: Id, keywords: Record<string, boolean>): Promise<void> {
+  const patch = Object.fromEntries(Object.entries(keywords).map(([k, v]) => [`keywords/${k}`, v ? true : null]));
+  const { methodResponses } = await client.request({
+    using: MAIL_USING,
+    methodCalls: [['Email/set', { accountId: client.session.accountId, update: { [id]: patch } }, 'k']],
+  });
+  const result = getMethodResponse<{ notUpdated?: Record<Id, { type: string; description?: string }> }>(
+    methodResponses,
+    'Email/set',
+    'k',
+  );
+  const failure = result.notUpdated?.[id];
+  if (failure)
+    throw new AppError('jmap/method-error', `Could not update ${id}: ${failure.description ?? failure.type}`, {
+      jmapErrorType: failure.type,
+    });
+}
+
+/** Move to the Trash mailbox when there is one (and the message is not in it yet); else destroy. */
+export async function deleteEmail(
+  client: JmapClient,
+  id: Id,
+  mailboxes: AccountMailboxes & { trash?: Mailbox },
+): Promise<void> {
+  const trash = mailboxes.trash;
+  const { methodResponses } = await client.request({
+    using: MAIL_USING,
+    methodCalls: [
+      [
+        'Email/set',
+        trash
+          ? { accountId: client.session.accountId, update: { [id]: { mailboxIds: { [trash.id]: true } } } }
+          : { accountId: client.session.accountId, destroy: [id] },
+        'd',
+      ],
+    ],
+  });
+  const result = getMethodResponse<{
+    notUpdated?: Record<Id, { type: string }>;
+    notDestroyed?: Record<Id, { type: string }>;
+  }>(methodResponses, 'Email/set', 'd');
+  const failure = result.notUpdated?.[id] ?? result.notDestroyed?.[id];
+  if (failure)
+    throw new AppError('jmap/method-error', `Could not delete ${id}: ${failure.type}`, { jmapErrorType: failure.type });
 }
 
 /** Destroy emails (e.g. the Drafts copy of a submission the server refused). */

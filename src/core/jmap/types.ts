@@ -103,6 +103,8 @@ export type Email = {
   sentAt: string | null;
   hasAttachment: boolean;
   preview: string;
+  /** The raw top-level Content-Type (RFC 8621 §4.1.3), absent when a server does not give it. */
+  'header:Content-Type:asRaw'?: string | null;
 };
 
 export type Envelope = {

@@ -23,6 +23,9 @@ export type MessageInput = {
   messageId: string;
   /** Seeds every multipart boundary, so that output is deterministic for tests. */
   baseBoundary: string;
+  /** Threading (RFC 5322 §3.6.4): message IDs with angle brackets, written inside and outside. */
+  inReplyTo?: string[];
+  references?: string[];
   /** More header fields for the outer header section (e.g. Autocrypt). */
   extraHeaders?: [name: string, value: string][];
 };
@@ -31,6 +34,15 @@ export type BuiltMessage = {
   bytes: Uint8Array;
   envelope: { mailFrom: string; rcptTo: string[] };
 };
+
+/** In-Reply-To and References, when the message answers another. */
+export function threadingFields(input: Pick<MessageInput, 'inReplyTo' | 'references'>): [string, string][] {
+  const ids = (list: string[] | undefined) => (list ?? []).filter((id) => /^<[^<>\s]+@?[^<>\s]*>$/.test(id));
+  return [
+    ...(ids(input.inReplyTo).length ? [['In-Reply-To', ids(input.inReplyTo).join(' ')] as [string, string]] : []),
+    ...(ids(input.references).length ? [['References', ids(input.references).join(' ')] as [string, string]] : []),
+  ];
+}
 
 /** RFC 5322 date in UTC, e.g. `Sat, 28 Nov 2026 10:00:00 +0000`. */
 export const formatRfc5322Date = (date: Date): string => date.toUTCString().replace(/GMT$/, '+0000');
@@ -92,6 +104,7 @@ export function buildMessage(input: MessageInput, draft?: { headers: [name: stri
   root.setHeader('Subject', input.subject);
   root.setHeader('Date', formatRfc5322Date(input.date));
   root.setHeader('Message-ID', input.messageId);
+  for (const [name, value] of threadingFields(input)) root.setHeader(name, value);
   for (const [name, value] of [...(input.extraHeaders ?? []), ...(draft?.headers ?? [])]) root.addHeader(name, value);
   root.setHeader('MIME-Version', '1.0');
 

@@ -1,6 +1,13 @@
 import { AppError } from '../errors/app-error';
 import { formatMailbox } from './addresses';
-import { addBody, envelopeRecipients, formatRfc5322Date, type MessageInput, MimeNode } from './build-message';
+import {
+  addBody,
+  envelopeRecipients,
+  formatRfc5322Date,
+  type MessageInput,
+  MimeNode,
+  threadingFields,
+} from './build-message';
 import { PROTECTED_SUBJECT } from './header-protection';
 import { assertSevenBitMessage } from './seven-bit';
 
@@ -44,6 +51,7 @@ function outerFields(
     ['Subject', subject],
     ['Date', formatRfc5322Date(input.date)],
     ['Message-ID', input.messageId],
+    ...threadingFields(input),
     ...extra,
     ['MIME-Version', '1.0'],
   ];

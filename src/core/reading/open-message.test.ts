@@ -109,7 +109,7 @@ describe('messages the app sends', () => {
     const raw = await sentByApp({}, bobV6);
     expect((await openMessage(raw, crypto, options())).encryption).toBe('encrypted');
     const binary = await encryptBinary(bobV6, 'Content-Type: text/plain\r\n\r\nsecret words here\r\n', {});
-    binary[binary.length - 40] ^= 1;
+    binary[binary.length - 40]! ^= 1;
     const opened = await openMessage(encryptedMessage(armor(binary)), crypto, options());
     expect(opened.encryption).toBe('failed');
     expect(opened.parts).toEqual([]);
@@ -139,7 +139,7 @@ describe('hostile messages', () => {
       aeadProtect: false,
       preferredCompressionAlgorithm: openpgp.enums.compression.uncompressed,
     });
-    binary[binary.length - 30] ^= 0x20;
+    binary[binary.length - 30]! ^= 0x20;
     const opened = await openMessage(encryptedMessage(armor(binary)), crypto, options());
     expect(opened.encryption).toBe('failed');
     expect(opened.encryptionProblem).toMatch(/Modification detected|integrity|modif/i);

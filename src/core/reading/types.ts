@@ -1,4 +1,3 @@
-import type { SignatureCheck } from '../crypto/types';
 import type { Mailbox } from '../mime/addresses';
 
 /** UI contract `data-encryption`. */
@@ -64,5 +63,3 @@ export type OpenedMessage<Content = Uint8Array> = {
   attachments: ShownAttachment<Content>[];
   autocrypt: AutocryptIntake;
 };
-
-export type { SignatureCheck };

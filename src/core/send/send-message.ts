@@ -43,6 +43,8 @@ export type OutgoingDraft = {
   attachments: OutgoingAttachment[];
   /** Generated once per composed message and reused on retries. */
   messageId: string;
+  /** The message this one answers (In-Reply-To, References), from its protected header fields. */
+  threading?: { inReplyTo: string[]; references: string[] };
   security?: Security;
 };
 
@@ -131,6 +133,7 @@ export async function prepareMessage(
     attachments: draft.attachments,
     date: deps.now(),
     messageId: draft.messageId,
+    ...(draft.threading ?? {}),
     baseBoundary: deps.boundarySeed(),
   };
   const security = draft.security;

@@ -26,11 +26,15 @@ export async function checkSignatures(
     results.map(async (r): Promise<SignatureCheck> => {
       const packet = (await r.signature).packets[0];
       const issuer = r.keyID.toHex().toUpperCase();
-      const hash = packet?.hashAlgorithm != null ? String(enums.read(enums.hash, packet.hashAlgorithm as enums.hash)) : "unknown";
+      const hash =
+        packet?.hashAlgorithm != null ? String(enums.read(enums.hash, packet.hashAlgorithm as enums.hash)) : 'unknown';
       const base = {
         issuer,
         issuerFingerprint: packet?.issuerFingerprint
-          ? [...packet.issuerFingerprint].map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase()
+          ? [...packet.issuerFingerprint]
+              .map((b) => b.toString(16).padStart(2, '0'))
+              .join('')
+              .toUpperCase()
           : null,
         created: packet?.created ? packet.created.toISOString() : null,
         hash,

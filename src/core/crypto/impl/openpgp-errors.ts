@@ -11,7 +11,11 @@ export const openpgpErrorText = (e: unknown): string => (e instanceof Error ? e.
 export function classifyOpenpgpError(e: unknown): OpenpgpFailure {
   const text = e instanceof Error ? e.message : '';
   // MDC mismatch, SED (no MDC), a bad AEAD tag, broken packet grammar.
-  if (/modification detected|not authenticated|authentication tag|tag mismatch|unsupported state|grammar|unexpected packet/i.test(text))
+  if (
+    /modification detected|not authenticated|authentication tag|tag mismatch|unsupported state|grammar|unexpected packet/i.test(
+      text,
+    )
+  )
     return 'integrity';
   if (/decompressed message size|maximum .*size/i.test(text)) return 'too-large';
   if (/revoked/i.test(text)) return 'revoked';

@@ -85,6 +85,7 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
         content: file,
       })),
       messageId,
+      ...(store.reply ? { inReplyTo: store.reply.inReplyTo, references: store.reply.references } : {}),
       encrypt: store.encryptChoice,
       sign: store.signChoice,
       loose: FIELDS.flatMap((field) => [

@@ -3,29 +3,12 @@ import type { JmapClient } from '@/core/jmap/client';
 import type { SentEmail } from '@/core/jmap/mail';
 import type { Identity } from '@/core/jmap/types';
 import { formatMailbox } from '@/core/mime/addresses';
-import type { KeyRecord } from '@/core/keystore/records';
+import { secretKeyFor } from '@/core/keystore/secret-key-for';
 import type { Services } from '@/services/services';
 import { ensureUnlocked, isUnlockDeclined } from '@/unlock/ensure-unlocked';
 import type { OpenedDraft } from '@/core/send/send-worker-api';
 import { useComposerStore } from '../stores/composer-store';
 import { useOwnDraftsStore } from '../stores/own-drafts-store';
-
-/** The 8-byte key ID of a key or subkey: the last 16 hex digits of a v4 fingerprint, the first 16 of a v6 one. */
-export const keyIdOf = (fingerprint: string, version: number) =>
-  (version >= 6 ? fingerprint.slice(0, 16) : fingerprint.slice(-16)).toUpperCase();
-
-async function secretKeyFor(services: Services, keyIds: string[]): Promise<KeyRecord | null> {
-  const wanted = new Set(keyIds);
-  for (const entry of await services.keystore.list()) {
-    if (entry.kind !== 'secret') continue;
-    const record = await services.keystore.get(entry.fingerprint);
-    const ids = [record.summary.fingerprint, ...record.summary.subkeys.map((s) => s.fingerprint)].map((f) =>
-      keyIdOf(f, record.summary.version),
-    );
-    if (ids.some((id) => wanted.has(id))) return record;
-  }
-  return null;
-}
 
 /** A draft read back, and whether it is the user's own: signed by one of their keys, or saved by this browser. */
 export type ReadDraft = { email: SentEmail; draft: OpenedDraft; trusted: boolean };
@@ -53,7 +36,7 @@ export async function readStoredDraft(options: {
   // unlock, asking for its passphrase here, then the draft itself.
   const keyIds = await services.outgoing.draftKeyIds(raw);
   if (keyIds.length) {
-    const key = await secretKeyFor(services, keyIds);
+    const key = await secretKeyFor(services.keystore, keyIds);
     if (!key) {
       throw new AppError('draft/unreadable', 'No secret key for this draft', {
         detail: `It was encrypted to key ${keyIds.join(', ')}, and no secret key in this browser's keystore matches.`,
@@ -102,5 +85,6 @@ export function loadIntoComposer({ email, draft }: ReadDraft, identities: Identi
     encryptChoice: draft.encrypt,
     signChoice: draft.sign,
     draftId: email.id,
+    threading: { inReplyTo: draft.inReplyTo ?? [], references: draft.references ?? [] },
   });
 }

@@ -126,7 +126,13 @@ export function useComposeSend(options: ComposeSendOptions) {
             // The message was built (and encrypted) by the failed try: send exactly that again.
             state.setStatus({ state: 'sending', stage: 'uploading' });
             return deliver(
-              { message: plan.prepared, revision: state.revision, mailboxes: mailboxes!, draftId: state.draftId },
+              {
+                message: plan.prepared,
+                revision: state.revision,
+                mailboxes: mailboxes!,
+                draftId: state.draftId,
+                original: state.reply?.original ?? null,
+              },
               chips.length,
             );
           case 'ready': {
@@ -144,9 +150,18 @@ export function useComposeSend(options: ComposeSendOptions) {
               files: state.attachments.map((a) => a.file),
               messageId,
               security: plan.security,
+              ...(state.reply
+                ? { threading: { inReplyTo: state.reply.inReplyTo, references: state.reply.references } }
+                : {}),
             };
             return deliver(
-              { message, revision: state.revision, mailboxes: mailboxes!, draftId: state.draftId },
+              {
+                message,
+                revision: state.revision,
+                mailboxes: mailboxes!,
+                draftId: state.draftId,
+                original: state.reply?.original ?? null,
+              },
               chips.length,
             );
           }

@@ -1,10 +1,10 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type AccountMailboxes, destroyEmails } from '@/core/jmap/mail';
+import { type AccountMailboxes, destroyEmails, setKeywords } from '@/core/jmap/mail';
 import type { Identity } from '@/core/jmap/types';
 import type { Mailbox } from '@/core/mime/addresses';
 import type { PreparedMessage, SendStage } from '@/core/send/deliver';
 import type { Security } from '@/core/send/send-message';
-import { draftKeys, sentKeys } from '@/queries/mail';
+import { draftKeys, mailboxKeys, sentKeys } from '@/queries/mail';
 import { useServices } from '@/services/services';
 import { useJmapClient } from '@/stores/session-store';
 import { useComposerStore } from '../stores/composer-store';
@@ -20,6 +20,7 @@ export type ComposedMessage = {
   files: File[];
   messageId: string;
   security: Security | null;
+  threading?: { inReplyTo: string[]; references: string[] };
 };
 
 export type SendRequest = {
@@ -30,6 +31,8 @@ export type SendRequest = {
   mailboxes: AccountMailboxes;
   /** The saved draft of this message, removed once it is sent. */
   draftId: string | null;
+  /** The message this answers or forwards, marked `$answered` / `$forwarded` once this is sent. */
+  original?: { emailId: string; keyword: '$answered' | '$forwarded' } | null;
 };
 
 export function useSendMessage(onStage: (stage: SendStage) => void) {
@@ -37,7 +40,7 @@ export function useSendMessage(onStage: (stage: SendStage) => void) {
   const services = useServices();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async ({ message, revision, mailboxes, draftId }: SendRequest) => {
+    mutationFn: async ({ message, revision, mailboxes, draftId, original }: SendRequest) => {
       const { deliverMessage } = await import('@/core/send/deliver');
       let prepared: PreparedMessage;
       if ('copies' in message) {
@@ -63,6 +66,7 @@ export function useSendMessage(onStage: (stage: SendStage) => void) {
             text: message.text,
             attachments,
             messageId: message.messageId,
+            ...(message.threading ? { threading: message.threading } : {}),
             ...(message.security ? { security: message.security } : {}),
           },
           { now: services.now().getTime() },
@@ -76,12 +80,15 @@ export function useSendMessage(onStage: (stage: SendStage) => void) {
       await draftSaveSettled();
       const drafts = [...new Set([draftId, useComposerStore.getState().draftId].filter((id): id is string => !!id))];
       if (drafts.length) await destroyEmails(client, drafts).catch(() => undefined);
+      // Best effort too: the answer is sent whether or not the original's flag could be set.
+      if (original) await setKeywords(client, original.emailId, { [original.keyword]: true }).catch(() => undefined);
       return result;
     },
     onSuccess: () =>
       Promise.all([
         queryClient.invalidateQueries({ queryKey: sentKeys.all }),
         queryClient.invalidateQueries({ queryKey: draftKeys.all }),
+        queryClient.invalidateQueries({ queryKey: mailboxKeys.all }),
       ]),
   });
 }

@@ -122,6 +122,14 @@ export function ComposeView() {
         />
         <label htmlFor={`${id}-body`}>Message</label>
         <textarea id={`${id}-body`} rows={12} value={store.body} onChange={(e) => store.setBody(e.target.value)} />
+        {store.reply?.quoteDropped && (
+          <p className="hint" role="status">
+            The quoted message was taken out: it was encrypted, and this answer is not.{' '}
+            <button type="button" onClick={store.restoreQuote}>
+              Put the quote back
+            </button>
+          </p>
+        )}
         <AttachmentsField id={id} />
         <SecurityFieldset
           id={id}

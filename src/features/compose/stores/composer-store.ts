@@ -35,6 +35,31 @@ type ComposerState = {
   draftStatus: DraftStatus;
   /** The message as built and encrypted by the last Send, for a retry (see reusableOutgoing). */
   outgoing: { revision: number; prepared: PreparedMessage } | null;
+  /** What this message answers or forwards: threading, the quote, and the original to mark when sent. */
+  reply: ReplyState | null;
+};
+
+export type ReplyState = {
+  /** The original's JMAP id and the keyword it gets once this is sent; null for a reopened draft. */
+  original: { emailId: string; keyword: '$answered' | '$forwarded' } | null;
+  inReplyTo: string[];
+  references: string[];
+  /** The quoted original text, as put into the body. */
+  quote: string;
+  /** The original was encrypted: turning encryption off takes the quote out (it was only readable encrypted). */
+  encryptedOriginal: boolean;
+  quoteDropped: boolean;
+};
+
+export type LoadedReply = {
+  fromIdentityId: string | null;
+  to: string[];
+  cc: string[];
+  subject: string;
+  body: string;
+  files: File[];
+  encryptChoice: boolean | null;
+  reply: Omit<ReplyState, 'quoteDropped'>;
 };
 
 export type DraftStatus =
@@ -58,6 +83,7 @@ export type LoadedDraft = {
   encryptChoice: boolean | null;
   signChoice: boolean | null;
   draftId: string;
+  threading?: { inReplyTo: string[]; references: string[] };
 };
 
 type ComposerActions = {
@@ -80,6 +106,10 @@ type ComposerActions = {
   setOutgoing: (outgoing: ComposerState['outgoing']) => void;
   /** Replace the composer's content with a reopened draft. */
   loadDraft: (draft: LoadedDraft) => void;
+  /** Replace the composer's content with an answer to (or a forward of) a message. */
+  loadReply: (reply: LoadedReply) => void;
+  /** Put a quote that turning encryption off took out back into the body. */
+  restoreQuote: () => void;
 };
 
 const EMPTY = (): Omit<ComposerState, 'fromIdentityId' | 'status'> => ({
@@ -96,6 +126,7 @@ const EMPTY = (): Omit<ComposerState, 'fromIdentityId' | 'status'> => ({
   savedRevision: 0,
   draftStatus: { state: 'none' },
   outgoing: null,
+  reply: null,
 });
 
 /** Edits bump the revision, so that autosave knows there is something new. */
@@ -148,7 +179,30 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set) =>
     set((s) => ({ attachments: [...s.attachments, ...files.map((file) => ({ id: nextId(), file }))], ...edited(s) })),
   removeAttachment: (id) => set((s) => ({ attachments: s.attachments.filter((a) => a.id !== id), ...edited(s) })),
   setMessageId: (messageId) => set({ messageId }),
-  setEncryptChoice: (encryptChoice) => set((s) => ({ encryptChoice, ...edited(s) })),
+  setEncryptChoice: (encryptChoice) =>
+    set((s) => {
+      // Autocrypt / reading.md §7: text that was only readable encrypted is not sent in clear by default.
+      const reply = s.reply;
+      if (encryptChoice === false && reply?.encryptedOriginal && !reply.quoteDropped && s.body.includes(reply.quote)) {
+        return {
+          encryptChoice,
+          body: s.body.replace(reply.quote, '').replace(/\s+$/, '\n'),
+          reply: { ...reply, quoteDropped: true },
+          ...edited(s),
+        };
+      }
+      return { encryptChoice, ...edited(s) };
+    }),
+  restoreQuote: () =>
+    set((s) =>
+      s.reply?.quoteDropped
+        ? {
+            body: `${s.body.replace(/\s+$/, '')}\n\n${s.reply.quote}`,
+            reply: { ...s.reply, quoteDropped: false },
+            ...edited(s),
+          }
+        : {},
+    ),
   setSignChoice: (signChoice) => set((s) => ({ signChoice, ...edited(s) })),
   setStatus: (status) => set({ status }),
   clearAfterSend: (summary) => set({ ...EMPTY(), status: { state: 'sent', summary } }),
@@ -169,6 +223,22 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set) =>
       encryptChoice: d.encryptChoice,
       signChoice: d.signChoice,
       draftId: d.draftId,
+      reply:
+        d.threading && (d.threading.inReplyTo.length || d.threading.references.length)
+          ? { original: null, ...d.threading, quote: '', encryptedOriginal: false, quoteDropped: false }
+          : null,
+      status: { state: 'idle' },
+    })),
+  loadReply: (r) =>
+    set((s) => ({
+      ...EMPTY(),
+      fromIdentityId: r.fromIdentityId ?? s.fromIdentityId,
+      recipients: { to: withChips([], r.to), cc: withChips([], r.cc), bcc: [] },
+      subject: r.subject,
+      body: r.body,
+      attachments: r.files.map((file) => ({ id: nextId(), file })),
+      encryptChoice: r.encryptChoice,
+      reply: { ...r.reply, quoteDropped: false },
       status: { state: 'idle' },
     })),
 }));
