@@ -44,6 +44,7 @@ test('axe finds no violations on sign-in, compose, drafts, sent, keys and settin
 
   await page.getByRole('link', { name: 'Sent', exact: true }).click();
   await page.getByRole('button', { name: subject }).click();
+  await page.getByRole('button', { name: 'Raw source', exact: true }).click();
   await expect(page.getByTestId('raw-message')).toBeVisible();
   await expectNoViolations(page, 'sent with a message open');
   for (const view of ['Drafts', 'Keys', 'Settings']) {
@@ -84,6 +85,8 @@ test('sign in, compose and send with the keyboard alone', async ({ page, compose
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: 'Sent' })).toBeFocused();
   await tabUntilFocused(page, page.getByRole('button', { name: subject }));
+  await page.keyboard.press('Enter');
+  await tabUntilFocused(page, page.getByRole('button', { name: 'Raw source', exact: true }));
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('raw-message')).toContainText('Typed without a mouse.');
 });

