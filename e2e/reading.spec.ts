@@ -1,5 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import * as openpgp from 'openpgp';
+import { interopAvailability, scratch } from '../src/testing/interop';
 import {
   deliverRaw,
   embedded,
@@ -9,6 +12,7 @@ import {
   importKeyText,
   readMailbox,
   recordTraffic,
+  smtpSend,
   storedPublicKey,
   test,
   uniqueSubject,
@@ -110,7 +114,7 @@ test('Alice and Bob hold an encrypted, signed conversation: send, read, reply, r
   const download = bob.waitForEvent('download');
   await article.getByRole('button', { name: /map\.bin/ }).click();
   const file = await (await download).path();
-  expect([...(await import('node:fs')).readFileSync(file)]).toEqual([0, 1, 2, 254, 255]);
+  expect([...readFileSync(file)]).toEqual([0, 1, 2, 254, 255]);
   // The list now shows the protected subject, and the message as read.
   await expect(listed).toContainText(subject);
 
@@ -302,4 +306,77 @@ test('hostile messages show only what is true, and nothing leaves for a remote h
     }
   }
   expect(remote()).toEqual([]);
+});
+
+test.describe('mail from gpg through Postfix into a real Cyrus', () => {
+  test.skip(
+    () => process.env.E2E_CYRUS !== 'ready' || !interopAvailability().run,
+    'Cyrus peer or OpenPGP tools not available',
+  );
+
+  test('a Thunderbird-style message encrypted and signed by gpg arrives, decrypts and verifies', async ({
+    page,
+    signInPage,
+  }) => {
+    test.setTimeout(120_000);
+    const CORS_PORT = Number(process.env.CYRUS_CORS_PORT ?? 28082);
+    const bob = {
+      server: `http://127.0.0.1:${CORS_PORT}/.well-known/jmap`,
+      username: 'bob@example.org',
+      password: 'bob-pass',
+    };
+    await signInPage.signIn(bob);
+    await generateAndBindKey(page, { email: 'bob@example.org', passphrase: BOB_PASS });
+    const bobPublic = await storedPublicKey(page, await ownFingerprint(page));
+    const s = scratch();
+    try {
+      s.gpg(['--passphrase', '', '--quick-gen-key', 'Gina <gina@example.org>', 'future-default', 'default', 'never']);
+      writeFileSync(join(s.dir, 'bob.asc'), bobPublic);
+      s.gpg(['--import', join(s.dir, 'bob.asc')]);
+      const subject = uniqueSubject('Protected by gpg ✓');
+      const payload = CRLF(
+        `Content-Type: multipart/mixed; boundary="P"; protected-headers="v1"\nSubject: ${subject}\nFrom: Gina <gina@example.org>\nTo: bob@example.org\n\n--P\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nGrüße von gpg, gina-5521.\n--P\nContent-Type: application/octet-stream; name="g.bin"\nContent-Disposition: attachment; filename="g.bin"\nContent-Transfer-Encoding: base64\n\nAAEC/v8=\n--P--\n`,
+      );
+      writeFileSync(join(s.dir, 'payload.eml'), payload);
+      const armored = s.gpg([
+        '--trust-model',
+        'always',
+        '--passphrase',
+        '',
+        '--local-user',
+        'gina@example.org',
+        '--recipient',
+        'bob@example.org',
+        '--armor',
+        '--sign',
+        '--encrypt',
+        '--output',
+        '-',
+        join(s.dir, 'payload.eml'),
+      ]);
+      const messageId = `<gpg-${Date.now()}@example.org>`;
+      await smtpSend(
+        Number(process.env.CYRUS_SMTP_PORT ?? 28025),
+        'gina@example.org',
+        'bob@example.org',
+        CRLF(
+          `From: Gina <gina@example.org>\nTo: bob@example.org\nSubject: ...\nMessage-ID: ${messageId}\nDate: ${new Date().toUTCString()}\nMIME-Version: 1.0\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\n\n--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--E\nContent-Type: application/octet-stream\n\n${armored.trim()}\n--E--\n`,
+        ),
+      );
+      await importKeyText(page, s.gpg(['--armor', '--export', 'gina@example.org']), 2);
+      const box = await readMailbox(bob);
+      const arrived = await box.waitFor('...');
+      const article = await openMessage(page, arrived.id);
+      await unlockIfAsked(page, BOB_PASS);
+      await expect(article).toHaveAttribute('data-encryption', 'encrypted');
+      await expect(article).toHaveAttribute('data-signature', 'valid');
+      await expect(article.getByRole('heading', { name: subject })).toBeVisible();
+      await expect(article.locator('[data-message-body]')).toContainText('Grüße von gpg, gina-5521.');
+      const download = page.waitForEvent('download');
+      await article.getByRole('button', { name: /g\.bin/ }).click();
+      expect([...readFileSync(await (await download).path())]).toEqual([0, 1, 2, 254, 255]);
+    } finally {
+      s.cleanup();
+    }
+  });
 });

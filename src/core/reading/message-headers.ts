@@ -3,8 +3,18 @@ import { asciiLower, type Mailbox } from '../mime/addresses';
 import type { MimeEntity } from './mime-tree';
 import type { AutocryptIntake, ReadHeaders } from './types';
 
+/** Header bytes were read one character per byte: raw UTF-8 (RFC 6532) is decoded as such. */
+function utf8(value: string): string {
+  if (!/[\x80-\xff]/.test(value)) return value;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(value, (c) => c.charCodeAt(0)));
+  } catch {
+    return value;
+  }
+}
+
 const fields = (e: Pick<MimeEntity, 'headers'>, name: string) =>
-  e.headers.filter(([n]) => n === name).map(([, v]) => v);
+  e.headers.filter(([n]) => n === name).map(([, v]) => utf8(v));
 
 const mailboxes = (values: string[]): Mailbox[] =>
   values.flatMap((v) =>

@@ -24,8 +24,17 @@ export type MimeEntity = {
 const MAX_DEPTH = 32;
 const MAX_PARTS = 2000;
 
-/** Bytes as a string of the same length (one character per byte), for searching. */
-export const byteString = (bytes: Uint8Array): string => new TextDecoder('latin1').decode(bytes);
+/**
+ * Bytes as a string of the same length, character code = byte, for searching and slicing.
+ * (TextDecoder's "latin1" is windows-1252, which maps 0x80-0x9F elsewhere.)
+ */
+export function byteString(bytes: Uint8Array): string {
+  let out = '';
+  for (let at = 0; at < bytes.length; at += 0x8000) {
+    out += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
+  }
+  return out;
+}
 
 function headerEnd(text: string, start: number, end: number): { headersEnd: number; bodyStart: number } {
   if (text.startsWith('\r\n', start)) return { headersEnd: start, bodyStart: start + 2 };

@@ -231,6 +231,16 @@ describe('hostile messages', () => {
     expect(opened.injectedHeaders).toEqual(['reply-to: mallory@evil.example']);
   });
 
+  it('raw UTF-8 header fields (RFC 6532) and bytes 0x80-0x9F survive', async () => {
+    const opened = await openMessage(
+      new TextEncoder().encode('From: Zoë <z@example.org>\r\nSubject: Häkchen ✓ œ\r\n\r\nhi\r\n'),
+      crypto,
+      options(),
+    );
+    expect(opened.headers.subject).toBe('Häkchen ✓ œ');
+    expect(opened.headers.from[0]).toEqual({ name: 'Zoë', address: 'z@example.org' });
+  });
+
   it('Autocrypt: a header whose addr is not From is ignored; a valid one is taken', async () => {
     const keydata = btoa(
       String.fromCharCode(...(await crypto.autocryptKeydata(alice.armoredPublic, 'alice@example.org'))),
