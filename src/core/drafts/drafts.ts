@@ -130,6 +130,13 @@ export async function draftKeyIds(raw: Uint8Array, crypto: Pick<CryptoApi, 'encr
   return armored ? crypto.encryptedFor(armored) : [];
 }
 
+/** In-Reply-To and References of an answer's draft; nothing for a new message. */
+function threadingOf(message: ParsedEmail): { inReplyTo?: string[]; references?: string[] } {
+  const inReplyTo = message.inReplyTo?.match(/<[^<>\s]+>/g) ?? [];
+  const references = message.references?.match(/<[^<>\s]+>/g) ?? [];
+  return { ...(inReplyTo.length ? { inReplyTo } : {}), ...(references.length ? { references } : {}) };
+}
+
 async function parse(raw: Uint8Array): Promise<ParsedEmail> {
   try {
     return await PostalMime.parse(raw);
@@ -177,8 +184,7 @@ export async function readDraft(
         content: typeof a.content === 'string' ? new TextEncoder().encode(a.content) : new Uint8Array(a.content),
       })),
     messageId: message.messageId ?? '',
-    inReplyTo: message.inReplyTo?.match(/<[^<>\s]+>/g) ?? [],
-    references: message.references?.match(/<[^<>\s]+>/g) ?? [],
+    ...threadingOf(message),
     encrypt: readChoice(state, 'encrypt'),
     sign: readChoice(state, 'sign'),
     loose: message.headers.filter((h) => h.key === LOOSE_HEADER.toLowerCase()).flatMap((h) => readLoose(h.value) ?? []),
