@@ -4,6 +4,7 @@ import * as openpgp from 'openpgp';
 import PostalMime from 'postal-mime';
 import { decryptWithAll, interopAvailability, scratch, verifyWithAll } from '../src/testing/interop';
 import {
+  cyrus,
   expect,
   generateAndBindKey,
   headersOf,
@@ -13,14 +14,6 @@ import {
   test,
   uniqueSubject,
 } from './fixtures';
-
-/** Real Cyrus IMAP 3.6 JMAP, reached cross-origin through the nginx front that answers CORS preflights. */
-const CORS_PORT = Number(process.env.CYRUS_CORS_PORT ?? 28082);
-const cyrus = (user: 'alice' | 'bob' | 'carol') => ({
-  server: `http://127.0.0.1:${CORS_PORT}/.well-known/jmap`,
-  username: `${user}@example.org`,
-  password: `${user}-pass`,
-});
 
 test.describe('against a real Cyrus JMAP server', () => {
   test.skip(

@@ -11,6 +11,13 @@ export const embedded = (baseURL: string, user: 'alice' | 'bob' | 'carol' | 'dav
   password: `${user}-pass`,
 });
 
+/** Real Cyrus IMAP 3.6 JMAP, reached cross-origin through the nginx front that answers CORS preflights. */
+export const cyrus = (user: 'alice' | 'bob' | 'carol'): Account => ({
+  server: `http://127.0.0.1:${Number(process.env.CYRUS_CORS_PORT ?? 28082)}/.well-known/jmap`,
+  username: `${user}@example.org`,
+  password: `${user}-pass`,
+});
+
 /** Subjects made unique per test run, so tests can share mailboxes. */
 export const uniqueSubject = (text: string) => `${text} #${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 

@@ -4,6 +4,7 @@ import type { Page } from '@playwright/test';
 import * as openpgp from 'openpgp';
 import { interopAvailability, scratch } from '../src/testing/interop';
 import {
+  cyrus,
   deliverRaw,
   embedded,
   expect,
@@ -12,6 +13,7 @@ import {
   importKeyText,
   readMailbox,
   recordTraffic,
+  SignInPage,
   smtpSend,
   storedPublicKey,
   test,
@@ -64,15 +66,8 @@ test('Alice and Bob hold an encrypted, signed conversation: send, read, reply, r
   const alice = await aliceContext.newPage();
   const bob = await bobContext.newPage();
   const bobTraffic = await recordTraffic(bob);
-  const signIn = async (page: Page, user: 'alice' | 'bob') => {
-    const account = embedded(baseURL!, user);
-    await page.goto('/');
-    await page.getByLabel('Username', { exact: true }).fill(account.username);
-    await page.getByLabel('Password', { exact: true }).fill(account.password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  };
-  await signIn(alice, 'alice');
-  await signIn(bob, 'bob');
+  await new SignInPage(alice).signIn(embedded(baseURL!, 'alice'));
+  await new SignInPage(bob).signIn(embedded(baseURL!, 'bob'));
   await generateAndBindKey(alice, { email: 'alice@example.test', passphrase: ALICE_PASS, name: 'Alice' });
   await generateAndBindKey(bob, { email: 'bob@example.test', passphrase: BOB_PASS, name: 'Bob' });
   const aliceFpr = await ownFingerprint(alice);
@@ -319,12 +314,7 @@ test.describe('mail from gpg through Postfix into a real Cyrus', () => {
     signInPage,
   }) => {
     test.setTimeout(120_000);
-    const CORS_PORT = Number(process.env.CYRUS_CORS_PORT ?? 28082);
-    const bob = {
-      server: `http://127.0.0.1:${CORS_PORT}/.well-known/jmap`,
-      username: 'bob@example.org',
-      password: 'bob-pass',
-    };
+    const bob = cyrus('bob');
     await signInPage.signIn(bob);
     await generateAndBindKey(page, { email: 'bob@example.org', passphrase: BOB_PASS });
     const bobPublic = await storedPublicKey(page, await ownFingerprint(page));

@@ -6,6 +6,7 @@ import {
   encryptKey,
   enums,
   generateKey,
+  type Config,
   type Key,
   type Message,
   type PrivateKey,
@@ -19,7 +20,7 @@ import {
   verify,
 } from 'openpgp';
 import { asciiLower } from '../mime/addresses';
-import { AppError } from '../errors/app-error';
+import { AppError, isAppError } from '../errors/app-error';
 import { keysForAddress } from './impl/address-keys';
 import { checkSignatures, readKeys } from './impl/check-signatures';
 import { armorMessage, asciiBytes } from './impl/armor';
@@ -93,6 +94,34 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
     return entry.key;
   };
   const liveFingerprints = () => [...unlocked.keys()].filter((f) => unlockedKey(f));
+
+  /**
+   * Decrypt with the unlocked keys the message is addressed to (`crypto/key-locked` when none is)
+   * and check each signature inside against `verifyWith`. OpenPGP.js errors are thrown as they are.
+   */
+  const decryptWith = async (
+    message: Message<Uint8Array> | Message<string>,
+    verifyWith: string[],
+    config?: Partial<Config>,
+  ) => {
+    const wanted = new Set(message.getEncryptionKeyIDs().map((id) => id.toHex().toUpperCase()));
+    const decryptionKeys = liveFingerprints()
+      .map((f) => unlocked.get(f)!.key)
+      .filter((key) => key.getKeys().some((k) => wanted.has(k.getKeyID().toHex().toUpperCase())));
+    if (decryptionKeys.length === 0)
+      throw new AppError('crypto/key-locked', 'No unlocked key can decrypt this message');
+    const verificationKeys = await readKeys(verifyWith);
+    const { data, signatures } = await decrypt({
+      // The type only says what the message was read from; decrypting it gives binary either way.
+      message: message as Message<Uint8Array>,
+      decryptionKeys,
+      ...(verificationKeys.length ? { verificationKeys } : {}),
+      format: 'binary',
+      date: now(),
+      ...(config ? { config } : {}),
+    });
+    return { payload: data as Uint8Array, signatures: await checkSignatures(signatures, verificationKeys, now()) };
+  };
 
   return {
     async generateKey(input: GenerateKeyInput) {
@@ -191,35 +220,12 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
 
     async decryptPayload(armoredMessage, verifyWith = []) {
       const message = await readEncryptedMessage(armoredMessage);
-      const wanted = new Set(message.getEncryptionKeyIDs().map((id) => id.toHex().toUpperCase()));
-      const decryptionKeys = liveFingerprints()
-        .map((f) => unlocked.get(f)!.key)
-        .filter((key) => key.getKeys().some((k) => wanted.has(k.getKeyID().toHex().toUpperCase())));
-      if (decryptionKeys.length === 0)
-        throw new AppError('crypto/key-locked', 'No unlocked key can decrypt this message');
       try {
-        const verificationKeys = await Promise.all(verifyWith.map((armoredKey) => readKey({ armoredKey })));
-        const { data, signatures } = await decrypt({
-          message,
-          decryptionKeys,
-          ...(verificationKeys.length ? { verificationKeys } : {}),
-          format: 'binary',
-          date: now(),
-        });
-        const signedBy: string[] = [];
-        for (const signature of signatures) {
-          if (
-            !(await signature.verified.then(
-              () => true,
-              () => false,
-            ))
-          )
-            continue;
-          const signer = verificationKeys.find((k) => k.getKeyIDs().some((id) => id.equals(signature.keyID)));
-          if (signer) signedBy.push(signer.getFingerprint().toUpperCase());
-        }
-        return { payload: data as Uint8Array, signedBy };
+        const { payload, signatures } = await decryptWith(message, verifyWith);
+        const signedBy = signatures.flatMap((c) => (c.result === 'good' && c.signer ? [c.signer.fingerprint] : []));
+        return { payload, signedBy };
       } catch (cause) {
+        if (isAppError(cause, 'crypto/key-locked')) throw cause;
         throw new AppError('crypto/failed', `Decryption failed: ${openpgpErrorText(cause)}`, {
           cause,
           detail: openpgpErrorText(cause),
@@ -241,27 +247,10 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
           detail: openpgpErrorText(cause),
         });
       }
-      const wanted = new Set(message.getEncryptionKeyIDs().map((id) => id.toHex().toUpperCase()));
-      const decryptionKeys = liveFingerprints()
-        .map((f) => unlocked.get(f)!.key)
-        .filter((key) => key.getKeys().some((k) => wanted.has(k.getKeyID().toHex().toUpperCase())));
-      if (decryptionKeys.length === 0)
-        throw new AppError('crypto/key-locked', 'No unlocked key can decrypt this message');
-      const verificationKeys = await readKeys(verifyWith);
       try {
-        const { data: payload, signatures } = await decrypt({
-          message,
-          decryptionKeys,
-          ...(verificationKeys.length ? { verificationKeys } : {}),
-          format: 'binary',
-          date: now(),
-          config: { maxDecompressedMessageSize: maxDecompressedBytes },
-        });
-        return {
-          payload: payload as Uint8Array,
-          signatures: await checkSignatures(signatures, verificationKeys, now()),
-        };
+        return await decryptWith(message, verifyWith, { maxDecompressedMessageSize: maxDecompressedBytes });
       } catch (cause) {
+        if (isAppError(cause, 'crypto/key-locked')) throw cause;
         const kind = classifyOpenpgpError(cause);
         const code =
           kind === 'too-large' ? 'crypto/too-large' : kind === 'integrity' ? 'crypto/integrity' : 'crypto/failed';

@@ -1,4 +1,4 @@
-import PostalMime from 'postal-mime';
+import PostalMime, { type Email } from 'postal-mime';
 import { isAppError } from '../errors/app-error';
 import type { CryptoApi, SignatureCheck } from '../crypto/types';
 import { asciiLower } from '../mime/addresses';
@@ -24,9 +24,9 @@ const CLEARTEXT_BLOCK =
   /-----BEGIN PGP SIGNED MESSAGE-----[\s\S]*?-----BEGIN PGP SIGNATURE-----[\s\S]*?-----END PGP SIGNATURE-----/;
 const ARMORED_SIGNATURE = /-----BEGIN PGP SIGNATURE-----[\s\S]*?-----END PGP SIGNATURE-----/;
 
-type Source = { bytes: Uint8Array; text: string; payload: number };
+type Source = { bytes: Uint8Array; text: string };
 
-const source = (bytes: Uint8Array, payload: number): Source => ({ bytes, text: byteString(bytes), payload });
+const source = (bytes: Uint8Array): Source => ({ bytes, text: byteString(bytes) });
 
 const isPgpEncrypted = (e: MimeEntity) =>
   e.type === 'multipart/encrypted' &&
@@ -58,15 +58,9 @@ function bodyText(src: Source, e: MimeEntity): string {
 
 /** RFC 3156 §5: the signed part's exact bytes, line ends made CRLF as they were signed. */
 function signedBytes(src: Source, e: MimeEntity): Uint8Array {
-  const part = src.bytes.subarray(e.start, e.end);
-  if (!src.text.slice(e.start, e.end).match(/(^|[^\r])\n/)) return part;
-  return Uint8Array.from(
-    src.text
-      .slice(e.start, e.end)
-      .replace(/\r?\n/g, '\r\n')
-      .split('')
-      .map((c) => c.charCodeAt(0)),
-  );
+  const text = src.text.slice(e.start, e.end);
+  if (!/(^|[^\r])\n/.test(text)) return src.bytes.subarray(e.start, e.end);
+  return Uint8Array.from(text.replace(/\r?\n/g, '\r\n'), (c) => c.charCodeAt(0));
 }
 
 /** Text of decrypted inline data: UTF-8, else the armor's Charset, else Latin-1. */
@@ -109,7 +103,7 @@ export async function openMessage(
   crypto: ReadingCrypto,
   options: OpenMessageOptions,
 ): Promise<OpenedMessage> {
-  const outerSource = source(raw, 0);
+  const outerSource = source(raw);
   const root = parseEntity(outerSource.text);
   const walk: Walk = { parts: [], attachments: [], partialEncrypted: false, partlySigned: false, checks: [] };
   let encrypted = false;
@@ -156,7 +150,7 @@ export async function openMessage(
     if ('error' in opened) return failed(opened.error);
     encrypted = true;
     rootSignature = opened.signatures.length ? opened.signatures : null;
-    contentSource = source(opened.payload, 1);
+    contentSource = source(opened.payload);
     content = parseEntity(contentSource.text);
     payloadRoot = content;
   }
@@ -233,7 +227,7 @@ const cannotDecryptText = (why: 'no-key' | 'locked') =>
 
 /** The key IDs the message's root ciphertext is encrypted to; none when its root is not encrypted. */
 export async function rootKeyIds(raw: Uint8Array, crypto: Pick<CryptoApi, 'encryptedFor'>): Promise<string[]> {
-  const src = source(raw, 0);
+  const src = source(raw);
   const root = parseEntity(src.text);
   let armored: string | undefined;
   if (isPgpEncrypted(root)) armored = ARMORED_MESSAGE.exec(bodyText(src, root.children[1]!))?.[0];
@@ -252,9 +246,16 @@ export async function rootKeyIds(raw: Uint8Array, crypto: Pick<CryptoApi, 'encry
 const isInlineCandidate = (e: MimeEntity) =>
   e.type === 'text/plain' && !/^attachment/i.test(header(e, 'content-disposition') ?? '');
 
+/** A leaf decoded by the MIME library, once: the root leaf is read for inline OpenPGP and then shown. */
+const decodedLeaves = new WeakMap<MimeEntity, Promise<Email>>();
+function decodeLeaf(src: Source, e: MimeEntity): Promise<Email> {
+  let decoded = decodedLeaves.get(e);
+  if (!decoded) decodedLeaves.set(e, (decoded = PostalMime.parse(src.bytes.subarray(e.start, e.end))));
+  return decoded;
+}
+
 async function leafText(src: Source, e: MimeEntity): Promise<string | null> {
-  const parsed = await PostalMime.parse(src.bytes.subarray(e.start, e.end));
-  return parsed.text ?? null;
+  return (await decodeLeaf(src, e)).text ?? null;
 }
 
 async function verifySigned(
@@ -339,7 +340,7 @@ function attachment(
   src: Source,
   cover: Cover,
 ): ShownAttachment {
-  return { name, type, size: content.length, contentId, payload: src.payload, content, ...covered(cover) };
+  return { name, type, size: content.length, contentId, content, ...covered(cover) };
 }
 
 async function leaf(
@@ -352,7 +353,7 @@ async function leaf(
 ): Promise<void> {
   const disposition = header(e, 'content-disposition')?.toLowerCase() ?? '';
   const textual = e.type === 'text/plain' || e.type === 'text/html';
-  const parsed = await PostalMime.parse(src.bytes.subarray(e.start, e.end));
+  const parsed = await decodeLeaf(src, e);
   if (disposition.startsWith('attachment') || !textual) {
     const found = parsed.attachments[0];
     const content = !found

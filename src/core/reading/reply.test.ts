@@ -32,7 +32,6 @@ const opened = (
       type: 'application/octet-stream',
       size: 1,
       contentId: null,
-      payload: 1,
       content: new Uint8Array([1]),
       encrypted: true,
       signed: true,

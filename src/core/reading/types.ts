@@ -16,10 +16,11 @@ export type ShownAttachment<Content = Uint8Array> = Coverage & {
   name: string;
   type: string;
   size: number;
-  /** With angle brackets stripped; only an HTML part of the same payload may refer to it. */
+  /**
+   * With angle brackets stripped. Only an HTML part of the same payload may refer to it: only the
+   * root is ever decrypted, so the same `encrypted` flag means the same payload.
+   */
   contentId: string | null;
-  /** Which payload it came from: `cid:` references never cross payloads. */
-  payload: number;
   content: Content;
 };
 
