@@ -369,4 +369,72 @@ test.describe('mail from gpg through Postfix into a real Cyrus', () => {
       s.cleanup();
     }
   });
+
+  test('the Autocrypt key of a gpg user’s mail is offered for replies; a newer key in later mail reads changed', async ({
+    page,
+    signInPage,
+  }) => {
+    test.setTimeout(120_000);
+    const bob = cyrus('bob');
+    await signInPage.signIn(bob);
+    const s = scratch();
+    try {
+      // Hank has no key on WKD or on a key server: only his mail carries it.
+      const known: string[] = [];
+      const gpgKey = async (uid: string) => {
+        s.gpg(['--passphrase', '', '--quick-gen-key', uid, 'future-default', 'default', 'never']);
+        const fpr = s
+          .gpg(['--with-colons', '--list-keys', 'hank@example.org'])
+          .split('\n')
+          .filter((l, i, lines) => l.startsWith('fpr:') && lines[i - 1]?.startsWith('pub:'))
+          .map((l) => l.split(':')[9]!)
+          .find((f) => !known.includes(f))!;
+        known.push(fpr);
+        return openpgp.readKey({ armoredKey: s.gpg(['--armor', '--export', fpr]) });
+      };
+      const first = await gpgKey('Hank <hank@example.org>');
+      const second = await gpgKey('Hank (new laptop) <hank@example.org>');
+      const send = async (key: openpgp.PublicKey, date: Date) => {
+        const subject = uniqueSubject('Autocrypt from Hank');
+        const keydata = Buffer.from(key.write()).toString('base64').replace(/.{76}/g, '$&\n ');
+        await smtpSend(
+          Number(process.env.CYRUS_SMTP_PORT ?? 28025),
+          'hank@example.org',
+          'bob@example.org',
+          CRLF(
+            `From: Hank <hank@example.org>\nTo: bob@example.org\nSubject: ${subject}\nMessage-ID: <ac-${Date.now()}@example.org>\nDate: ${date.toUTCString()}\nAutocrypt: addr=hank@example.org; prefer-encrypt=mutual; keydata=\n ${keydata}\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\nHello Bob, write to me encrypted.\n`,
+          ),
+        );
+        return (await readMailbox(bob)).waitFor(subject);
+      };
+      const chip = page.locator('[data-recipient="hank@example.org"]');
+      const composeToHank = async () => {
+        await page.getByRole('link', { name: 'Compose', exact: true }).click();
+        await page.getByLabel('To', { exact: true }).fill('hank@example.org');
+        await page.getByLabel('To', { exact: true }).press('Enter');
+      };
+
+      // Before his mail is read, nothing is known of Hank's key.
+      await composeToHank();
+      await expect(chip).toHaveAttribute('data-key-status', /^(none|error)$/);
+
+      const firstMail = await send(first, new Date(Date.now() - 3600_000));
+      const article = await openMessage(page, firstMail.id);
+      await expect(article.locator('[data-message-body]')).toContainText('write to me encrypted');
+      await composeToHank();
+      await expect(chip).toHaveAttribute('data-key-status', 'valid');
+      await expect(chip).toHaveAttribute('data-key-source', 'autocrypt');
+      await expect(chip).toHaveAttribute('data-key-fingerprint', first.getFingerprint().toUpperCase());
+
+      // A later message carries another key: it is not taken silently.
+      const secondMail = await send(second, new Date());
+      await openMessage(page, secondMail.id);
+      await composeToHank();
+      await expect(chip).toHaveAttribute('data-key-status', 'changed');
+      await expect(chip).toHaveAttribute('data-key-source', 'autocrypt');
+      await expect(chip).toHaveAttribute('data-key-fingerprint', second.getFingerprint().toUpperCase());
+    } finally {
+      s.cleanup();
+    }
+  });
 });

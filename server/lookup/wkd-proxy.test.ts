@@ -124,6 +124,7 @@ describe.skipIf(!peer.run)(
         const discovery = createDiscovery({
           lookUp: createKeyLookup({ fetch, crypto }),
           keystore: {
+            autocryptPeer: async () => null,
             entriesFor: async () => [],
             get: async () => {
               throw new Error('none');
@@ -200,6 +201,7 @@ describe.skipIf(!peer.run)(
         const discovery = createDiscovery({
           lookUp: createKeyLookup({ fetch: counting, crypto }),
           keystore: {
+            autocryptPeer: async () => null,
             entriesFor: async () => [],
             get: async () => {
               throw new Error('none');

@@ -60,6 +60,7 @@ function lazyDiscovery(load: () => Promise<DiscoveryService>): Services['discove
   const get = loadOnce(load);
   return {
     fromKeystore: async (...args) => (await get()).fromKeystore(...args),
+    autocryptKey: async (...args) => (await get()).autocryptKey(...args),
     discoverKey: async (...args) => (await get()).discoverKey(...args),
     ready: async () => void (await get()),
   };

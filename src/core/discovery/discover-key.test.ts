@@ -43,6 +43,7 @@ const settings = (over: Partial<DiscoverySettings> = {}): DiscoverySettings => (
   ...over,
 });
 const emptyKeystore: KeystoreLookup = {
+  autocryptPeer: async () => null,
   entriesFor: async () => [],
   get: async () => {
     throw new Error('none');
@@ -199,6 +200,7 @@ describe('discoverKey', () => {
   it('uses a usable key from the keystore without any network request', async () => {
     const stored = await crypto.inspectKeys(bob);
     const keystore = {
+      autocryptPeer: async () => null,
       entriesFor: async () => [
         {
           v: 1,
@@ -233,6 +235,7 @@ describe('discoverKey', () => {
     const [inspected] = await crypto.inspectKeys(expired.publicKey);
     const fpr = inspected!.summary.fingerprint;
     const keystore = {
+      autocryptPeer: async () => null,
       entriesFor: async () => [
         {
           v: 1,
@@ -396,5 +399,62 @@ describe('discoverKey', () => {
     const { service, calls } = discovery({}, { useWkd: false, keyServer: '' });
     expect(await service.discoverKey('bob@example.org')).toMatchObject({ status: 'none', failures: [] });
     expect(calls).toEqual([]);
+  });
+});
+
+describe('the Autocrypt key as a source', () => {
+  const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+  const withAutocrypt = (keydata: string, fingerprint: string): KeystoreLookup => ({
+    ...emptyKeystore,
+    autocryptPeer: async () => ({
+      v: 1,
+      address: 'bob@example.org',
+      lastSeen: '2026-11-20T00:00:00.000Z',
+      autocryptTimestamp: '2026-11-20T00:00:00.000Z',
+      publicKey: keydata,
+      fingerprint,
+      preferEncrypt: true,
+      gossipTimestamp: null,
+      gossipKey: null,
+      gossipFingerprint: null,
+    }),
+  });
+
+  it('is used after WKD and before the key server, with where it came from', async () => {
+    const { service, calls } = discovery(
+      { [loc.advanced]: status(404), [vks('Bob@Example.org')]: status(404) },
+      {},
+      withAutocrypt(base64(bob), bobFpr),
+    );
+    const r = await service.discoverKey('Bob@Example.org');
+    expect(r).toMatchObject({
+      status: 'found',
+      source: 'autocrypt',
+      fingerprint: bobFpr,
+      url: null,
+      autocrypt: { from: 'header', seen: '2026-11-20T00:00:00.000Z', stale: false },
+    });
+    expect(calls).toEqual([loc.advanced]); // the key server was not asked
+  });
+
+  it('a key the domain publishes wins over it', async () => {
+    const other = (await key([{ email: 'bob@example.org' }])).publicKey;
+    const { service } = discovery({ [loc.advanced]: binary(bob) }, {}, withAutocrypt(base64(other), 'X'));
+    expect(await service.discoverKey('Bob@Example.org')).toMatchObject({ source: 'wkd', fingerprint: bobFpr });
+  });
+
+  it('a key without a user ID for the address, or keydata that is no key, is not used: the search goes on', async () => {
+    const stranger = (await key([{ email: 'eve@evil.example' }])).publicKey;
+    for (const keydata of [base64(stranger), base64(new Uint8Array([1, 2, 3])), '%%%']) {
+      const { service, calls } = discovery(
+        { [loc.advanced]: status(404), [vks('Bob@Example.org')]: status(404) },
+        {},
+        withAutocrypt(keydata, 'X'),
+      );
+      const r = await service.discoverKey('Bob@Example.org');
+      expect(r.status).not.toBe('found');
+      expect(r.failures.map((f) => f.source)).toContain('autocrypt');
+      expect(calls).toContain(vks('Bob@Example.org'));
+    }
   });
 });

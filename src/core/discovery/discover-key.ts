@@ -1,3 +1,4 @@
+import { type AutocryptKey, type AutocryptPeerRecord, autocryptKeyOf } from '../keystore/autocrypt-peers';
 import { currentStatus, type KeyListEntry } from '../keystore/records';
 import type { KeyLookup } from './key-lookup';
 import type { DiscoveryResult, DiscoverySettings, FoundKey } from './types';
@@ -5,6 +6,7 @@ import type { DiscoveryResult, DiscoverySettings, FoundKey } from './types';
 export type KeystoreLookup = {
   entriesFor(address: string): Promise<KeyListEntry[]>;
   get(fingerprint: string): Promise<{ armoredPublic: string; summary: FoundKey['summary'] }>;
+  autocryptPeer(address: string): Promise<AutocryptPeerRecord | null>;
 };
 
 export type DiscoveryDeps = {
@@ -16,8 +18,9 @@ export type DiscoveryDeps = {
 };
 
 /**
- * Find a recipient's key: the keystore first, then the network look-up. A usable stored key ends
- * the search; an unusable one (expired, revoked) is reported only when the network has nothing.
+ * Find a recipient's key: the keystore first, then the look-up (WKD, the Autocrypt key from the
+ * peer's mail, the key server). A usable stored key ends the search; an unusable one (expired,
+ * revoked) is reported only when the look-up has nothing.
  */
 export function createDiscovery(deps: DiscoveryDeps) {
   const now = deps.now ?? (() => new Date());
@@ -51,10 +54,16 @@ export function createDiscovery(deps: DiscoveryDeps) {
   return {
     fromKeystore,
 
+    /** The key the address's own mail (or gossip about it) offered through Autocrypt, if any. */
+    async autocryptKey(address: string): Promise<AutocryptKey | null> {
+      return autocryptKeyOf(await deps.keystore.autocryptPeer(address));
+    },
+
     /**
      * The full search. `vouchingKey`: a key pinned earlier, to learn whether it certifies what is
      * found; `local`: what the caller's own fromKeystore() answered (the keystore is not read again);
-     * `remote`: the network look-up, if the caller started it already (with no vouching key).
+     * `remote`: the network look-up, if the caller started it already (with no vouching key and
+     * no Autocrypt key); `autocrypt`: what the caller's own autocryptKey() answered.
      */
     async discoverKey(
       address: string,
@@ -62,16 +71,22 @@ export function createDiscovery(deps: DiscoveryDeps) {
         signal?: AbortSignal;
         vouchingKey?: string;
         local?: StoredResult | null;
+        autocrypt?: AutocryptKey | null;
         remote?: Promise<DiscoveryResult>;
       } = {},
     ): Promise<DiscoveryResult> {
       const { signal, vouchingKey } = options;
       const stored = 'local' in options ? (options.local ?? null) : await fromKeystore(address);
       if (stored?.status === 'found') return stored;
+      const autocrypt =
+        'autocrypt' in options
+          ? (options.autocrypt ?? null)
+          : autocryptKeyOf(await deps.keystore.autocryptPeer(address));
       const remote = await (options.remote ??
         deps.lookUp(address, deps.settings(), {
           ...(signal ? { signal } : {}),
           ...(vouchingKey ? { vouchingKey } : {}),
+          ...(autocrypt ? { autocrypt } : {}),
         }));
       if (stored && (remote.status === 'none' || remote.status === 'error'))
         return { ...stored, checkedAt: remote.checkedAt, failures: remote.failures };

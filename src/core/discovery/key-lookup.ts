@@ -1,4 +1,5 @@
 import type { AddressKey, CryptoApi } from '../crypto/types';
+import { type AutocryptKey, keydataBytes } from '../keystore/autocrypt-peers';
 import { LOOKUP_TIMEOUT_MS } from '../limits';
 import { insecureUrlReason } from '../net/loopback';
 import { fetchLimited } from './fetch-limited';
@@ -6,6 +7,8 @@ import { createProxyBatcher } from './proxy-batch';
 import { createJudge, failureOf, type Judge, noKey, type SourceAnswer, UNKNOWN_REASONS } from './source-answer';
 import type { DiscoveryResult, DiscoverySettings, SourceFailure } from './types';
 import { wkdFromBrowser, wkdFromProxy } from './wkd-sources';
+
+type LookedUpSource = SourceFailure['source'];
 
 export type KeyLookupDeps = {
   fetch: typeof fetch;
@@ -18,7 +21,7 @@ export type KeyLookupDeps = {
 export type KeyLookup = (
   address: string,
   settings: DiscoverySettings,
-  options?: { signal?: AbortSignal; vouchingKey?: string },
+  options?: { signal?: AbortSignal; vouchingKey?: string; autocrypt?: AutocryptKey },
 ) => Promise<DiscoveryResult>;
 
 async function vksByEmail(
@@ -43,7 +46,8 @@ async function vksByEmail(
 }
 
 /**
- * WKD (the domain vouches for the key), then a VKS key server. Returns data for every case
+ * WKD (the domain vouches for the key), then the key the peer's own mail offered (Autocrypt: no
+ * protection against an active attacker, so after WKD), then a VKS key server. Returns data for every case
  * (`found`, `invalid`, `none`, `error`); throws only when the caller aborts.
  */
 export function createKeyLookup(deps: KeyLookupDeps): KeyLookup {
@@ -60,10 +64,10 @@ export function createKeyLookup(deps: KeyLookupDeps): KeyLookup {
   };
 
   return async (address, settings, options = {}) => {
-    const { signal, vouchingKey } = options;
+    const { signal, vouchingKey, autocrypt } = options;
     const failures: SourceFailure[] = [];
-    let unusable: { key: AddressKey; source: 'wkd' | 'vks'; url: string | null } | null = null;
-    const result = (source: 'wkd' | 'vks', answer: SourceAnswer): DiscoveryResult | null => {
+    let unusable: { key: AddressKey; source: LookedUpSource; url: string | null } | null = null;
+    const result = (source: LookedUpSource, answer: SourceAnswer): DiscoveryResult | null => {
       if (answer.failure) failures.push(answer.failure);
       if (answer.unusable && !unusable) unusable = { key: answer.unusable, source, url: answer.url };
       if (!answer.found) return null;
@@ -76,6 +80,9 @@ export function createKeyLookup(deps: KeyLookupDeps): KeyLookup {
         summary: k.summary,
         url: answer.url,
         vouched: k.vouched,
+        ...(source === 'autocrypt' && autocrypt
+          ? { autocrypt: { from: autocrypt.from, seen: autocrypt.seen, stale: autocrypt.stale } }
+          : {}),
         checkedAt: now().toISOString(),
         failures,
       };
@@ -88,12 +95,22 @@ export function createKeyLookup(deps: KeyLookupDeps): KeyLookup {
       const found = result('wkd', proxied ?? (await wkdFromBrowser(direct, address, signal, vouchingKey)));
       if (found) return found;
     }
+    if (autocrypt) {
+      let bytes: Uint8Array | null = null;
+      try {
+        bytes = keydataBytes(autocrypt.keydata);
+      } catch {
+        failures.push({ source: 'autocrypt', reason: 'bad-data', detail: 'The Autocrypt keydata is not base64.' });
+      }
+      const found = bytes && result('autocrypt', await judge('autocrypt', bytes, address, null, vouchingKey));
+      if (found) return found;
+    }
     if (settings.keyServer) {
       const found = result('vks', await vksByEmail(direct, address, settings.keyServer, signal, vouchingKey));
       if (found) return found;
     }
     const checkedAt = now().toISOString();
-    const bad = unusable as { key: AddressKey; source: 'wkd' | 'vks'; url: string | null } | null;
+    const bad = unusable as { key: AddressKey; source: LookedUpSource; url: string | null } | null;
     if (bad) {
       return {
         status: 'invalid',

@@ -1,3 +1,4 @@
+import type { AutocryptKey } from '../keystore/autocrypt-peers';
 import type { KeyLookup } from './key-lookup';
 import type { DiscoveryResult, DiscoverySettings } from './types';
 import { methodNames } from '../crypto/rpc';
@@ -14,6 +15,7 @@ export type LookupWorkerApi = {
     address: string,
     settings: DiscoverySettings,
     vouchingKey: string | null,
+    autocrypt: AutocryptKey | null,
   ): Promise<DiscoveryResult>;
   /** Abort look-up `id` (its chip was removed); it ends as an AbortError. */
   cancel(id: number): Promise<void>;
@@ -33,7 +35,7 @@ export function workerKeyLookup(api: LookupWorkerApi): KeyLookup {
     const cancel = () => void api.cancel(id).catch(() => undefined);
     signal?.addEventListener('abort', cancel, { once: true });
     try {
-      const result = await api.lookUp(id, address, settings, options.vouchingKey ?? null);
+      const result = await api.lookUp(id, address, settings, options.vouchingKey ?? null, options.autocrypt ?? null);
       if (signal?.aborted) throw aborted();
       return result;
     } catch (e) {

@@ -35,6 +35,29 @@ describe('look-ups in the worker', () => {
     });
   });
 
+  it('takes the Autocrypt key across the boundary and judges it in the worker', async () => {
+    const { publicKey } = await openpgp.generateKey({ userIDs: [{ email: 'gus@example.net' }], format: 'binary' });
+    const lookUp = joined((async (input: RequestInfo | URL) => {
+      const response = new Response('', { status: 404 });
+      Object.defineProperty(response, 'url', { value: String(input) });
+      return response;
+    }) as typeof fetch);
+    const fingerprint = (await openpgp.readKey({ binaryKey: publicKey })).getFingerprint().toUpperCase();
+    const autocrypt = {
+      keydata: Buffer.from(publicKey).toString('base64'),
+      fingerprint,
+      from: 'header' as const,
+      seen: '2026-12-01T00:00:00.000Z',
+      stale: false,
+    };
+    expect(await lookUp('gus@example.net', settings, { autocrypt })).toMatchObject({
+      status: 'found',
+      source: 'autocrypt',
+      fingerprint,
+      autocrypt: { from: 'header', seen: autocrypt.seen },
+    });
+  });
+
   it('the caller’s abort cancels the request running in the worker and ends as an AbortError', async () => {
     const seen: AbortSignal[] = [];
     const lookUp = joined(((_: RequestInfo | URL, init: RequestInit = {}) => {

@@ -10,11 +10,15 @@ export function createLookupWorkerApi(
   const lookUp = createKeyLookup({ fetch: fetchFn, crypto });
   const running = new Map<number, AbortController>();
   return {
-    async lookUp(id, address, settings, vouchingKey) {
+    async lookUp(id, address, settings, vouchingKey, autocrypt) {
       const controller = new AbortController();
       running.set(id, controller);
       try {
-        return await lookUp(address, settings, { signal: controller.signal, ...(vouchingKey ? { vouchingKey } : {}) });
+        return await lookUp(address, settings, {
+          signal: controller.signal,
+          ...(vouchingKey ? { vouchingKey } : {}),
+          ...(autocrypt ? { autocrypt } : {}),
+        });
       } finally {
         running.delete(id);
       }

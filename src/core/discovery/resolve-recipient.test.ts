@@ -10,6 +10,7 @@ import { wkdLocation } from './wkd-url';
 const crypto = createCryptoApi();
 const summarize = async (armored: string) => (await crypto.inspectKeys(armored))[0]!.summary;
 const noKeystore: KeystoreLookup = {
+  autocryptPeer: async () => null,
   entriesFor: async () => [],
   get: async () => {
     throw new Error('none');
@@ -130,6 +131,7 @@ describe('resolveRecipientKey (trust on first use)', () => {
     await resolve(pins);
     const stored = await crypto.inspectKeys(second.publicKey.armor());
     const keystore: KeystoreLookup = {
+      autocryptPeer: async () => null,
       entriesFor: async () => [
         {
           v: 1,
@@ -269,5 +271,54 @@ describe('resolveRecipientKey (trust on first use)', () => {
       ).rejects.toThrow('database closed');
       expect(started.cancelled).toBe(true);
     });
+  });
+});
+
+describe('resolveRecipientKey with an Autocrypt key', () => {
+  const peer = (key: openpgp.PublicKey) => ({
+    v: 1,
+    address: 'carol@example.org',
+    lastSeen: now.toISOString(),
+    autocryptTimestamp: now.toISOString(),
+    publicKey: Buffer.from(key.write()).toString('base64'),
+    fingerprint: key.getFingerprint().toUpperCase(),
+    preferEncrypt: false,
+    gossipTimestamp: null,
+    gossipKey: null,
+    gossipFingerprint: null,
+  });
+  const noWkd = (async (input: RequestInfo | URL) => {
+    const response = new Response('no', { status: 404 });
+    Object.defineProperty(response, 'url', { value: String(input) });
+    return response;
+  }) as typeof fetch;
+
+  it('pins it with its source, and a different Autocrypt key later reads changed at once, never replacing the pin', async () => {
+    let offered = peer(first.publicKey);
+    const withAutocrypt = createDiscovery({
+      lookUp: createKeyLookup({ fetch: noWkd, crypto, now: () => now }),
+      keystore: { ...noKeystore, autocryptPeer: async () => offered },
+      settings: () => ({ useWkd: true, keyServer: '', wkdMode: 'browser', proxyBase: null }),
+      now: () => now,
+    });
+    const pins = memoryPins();
+    const go = () =>
+      resolveRecipientKey({ address: 'carol@example.org', discovery: withAutocrypt, pins, summarize, now: () => now });
+    expect(await go()).toMatchObject({ status: 'valid', source: 'autocrypt' });
+    expect(pins.pins.get('carol@example.org')).toMatchObject({
+      source: 'autocrypt',
+      fingerprint: first.publicKey.getFingerprint().toUpperCase(),
+    });
+    // Carol's newer mail carries another key: the pin is fresh, but the change shows now.
+    offered = peer(second.publicKey);
+    const changed = await go();
+    expect(changed).toMatchObject({
+      status: 'changed',
+      found: { source: 'autocrypt', fingerprint: second.publicKey.getFingerprint().toUpperCase() },
+    });
+    expect(pins.pins.get('carol@example.org')?.fingerprint).toBe(first.publicKey.getFingerprint().toUpperCase());
+    if (changed.status !== 'changed') throw new Error();
+    await decideKeyChange(pins, changed, false, now);
+    expect(await go()).toMatchObject({ status: 'valid', fingerprint: first.publicKey.getFingerprint().toUpperCase() });
   });
 });

@@ -55,7 +55,7 @@ type ResolveOptions = {
 
 /**
  * The key to use for a recipient (trust on first use): the keystore first, then a recently
- * confirmed pinned key, then a look-up. A key different from the pinned one is `changed`,
+ * confirmed pinned key (unless the peer's mail offered another since), then a look-up. A key different from the pinned one is `changed`,
  * unless the pinned key certifies it (then it replaces the pin quietly) or the user declined it.
  */
 export async function resolveRecipientKey(options: ResolveOptions): Promise<RecipientKey> {
@@ -74,7 +74,11 @@ export async function resolveRecipientKey(options: ResolveOptions): Promise<Reci
 async function resolveKey(options: ResolveOptions, used: { early: boolean }): Promise<RecipientKey> {
   const { address, discovery, pins, now, signal, early } = options;
   const stamp = now().toISOString();
-  const [pin, local] = await Promise.all([pins.getPin(address), discovery.fromKeystore(address)]);
+  const [pin, local, autocrypt] = await Promise.all([
+    pins.getPin(address),
+    discovery.fromKeystore(address),
+    discovery.autocryptKey(address),
+  ]);
   // Recording a pin must not hold up the answer (nothing in it depends on the write).
   const remember = (record: Omit<PinRecord, 'v'>) => void pins.setPin(record).catch(() => undefined);
   if (local?.status === 'found') {
@@ -98,20 +102,26 @@ async function resolveKey(options: ResolveOptions, used: { early: boolean }): Pr
       checkedAt: stamp,
     };
   }
+  // The peer's mail since offered another key: look again (it shows `changed` unless vouched for).
+  const autocryptDiffers =
+    !!pin && !!autocrypt && autocrypt.fingerprint !== pin.fingerprint && autocrypt.fingerprint !== pin.declined;
   if (
     !options.force &&
     pin &&
     pin.source !== 'keystore' &&
+    !autocryptDiffers &&
     now().getTime() - Date.parse(pin.checkedAt) < PIN_FRESH_MS
   ) {
     return fromPin(pin, await options.summarize(pin.armoredPublic));
   }
-  // An early look-up ran without the pinned key, so it cannot tell whether that key vouches for a new one.
-  used.early = !!early && !pin;
+  // An early look-up ran without the pinned key, so it cannot tell whether that key vouches for a
+  // new one, and without the Autocrypt key.
+  used.early = !!early && !pin && !autocrypt;
   // An unusable stored key (expired, revoked) is reported when nothing better turns up.
   const result: DiscoveryResult = await discovery.discoverKey(address, {
     signal,
     local,
+    autocrypt,
     ...(pin ? { vouchingKey: pin.armoredPublic } : {}),
     ...(early && used.early ? { remote: early.result } : {}),
   });

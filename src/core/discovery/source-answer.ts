@@ -74,10 +74,10 @@ export function failureOf(
 }
 
 export type Judge = (
-  source: 'wkd' | 'vks',
+  source: SourceFailure['source'],
   bytes: Uint8Array,
   address: string,
-  url: string,
+  url: string | null,
   vouchingKey?: string,
 ) => Promise<SourceAnswer>;
 
@@ -94,20 +94,25 @@ export function createJudge(crypto: Pick<CryptoApi, 'keysForAddress'>): Judge {
           found: null,
           unusable,
           url,
-          failure: { source, reason: 'unusable', detail: unusable.problem ?? 'The key cannot be used.', url },
+          failure: {
+            source,
+            reason: 'unusable',
+            detail: unusable.problem ?? 'The key cannot be used.',
+            ...(url ? { url } : {}),
+          },
         };
       return noKey(url, {
         source,
         reason: 'no-matching-user-id',
         detail: `The key there has no valid user ID for ${address}.`,
-        url,
+        ...(url ? { url } : {}),
       });
     } catch (e) {
       return noKey(url, {
         source,
         reason: 'bad-data',
-        detail: `What the server sent is not a usable OpenPGP key (${toAppError(e).message}).`,
-        url,
+        detail: `${source === 'autocrypt' ? 'The Autocrypt header holds' : 'What the server sent is'} not a usable OpenPGP key (${toAppError(e).message}).`,
+        ...(url ? { url } : {}),
       });
     }
   };

@@ -1,10 +1,11 @@
+import type { AutocryptKey } from '../keystore/autocrypt-peers';
 import type { KeySummary } from '../crypto/types';
 
-export type KeySource = 'keystore' | 'wkd' | 'vks';
+export type KeySource = 'keystore' | 'wkd' | 'vks' | 'autocrypt';
 
 /** Why one source gave no usable key, in a form the UI can explain. */
 export type SourceFailure = {
-  source: 'wkd' | 'vks';
+  source: Exclude<KeySource, 'keystore'>;
   reason:
     | 'not-found'
     | 'no-matching-user-id'
@@ -29,6 +30,8 @@ export type FoundKey = {
   url: string | null;
   /** The key pinned before certifies this one (a vouched-for key change). */
   vouched?: boolean;
+  /** For an Autocrypt key: whether the peer's own header or gossip carried it, and when. */
+  autocrypt?: Pick<AutocryptKey, 'from' | 'seen' | 'stale'>;
 };
 
 /**

@@ -1,7 +1,7 @@
 import { normalizeAddress } from './records';
 
 /**
- * Which addresses have a stored or pinned key, in memory, for starting work early. Changes that
+ * Which addresses have a stored, pinned or Autocrypt key, in memory, for starting work early. Changes that
  * may add one bump the generation; an index read at an older generation is not trusted until read
  * again, so the answer is "unknown" rather than wrong.
  */
@@ -15,7 +15,7 @@ export function createAddressIndex(listKeys: () => Promise<IDBValidKey[]>) {
     const at = generation;
     loading = listKeys()
       .then((keys) => {
-        // Keys are `addr/<address>` and `pin/<address>`.
+        // Keys are `addr/<address>`, `pin/<address>` and `ac/<address>`.
         const address = (key: IDBValidKey) => String(key).slice(String(key).indexOf('/') + 1);
         index = { addresses: new Set(keys.map(address)), generation: at };
       })

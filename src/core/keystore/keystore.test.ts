@@ -387,4 +387,32 @@ describe('keystore', () => {
     (full as { opened?: boolean }).opened = true;
     await expect(quota.storeGenerated(alice)).rejects.toMatchObject({ code: 'keystore/quota' });
   });
+  it('keeps Autocrypt peer state per address, writes only what changed, and announces it', async () => {
+    const messages: unknown[] = [];
+    const store = freshStore();
+    const ks = createKeystore({ store, crypto, channel: { postMessage: (m) => messages.push(m) } });
+    const date = new Date('2026-11-20T10:00:00Z');
+    const event = {
+      kind: 'header' as const,
+      address: 'Carol@Example.test',
+      date,
+      keydata: 'AAAA',
+      fingerprint: 'C1',
+      preferEncrypt: false,
+    };
+    expect(await ks.recordAutocrypt([event])).toEqual(['carol@example.test']);
+    expect(messages).toContainEqual({ type: 'pins-changed', addresses: ['carol@example.test'] });
+    expect(await ks.autocryptPeer('CAROL@example.test')).toMatchObject({ fingerprint: 'C1', publicKey: 'AAAA' });
+    // The same message read again: no write, no announcement.
+    messages.length = 0;
+    expect(await ks.recordAutocrypt([event])).toEqual([]);
+    expect(messages).toEqual([]);
+    // An older message with another key does not replace it.
+    await ks.recordAutocrypt([{ ...event, date: new Date('2026-11-01T00:00:00Z'), fingerprint: 'OLD' }]);
+    expect((await ks.autocryptPeer('carol@example.test'))?.fingerprint).toBe('C1');
+    // It counts for mayHold (so no look-up starts before the keystore is read).
+    await ks.loadAddressIndex();
+    expect(ks.mayHold('carol@example.test')).toBe(true);
+    expect(await createKeystore({ store, crypto }).autocryptPeer('nobody@example.test')).toBeNull();
+  });
 });

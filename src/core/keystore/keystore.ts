@@ -1,6 +1,7 @@
 import { AppError } from '../errors/app-error';
 import type { CryptoApi, GeneratedKey, InspectedKey, KeySummary } from '../crypto/types';
 import { createAddressIndex } from './address-index';
+import { type AutocryptEvent, type AutocryptPeerRecord, updatePeer } from './autocrypt-peers';
 import { type Migration, requestDone } from './migrations';
 import { createPinWriter } from './pin-writes';
 import { deleteRecord, getRecord, putRecord } from './record-writes';
@@ -208,6 +209,43 @@ export function createKeystore(options: {
 
     async listPins(): Promise<PinRecord[]> {
       return read((s) => requestDone(s.getAll(RECORD_KEYS.pinRange())) as Promise<PinRecord[]>, 'Listing pinned keys');
+    },
+
+    async autocryptPeer(address: string): Promise<AutocryptPeerRecord | null> {
+      const key = RECORD_KEYS.autocrypt(normalizeAddress(address));
+      return read(
+        async (s) => ((await requestDone(s.get(key))) as AutocryptPeerRecord | undefined) ?? null,
+        'Reading Autocrypt state',
+      );
+    },
+
+    /**
+     * Apply what read messages said about their senders' (and gossiped) keys, in one transaction.
+     * Resolves with the addresses whose record changed.
+     */
+    async recordAutocrypt(events: AutocryptEvent[]): Promise<string[]> {
+      if (!events.length) return [];
+      const changed: string[] = [];
+      await write(
+        async (s) => {
+          for (const event of events) {
+            const address = normalizeAddress(event.address);
+            const key = RECORD_KEYS.autocrypt(address);
+            const previous = ((await requestDone(s.get(key))) as AutocryptPeerRecord | undefined) ?? null;
+            const next = updatePeer(previous, { ...event, address }, SCHEMA_VERSION);
+            if (!next) continue;
+            s.put(next, key);
+            if (!changed.includes(address)) changed.push(address);
+          }
+        },
+        'Recording Autocrypt state',
+        null,
+      );
+      if (changed.length) {
+        changed.forEach((address) => addressIndex.add(address));
+        options.channel?.postMessage({ type: 'pins-changed', addresses: changed });
+      }
+      return changed;
     },
 
     /** When a key was last refreshed from the key server (ISO), or null. */

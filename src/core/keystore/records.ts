@@ -40,7 +40,7 @@ export type PinRecord = {
   v: number;
   address: string;
   fingerprint: string;
-  source: 'wkd' | 'vks' | 'keystore';
+  source: 'wkd' | 'vks' | 'keystore' | 'autocrypt';
   url: string | null;
   armoredPublic: string;
   firstSeen: string;
@@ -59,6 +59,8 @@ export const RECORD_KEYS = {
   addressRange: () => IDBKeyRange.bound('addr/', 'addr/\uffff'),
   pin: (address: string) => `pin/${address}`,
   pinRange: () => IDBKeyRange.bound('pin/', 'pin/\uffff'),
+  autocrypt: (address: string) => `ac/${address}`,
+  autocryptRange: () => IDBKeyRange.bound('ac/', 'ac/\uffff'),
   refreshed: (fingerprint: string) => `refreshed/${fingerprint}`,
   entryRange: () => IDBKeyRange.bound('entry/', 'entry/\uffff'),
 } as const;

@@ -24,12 +24,13 @@ const committed = (tx: IDBTransaction) =>
     tx.onabort = () => fail(tx.error ?? new DOMException('Transaction aborted', 'AbortError'));
   });
 
-/** The keys of every address index entry and every pin (`addr/…`, `pin/…`): small, no values. */
+/** The keys of every address index entry, pin and Autocrypt peer (`addr/…`, `pin/…`, `ac/…`): small, no values. */
 export const addressAndPinKeys = async (s: IDBObjectStore): Promise<IDBValidKey[]> =>
   (
     await Promise.all([
       requestDone(s.getAllKeys(RECORD_KEYS.addressRange())),
       requestDone(s.getAllKeys(RECORD_KEYS.pinRange())),
+      requestDone(s.getAllKeys(RECORD_KEYS.autocryptRange())),
     ])
   ).flat();
 

@@ -14,6 +14,7 @@ import { createCryptoApi } from '../crypto/api';
 import type { GeneratedKey } from '../crypto/types';
 import type { MessageInput } from '../mime/build-message';
 import { buildPayload, wrapEncrypted, wrapSigned, micalgFor } from '../mime/pgp-mime';
+import { autocryptEvents } from './autocrypt-events';
 import { openMessage, rootKeyIds, type OpenMessageOptions } from './open-message';
 
 const availability = interopAvailability();
@@ -265,6 +266,70 @@ describe('hostile messages', () => {
       options(),
     );
     expect(critical.autocrypt.header).toBeNull();
+    // What the peer state learns: the sender's key with its fingerprint; a key that is not the
+    // sender's (no user ID for the address) counts as no header at all.
+    const now = new Date('2026-12-05T00:00:00Z');
+    expect(await autocryptEvents(good, crypto, now)).toEqual([
+      {
+        kind: 'header',
+        address: 'alice@example.org',
+        date: now, // no Date field: the time of reading
+        keydata,
+        fingerprint: alice.summary.fingerprint,
+        preferEncrypt: false,
+      },
+    ]);
+    const eveKeydata = btoa(
+      String.fromCharCode(...(await crypto.autocryptKeydata(eve.armoredPublic, 'eve@example.org'))),
+    );
+    const notHers = await openMessage(
+      new TextEncoder().encode(
+        `${base}Date: Tue, 01 Dec 2026 10:00:00 +0000\r\nAutocrypt: addr=alice@example.org; keydata=${eveKeydata}\r\n${body}`,
+      ),
+      crypto,
+      options(),
+    );
+    expect(await autocryptEvents(notHers, crypto, now)).toEqual([
+      { kind: 'none', address: 'alice@example.org', date: new Date('2026-12-01T10:00:00Z') },
+    ]);
+  });
+
+  it('Autocrypt gossip: only from a signed and encrypted payload, only for its To/Cc, only a key for that address', async () => {
+    const carol = await gen('carol');
+    const keydataOf = async (k: GeneratedKey, address: string) =>
+      btoa(String.fromCharCode(...(await crypto.autocryptKeydata(k.armoredPublic, address))));
+    const carolKeydata = await keydataOf(carol, 'carol@example.org');
+    const i = input({ cc: [{ name: 'Carol', address: 'carol@example.org' }] });
+    const gossip = (address: string, keydata: string) => `Autocrypt-Gossip: addr=${address}; keydata=${keydata}\r\n`;
+    const message = async (gossipLines: string, signWith?: string) => {
+      const { armored } = await crypto.encryptPayload({
+        payload: gossipLines + buildPayload(i, 'cipher'),
+        recipients: [{ armoredPublic: bob.armoredPublic, address: 'bob@example.org' }],
+        ...(signWith ? { signWith } : {}),
+      });
+      return openMessage(wrapEncrypted(i, armored).bytes, crypto, options());
+    };
+    const signed = await message(
+      gossip('carol@example.org', carolKeydata) + gossip('dave@example.org', carolKeydata),
+      alice.summary.fingerprint,
+    );
+    expect(signed.signature).toBe('valid');
+    expect(signed.autocrypt.gossip).toEqual([{ address: 'carol@example.org', keydata: carolKeydata }]); // dave is no recipient
+    const events = await autocryptEvents(signed, crypto, new Date('2026-12-05T00:00:00Z'));
+    expect(events).toContainEqual({
+      kind: 'gossip',
+      address: 'carol@example.org',
+      date: new Date('2026-12-01T10:00:00Z'),
+      keydata: carolKeydata,
+      fingerprint: carol.summary.fingerprint,
+    });
+    const unsigned = await message(gossip('carol@example.org', carolKeydata));
+    expect(unsigned.autocrypt.gossip).toEqual([]);
+    const wrongKey = await message(
+      gossip('carol@example.org', await keydataOf(eve, 'eve@example.org')),
+      alice.summary.fingerprint,
+    );
+    expect((await autocryptEvents(wrongKey, crypto, new Date())).filter((e) => e.kind === 'gossip')).toEqual([]);
   });
 });
 

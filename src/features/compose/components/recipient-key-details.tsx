@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { keyStatusWords } from '@/components/key-status-icon';
 import type { RecipientKey } from '@/core/discovery/resolve-recipient';
-import type { SourceFailure } from '@/core/discovery/types';
+import type { FoundKey, SourceFailure } from '@/core/discovery/types';
 import { userMessage } from '@/core/errors/user-messages';
 import { formatDate, groupFingerprint } from '@/lib/format';
 import { useRecipientKeyActions } from '@/queries/recipient-keys';
@@ -10,7 +10,24 @@ const SOURCE_NAMES = {
   keystore: 'your keystore',
   wkd: 'the recipient’s domain (WKD)',
   vks: 'the key server (VKS)',
+  autocrypt: 'the recipient’s own mail (Autocrypt)',
 } as const;
+
+const SOURCE_LABELS = { wkd: 'WKD', vks: 'Key server', autocrypt: 'Autocrypt' } as const;
+
+/** Where an Autocrypt key came from, and what it does not prove. */
+function AutocryptNote({ origin }: { origin: NonNullable<FoundKey['autocrypt']> }) {
+  return (
+    <p className="hint">
+      {origin.from === 'header'
+        ? `The Autocrypt header of their mail of ${formatDate(origin.seen)} carried it.`
+        : `Another correspondent's encrypted mail of ${formatDate(origin.seen)} passed it on (Autocrypt gossip).`}{' '}
+      {origin.stale && 'Their more recent mail did not confirm it. '}
+      Autocrypt does not protect against someone who can change mail on its way: compare the fingerprint with the
+      recipient if it matters.
+    </p>
+  );
+}
 
 function Failures({ failures }: { failures: SourceFailure[] }) {
   if (!failures.length) return <p>Key look-ups are turned off in Settings.</p>;
@@ -18,7 +35,7 @@ function Failures({ failures }: { failures: SourceFailure[] }) {
     <ul>
       {failures.map((f, i) => (
         <li key={i}>
-          {f.source === 'wkd' ? 'WKD' : 'Key server'}: {f.detail}
+          {SOURCE_LABELS[f.source]}: {f.detail}
           {f.url && <span className="hint url"> ({f.url})</span>}
         </li>
       ))}
@@ -71,6 +88,7 @@ export function RecipientKeyDetails({
             <dt>Expires</dt>
             <dd>{formatDate(state.summary.expires)}</dd>
           </dl>
+          {state.autocrypt && <AutocryptNote origin={state.autocrypt} />}
           {state.source !== 'keystore' && (
             <button
               type="button"
@@ -104,6 +122,7 @@ export function RecipientKeyDetails({
             <dt>New key from {SOURCE_NAMES[state.found.source]}</dt>
             <dd className="fingerprint">{groupFingerprint(state.found.fingerprint)}</dd>
           </dl>
+          {state.found.autocrypt && <AutocryptNote origin={state.found.autocrypt} />}
           <div className="actions">
             <button
               type="button"

@@ -3,6 +3,7 @@ import type { JmapClient } from '@/core/jmap/client';
 import type { SentEmail } from '@/core/jmap/mail';
 import { keysWithIds, secretKeyFor } from '@/core/keystore/secret-key-for';
 import { addressKey } from '@/core/mime/addresses';
+import { autocryptEvents } from '@/core/reading/autocrypt-events';
 import type { OpenedMessage } from '@/core/reading/types';
 import type { Services } from '@/services/services';
 import { ensureUnlocked, isUnlockDeclined } from '@/unlock/ensure-unlocked';
@@ -10,7 +11,7 @@ import { ensureUnlocked, isUnlockDeclined } from '@/unlock/ensure-unlocked';
 /** Without a limit from the server, decompression stops here. */
 const DEFAULT_MAX_DECOMPRESSED = 64 * 1024 * 1024;
 
-/** The stored public keys for these addresses (own keys too), and the key pinned for the first. */
+/** The stored public keys for these addresses (own keys too), and the key pinned for the first (used too). */
 async function signerKeysFor(services: Services, addresses: string[]) {
   const keys = new Map<string, string>();
   for (const address of addresses) {
@@ -19,6 +20,7 @@ async function signerKeysFor(services: Services, addresses: string[]) {
     }
   }
   const pin = addresses[0] ? await services.keystore.getPin(addresses[0]) : null;
+  if (pin) keys.set(pin.fingerprint, pin.armoredPublic);
   return { keys, pinned: pin?.fingerprint ?? null };
 }
 
@@ -34,7 +36,19 @@ export async function openReceived(options: {
   client: JmapClient;
   services: Services;
   extraKeys?: string[];
+  /** Addresses whose Autocrypt state this message changed (their recipient look-ups are stale). */
+  onAutocrypt?: (addresses: string[]) => void;
 }): Promise<OpenedMessage<Blob>> {
+  const opened = await openAndVerify(options);
+  // Autocrypt bookkeeping never stands in the way of reading the message.
+  void autocryptEvents(opened, options.services.crypto, options.services.now())
+    .then((events) => options.services.keystore.recordAutocrypt(events))
+    .then((changed) => changed.length && options.onAutocrypt?.(changed))
+    .catch(() => undefined);
+  return opened;
+}
+
+async function openAndVerify(options: Parameters<typeof openReceived>[0]): Promise<OpenedMessage<Blob>> {
   const { email, client, services } = options;
   const raw = new Blob([
     (await client.download({
@@ -71,7 +85,7 @@ export async function openReceived(options: {
       })
       .catch(async (e: unknown) => {
         // The key was locked again (its time ran out) between the check and the decryption.
-        if (isAppError(e, 'crypto/key-locked')) return openReceived(options);
+        if (isAppError(e, 'crypto/key-locked')) return openAndVerify(options);
         throw e;
       });
   const opened = await open(first.keys, first.pinned);

@@ -7,6 +7,7 @@ import { answer, type Answer, type AnswerKind } from '@/core/reading/reply';
 import type { OpenedMessage } from '@/core/reading/types';
 import { useAccountSetup } from '@/queries/account';
 import { mailboxKeys, useRawMessage } from '@/queries/mail';
+import { recipientKeyKeys } from '@/queries/recipient-keys';
 import { useServices } from '@/services/services';
 import { useJmapClient } from '@/stores/session-store';
 import { openReceived } from '../api/open-received';
@@ -59,7 +60,17 @@ export function MessageReader({
   const remember = useOpenedSubjects((s) => s.remember);
   const opened = useQuery({
     queryKey: ['opened', client.session.accountId, email.id, extraKeys.length, attempt],
-    queryFn: () => openReceived({ email, client, services, extraKeys }),
+    queryFn: () =>
+      openReceived({
+        email,
+        client,
+        services,
+        extraKeys,
+        onAutocrypt: (addresses) =>
+          addresses.forEach(
+            (address) => void queryClient.invalidateQueries({ queryKey: recipientKeyKeys.lookup(address) }),
+          ),
+      }),
     staleTime: Infinity,
     gcTime: 60_000,
     retry: false,
