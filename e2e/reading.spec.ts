@@ -159,6 +159,36 @@ test('Alice and Bob hold an encrypted, signed conversation: send, read, reply, r
 
 const CRLF = (s: string) => s.replace(/\r?\n/g, '\r\n');
 
+for (const push of [true, false]) {
+  test(`new mail shows up in the open Inbox ${push ? 'by JMAP push, without polling' : 'by Email/changes polling when the server offers no push'}`, async ({
+    page,
+    signInPage,
+    baseURL,
+  }) => {
+    const bob = embedded(baseURL!, 'bob');
+    if (!push) await page.route('**/jmap/eventsource/**', (route) => route.fulfill({ status: 501, body: 'no push' }));
+    const calls: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/jmap/api')) calls.push(r.postData() ?? '');
+      if (r.url().includes('/jmap/eventsource')) calls.push('eventsource');
+    });
+    await signInPage.signIn(bob);
+    await page.getByRole('link', { name: 'Inbox', exact: true }).click();
+    await expect(page.getByRole('main', { name: 'Inbox' }).getByRole('button', { name: 'Refresh' })).toBeVisible();
+    await page.waitForTimeout(6000); // longer than one polling interval
+    const polls = calls.filter((c) => c.includes('Email/changes')).length;
+    expect(calls).toContain('eventsource');
+    if (push) expect(polls).toBe(0);
+    else expect(polls).toBeGreaterThan(0);
+    const subject = uniqueSubject(push ? 'Pushed' : 'Polled');
+    const id = await deliverRaw(
+      bob,
+      CRLF(`From: carol@example.test\nTo: bob@example.test\nSubject: ${subject}\n\nhi\n`),
+    );
+    await expect(page.locator(`button[data-message-id="${id}"]`)).toContainText(subject, { timeout: 10_000 });
+  });
+}
+
 test('hostile messages show only what is true, and nothing leaves for a remote host while they are open', async ({
   page,
   signInPage,

@@ -265,6 +265,7 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
     createdDemo,
     async close() {
       await vite?.close();
+      jmap.closeStreams();
       await new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections();
       await hashPool.close();

@@ -1,5 +1,5 @@
 import { emailImport } from './email-import';
-import { emailGet, emailQuery, emailSet } from './emails';
+import { emailChanges, emailGet, emailQuery, emailSet } from './emails';
 import { identityGet, mailboxGet, mailboxQuery, threadGet } from './mailboxes';
 import {
   type Args,
@@ -25,6 +25,7 @@ const METHODS: Record<string, { capability: string; handler: MethodHandler }> = 
   'Thread/get': { capability: CAPABILITIES.mail, handler: threadGet },
   'Email/get': { capability: CAPABILITIES.mail, handler: emailGet },
   'Email/query': { capability: CAPABILITIES.mail, handler: emailQuery },
+  'Email/changes': { capability: CAPABILITIES.mail, handler: emailChanges },
   'Email/set': { capability: CAPABILITIES.mail, handler: emailSet },
   'Email/import': { capability: CAPABILITIES.mail, handler: emailImport },
   'Identity/get': { capability: CAPABILITIES.submission, handler: identityGet },

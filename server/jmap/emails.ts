@@ -237,6 +237,31 @@ const SORT_KEYS: Record<string, (e: EmailObject) => string | number> = {
   to: (e) => addressText(e.to),
 };
 
+/**
+ * Email/changes (RFC 8620 §5.2) without a change log: "nothing" when the state has not moved,
+ * else cannotCalculateChanges, which tells the client to read what it shows again.
+ */
+export function emailChanges(args: Args, ctx: MethodContext): [string, Args][] {
+  requireAccount(args, ctx);
+  if (typeof args.sinceState !== 'string') throw new MethodError('invalidArguments', 'sinceState must be a string');
+  const state = getState(ctx.db, ctx.account.id, 'Email');
+  if (args.sinceState !== state) throw new MethodError('cannotCalculateChanges');
+  return [
+    [
+      'Email/changes',
+      {
+        accountId: ctx.account.id,
+        oldState: state,
+        newState: state,
+        hasMoreChanges: false,
+        created: [],
+        updated: [],
+        destroyed: [],
+      },
+    ],
+  ];
+}
+
 export function emailQuery(args: Args, ctx: MethodContext): [string, Args][] {
   requireAccount(args, ctx);
   const accountId = ctx.account.id;

@@ -5,6 +5,7 @@ import { CAPABILITIES, processRequest, RequestError } from './api';
 import { getBlob, putBlob, storedBytes } from './blobs';
 import type { Db } from './db';
 import type { ServerLimits } from './limits';
+import { createEventSources } from './push';
 
 export type JmapHttpOptions = {
   db: Db;
@@ -142,7 +143,10 @@ export function createJmapHandler(options: JmapHttpOptions) {
   const { db, limits } = options;
   /** Requests (and uploads) running per account, against maxConcurrentRequests (maxConcurrentUpload). */
   const running = { api: new Map<string, number>(), upload: new Map<string, number>() };
-  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const eventSources = createEventSources({ db, problem });
+  return Object.assign(handle, { closeStreams: eventSources.closeAll });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     if (path !== '/.well-known/jmap' && !path.startsWith('/jmap/') && path !== '/jmap') return false;
@@ -206,8 +210,8 @@ export function createJmapHandler(options: JmapHttpOptions) {
           name,
           type: url.searchParams.get('type') ?? 'application/octet-stream',
         });
-      } else if (path.startsWith('/jmap/eventsource')) {
-        problem(res, 501, { type: 'about:blank', detail: 'Push (EventSource) is not implemented by this server' });
+      } else if (path.startsWith('/jmap/eventsource') && req.method === 'GET') {
+        eventSources.handle(req, res, account.id, url);
       } else {
         problem(res, 404, { type: 'about:blank', detail: 'No such JMAP endpoint' });
       }
@@ -218,7 +222,7 @@ export function createJmapHandler(options: JmapHttpOptions) {
       else res.destroy();
     }
     return true;
-  };
+  }
 
   async function counted(kind: 'api' | 'upload', account: AccountRow, res: ServerResponse, run: () => Promise<void>) {
     const max = kind === 'api' ? limits.maxConcurrentRequests : limits.maxConcurrentUpload;

@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJmapClient, getMethodResponse, type JmapClient } from '../../src/core/jmap/client';
-import { listMailbox, loadAccountSetup } from '../../src/core/jmap/mail';
+import { emailState, listMailbox, loadAccountSetup, setKeywords } from '../../src/core/jmap/mail';
+import { watchPush } from '../../src/core/jmap/push';
 import { importDraft, submitDraft } from '../../src/core/jmap/submission';
+import { connectAccount, type Connection } from '../../src/core/jmap/connect';
 import { discoverSession } from '../../src/core/jmap/session';
 import { SEND_USING } from '../../src/core/jmap/types';
 import { sendMessage } from '../../src/core/send/send-message';
 import { createApiToken, findAccountByUsername } from './accounts';
+import { MAX_EVENT_SOURCES_PER_ACCOUNT } from './push';
 import { startAppServer, type RunningAppServer } from '../app-server';
 
 let dataDir: string;
@@ -262,6 +265,135 @@ describe('embedded JMAP server with the core client', () => {
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('http://app.example');
     expect(res.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+  });
+
+  it('pushes state changes (RFC 8620 §7.3) to the core client, which sees new mail without polling', async () => {
+    const bob = await signIn('bob@example.test');
+    const alice = await signIn('alice@example.test');
+    const controller = new AbortController();
+    const changes: Record<string, string>[] = [];
+    const connected: boolean[] = [];
+    const watching = watchPush(bob, {
+      types: ['Email', 'Mailbox'],
+      signal: controller.signal,
+      onChange: (c) => changes.push(c),
+      onConnected: (c) => connected.push(c),
+    });
+    await expect.poll(() => connected).toEqual([true]);
+    const before = await emailState(bob);
+    const setup = await loadAccountSetup(alice);
+    await sendMessage(
+      {
+        identity: setup.identities[0]!,
+        to: [{ name: null, address: 'bob@example.test' }],
+        cc: [],
+        bcc: [],
+        subject: 'pushed',
+        text: 'hi',
+        attachments: [],
+        messageId: '<push-1@example.test>',
+      },
+      { jmap: alice, mailboxes: setup.mailboxes, now: () => new Date(), boundarySeed: () => 'p' },
+    );
+    await expect.poll(() => changes.some((c) => c.Email && c.Email !== before)).toBe(true);
+    // Alice's own changes are not Bob's business.
+    expect(changes.every((c) => Object.keys(c).every((t) => ['Email', 'Mailbox'].includes(t)))).toBe(true);
+    controller.abort();
+    expect(await watching).toBe('stopped');
+  });
+
+  it('event streams: closeafter=state ends after one event; bad parameters 400; more than the per-account limit 429', async () => {
+    const bob = await signIn('bob@example.test');
+    const auth = { Authorization: bob.authorization() };
+    const url = (q: string) => `${server.url}jmap/eventsource/?${q}`;
+    expect((await fetch(url('types=*&closeafter=sometimes&ping=0'), { headers: auth })).status).toBe(400);
+    expect((await fetch(url('types=*&closeafter=no&ping=-1'), { headers: auth })).status).toBe(400);
+    expect((await fetch(url('types=*&closeafter=no&ping=0'))).status).toBe(401);
+
+    const once = await fetch(url('types=Email&closeafter=state&ping=0'), { headers: auth });
+    expect(once.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const text = once.text();
+    await setKeywords(bob, (await inbox(bob)).emails[0]!.id, { $flagged: true });
+    expect(await text).toMatch(/event: state\ndata: \{"@type":"StateChange","changed":\{"[^"]+":\{"Email":"\d+"\}\}\}/);
+
+    const held: AbortController[] = [];
+    try {
+      for (let i = 0; i < MAX_EVENT_SOURCES_PER_ACCOUNT; i++) {
+        const c = new AbortController();
+        held.push(c);
+        expect((await fetch(url('types=*&closeafter=no&ping=0'), { headers: auth, signal: c.signal })).status).toBe(
+          200,
+        );
+      }
+      const refused = await fetch(url('types=*&closeafter=no&ping=0'), { headers: auth });
+      expect(refused.status).toBe(429);
+      // Another account is not held up by Bob's streams.
+      const alice = await signIn('alice@example.test');
+      const other = new AbortController();
+      expect(
+        (
+          await fetch(url('types=*&closeafter=no&ping=0'), {
+            headers: { Authorization: alice.authorization() },
+            signal: other.signal,
+          })
+        ).status,
+      ).toBe(200);
+      other.abort();
+    } finally {
+      held.forEach((c) => c.abort());
+    }
+    // Closed streams free their places.
+    await expect
+      .poll(async () => {
+        const c = new AbortController();
+        const r = await fetch(url('types=*&closeafter=no&ping=0'), { headers: auth, signal: c.signal });
+        c.abort();
+        return r.status;
+      })
+      .toBe(200);
+  });
+
+  it('reads the session again when an answer carries another sessionState, once, and never in a loop', async () => {
+    let serverSessionState = 'S1';
+    let apiSessionState = 'S1';
+    let sessionReads = 0;
+    // The server's session changes (as after a capability or account change): its answers say so.
+    const rewriting = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const response = await fetch(input, init);
+      const url = String(input);
+      if (url.includes('/.well-known/jmap') || url.includes('/jmap/session')) {
+        sessionReads++;
+        return Response.json({ ...((await response.json()) as object), state: serverSessionState });
+      }
+      if (url.includes('/jmap/api')) {
+        return Response.json({ ...((await response.json()) as object), sessionState: apiSessionState });
+      }
+      return response;
+    }) as typeof fetch;
+    const renewals: Connection[] = [];
+    const auth = { kind: 'basic' as const, username: 'bob@example.test', password: 'bob-pass' };
+    const first = await connectAccount({
+      serverUrl: server.url,
+      auth,
+      fetch: rewriting,
+      renewed: (c) => renewals.push(c),
+    });
+    expect(first.client.session.state).toBe('S1');
+    serverSessionState = apiSessionState = 'S2';
+    await inbox(first.client);
+    await inbox(first.client);
+    await expect.poll(() => renewals.length).toBe(1);
+    expect(renewals[0]!.client.session.state).toBe('S2');
+    expect(renewals[0]!.setup.mailboxes.inbox).toBeTruthy();
+    // A server whose answers name a state its session resource never shows: read once, not replaced.
+    const readsBefore = sessionReads;
+    apiSessionState = 'S3';
+    await inbox(renewals[0]!.client);
+    await inbox(renewals[0]!.client);
+    await expect.poll(() => sessionReads).toBe(readsBefore + 1);
+    await new Promise((ok) => setTimeout(ok, 100));
+    expect(sessionReads).toBe(readsBefore + 1);
+    expect(renewals).toHaveLength(1);
   });
 
   it('keeps everything across a restart', async () => {

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'jmap/no-drafts-mailbox'
   | 'jmap/import-failed'
   | 'jmap/submission-failed'
+  | 'jmap/no-push'
   | 'mime/invalid-address'
   | 'mime/no-recipients'
   | 'mime/invalid-input'

@@ -16,6 +16,7 @@ const USER_MESSAGES: Record<ErrorCode, string> = {
   'jmap/no-drafts-mailbox': 'The account has no Drafts mailbox, so the message cannot be stored before sending.',
   'jmap/import-failed': 'The mail server did not accept the message. Nothing was sent.',
   'jmap/submission-failed': 'The mail server refused to send the message.',
+  'jmap/no-push': 'The server offers no push; new mail is checked for every few seconds instead.',
   'mime/invalid-address': 'Some recipient addresses are not valid.',
   'mime/no-recipients': 'Add at least one recipient.',
   'mime/invalid-input': 'The message could not be built.',

@@ -14,6 +14,14 @@ export interface JmapClient {
   upload(body: Uint8Array | Blob, type: string, signal?: AbortSignal): Promise<UploadResponse>;
   download(options: { blobId: string; name: string; type: string; signal?: AbortSignal }): Promise<Uint8Array>;
   /**
+   * The push stream (RFC 8620 §7.3), read with fetch because an EventSource cannot send
+   * Authorization. Throws `jmap/no-push` when the session offers none.
+   */
+  eventStream(
+    options: { types: string[]; closeAfter: 'state' | 'no'; pingSeconds: number },
+    signal?: AbortSignal,
+  ): Promise<ReadableStream<Uint8Array>>;
+  /**
    * The Authorization header of this session, for the companion's publishing API, which checks
    * these same credentials with the JMAP server (never stored or logged there).
    */
@@ -160,6 +168,26 @@ export function createJmapClient(options: {
         'Download',
       );
       return new Uint8Array(await response.arrayBuffer());
+    },
+    async eventStream({ types, closeAfter, pingSeconds }, signal) {
+      if (!session.eventSourceUrl) throw new AppError('jmap/no-push', 'The server offers no push (eventSourceUrl)');
+      const url = sessionTemplateUrl(session, session.eventSourceUrl, {
+        types: types.join(','),
+        closeafter: closeAfter,
+        ping: String(pingSeconds),
+      });
+      const response = await send(
+        url,
+        {
+          method: 'GET',
+          headers: { Authorization: authHeader, Accept: 'text/event-stream' },
+          ...(signal ? { signal } : {}),
+        },
+        'Push',
+      );
+      if (!response.body || !/^text\/event-stream/i.test(response.headers.get('Content-Type') ?? ''))
+        throw new AppError('jmap/no-push', 'The push URL does not answer with an event stream');
+      return response.body;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { AppError } from '../errors/app-error';
-import { getMethodResponse, type JmapClient } from './client';
+import { getMethodResponse, type JmapClient, JmapMethodError } from './client';
 import { CAPABILITY, type Email, type Id, type Identity, type Mailbox, SEND_USING } from './types';
 
 const MAIL_USING = [CAPABILITY.core, CAPABILITY.mail];
@@ -139,6 +139,44 @@ export async function emailState(client: JmapClient, signal?: AbortSignal): Prom
     signal,
   );
   return getMethodResponse<{ state?: string }>(methodResponses, 'Email/get', 's').state;
+}
+
+/**
+ * Whether any email changed since `since` (RFC 8620 §5.2 Email/changes), and the state to ask
+ * from next time, in one request. Without `since` only the current state is read. A server that
+ * cannot calculate changes (or lacks Email/changes) is judged by whether the state moved.
+ */
+export async function emailChangesSince(
+  client: JmapClient,
+  since: string | undefined,
+  signal?: AbortSignal,
+): Promise<{ state: string | undefined; changed: boolean }> {
+  if (since === undefined) return { state: await emailState(client, signal), changed: false };
+  const accountId = client.session.accountId;
+  const { methodResponses } = await client.request(
+    {
+      using: MAIL_USING,
+      methodCalls: [
+        ['Email/changes', { accountId, sinceState: since, maxChanges: 256 }, 'c'],
+        ['Email/get', { accountId, ids: [] }, 's'],
+      ],
+    },
+    signal,
+  );
+  const current = getMethodResponse<{ state?: string }>(methodResponses, 'Email/get', 's').state;
+  try {
+    const r = getMethodResponse<{ created: Id[]; updated: Id[]; destroyed: Id[]; hasMoreChanges: boolean }>(
+      methodResponses,
+      'Email/changes',
+      'c',
+    );
+    const changed = r.created.length + r.updated.length + r.destroyed.length > 0 || r.hasMoreChanges;
+    // Changes past maxChanges are caught up by reading the lists again from the current state.
+    return { state: current, changed };
+  } catch (e) {
+    if (!(e instanceof JmapMethodError)) throw e;
+    return { state: current, changed: current !== since };
+  }
 }
 
 /** Set or clear keywords on one email, e.g. `{ $seen: true }` or `{ $answered: true }`. */

@@ -154,6 +154,7 @@ describe('JMAP client errors', () => {
     apiUrl: 'https://x.org/jmap/',
     uploadUrl: '/up/{accountId}/',
     downloadUrl: '/d/{blobId}',
+    eventSourceUrl: null,
     state: '0',
     core: { maxSizeUpload: 10 } as never,
     mail: {},

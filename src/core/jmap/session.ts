@@ -15,6 +15,8 @@ export type JmapSession = {
   apiUrl: string;
   uploadUrl: string;
   downloadUrl: string;
+  /** The push template (RFC 8620 §7.3), or null when the server offers none. */
+  eventSourceUrl: string | null;
   state: string;
   core: CoreCapability;
   /** RFC 8621 §1.3.1 mail account capability (may be partial on some servers). */
@@ -167,6 +169,7 @@ export async function discoverSession(options: {
       apiUrl: resolveAgainst(resource.apiUrl, base),
       uploadUrl: resource.uploadUrl,
       downloadUrl: resource.downloadUrl,
+      eventSourceUrl: typeof resource.eventSourceUrl === 'string' ? resource.eventSourceUrl : null,
       state: resource.state,
       core: resource.capabilities[CAPABILITY.core] as CoreCapability,
       mail: (caps[CAPABILITY.mail] ?? {}) as Record<string, unknown>,

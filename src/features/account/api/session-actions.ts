@@ -1,21 +1,26 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type QueryClient, useMutation, useQueryClient } from '@tanstack/react-query';
 import { accountKeys } from '@/queries/account';
 import { useEffect } from 'react';
 import type { JmapAuth } from '@/core/jmap/auth';
-import { createJmapClient } from '@/core/jmap/client';
-import { loadAccountSetup } from '@/core/jmap/mail';
-import { discoverSession } from '@/core/jmap/session';
+import { connectAccount } from '@/core/jmap/connect';
 import { isAppError } from '@/core/errors/app-error';
 import { userMessage } from '@/core/errors/user-messages';
 import { type Services, useServices } from '@/services/services';
 import { useSessionStore } from '@/stores/session-store';
 
-async function connect(services: Services, serverUrl: string, auth: JmapAuth) {
-  const session = await discoverSession({ serverUrl, auth, fetch: services.fetch });
-  const client = createJmapClient({ session, auth, fetch: services.fetch });
-  // Fails early if mail or submission methods do not work with these credentials.
-  const setup = await loadAccountSetup(client);
-  return { client, setup };
+/** Connects; a later change of the server's session swaps in the renewed client while signed in. */
+function connect(services: Services, queryClient: QueryClient, serverUrl: string, auth: JmapAuth) {
+  return connectAccount({
+    serverUrl,
+    auth,
+    fetch: services.fetch,
+    renewed: ({ client, setup }) => {
+      const { session, signedIn } = useSessionStore.getState();
+      if (session.phase !== 'signed-in' || session.serverUrl !== serverUrl) return;
+      queryClient.setQueryData(accountKeys.setup(client.session.accountId), setup);
+      signedIn(client, serverUrl);
+    },
+  });
 }
 
 /** Sign in: discover the session, check it works, then keep the credentials (sealed) for reloads. */
@@ -25,7 +30,7 @@ export function useSignIn() {
   const signedIn = useSessionStore((s) => s.signedIn);
   return useMutation({
     mutationFn: async ({ serverUrl, auth }: { serverUrl: string; auth: JmapAuth }) => {
-      const { client, setup } = await connect(services, serverUrl, auth);
+      const { client, setup } = await connect(services, queryClient, serverUrl, auth);
       await services.vault.save({ serverUrl, auth });
       return { client, setup, serverUrl };
     },
@@ -49,7 +54,7 @@ export function useRestoreSession() {
       const stored = await services.vault.load().catch(() => null);
       if (!stored) return void (cancelled || signedOut());
       try {
-        const { client, setup } = await connect(services, stored.serverUrl, stored.auth);
+        const { client, setup } = await connect(services, queryClient, stored.serverUrl, stored.auth);
         if (cancelled) return;
         queryClient.setQueryData(accountKeys.setup(client.session.accountId), setup);
         signedIn(client, stored.serverUrl);
