@@ -43,7 +43,7 @@ async function decryptOrFail(armoredSecret: string, passphrase: string): Promise
   }
 }
 
-async function readEncryptedMessage(armoredMessage: string) {
+async function readEncryptedMessage(armoredMessage: string | ReadableStream<string>) {
   try {
     return await readMessage({ armoredMessage });
   } catch (cause) {
@@ -211,7 +211,15 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
     },
 
     async encryptedFor(armoredMessage) {
-      const message = await readEncryptedMessage(armoredMessage);
+      // Read as a stream: the key packets come first, so a large message is not parsed whole.
+      let at = 0;
+      const chunks = new ReadableStream<string>({
+        pull(out) {
+          if (at >= armoredMessage.length) return out.close();
+          out.enqueue(armoredMessage.slice(at, (at += 64 * 1024)));
+        },
+      });
+      const message = await readEncryptedMessage(chunks);
       return message
         .getEncryptionKeyIDs()
         .map((id) => id.toHex().toUpperCase())

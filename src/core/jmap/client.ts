@@ -13,6 +13,8 @@ export interface JmapClient {
   request(request: JmapRequest, signal?: AbortSignal): Promise<JmapResponse>;
   upload(body: Uint8Array | Blob, type: string, signal?: AbortSignal): Promise<UploadResponse>;
   download(options: { blobId: string; name: string; type: string; signal?: AbortSignal }): Promise<Uint8Array>;
+  /** The download URL of a blob, for a fetch made elsewhere (the worker) with authorization(). */
+  downloadUrl(options: { blobId: string; name: string; type: string }): string;
   /**
    * The push stream (RFC 8620 §7.3), read with fetch because an EventSource cannot send
    * Authorization. Throws `jmap/no-push` when the session offers none.
@@ -40,7 +42,7 @@ async function readProblem(response: Response): Promise<ProblemDetails | null> {
 }
 
 /** Map a non-2xx HTTP answer to an AppError, keeping request-level errors apart from method-level ones. */
-async function requestError(response: Response, what: string): Promise<AppError> {
+export async function requestError(response: Response, what: string): Promise<AppError> {
   const httpStatus = response.status;
   if (httpStatus === 401) return new AppError('jmap/unauthorized', `${what}: HTTP 401`, { httpStatus });
   if (httpStatus === 403) return new AppError('jmap/forbidden', `${what}: HTTP 403`, { httpStatus });
@@ -150,18 +152,18 @@ export function createJmapClient(options: {
     };
   }
 
+  function downloadUrl({ blobId, name, type }: { blobId: string; name: string; type: string }): string {
+    return sessionTemplateUrl(session, session.downloadUrl, { accountId: session.accountId, blobId, name, type });
+  }
+
   return {
     session,
     authorization: () => authHeader,
     request: (request, signal) => requestSlots(() => callApi(request, signal)),
     upload: (body, type, signal) => uploadSlots(() => upload(body, type, signal)),
+    downloadUrl,
     async download({ blobId, name, type, signal }) {
-      const url = sessionTemplateUrl(session, session.downloadUrl, {
-        accountId: session.accountId,
-        blobId,
-        name,
-        type,
-      });
+      const url = downloadUrl({ blobId, name, type });
       const response = await send(
         url,
         { method: 'GET', headers: { Authorization: authHeader }, ...(signal ? { signal } : {}) },

@@ -3,7 +3,7 @@ import { isAppError } from '../errors/app-error';
 import type { CryptoApi, SignatureCheck } from '../crypto/types';
 import { asciiLower } from '../mime/addresses';
 import { autocryptIntake, protectedHeaders } from './message-headers';
-import { byteString, header, type MimeEntity, parseEntity } from './mime-tree';
+import { byteString, decodeBase64, header, type MimeEntity, parseEntity } from './mime-tree';
 import type { OpenedMessage, ReadHeaders, ShownAttachment, ShownPart, SignatureStatus } from './types';
 
 export type ReadingCrypto = Pick<CryptoApi, 'encryptedFor' | 'openEncrypted' | 'verifyDetached' | 'verifyCleartext'>;
@@ -38,10 +38,12 @@ const isPgpSigned = (e: MimeEntity) =>
   e.params.protocol?.toLowerCase() === 'application/pgp-signature' &&
   e.children.length === 2;
 
+const transferEncoding = (e: MimeEntity) => header(e, 'content-transfer-encoding')?.toLowerCase().trim();
+
 /** A part's body with its transfer encoding undone (armor is 7-bit, but some senders base64 it). */
 function bodyText(src: Source, e: MimeEntity): string {
   const body = src.text.slice(e.bodyStart, e.end);
-  const encoding = header(e, 'content-transfer-encoding')?.toLowerCase().trim();
+  const encoding = transferEncoding(e);
   if (encoding === 'base64') {
     try {
       return atob(body.replace(/[^A-Za-z0-9+/=]/g, ''));
@@ -353,6 +355,15 @@ async function leaf(
 ): Promise<void> {
   const disposition = header(e, 'content-disposition')?.toLowerCase() ?? '';
   const textual = e.type === 'text/plain' || e.type === 'text/html';
+  if ((disposition.startsWith('attachment') || !textual) && transferEncoding(e) === 'base64') {
+    // Large files: the body decoded natively, the MIME library reading only the headers (the name).
+    const described = await PostalMime.parse(src.bytes.subarray(e.start, e.bodyStart));
+    const contentId = header(e, 'content-id')?.replace(/^<|>$/g, '').trim() ?? null;
+    const content = decodeBase64(src.text.slice(e.bodyStart, e.end));
+    const name = described.attachments[0]?.filename ?? defaultName(e.type);
+    walk.attachments.push(attachment(name, e.type, content, contentId || null, src, cover));
+    return;
+  }
   const parsed = await decodeLeaf(src, e);
   if (disposition.startsWith('attachment') || !textual) {
     const found = parsed.attachments[0];

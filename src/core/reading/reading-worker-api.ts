@@ -2,15 +2,19 @@ import { methodNames } from '../crypto/rpc';
 import type { OpenMessageOptions } from './open-message';
 import type { OpenedMessage } from './types';
 
+/** Where the worker downloads a raw message from (the JMAP download URL) and with which credentials. */
+export type MessageDownload = { url: string; authorization: string };
+
 /**
- * Reading in the crypto worker, where the unlocked keys are: the raw message goes in as a Blob,
- * parsing, decryption and verification happen there, and only what may be shown comes back
- * (attachments as Blobs). This module is the page's side; reading-worker.ts implements it.
+ * Reading in the crypto worker, where the unlocked keys are: the worker downloads the raw message
+ * itself (it never passes through the page, whose thread stays free), parses, decrypts and
+ * verifies it there, and only what may be shown comes back (attachments as Blobs). This module is
+ * the page's side; reading-worker.ts implements it.
  */
 export type ReadingWorkerApi = {
   /** The key IDs the message's root ciphertext is encrypted to (none when the root is not encrypted). */
-  messageKeyIds(raw: Blob): Promise<string[]>;
-  openMessage(raw: Blob, options: OpenMessageOptions): Promise<OpenedMessage<Blob>>;
+  messageKeyIds(download: MessageDownload): Promise<string[]>;
+  openMessage(download: MessageDownload, options: OpenMessageOptions): Promise<OpenedMessage<Blob>>;
 };
 
 export const READING_WORKER_METHODS = methodNames<ReadingWorkerApi>({ messageKeyIds: true, openMessage: true });

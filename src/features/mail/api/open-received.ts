@@ -25,7 +25,7 @@ async function signerKeysFor(services: Services, addresses: string[]) {
 }
 
 /**
- * Open a message of the account: download its raw bytes, unlock the secret key its root is
+ * Open a message of the account: the worker downloads its raw bytes; unlock the secret key its root is
  * encrypted to (asking for the passphrase; a cancel leaves it `locked`), then decrypt and verify
  * in the worker against the stored keys of its sender. Signers the first pass did not know, and a
  * protected From that differs from the outer one, get a second pass with their stored keys.
@@ -50,13 +50,10 @@ export async function openReceived(options: {
 
 async function openAndVerify(options: Parameters<typeof openReceived>[0]): Promise<OpenedMessage<Blob>> {
   const { email, client, services } = options;
-  const raw = new Blob([
-    (await client.download({
-      blobId: email.blobId,
-      name: 'message.eml',
-      type: 'message/rfc822',
-    })) as Uint8Array<ArrayBuffer>,
-  ]);
+  const raw = {
+    url: client.downloadUrl({ blobId: email.blobId, name: 'message.eml', type: 'message/rfc822' }),
+    authorization: client.authorization(),
+  };
   const keyIds = await services.reading.messageKeyIds(raw);
   let cannotDecrypt: 'no-key' | 'locked' | undefined;
   if (keyIds.length) {

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { createCryptoApi } from '../crypto/api';
+import { createReadingWorkerApi } from './reading-worker';
+
+const crypto = createCryptoApi();
+const options = { verifyWith: [], pinned: null, maxDecompressedBytes: 1 << 20 };
+const message = (n: number) => `From: a@example.org\r\nSubject: ${n}\r\nContent-Type: text/plain\r\n\r\nbody ${n}\r\n`;
+
+function serving(status = 200) {
+  const calls: { url: string; authorization: string | null }[] = [];
+  const fetchFn = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    calls.push({ url: String(input), authorization: new Headers(init.headers).get('Authorization') });
+    const n = Number(new URL(String(input)).searchParams.get('n'));
+    return status === 200 ? new Response(message(n)) : new Response('{}', { status });
+  }) as typeof fetch;
+  return { api: createReadingWorkerApi(crypto, fetchFn), calls };
+}
+const source = (n: number) => ({ url: `https://jmap.example/d?n=${n}`, authorization: 'Basic YTpi' });
+
+describe('reading in the worker', () => {
+  it('downloads the raw message itself, with the session’s credentials, once for the key look-up and the opening', async () => {
+    const { api, calls } = serving();
+    expect(await api.messageKeyIds(source(1))).toEqual([]);
+    expect((await api.openMessage(source(1), options)).headers.subject).toBe('1');
+    expect(calls).toEqual([{ url: source(1).url, authorization: 'Basic YTpi' }]);
+    // Only the latest messages are kept.
+    await api.openMessage(source(2), options);
+    await api.openMessage(source(3), options);
+    await api.openMessage(source(1), options);
+    expect(calls.map((c) => c.url)).toEqual([1, 2, 3, 1].map((n) => source(n).url));
+  });
+
+  it('a refused download is the JMAP error it is, and is not kept', async () => {
+    const { api, calls } = serving(401);
+    await expect(api.openMessage(source(1), options)).rejects.toMatchObject({ code: 'jmap/unauthorized' });
+    await expect(api.openMessage(source(1), options)).rejects.toMatchObject({ code: 'jmap/unauthorized' });
+    expect(calls).toHaveLength(2);
+  });
+});
