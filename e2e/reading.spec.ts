@@ -299,7 +299,78 @@ test('hostile messages show only what is true, and nothing leaves for a remote h
         encryption: 'none',
         signature: 'unsigned',
       },
+      {
+        name: 'inline images by cid: only from the same payload',
+        raw: pgpMime(
+          evePlain,
+          await encrypt(
+            `Content-Type: multipart/related; boundary="R"\n\n--R\nContent-Type: text/html; charset=utf-8\n\n<p>CID-MARK</p><img id="inside" src="cid:logo@payload"><img id="elsewhere" src="cid:missing@outside">\n--R\nContent-Type: image/png\nContent-ID: <logo@payload>\nContent-Transfer-Encoding: base64\n\niVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==\n--R--\n`,
+            true,
+          ),
+        ),
+        encryption: 'encrypted',
+        signature: 'valid',
+      },
+      {
+        name: 'two From fields',
+        raw: pgpMime(
+          'From: alice@example.test\nFrom: eve@evil.example\nTo: bob@example.test\nSubject: hostile\n',
+          await encrypt('Content-Type: text/plain\n\nWho sent this?\n', true),
+        ),
+        encryption: 'encrypted',
+        signature: 'mismatch',
+      },
+      {
+        name: 'signed part with unsigned text before it',
+        raw: await (async () => {
+          const signedPart = CRLF('Content-Type: text/plain; charset=utf-8\n\nSigned words.\n');
+          const signature = (await openpgp.sign({
+            message: await openpgp.createMessage({ text: signedPart }),
+            signingKeys: eve,
+            detached: true,
+          })) as string;
+          return CRLF(
+            `${evePlain}Content-Type: multipart/mixed; boundary="M"\n\n--M\nContent-Type: text/plain\n\nUnsigned words first.\n--M\nContent-Type: multipart/signed; micalg=pgp-sha512; protocol="application/pgp-signature"; boundary="S"\n\n--S\n${signedPart}\n--S\nContent-Type: application/pgp-signature\n\n${signature.trim()}\n--S--\n--M--\n`,
+          );
+        })(),
+        encryption: 'none',
+        signature: 'partial',
+        text: 'Signed words.',
+      },
     ];
+  // OpenPGP.js will not sign with SHA-1 any more: gpg does, with eve's key.
+  if (interopAvailability().run) {
+    const s = scratch();
+    try {
+      s.gpg(['--import'], eve.armor());
+      s.gpg(['--import'], bobKey.armor());
+      writeFileSync(join(s.dir, 'sha1.eml'), CRLF('Content-Type: text/plain\n\nOld hash.\n'));
+      const armored = s.gpg([
+        '--trust-model',
+        'always',
+        '--digest-algo',
+        'SHA1',
+        '--local-user',
+        'eve@evil.example',
+        '--recipient',
+        'bob@example.test',
+        '--armor',
+        '--sign',
+        '--encrypt',
+        '--output',
+        '-',
+        join(s.dir, 'sha1.eml'),
+      ]);
+      cases.push({
+        name: 'SHA-1 message signature',
+        raw: pgpMime(evePlain, armored),
+        encryption: 'encrypted',
+        signature: 'bad',
+      });
+    } finally {
+      s.cleanup();
+    }
+  }
   // No key server in this test: the only look-ups the app makes by itself (key refresh) stay off.
   await page.getByRole('link', { name: 'Settings', exact: true }).click();
   await page.getByLabel('Key server', { exact: true }).fill('');
@@ -323,6 +394,17 @@ test('hostile messages show only what is true, and nothing leaves for a remote h
       await expect(article).toHaveAttribute('data-signer-fingerprint', evePublic.getFingerprint().toUpperCase());
     }
     if (c.name === 'signed by eve, From alice') await expect(article).toContainText('eve@evil.example');
+    if (c.name === 'inline images by cid: only from the same payload') {
+      const frame = page.frameLocator('iframe.message-frame').first();
+      await expect(frame.locator('body')).toContainText('CID-MARK');
+      await expect(frame.locator('#inside')).toHaveAttribute('src', /^data:image\/png;base64,/);
+      await expect
+        .poll(() => frame.locator('#inside').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+        .toBe(1);
+      await expect(frame.locator('#elsewhere')).toHaveAttribute('title', 'Remote image not loaded');
+      // Shown inline, so not offered again as a file.
+      await expect(article.getByRole('list', { name: 'Attachments' })).toHaveCount(0);
+    }
     if (c.name === 'decrypted HTML with remote content, forms, scripts') {
       const frame = page.frameLocator('iframe.message-frame').first();
       await expect(frame.locator('body')).toContainText('HTML-BODY-MARK');
@@ -331,6 +413,134 @@ test('hostile messages show only what is true, and nothing leaves for a remote h
     }
   }
   expect(remote()).toEqual([]);
+});
+
+test.describe('answering a gpg user', () => {
+  test.skip(() => !interopAvailability().run, 'OpenPGP tools not available');
+
+  test('the reply draft is stored encrypted, gpg decrypts the reply, and Forward re-encrypts the attachment for the new recipient', async ({
+    page,
+    signInPage,
+    baseURL,
+  }) => {
+    test.setTimeout(150_000);
+    const bob = embedded(baseURL!, 'bob');
+    await signInPage.signIn(bob);
+    await generateAndBindKey(page, { email: 'bob@example.test', passphrase: BOB_PASS });
+    const bobPublic = await storedPublicKey(page, await ownFingerprint(page));
+    const s = scratch();
+    try {
+      for (const uid of ['Carol <carol@example.test>', 'Dave <dave@example.test>'])
+        s.gpg(['--passphrase', '', '--quick-gen-key', uid, 'future-default', 'default', 'never']);
+      s.gpg(['--import'], bobPublic);
+      await importKeyText(page, s.gpg(['--armor', '--export', 'carol@example.test']), 2);
+      await importKeyText(page, s.gpg(['--armor', '--export', 'dave@example.test']), 3);
+      /** gpg's reading of a PGP/MIME message from the app: the decrypted MIME payload. */
+      const gpgDecrypt = (raw: string) => {
+        const armored = raw.slice(
+          raw.indexOf('-----BEGIN PGP MESSAGE-----'),
+          raw.indexOf('-----END PGP MESSAGE-----') + 25,
+        );
+        writeFileSync(join(s.dir, 'in.asc'), armored);
+        return s.gpg(['--passphrase', '', '--decrypt', join(s.dir, 'in.asc')]);
+      };
+
+      // Carol writes to Bob with gpg: encrypted, signed, one attachment.
+      const subject = uniqueSubject('Osprey plan');
+      const messageId = `<osprey-${Date.now()}@example.test>`;
+      const payload = CRLF(
+        `Content-Type: multipart/mixed; boundary="P"; protected-headers="v1"\nSubject: ${subject}\nFrom: Carol <carol@example.test>\nTo: bob@example.test\nMessage-ID: ${messageId}\n\n--P\nContent-Type: text/plain; charset=utf-8\n\nCarol's plan: osprey-3301.\n--P\nContent-Type: application/octet-stream; name="plan.bin"\nContent-Disposition: attachment; filename="plan.bin"\nContent-Transfer-Encoding: base64\n\nAAEC/v8=\n--P--\n`,
+      );
+      writeFileSync(join(s.dir, 'payload.eml'), payload);
+      const armored = s.gpg([
+        '--trust-model',
+        'always',
+        '--passphrase',
+        '',
+        '--local-user',
+        'carol@example.test',
+        '--recipient',
+        'bob@example.test',
+        '--armor',
+        '--sign',
+        '--encrypt',
+        '--output',
+        '-',
+        join(s.dir, 'payload.eml'),
+      ]);
+      const id = await deliverRaw(
+        bob,
+        CRLF(
+          `From: Carol <carol@example.test>\nTo: bob@example.test\nSubject: ...\nMessage-ID: ${messageId}\nDate: ${new Date().toUTCString()}\nMIME-Version: 1.0\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\n\n--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--E\nContent-Type: application/octet-stream\n\n${armored.trim()}\n--E--\n`,
+        ),
+      );
+      const article = await openMessage(page, id);
+      await unlockIfAsked(page, BOB_PASS);
+      await expect(article).toHaveAttribute('data-signature', 'valid');
+
+      // Reply: the draft saved on the way is encrypted like any draft.
+      await article.getByRole('button', { name: 'Reply', exact: true }).click();
+      const reply = 'Agreed, osprey it is. Reply word: tern-7720.';
+      const body = page.getByLabel('Message', { exact: true });
+      await body.fill(`${reply}\n${await body.inputValue()}`);
+      await expect(page.locator('[data-draft-state]')).toHaveAttribute('data-draft-state', 'saved');
+      const bobBox = await readMailbox(bob);
+      await expect.poll(async () => (await bobBox.list('drafts')).length).toBeGreaterThan(0);
+      for (const draft of await bobBox.list('drafts')) {
+        const stored = await bobBox.raw(draft);
+        expect(headersOf(stored)).toMatch(/Content-Type: multipart\/encrypted/);
+        for (const secret of ['tern-7720', 'osprey-3301', 'Osprey plan']) expect(stored, secret).not.toContain(secret);
+      }
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      await expect(page.getByRole('status').filter({ hasText: 'Sent' })).toBeVisible();
+      const carolBox = await readMailbox(embedded(baseURL!, 'carol'));
+      let replyRaw = '';
+      await expect
+        .poll(async () => {
+          for (const e of await carolBox.list()) {
+            const raw = await carolBox.raw(e);
+            if (headersOf(raw).includes(`In-Reply-To: ${messageId}`)) return (replyRaw = raw);
+          }
+          return '';
+        })
+        .not.toBe('');
+      expect(replyRaw).not.toContain('tern-7720');
+      const replyPlain = gpgDecrypt(replyRaw);
+      expect(replyPlain).toContain(reply);
+      expect(replyPlain).toContain("> Carol's plan: osprey-3301.");
+      expect(replyPlain).toContain(`Re: ${subject}`);
+
+      // Forward to Dave: the attachment goes along, encrypted for Dave; the original is marked.
+      const daveBox = await readMailbox(embedded(baseURL!, 'dave'));
+      const before = new Set((await daveBox.list()).map((e) => e.id));
+      const again = await openMessage(page, id);
+      await again.getByRole('button', { name: 'Forward', exact: true }).click();
+      await expect(page.getByLabel('Subject', { exact: true })).toHaveValue(`Fwd: ${subject}`);
+      await expect(page.getByRole('list', { name: 'Attachments' })).toContainText('plan.bin');
+      await page.getByLabel('To', { exact: true }).fill('dave@example.test');
+      await page.getByLabel('To', { exact: true }).press('Enter');
+      await expect(page.locator('[data-recipient="dave@example.test"]')).toHaveAttribute('data-key-status', 'valid');
+      await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).toBeChecked();
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      await expect(page.getByRole('status').filter({ hasText: 'Sent' })).toBeVisible();
+      let forwardRaw = '';
+      await expect
+        .poll(async () => {
+          const arrived = (await daveBox.list()).find((e) => !before.has(e.id));
+          return (forwardRaw = arrived ? await daveBox.raw(arrived) : '');
+        })
+        .not.toBe('');
+      expect(forwardRaw).not.toContain('osprey-3301');
+      expect(forwardRaw).not.toContain('AAEC/v8');
+      const forwarded = gpgDecrypt(forwardRaw);
+      expect(forwarded).toContain(`Fwd: ${subject}`);
+      expect(forwarded).toContain("Carol's plan: osprey-3301.");
+      expect(forwarded).toMatch(/filename="?plan\.bin"?[\s\S]*AAEC\/v8=/);
+      await expect.poll(async () => (await bobBox.list()).find((e) => e.id === id)?.keywords?.$forwarded).toBe(true);
+    } finally {
+      s.cleanup();
+    }
+  });
 });
 
 test.describe('mail from gpg through Postfix into a real Cyrus', () => {

@@ -294,6 +294,19 @@ describe('hostile messages', () => {
     ]);
   });
 
+  it('a signature made far from the message’s Date stays valid, with a warning saying so', async () => {
+    const replayed = await openMessage(
+      await sentByApp({ date: new Date(Date.now() - 9 * 24 * 3600_000) }),
+      crypto,
+      options(),
+    );
+    expect(replayed.signature).toBe('valid');
+    expect(replayed.signatureWarning).toMatch(/^The signature was made on \d{4}-\d\d-\d\d, but the message is dated/);
+    const fresh = await openMessage(await sentByApp({ date: new Date() }), crypto, options());
+    expect(fresh.signature).toBe('valid');
+    expect(fresh.signatureWarning).toBeNull();
+  });
+
   it('Autocrypt gossip: only from a signed and encrypted payload, only for its To/Cc, only a key for that address', async () => {
     const carol = await gen('carol');
     const keydataOf = async (k: GeneratedKey, address: string) =>

@@ -121,6 +121,7 @@ export async function openMessage(
       encryptionProblem: problem,
       signature: 'unsigned',
       signatureDetail: null,
+      signatureWarning: null,
       signer: null,
       unknownIssuers: [],
       headers,
@@ -204,6 +205,7 @@ export async function openMessage(
     encryptionProblem: null,
     signature,
     signatureDetail: judged?.detail ?? (signature === 'partial' ? 'Only some parts of this message are signed.' : null),
+    signatureWarning: judged ? dateMismatch(judged.check, headers) : null,
     signer: judged?.check
       ? {
           fingerprint: judged.check.signer?.fingerprint ?? judged.check.issuerFingerprint,
@@ -450,6 +452,19 @@ function judgeOne(c: SignatureCheck, headers: ReadHeaders, pinned: string | null
       check: c,
     };
   return { status: 'valid', detail: `Signed by ${from}.`, check: c };
+}
+
+/** A message's Date and its signature's time this far apart are worth a word (a replayed old signature). */
+const DATE_TOLERANCE_MS = 24 * 3600_000;
+
+/** Words on a signature made far from the message's Date, or null. */
+export function dateMismatch(c: SignatureCheck | null, headers: Pick<ReadHeaders, 'date'>): string | null {
+  if (!c?.created || !headers.date) return null;
+  const signed = Date.parse(c.created);
+  const dated = Date.parse(headers.date);
+  if (Number.isNaN(signed) || Number.isNaN(dated) || Math.abs(signed - dated) <= DATE_TOLERANCE_MS) return null;
+  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+  return `The signature was made on ${day(signed)}, but the message is dated ${day(dated)}: it may be an old signed message sent again.`;
 }
 
 /** Each signature judged on its own; the message gets the worst of them. */

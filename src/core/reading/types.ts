@@ -52,6 +52,8 @@ export type OpenedMessage<Content = Uint8Array> = {
   signature: Exclude<SignatureStatus, 'pending'>;
   /** What the signature status means here, in words (names the signer's address on a mismatch). */
   signatureDetail: string | null;
+  /** Something true of a signature the status does not say: made far from the message's Date. */
+  signatureWarning: string | null;
   /** The signature that decided the status. */
   signer: { fingerprint: string | null; issuer: string; addresses: string[]; created: string | null } | null;
   /** Key IDs of signers none of the given keys matched: look these up, then open again. */

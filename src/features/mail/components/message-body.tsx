@@ -8,6 +8,9 @@ type Opened = OpenedMessage<Blob>;
 const coverageLabel = (c: { encrypted: boolean; signed: boolean }) =>
   [c.encrypted ? 'encrypted' : 'not encrypted', c.signed ? 'signed' : 'not signed'].join(', ');
 
+/** Image types a data: URL may carry; anything else is tried as PNG (and shows broken if it is not). */
+const INLINE_IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/bmp']);
+
 /** data: URLs for the inline images of one payload, read once per message. */
 function useCidImages(attachments: ShownAttachment<Blob>[]) {
   const [urls, setUrls] = useState<Map<string, string> | null>(null);
@@ -21,7 +24,10 @@ function useCidImages(attachments: ShownAttachment<Blob>[]) {
             const reader = new FileReader();
             reader.onload = () => resolve([`${a.encrypted ? 1 : 0}:${a.contentId}`, String(reader.result)]);
             reader.onerror = () => resolve([`${a.encrypted ? 1 : 0}:${a.contentId}`, '']);
-            reader.readAsDataURL(a.content);
+            // Typed as the image it says it is (the worker hands every part out as octet-stream).
+            reader.readAsDataURL(
+              new Blob([a.content], { type: INLINE_IMAGE_TYPES.has(a.type) ? a.type : 'image/png' }),
+            );
           }),
       ),
     ).then((entries) => live && setUrls(new Map(entries.filter(([, url]) => url))));

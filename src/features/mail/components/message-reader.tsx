@@ -166,6 +166,11 @@ export function MessageReader({
               )}
             </p>
           )}
+          {data?.signatureWarning && (
+            <p className="hint" data-signature-warning="date">
+              {data.signatureWarning}
+            </p>
+          )}
           {data && data.injectedHeaders.length > 0 && (
             <p className="hint">
               Header fields added outside the protected message were ignored: {data.injectedHeaders.join('; ')}
