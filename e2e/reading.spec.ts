@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import * as openpgp from 'openpgp';
-import { interopAvailability, scratch } from '../src/testing/interop';
+import { encryptWithAll, generateToolKeys, interopAvailability, scratch } from '../src/testing/interop';
 import {
   cyrus,
   deliverRaw,
@@ -605,6 +605,127 @@ test.describe('mail from gpg through Postfix into a real Cyrus', () => {
       const download = page.waitForEvent('download');
       await article.getByRole('button', { name: /g\.bin/ }).click();
       expect([...readFileSync(await (await download).path())]).toEqual([0, 1, 2, 254, 255]);
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  test('messages from gpg, sq, sqop, gosop and rnp arrive through Postfix into Cyrus, and through the embedded backend, and read as sent', async ({
+    page,
+    signInPage,
+    baseURL,
+  }) => {
+    test.setTimeout(240_000);
+    await signInPage.signIn(cyrus('bob'));
+    await generateAndBindKey(page, { email: 'bob@example.org', passphrase: BOB_PASS });
+    const bobPublic = await storedPublicKey(page, await ownFingerprint(page));
+    const s = scratch();
+    try {
+      const tools = generateToolKeys(s);
+      writeFileSync(join(s.dir, 'bob.pub.asc'), bobPublic);
+      for (const [i, tool] of tools.entries()) await importKeyText(page, tool.publicKey, i + 2);
+      const raws = tools.map((tool) => {
+        const subject = uniqueSubject(`From ${tool.tool}`);
+        const file = join(s.dir, `${tool.tool}.payload`);
+        writeFileSync(
+          file,
+          CRLF(
+            `Content-Type: multipart/mixed; boundary="P"; protected-headers="v1"\nSubject: ${subject}\nFrom: ${tool.email}\nTo: bob@example.org\n\n--P\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\nGr=C3=BC=C3=9Fe from ${tool.tool}\n--P\nContent-Type: application/octet-stream; name="x.bin"\nContent-Disposition: attachment; filename="x.bin"\nContent-Transfer-Encoding: base64\n\nAAEC+v8=\n--P--\n`,
+          ),
+        );
+        const armored = encryptWithAll(
+          s,
+          [tool],
+          { publicFile: join(s.dir, 'bob.pub.asc'), email: 'bob@example.org' },
+          file,
+        )[tool.tool]!;
+        return {
+          tool,
+          subject,
+          raw: CRLF(
+            `From: ${tool.email}\nTo: bob@example.org\nSubject: ...\nMessage-ID: <${tool.tool}-${Date.now()}@example.org>\nDate: ${new Date().toUTCString()}\nMIME-Version: 1.0\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\n\n--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--E\nContent-Type: application/octet-stream\n\n${armored.trim()}\n--E--\n`,
+          ),
+        };
+      });
+      const readAll = async (ids: string[]) => {
+        let unlocked = false;
+        const seen: Record<string, string> = {};
+        for (const [i, { tool, subject }] of raws.entries()) {
+          const article = await openMessage(page, ids[i]!);
+          if (!unlocked) {
+            await unlockIfAsked(page, BOB_PASS);
+            unlocked = true;
+          }
+          await expect(article).not.toHaveAttribute('data-encryption', 'pending', { timeout: 20_000 });
+          let bytes = 'no attachment';
+          if ((await article.getAttribute('data-encryption')) === 'encrypted') {
+            const download = page.waitForEvent('download');
+            await article.getByRole('button', { name: /x\.bin/ }).click();
+            bytes = [...readFileSync(await (await download).path())].join(',');
+          } else bytes = (await article.locator('[data-status-kind="encryption"]').textContent()) ?? '';
+          seen[tool.tool] = [
+            await article.getAttribute('data-encryption'),
+            await article.getAttribute('data-signature'),
+            (await article.getAttribute('data-signer-fingerprint')) === tool.fingerprint,
+            (await article.getByRole('heading').first().textContent()) === subject,
+            (await article.locator('[data-message-body]').textContent())?.includes(`Grüße from ${tool.tool}`),
+            bytes,
+          ].join(' ');
+          await article.getByRole('button', { name: 'Close message', exact: true }).click();
+        }
+        expect(seen).toEqual(
+          Object.fromEntries(tools.map((t) => [t.tool, 'encrypted valid true true true 0,1,2,250,255'])),
+        );
+      };
+
+      const box = await readMailbox(cyrus('bob'));
+      for (const { tool, raw } of raws)
+        await smtpSend(Number(process.env.CYRUS_SMTP_PORT ?? 28025), tool.email, 'bob@example.org', raw);
+      const messageIdOf = (raw: string) => /^Message-ID: (<[^>]+>)/im.exec(raw)?.[1] ?? '';
+      const arrived = new Map<string, string>();
+      await expect
+        .poll(
+          async () => {
+            for (const e of await box.list())
+              if (!arrived.has(e.id)) arrived.set(e.id, messageIdOf(headersOf(await box.raw(e))));
+            return raws.every(({ raw }) => [...arrived.values()].includes(messageIdOf(raw)));
+          },
+          { timeout: 30_000 },
+        )
+        .toBe(true);
+      const viaCyrus = raws.map(({ raw }) => [...arrived].find(([, mid]) => mid === messageIdOf(raw))![0]);
+      await readAll(viaCyrus);
+
+      // gpg inline: an armored message as the whole text/plain body, through Postfix too.
+      const gpgTool = tools.find((t) => t.tool === 'gpg-ed25519')!;
+      writeFileSync(join(s.dir, 'inline.txt'), 'Inline grüße, wren-6613.\n');
+      const inline = encryptWithAll(
+        s,
+        [gpgTool],
+        { publicFile: join(s.dir, 'bob.pub.asc'), email: 'bob@example.org' },
+        join(s.dir, 'inline.txt'),
+      )[gpgTool.tool]!;
+      const inlineSubject = uniqueSubject('Inline from gpg');
+      await smtpSend(
+        Number(process.env.CYRUS_SMTP_PORT ?? 28025),
+        gpgTool.email,
+        'bob@example.org',
+        CRLF(
+          `From: ${gpgTool.email}\nTo: bob@example.org\nSubject: ${inlineSubject}\nDate: ${new Date().toUTCString()}\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n${inline.trim()}\n`,
+        ),
+      );
+      const inlineArticle = await openMessage(page, (await box.waitFor(inlineSubject)).id);
+      await expect(inlineArticle).toHaveAttribute('data-encryption', 'encrypted');
+      await expect(inlineArticle).toHaveAttribute('data-signature', 'valid');
+      await expect(inlineArticle.locator('[data-message-body]')).toContainText('Inline grüße, wren-6613.');
+      await inlineArticle.getByRole('button', { name: 'Close message', exact: true }).click();
+
+      // The same messages through the embedded backend, read by the same keystore.
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await signInPage.signIn(embedded(baseURL!, 'bob'));
+      const viaEmbedded: string[] = [];
+      for (const { raw } of raws) viaEmbedded.push(await deliverRaw(embedded(baseURL!, 'bob'), raw));
+      await readAll(viaEmbedded);
     } finally {
       s.cleanup();
     }

@@ -1,3 +1,5 @@
+// First: OpenPGP.js chooses its decompressor when it loads (see the module).
+import './impl/tolerant-decompression';
 import { expose } from 'comlink';
 import { createLookupWorkerApi } from '../discovery/lookup-worker';
 import { createReadingWorkerApi } from '../reading/reading-worker';
