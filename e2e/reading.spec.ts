@@ -415,6 +415,69 @@ test('hostile messages show only what is true, and nothing leaves for a remote h
   expect(remote()).toEqual([]);
 });
 
+test.describe('a signer the keystore does not know', () => {
+  test.skip(() => process.env.E2E_WKD !== 'ready' || !interopAvailability().run, 'WKD peer or gpg not available');
+
+  test('a cancelled passphrase leaves the message locked; Try again opens it; the sender’s key is found on WKD on request', async ({
+    page,
+    signInPage,
+    baseURL,
+  }) => {
+    test.setTimeout(90_000);
+    const peers = process.env.PEERS_STATE_DIR ?? '/tmp/pgp-composer-peers';
+    const carolFpr = readFileSync(`${peers}/wkd/keys/carol.fpr`, 'utf8').trim();
+    const bob = embedded(baseURL!, 'bob');
+    await signInPage.signIn(bob);
+    await generateAndBindKey(page, { email: 'bob@example.test', passphrase: BOB_PASS });
+    const bobPublic = await storedPublicKey(page, await ownFingerprint(page));
+    const s = scratch();
+    try {
+      s.gpg(['--import'], readFileSync(`${peers}/wkd/keys/carol.sec.asc`, 'utf8'));
+      s.gpg(['--import'], bobPublic);
+      writeFileSync(
+        join(s.dir, 'p.eml'),
+        CRLF('Content-Type: text/plain; charset=utf-8\n\nFrom Carol on WKD, kestrel-5150.\n'),
+      );
+      const armored = s.gpg([
+        '--trust-model',
+        'always',
+        '--passphrase',
+        '',
+        '--local-user',
+        'carol@wkd.test',
+        '--recipient',
+        'bob@example.test',
+        '--armor',
+        '--sign',
+        '--encrypt',
+        '--output',
+        '-',
+        join(s.dir, 'p.eml'),
+      ]);
+      const id = await deliverRaw(
+        bob,
+        CRLF(
+          `From: Carol <carol@wkd.test>\nTo: bob@example.test\nSubject: ...\nDate: ${new Date().toUTCString()}\nMIME-Version: 1.0\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\n\n--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--E\nContent-Type: application/octet-stream\n\n${armored.trim()}\n--E--\n`,
+        ),
+      );
+      const article = await openMessage(page, id);
+      await page.getByRole('dialog').getByRole('button', { name: 'Cancel', exact: true }).click();
+      await expect(article).toHaveAttribute('data-encryption', 'locked');
+      await expect(article.locator('[data-message-body]')).not.toContainText('kestrel-5150');
+      await article.getByRole('button', { name: 'Try again', exact: true }).click();
+      await unlockIfAsked(page, BOB_PASS);
+      await expect(article).toHaveAttribute('data-encryption', 'encrypted');
+      await expect(article).toHaveAttribute('data-signature', 'unknown-key');
+      await expect(article.locator('[data-message-body]')).toContainText('kestrel-5150');
+      await article.getByRole('button', { name: 'Look up the sender’s key', exact: true }).click();
+      await expect(article).toHaveAttribute('data-signature', 'valid');
+      await expect(article).toHaveAttribute('data-signer-fingerprint', carolFpr);
+    } finally {
+      s.cleanup();
+    }
+  });
+});
+
 test.describe('answering a gpg user', () => {
   test.skip(() => !interopAvailability().run, 'OpenPGP tools not available');
 
