@@ -7,6 +7,7 @@ import { openDatabase, type Db } from './jmap/db';
 import { type AuthGuardLimits, createAuthGuard } from './jmap/auth-guard';
 import { createHashPool } from './jmap/hash-pool';
 import { createJmapHandler } from './jmap/http';
+import { createTransportHandler, type TransportEnvConfig } from './transport/http';
 import { DEFAULT_LIMITS, type ServerLimits } from './jmap/limits';
 import { createWkdProxyHandler, type WkdProxyConfig } from './lookup/wkd-proxy';
 import { wkdLocation } from '../src/core/discovery/wkd-url';
@@ -40,6 +41,8 @@ export type AppServerOptions = {
   auth?: Partial<AuthGuardLimits>;
   /** Publishing: the companion's own web key directory and the key-server relay (README, "Publishing keys"). */
   publishing?: Partial<PublishingOptions>;
+  /** Transport status of recipient domains (`/api/transport`); null turns it off. */
+  transport?: TransportEnvConfig | null;
 };
 
 export type PublishingOptions = {
@@ -158,11 +161,16 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
       // The demo password goes to the app's own pages only.
       signInDefaults: prefill && ownOrigin ? { username: prefill.username, password: prefill.password } : null,
       wkdProxyPath: options.wkdProxy ? '/api/wkd' : null,
+      transportPath: options.transport ? '/api/transport' : null,
       wkdDomains: [...wkdDomains],
       // Relative when it is this server's own session resource: the app resolves it against its origin.
       publishSessionUrl: publishing.sessionUrl ?? '/.well-known/jmap',
       keyServerUrl: publishing.keyServerUrl,
     });
+  const accountDomains = () => localDomains(db);
+  const transport = options.transport
+    ? createTransportHandler({ ...options.transport, isLocal: (domain) => accountDomains().has(domain) })
+    : null;
   const wkdProxy = options.wkdProxy
     ? createWkdProxyHandler(options.wkdProxy, {
         domains: wkdDomains,
@@ -229,6 +237,8 @@ export async function startAppServer(options: AppServerOptions): Promise<Running
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if ((path === '/api/wkd' || path === '/api/wkd/batch') && wkdProxy) {
         await wkdProxy(req, res);
+      } else if (path === '/api/transport' && transport) {
+        await transport(req, res);
       } else if (path === '/api/companion') {
         const origin = req.headers.origin;
         const ownOrigin =

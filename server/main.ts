@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { DEMO_ACCOUNTS } from './jmap/accounts';
 import { startAppServer } from './app-server';
 import { wkdProxyConfigFromEnv } from './lookup/wkd-proxy';
+import { transportConfigFromEnv } from './transport/http';
 
 /** `npm start`: the app and its embedded JMAP backend on one origin. Settings come from the environment. */
 const env = process.env;
@@ -22,6 +23,7 @@ const running = await startAppServer({
   seedDemo,
   prefillAccount: seedDemo && env.PREFILL_DEMO !== '0' ? 'alice@example.test' : null,
   wkdProxy: env.WKD_PROXY === '0' ? null : wkdProxyConfigFromEnv(env),
+  transport: env.TRANSPORT === '0' ? null : transportConfigFromEnv(env),
   allowedHosts: (env.ALLOWED_HOSTS ?? '')
     .split(',')
     .map((h) => h.trim())
