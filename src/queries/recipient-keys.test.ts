@@ -16,6 +16,7 @@ const failingKeystore = (aborted = false) => {
     },
     discovery: {
       fromKeystore: async () => null,
+      autocryptKey: async () => null,
       discoverKey: async () => ({ status: 'none', failures: [], checkedAt: '' }),
     },
     crypto: {},
@@ -63,6 +64,7 @@ describe('recipient key query', () => {
         },
         discovery: {
           fromKeystore: async () => null,
+          autocryptKey: async () => null,
           discoverKey: async (_address: string, options: { remote?: Promise<unknown> }) =>
             options.remote ? options.remote : { status: 'none', failures: [], checkedAt: 'late' },
           lookUp: (address: string, options: { signal: AbortSignal }) => {
