@@ -76,6 +76,12 @@ export default defineConfig({
         'openpgpkey.direct.test=NXDOMAIN',
       ].join(','),
       WKD_PROXY_CA_FILE: `${PEERS_DIR}/wkd/tls/ca.crt`,
+      // Transport status: the DNSSEC peer's validating resolver on loopback (never a remote one),
+      // its MTA-STS policy server and test CA (scripts/peers/dns-start.sh).
+      TRANSPORT_RESOLVER: `127.0.0.1:${process.env.DNS_RESOLVER_PORT ?? 5354}`,
+      TRANSPORT_HTTPS_PORT: String(process.env.DNS_POLICY_PORT ?? 28543),
+      TRANSPORT_CA_FILE: `${PEERS_DIR}/dns/tls/ca.crt`,
+      TRANSPORT_ALLOW_PRIVATE: '1',
       // Publishing is tested against a companion of its own (publish.spec.ts): keys bound by the
       // other tests are not published here, so their recipients do not turn encryptable mid-run.
       WKD_DOMAINS: 'publishing-off.invalid',

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { startPeer } from '../vitest.global-setup';
+import { startDnsPeer, startPeer } from '../vitest.global-setup';
 import { existsSync } from 'node:fs';
 
 /**
@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
  * except under CI=true, where a missing peer fails the run.
  */
 export default function globalSetup() {
-  const stops: (() => void)[] = [startWkdPeer()].filter((f): f is () => void => !!f);
+  const stops: (() => void)[] = [startWkdPeer(), startDns()].filter((f): f is () => void => !!f);
   const stopCyrus = startCyrus();
   if (stopCyrus) stops.push(stopCyrus);
   return () => {
@@ -59,4 +59,11 @@ function startCyrus(): (() => void) | null {
   return started
     ? () => execFileSync('scripts/peers/cyrus-stop.sh', { env, stdio: ['ignore', 'ignore', 'inherit'] })
     : null;
+}
+
+/** Real DNSSEC (Knot + Unbound) and the MTA-STS policy server, for the transport status tests. */
+function startDns(): (() => void) | null {
+  const stop = startDnsPeer();
+  process.env.E2E_DNS = process.env.DNS_PEER;
+  return stop ?? null;
 }

@@ -141,5 +141,3 @@ export function createDnsClient(options: { server: DnsServer; timeoutMs?: number
     return toAnswer(await overTcp(options.server, packet, timeoutMs));
   };
 }
-
-export type DnsQuery = ReturnType<typeof createDnsClient>;

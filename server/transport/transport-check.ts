@@ -1,6 +1,6 @@
 import { domainToASCII } from 'node:url';
 import type * as dns from 'dns-packet';
-import { createDnsClient, DnsError, type DnsAnswer, type DnsServer } from './dns-client';
+import { createDnsClient, type DnsAnswer, type DnsServer } from './dns-client';
 import { mxMatches, parseStsTxt, type StsPolicy } from './mta-sts';
 import { fetchStsPolicy, type PolicyFetchConfig } from './policy-fetch';
 
@@ -265,6 +265,3 @@ export function createTransportChecker(config: TransportConfig) {
     },
   };
 }
-
-export type TransportChecker = ReturnType<typeof createTransportChecker>;
-export { DnsError };

@@ -6,6 +6,8 @@ export type CompanionConfig = {
   jmapSessionUrl: string;
   /** The WKD lookup proxy, when the companion offers one. */
   wkdProxyUrl: string | null;
+  /** The transport status of recipient domains (`/api/transport`), when the companion offers it. */
+  transportUrl: string | null;
   signInDefaults: { username: string; password: string } | null;
   /** Domains whose web key directory the companion is; empty when it publishes nothing. */
   wkdDomains: string[];
@@ -34,6 +36,7 @@ export async function loadCompanionConfig(
       jmapSessionPath?: unknown;
       signInDefaults?: unknown;
       wkdProxyPath?: unknown;
+      transportPath?: unknown;
       wkdDomains?: unknown;
       publishSessionUrl?: unknown;
       keyServerUrl?: unknown;
@@ -43,6 +46,7 @@ export async function loadCompanionConfig(
     return {
       jmapSessionUrl: new URL(body.jmapSessionPath, origin).href,
       wkdProxyUrl: typeof body.wkdProxyPath === 'string' ? new URL(body.wkdProxyPath, origin).href : null,
+      transportUrl: typeof body.transportPath === 'string' ? new URL(body.transportPath, origin).href : null,
       signInDefaults:
         d && typeof d.username === 'string' && typeof d.password === 'string'
           ? { username: d.username, password: d.password }

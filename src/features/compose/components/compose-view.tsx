@@ -13,6 +13,7 @@ import { useAutosave, useDiscoveryWarmUp } from '../api/use-autosave';
 import { useComposeSend } from '../api/use-compose-send';
 import { type DraftStatus, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
 import { AttachmentsField } from './attachments-field';
+import { DeliverySummary } from './delivery-summary';
 import { FromRow } from './from-row';
 import { RecipientField } from './recipient-field';
 import { PlainChoices, SecurityFieldset } from './security-fieldset';
@@ -140,6 +141,7 @@ export function ComposeView() {
           signPossible={signPossible}
           onEncryptChange={send.dismissOfferPlain}
         />
+        <DeliverySummary addresses={addresses} encrypt={encrypt} />
         <div className="actions">
           <button type="submit" className="primary" disabled={status.state === 'sending'}>
             Send

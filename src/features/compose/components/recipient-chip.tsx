@@ -2,6 +2,8 @@ import { KeyStatusButton, type KeyStatus } from '@/components/key-status-icon';
 import type { RecipientKey } from '@/core/discovery/resolve-recipient';
 import { formatMailbox } from '@/core/mime/addresses';
 import { useRecipientKey } from '@/queries/recipient-keys';
+import { useTransportStatus } from '@/queries/transport';
+import { domainOf } from '@/core/transport/transport-client';
 import type { Chip } from '../stores/composer-store';
 
 /** The data-* view of a recipient's key state (UI contract). */
@@ -31,6 +33,7 @@ export function RecipientChip({
   onRemove: () => void;
 }) {
   const lookup = useRecipientKey(chip.valid ? chip.mailbox.address : '', chip.valid);
+  const transport = useTransportStatus(chip.valid ? domainOf(chip.mailbox.address) : '', chip.valid);
   const subject = chip.valid ? chip.mailbox.address : chip.input;
   const key = chip.valid
     ? keyAttributes(lookup.data, lookup.isPending || (lookup.isFetching && !lookup.data))
@@ -42,6 +45,7 @@ export function RecipientChip({
       data-key-status={key.status}
       {...(key.source ? { 'data-key-source': key.source } : {})}
       {...(key.fingerprint ? { 'data-key-fingerprint': key.fingerprint } : {})}
+      {...(chip.valid ? { 'data-transport': transport?.status ?? 'pending' } : {})}
       aria-invalid={chip.valid ? undefined : 'true'}
       title={chip.valid ? undefined : chip.reason}
     >

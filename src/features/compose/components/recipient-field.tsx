@@ -2,6 +2,8 @@ import { type KeyboardEvent, lazy, memo, Suspense, useId, useState } from 'react
 import { usePrefetchRecipientKeys, useRecipientKey, useRecipientKeyActions } from '@/queries/recipient-keys';
 import { type Chip, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
 import { RecipientChip } from './recipient-chip';
+import { usePrefetchTransport, useTransportStatus } from '@/queries/transport';
+import { domainOf } from '@/core/transport/transport-client';
 
 const LABELS: Record<Field, string> = { to: 'To', cc: 'Cc', bcc: 'Bcc' };
 
@@ -21,14 +23,15 @@ export const RecipientField = memo(function RecipientField({ field }: { field: F
   const remove = useComposerStore((s) => s.removeRecipient);
   const label = LABELS[field];
   const prefetch = usePrefetchRecipientKeys();
+  const prefetchTransport = usePrefetchTransport();
   const edit = (value: string, commitRest = false) => {
     const before = new Set(chips.map((c) => c.id));
     update(field, value, commitRest);
-    prefetch(
-      useComposerStore
-        .getState()
-        .recipients[field].flatMap((c) => (c.valid && !before.has(c.id) ? [c.mailbox.address] : [])),
-    );
+    const added = useComposerStore
+      .getState()
+      .recipients[field].flatMap((c) => (c.valid && !before.has(c.id) ? [c.mailbox.address] : []));
+    prefetch(added);
+    prefetchTransport(added.map(domainOf));
   };
   const [openChip, setOpenChip] = useState<string | null>(null);
   const open = chips.find((c) => c.id === openChip && c.valid);
@@ -84,6 +87,7 @@ const RecipientKeyDetails = lazy(() =>
 /** The details panel of the chip whose key icon was pressed (shares that chip's query). */
 function OpenDetails({ id, chip }: { id: string; chip: Extract<Chip, { valid: true }> }) {
   const lookup = useRecipientKey(chip.mailbox.address);
+  const transport = useTransportStatus(domainOf(chip.mailbox.address));
   const { retry } = useRecipientKeyActions();
   return (
     <Suspense fallback={<p role="status">Loading…</p>}>
@@ -91,6 +95,7 @@ function OpenDetails({ id, chip }: { id: string; chip: Extract<Chip, { valid: tr
         id={id}
         address={chip.mailbox.address}
         state={lookup.data}
+        transport={transport}
         onRetry={() => void retry(chip.mailbox.address)}
       />
     </Suspense>

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { keyStatusWords } from '@/components/key-status-icon';
 import type { RecipientKey } from '@/core/discovery/resolve-recipient';
 import type { FoundKey, SourceFailure } from '@/core/discovery/types';
+import { TRANSPORT_WORDS, type TransportView } from '@/core/transport/transport-client';
 import { userMessage } from '@/core/errors/user-messages';
 import { formatDate, groupFingerprint } from '@/lib/format';
 import { useRecipientKeyActions } from '@/queries/recipient-keys';
@@ -48,11 +49,13 @@ export function RecipientKeyDetails({
   id,
   address,
   state,
+  transport,
   onRetry,
 }: {
   id: string;
   address: string;
   state: RecipientKey | undefined;
+  transport: TransportView | undefined;
   onRetry: () => void;
 }) {
   const actions = useRecipientKeyActions();
@@ -154,6 +157,12 @@ export function RecipientKeyDetails({
         </button>
       )}
       {message && <p role="status">{message}</p>}
+      <p className="transport-details" data-transport-details={transport?.status ?? 'pending'}>
+        <strong>In transit: {TRANSPORT_WORDS[transport?.status ?? 'pending']}.</strong> {transport?.detail}
+        {transport && !['dane', 'mta-sts', 'local'].includes(transport.status) && (
+          <> Only end-to-end encryption protects the message itself.</>
+        )}
+      </p>
     </section>
   );
 }
