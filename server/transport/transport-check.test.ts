@@ -226,6 +226,25 @@ describe('transport check', () => {
     expect(policyHits.filter((h) => h === 'mta-sts.enforce.example').length).toBeLessThanOrEqual(1);
   });
 
+  it('a policy host on a private or loopback address is not fetched outside tests (SSRF)', async () => {
+    const strict = createTransportChecker({
+      resolver: parseDnsServer(dnsServer.address),
+      policy: {
+        port: (https.address() as AddressInfo).port,
+        caFile: certs.caFile,
+        allowPrivate: false,
+        timeoutMs: 1500,
+      },
+      isLocal: () => false,
+    });
+    const hits = policyHits.length;
+    expect(await strict.check('testing.example')).toMatchObject({
+      status: 'opportunistic',
+      mtaSts: { error: expect.stringMatching(/private or loopback address; not fetched/) },
+    });
+    expect(policyHits.length).toBe(hits);
+  });
+
   it('a slow policy server is given up on', async () => {
     const r = await checker({ timeoutMs: 500 }).check('slow.example');
     expect(r).toMatchObject({ status: 'opportunistic', mtaSts: { error: expect.stringMatching(/within 0.5 s/) } });
