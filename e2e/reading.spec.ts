@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import * as openpgp from 'openpgp';
-import { encryptWithAll, generateToolKeys, interopAvailability, scratch } from '../src/testing/interop';
+import { encryptWithAll, generateToolKeys, interopAvailability, scratch, type Scratch } from '../src/testing/interop';
 import {
   cyrus,
   deliverRaw,
@@ -159,6 +159,22 @@ test('Alice and Bob hold an encrypted, signed conversation: send, read, reply, r
 
 const CRLF = (s: string) => s.replace(/\r?\n/g, '\r\n');
 
+/** gpg's signed and encrypted armored message of `payload` (keys already in the scratch keyring). */
+function gpgSignEncrypt(s: Scratch, from: string, to: string, payload: string, extra: string[] = []): string {
+  writeFileSync(join(s.dir, 'payload.eml'), payload);
+  return s.gpg([
+    ...['--trust-model', 'always', '--passphrase', '', ...extra],
+    ...['--local-user', from, '--recipient', to, '--armor', '--sign', '--encrypt', '--output', '-'],
+    join(s.dir, 'payload.eml'),
+  ]);
+}
+
+/** A PGP/MIME message (RFC 3156 §4) around an armored OpenPGP message, after the given header fields. */
+const pgpMime = (head: string, armored: string) =>
+  CRLF(
+    `${head}MIME-Version: 1.0\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\n\n--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--E\nContent-Type: application/octet-stream\n\n${armored.trim()}\n--E--\n`,
+  );
+
 for (const push of [true, false]) {
   test(`new mail shows up in the open Inbox ${push ? 'by JMAP push, without polling' : 'by Email/changes polling when the server offers no push'}`, async ({
     page,
@@ -212,10 +228,6 @@ test('hostile messages show only what is true, and nothing leaves for a remote h
       ...(sign ? { signingKeys: eve } : {}),
       config,
     })) as string;
-  const pgpMime = (head: string, armored: string) =>
-    CRLF(
-      `${head}MIME-Version: 1.0\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\n\n--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--E\nContent-Type: application/octet-stream\n\n${armored.trim()}\n--E--\n`,
-    );
   const evePlain = 'From: Eve <eve@evil.example>\nTo: bob@example.test\nSubject: hostile\n';
 
   const tampered = await (async () => {
@@ -344,23 +356,13 @@ test('hostile messages show only what is true, and nothing leaves for a remote h
     try {
       s.gpg(['--import'], eve.armor());
       s.gpg(['--import'], bobKey.armor());
-      writeFileSync(join(s.dir, 'sha1.eml'), CRLF('Content-Type: text/plain\n\nOld hash.\n'));
-      const armored = s.gpg([
-        '--trust-model',
-        'always',
-        '--digest-algo',
-        'SHA1',
-        '--local-user',
+      const armored = gpgSignEncrypt(
+        s,
         'eve@evil.example',
-        '--recipient',
         'bob@example.test',
-        '--armor',
-        '--sign',
-        '--encrypt',
-        '--output',
-        '-',
-        join(s.dir, 'sha1.eml'),
-      ]);
+        CRLF('Content-Type: text/plain\n\nOld hash.\n'),
+        ['--digest-algo', 'SHA1'],
+      );
       cases.push({
         name: 'SHA-1 message signature',
         raw: pgpMime(evePlain, armored),
@@ -434,30 +436,17 @@ test.describe('a signer the keystore does not know', () => {
     try {
       s.gpg(['--import'], readFileSync(`${peers}/wkd/keys/carol.sec.asc`, 'utf8'));
       s.gpg(['--import'], bobPublic);
-      writeFileSync(
-        join(s.dir, 'p.eml'),
+      const armored = gpgSignEncrypt(
+        s,
+        'carol@wkd.test',
+        'bob@example.test',
         CRLF('Content-Type: text/plain; charset=utf-8\n\nFrom Carol on WKD, kestrel-5150.\n'),
       );
-      const armored = s.gpg([
-        '--trust-model',
-        'always',
-        '--passphrase',
-        '',
-        '--local-user',
-        'carol@wkd.test',
-        '--recipient',
-        'bob@example.test',
-        '--armor',
-        '--sign',
-        '--encrypt',
-        '--output',
-        '-',
-        join(s.dir, 'p.eml'),
-      ]);
       const id = await deliverRaw(
         bob,
-        CRLF(
-          `From: Carol <carol@wkd.test>\nTo: bob@example.test\nSubject: ...\nDate: ${new Date().toUTCString()}\nMIME-Version: 1.0\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\n\n--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--E\nContent-Type: application/octet-stream\n\n${armored.trim()}\n--E--\n`,
+        pgpMime(
+          `From: Carol <carol@wkd.test>\nTo: bob@example.test\nSubject: ...\nDate: ${new Date().toUTCString()}\n`,
+          armored,
         ),
       );
       const article = await openMessage(page, id);
@@ -514,27 +503,12 @@ test.describe('answering a gpg user', () => {
       const payload = CRLF(
         `Content-Type: multipart/mixed; boundary="P"; protected-headers="v1"\nSubject: ${subject}\nFrom: Carol <carol@example.test>\nTo: bob@example.test\nMessage-ID: ${messageId}\n\n--P\nContent-Type: text/plain; charset=utf-8\n\nCarol's plan: osprey-3301.\n--P\nContent-Type: application/octet-stream; name="plan.bin"\nContent-Disposition: attachment; filename="plan.bin"\nContent-Transfer-Encoding: base64\n\nAAEC/v8=\n--P--\n`,
       );
-      writeFileSync(join(s.dir, 'payload.eml'), payload);
-      const armored = s.gpg([
-        '--trust-model',
-        'always',
-        '--passphrase',
-        '',
-        '--local-user',
-        'carol@example.test',
-        '--recipient',
-        'bob@example.test',
-        '--armor',
-        '--sign',
-        '--encrypt',
-        '--output',
-        '-',
-        join(s.dir, 'payload.eml'),
-      ]);
+      const armored = gpgSignEncrypt(s, 'carol@example.test', 'bob@example.test', payload);
       const id = await deliverRaw(
         bob,
-        CRLF(
-          `From: Carol <carol@example.test>\nTo: bob@example.test\nSubject: ...\nMessage-ID: ${messageId}\nDate: ${new Date().toUTCString()}\nMIME-Version: 1.0\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\n\n--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--E\nContent-Type: application/octet-stream\n\n${armored.trim()}\n--E--\n`,
+        pgpMime(
+          `From: Carol <carol@example.test>\nTo: bob@example.test\nSubject: ...\nMessage-ID: ${messageId}\nDate: ${new Date().toUTCString()}\n`,
+          armored,
         ),
       );
       const article = await openMessage(page, id);
@@ -630,30 +604,15 @@ test.describe('mail from gpg through Postfix into a real Cyrus', () => {
       const payload = CRLF(
         `Content-Type: multipart/mixed; boundary="P"; protected-headers="v1"\nSubject: ${subject}\nFrom: Gina <gina@example.org>\nTo: bob@example.org\n\n--P\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nGrüße von gpg, gina-5521.\n--P\nContent-Type: application/octet-stream; name="g.bin"\nContent-Disposition: attachment; filename="g.bin"\nContent-Transfer-Encoding: base64\n\nAAEC/v8=\n--P--\n`,
       );
-      writeFileSync(join(s.dir, 'payload.eml'), payload);
-      const armored = s.gpg([
-        '--trust-model',
-        'always',
-        '--passphrase',
-        '',
-        '--local-user',
-        'gina@example.org',
-        '--recipient',
-        'bob@example.org',
-        '--armor',
-        '--sign',
-        '--encrypt',
-        '--output',
-        '-',
-        join(s.dir, 'payload.eml'),
-      ]);
+      const armored = gpgSignEncrypt(s, 'gina@example.org', 'bob@example.org', payload);
       const messageId = `<gpg-${Date.now()}@example.org>`;
       await smtpSend(
         Number(process.env.CYRUS_SMTP_PORT ?? 28025),
         'gina@example.org',
         'bob@example.org',
-        CRLF(
-          `From: Gina <gina@example.org>\nTo: bob@example.org\nSubject: ...\nMessage-ID: ${messageId}\nDate: ${new Date().toUTCString()}\nMIME-Version: 1.0\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\n\n--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--E\nContent-Type: application/octet-stream\n\n${armored.trim()}\n--E--\n`,
+        pgpMime(
+          `From: Gina <gina@example.org>\nTo: bob@example.org\nSubject: ...\nMessage-ID: ${messageId}\nDate: ${new Date().toUTCString()}\n`,
+          armored,
         ),
       );
       await importKeyText(page, s.gpg(['--armor', '--export', 'gina@example.org']), 2);
@@ -705,8 +664,9 @@ test.describe('mail from gpg through Postfix into a real Cyrus', () => {
         return {
           tool,
           subject,
-          raw: CRLF(
-            `From: ${tool.email}\nTo: bob@example.org\nSubject: ...\nMessage-ID: <${tool.tool}-${Date.now()}@example.org>\nDate: ${new Date().toUTCString()}\nMIME-Version: 1.0\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\n\n--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--E\nContent-Type: application/octet-stream\n\n${armored.trim()}\n--E--\n`,
+          raw: pgpMime(
+            `From: ${tool.email}\nTo: bob@example.org\nSubject: ...\nMessage-ID: <${tool.tool}-${Date.now()}@example.org>\nDate: ${new Date().toUTCString()}\n`,
+            armored,
           ),
         };
       });

@@ -4,14 +4,15 @@
  * icons settle: first look-up, cached, and one address at a time (the sequential order) — for WKD
  * from the browser and through the server proxy. Run: npm run bench:discovery
  */
-import { chromium, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as openpgp from 'openpgp';
 import { wkdLocation } from '../src/core/discovery/wkd-url';
 import { startAppServer } from '../server/app-server';
+import { launchBenchChromium } from './bench-lib';
 import { wkdProxyConfigFromEnv } from '../server/lookup/wkd-proxy';
 
 const N = 20;
@@ -115,20 +116,10 @@ const app = await startAppServer({
     WKD_PROXY_HOST_MAP: hosts.map((h) => `${h}=127.0.0.1:${WKD_PORT}`).join(','),
   }),
 });
-const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-const browser = await chromium.launch({
-  ...(executablePath ? { executablePath } : {}),
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    `--host-resolver-rules=${hosts.map((h) => `MAP ${h} 127.0.0.1:${WKD_PORT}`).join(', ')}, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1`,
-    `--ignore-certificate-errors-spki-list=${spki}`,
-  ],
-});
+const browser = await launchBenchChromium([
+  `--host-resolver-rules=${hosts.map((h) => `MAP ${h} 127.0.0.1:${WKD_PORT}`).join(', ')}, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1`,
+  `--ignore-certificate-errors-spki-list=${spki}`,
+]);
 
 /** ms from pasting until every chip's key status is settled (measured in the page). */
 // Plain source text: tsx would wrap a function's inner helpers in `__name`, unknown in the page.

@@ -6,13 +6,13 @@
  * the same v1 run). Peak memory: the highest total RSS of Chromium's processes during the run.
  * Run: npm run bench:encrypt   (BENCH_SIZES=1,10 to pick sizes; BENCH_RUNS=3 runs each, median)
  */
-import { chromium } from '@playwright/test';
 import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as openpgp from 'openpgp';
 import { startAppServer } from '../server/app-server';
+import { chromiumPid, chromiumRssKiB, launchBenchChromium } from './bench-lib';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1,10,100').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -84,26 +84,6 @@ function gpgSeconds(file: string): number {
   return seconds;
 }
 
-/** Total RSS (KiB) of every process under Chromium's browser process. */
-function chromiumRssKiB(rootPid: number): number {
-  const ps = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='])
-    .toString()
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number, number]);
-  const tree = new Set([rootPid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const [pid, ppid] of ps) {
-      if (tree.has(ppid) && !tree.has(pid)) {
-        tree.add(pid);
-        grew = true;
-      }
-    }
-  }
-  return ps.filter(([pid]) => tree.has(pid)).reduce((sum, [, , rss]) => sum + rss, 0);
-}
-
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-data-'));
 const server = await startAppServer({
   host: '127.0.0.1',
@@ -118,25 +98,8 @@ const server = await startAppServer({
 });
 const workerFile = readdirSync(resolve('dist/assets')).find((f) => /^crypto\.worker-.*\.js$/.test(f));
 if (!workerFile) throw new Error('No crypto worker in dist/assets: run vite build first');
-const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-const browser = await chromium.launch({
-  ...(executablePath ? { executablePath } : {}),
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
-// Playwright starts the browser as a child of this process.
-const browserPid = Number(
-  execFileSync('pgrep', ['-P', String(process.pid), '-f', 'chrom'])
-    .toString()
-    .trim()
-    .split('\n')[0],
-);
+const browser = await launchBenchChromium();
+const browserPid = chromiumPid();
 
 try {
   const page = await browser.newPage();

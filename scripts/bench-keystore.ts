@@ -3,12 +3,13 @@
  * production build: start-up with 0 vs 10,000 stored keys, the Keys view, and importing 10,000 keys.
  * Run: npm run bench:keystore   (builds first; the 10,000 keys are cached in .bench-cache/)
  */
-import { chromium, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as openpgp from 'openpgp';
 import { startAppServer } from '../server/app-server';
+import { launchBenchChromium } from './bench-lib';
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -66,18 +67,7 @@ const server = await startAppServer({
   prefillAccount: 'alice@example.test',
   wkdProxy: null,
 });
-const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-const browser = await chromium.launch({
-  ...(executablePath ? { executablePath } : {}),
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
+const browser = await launchBenchChromium([]);
 try {
   const context = await browser.newContext({ baseURL: server.url });
   const page = await context.newPage();

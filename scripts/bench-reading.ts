@@ -7,13 +7,13 @@
  * while the message opens, and the peak memory of Chromium's processes above the idle figure.
  * Run: npm run bench:read   (BENCH_SIZES=1,10 in MB; BENCH_RUNS=3 runs each, median)
  */
-import { chromium, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as openpgp from 'openpgp';
-import { startAppServer } from '../server/app-server';
+import { chromiumPid, chromiumRssKiB, launchBenchChromium, startBenchApp } from './bench-lib';
 import { deliverRaw, embedded, importKeyText, SignInPage } from '../e2e/fixtures';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1,10').split(',').map(Number);
@@ -78,26 +78,6 @@ function gpgSeconds(raw: string): number {
   return seconds;
 }
 
-/** Total RSS (KiB) of every process under Chromium's browser process. */
-function chromiumRssKiB(rootPid: number): number {
-  const ps = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='])
-    .toString()
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number, number]);
-  const tree = new Set([rootPid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const [pid, ppid] of ps) {
-      if (tree.has(ppid) && !tree.has(pid)) {
-        tree.add(pid);
-        grew = true;
-      }
-    }
-  }
-  return ps.filter(([pid]) => tree.has(pid)).reduce((sum, [, , rss]) => sum + rss, 0);
-}
-
 async function openAndMeasure(page: Page, id: string) {
   await page.getByRole('link', { name: 'Inbox', exact: true }).click();
   const listed = page.locator(`button[data-message-id="${id}"]`);
@@ -125,36 +105,9 @@ async function openAndMeasure(page: Page, id: string) {
   return { seconds, longTasks };
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), 'bench-read-data-'));
-const server = await startAppServer({
-  host: '127.0.0.1',
-  port: 0,
-  dataDir,
-  serve: 'dist',
-  distDir: resolve('dist'),
-  corsOrigins: ['*'],
-  seedDemo: true,
-  prefillAccount: null,
-  wkdProxy: null,
-});
-const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-const browser = await chromium.launch({
-  ...(executablePath ? { executablePath } : {}),
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
-const browserPid = Number(
-  execFileSync('pgrep', ['-P', String(process.pid), '-f', 'chrom'])
-    .toString()
-    .trim()
-    .split('\n')[0],
-);
+const server = await startBenchApp({ corsOrigins: ['*'], prefillAccount: null });
+const browser = await launchBenchChromium();
+const browserPid = chromiumPid();
 
 try {
   const context = await browser.newContext({ baseURL: server.url, acceptDownloads: false });
@@ -213,6 +166,5 @@ try {
 } finally {
   await browser.close();
   await server.close();
-  rmSync(dataDir, { recursive: true, force: true });
   rmSync(gnupgHome, { recursive: true, force: true });
 }

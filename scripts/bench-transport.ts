@@ -5,12 +5,9 @@
  * cached in the page (chips removed and pasted again), and cached by the companion only (a fresh
  * page). Run: npm run bench:transport   (BENCH_LATENCY_MS, BENCH_ROUNDS)
  */
-import { chromium, type Page } from '@playwright/test';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import type { Page } from '@playwright/test';
 import type * as dns from 'dns-packet';
-import { startAppServer } from '../server/app-server';
+import { launchBenchChromium, startBenchApp } from './bench-lib';
 import { startScriptedDns, type ScriptedAnswer } from '../server/testing/scripted-dns';
 
 const N = 20;
@@ -46,35 +43,13 @@ for (const [i, d] of Array.from({ length: ROUNDS }, (_, r) => domainsOf(r))
       : { rcode: 'NXDOMAIN', ad: true, delayMs: LATENCY_MS };
 }
 const resolver = await startScriptedDns(script);
-const dataDir = mkdtempSync(join(tmpdir(), 'bench-transport-'));
-const app = await startAppServer({
-  host: '127.0.0.1',
-  port: 0,
-  dataDir,
-  serve: 'dist',
-  distDir: resolve('dist'),
-  corsOrigins: [],
-  seedDemo: true,
-  prefillAccount: 'alice@example.test',
-  wkdProxy: null,
+const app = await startBenchApp({
   transport: {
     resolver: { host: '127.0.0.1', port: Number(resolver.address.split(':')[1]) },
     policy: { port: 443, caFile: null, allowPrivate: false, timeoutMs: 10_000 },
   },
 });
-const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-const browser = await chromium.launch({
-  ...(executablePath ? { executablePath } : {}),
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-  ],
-});
+const browser = await launchBenchChromium(['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1']);
 
 /** ms from pasting until every chip's data-transport is settled (measured in the page). */
 const SETTLE_IN_PAGE = `(({ text, count }) => new Promise((done) => {
@@ -149,5 +124,4 @@ try {
   await browser.close();
   await app.close();
   await resolver.close();
-  rmSync(dataDir, { recursive: true, force: true });
 }
