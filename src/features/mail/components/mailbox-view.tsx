@@ -4,7 +4,8 @@ import { userMessage } from '@/core/errors/user-messages';
 import { listedProtection, type SentEmail } from '@/core/jmap/mail';
 import { PROTECTED_SUBJECT } from '@/core/mime/header-protection';
 import { useAccountSetup } from '@/queries/account';
-import { useMailboxPages, useMailboxUpdates } from '@/queries/mail';
+import { useMailboxPages } from '@/queries/mail';
+import { useMailboxUpdates } from '@/queries/mailbox-updates';
 import { useOpenedSubjects } from '../stores/opened-subjects';
 import { MessageReader, type OnAnswer } from './message-reader';
 
