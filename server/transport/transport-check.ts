@@ -104,7 +104,8 @@ export function createTransportChecker(config: TransportConfig) {
     return [...data(v4, 'A'), ...data(v6, 'AAAA')];
   }
 
-  async function mtaSts(domain: string, mxHosts: string[]): Promise<TransportReport['mtaSts']> {
+  /** The domain's MTA-STS policy as published (TXT, then the policy file), before the MX is known. */
+  async function stsPolicy(domain: string): Promise<{ id: string; policy: StsPolicy } | { error: string } | null> {
     let txt: DnsAnswer;
     try {
       txt = await lookup(`_mta-sts.${domain}`, 'TXT');
@@ -124,9 +125,14 @@ export function createTransportChecker(config: TransportConfig) {
       cached = { id: parsed.id, policy: fetched.policy, expires: now() + fetched.policy.maxAge * 1000 };
       policies.set(domain, cached);
     }
-    const { policy } = cached;
+    return { id: parsed.id, policy: cached.policy };
+  }
+
+  function stsReport(published: Awaited<ReturnType<typeof stsPolicy>>, mxHosts: string[]): TransportReport['mtaSts'] {
+    if (!published || 'error' in published) return published;
+    const { id, policy } = published;
     return {
-      txtId: parsed.id,
+      txtId: id,
       mode: policy.mode,
       mx: policy.mx,
       maxAge: policy.maxAge,
@@ -168,6 +174,11 @@ export function createTransportChecker(config: TransportConfig) {
     if (SPECIAL_USE.test(domain) && !validating)
       return report('unknown', `${domain} is a special-use name; it is never asked of a name server off this machine.`);
 
+    // What does not depend on the MX is asked at the same time as the MX.
+    const published = stsPolicy(domain);
+    const tlsrptPublished = lookup(`_smtp._tls.${domain}`, 'TXT')
+      .then((a) => records(a, 'TXT').some((r) => /^v=TLSRPTv1\s*(;|$)/.test(txtOf(r))))
+      .catch(() => false);
     let mxAnswer: DnsAnswer;
     try {
       mxAnswer = await lookup(domain, 'MX');
@@ -190,13 +201,12 @@ export function createTransportChecker(config: TransportConfig) {
       ? [...new Set(mxRecords.map((r) => r.data.exchange.toLowerCase().replace(/\.$/, '')))]
       : [domain];
     const mxSecure = mxAnswer.ad && validating;
-    const [sts, tlsaHosts, tlsrpt] = await Promise.all([
-      mtaSts(domain, hosts),
+    const [publishedPolicy, tlsaHosts, tlsrpt] = await Promise.all([
+      published,
       Promise.all(hosts.map(tlsa)),
-      lookup(`_smtp._tls.${domain}`, 'TXT')
-        .then((a) => records(a, 'TXT').some((r) => /^v=TLSRPTv1\s*(;|$)/.test(txtOf(r))))
-        .catch(() => false),
+      tlsrptPublished,
     ]);
+    const sts = stsReport(publishedPolicy, hosts);
     const anyBogus = tlsaHosts.some((h) => h.tlsa === 'bogus');
     const allSecure = mxSecure && tlsaHosts.every((h) => h.tlsa === 'secure' && h.usable > 0);
     const dane: TransportReport['dane'] = {
