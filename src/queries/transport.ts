@@ -5,6 +5,7 @@ import { useCompanionConfig } from './account';
 
 /** A report is kept this long: DNS and policies change slowly, and the companion caches too. */
 const TRANSPORT_STALE_MS = 10 * 60_000;
+const UNKNOWN_STALE_MS = 30_000;
 
 const clients = new Map<string, TransportClient>();
 function clientFor(fetchFn: typeof fetch, url: string | null): TransportClient {
@@ -21,7 +22,9 @@ function transportQuery(fetchFn: typeof fetch, url: string | null, domain: strin
     queryKey: [...transportKeys.domain(domain), url],
     queryFn: () => clientFor(fetchFn, url).statusOf(domain),
     enabled,
-    staleTime: TRANSPORT_STALE_MS,
+    // An unknown answer (the companion or a name server failed) is asked again soon.
+    staleTime: (q: { state: { data?: TransportView } }) =>
+      q.state.data?.status === 'unknown' ? UNKNOWN_STALE_MS : TRANSPORT_STALE_MS,
     retry: false,
   };
 }
