@@ -52,6 +52,7 @@ const STS_DOMAINS = [
   'badid',
   'both',
   'uncovered',
+  'notfound',
 ];
 
 beforeAll(async () => {
@@ -212,6 +213,7 @@ describe('transport check', () => {
       ['two.example', /more than one/],
       ['badid.example', /id/],
       ['redirect.example', /redirects \(HTTP 301\)/],
+      ['notfound.example', /HTTP 404/],
       ['html.example', /text\/html/],
       ['big.example', /larger than 64 KiB/],
       ['old.example', /max_age/],
