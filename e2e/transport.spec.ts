@@ -50,6 +50,7 @@ test('without a companion the transport status is unknown, and the details say w
   composer,
 }) => {
   await signInPage.signIn();
+  await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
   // The page now sees no companion: as when dist/ is served on its own.
   await page.route('**/api/companion', (route) => route.fulfill({ status: 404, body: 'not found' }));
   await page.reload();
