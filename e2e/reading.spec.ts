@@ -4,6 +4,7 @@ import type { Page } from '@playwright/test';
 import * as openpgp from 'openpgp';
 import { encryptWithAll, generateToolKeys, interopAvailability, scratch, type Scratch } from '../src/testing/interop';
 import {
+  type Account,
   cyrus,
   deliverRaw,
   embedded,
@@ -33,6 +34,13 @@ async function unlockIfAsked(page: Page, passphrase: string) {
   const dialog = page.getByRole('dialog');
   await dialog.getByLabel('Passphrase', { exact: true }).fill(passphrase);
   await dialog.getByRole('button', { name: 'Unlock', exact: true }).click();
+}
+
+/** Signed in as Bob (embedded or Cyrus), with a new key bound to his address: its public key. */
+async function signInAsBobWithKey(page: Page, signInPage: SignInPage, account: Account): Promise<string> {
+  await signInPage.signIn(account);
+  await generateAndBindKey(page, { email: account.username, passphrase: BOB_PASS });
+  return storedPublicKey(page, await ownFingerprint(page));
 }
 
 /** Open the Inbox and the message with this JMAP id, waiting for it to arrive (no reload). */
@@ -212,9 +220,7 @@ test('hostile messages show only what is true, and nothing leaves for a remote h
 }) => {
   test.setTimeout(180_000);
   const bob = embedded(baseURL!, 'bob');
-  await signInPage.signIn(bob);
-  await generateAndBindKey(page, { email: 'bob@example.test', passphrase: BOB_PASS });
-  const bobKey = await openpgp.readKey({ armoredKey: await storedPublicKey(page, await ownFingerprint(page)) });
+  const bobKey = await openpgp.readKey({ armoredKey: await signInAsBobWithKey(page, signInPage, bob) });
   const { privateKey: eve, publicKey: evePublic } = (await openpgp.generateKey({
     userIDs: [{ name: 'Eve', email: 'eve@evil.example' }],
     format: 'object',
@@ -429,9 +435,7 @@ test.describe('a signer the keystore does not know', () => {
     const peers = process.env.PEERS_STATE_DIR ?? '/tmp/pgp-composer-peers';
     const carolFpr = readFileSync(`${peers}/wkd/keys/carol.fpr`, 'utf8').trim();
     const bob = embedded(baseURL!, 'bob');
-    await signInPage.signIn(bob);
-    await generateAndBindKey(page, { email: 'bob@example.test', passphrase: BOB_PASS });
-    const bobPublic = await storedPublicKey(page, await ownFingerprint(page));
+    const bobPublic = await signInAsBobWithKey(page, signInPage, bob);
     const s = scratch();
     try {
       s.gpg(['--import'], readFileSync(`${peers}/wkd/keys/carol.sec.asc`, 'utf8'));
@@ -477,9 +481,7 @@ test.describe('answering a gpg user', () => {
   }) => {
     test.setTimeout(150_000);
     const bob = embedded(baseURL!, 'bob');
-    await signInPage.signIn(bob);
-    await generateAndBindKey(page, { email: 'bob@example.test', passphrase: BOB_PASS });
-    const bobPublic = await storedPublicKey(page, await ownFingerprint(page));
+    const bobPublic = await signInAsBobWithKey(page, signInPage, bob);
     const s = scratch();
     try {
       for (const uid of ['Carol <carol@example.test>', 'Dave <dave@example.test>'])
@@ -592,9 +594,7 @@ test.describe('mail from gpg through Postfix into a real Cyrus', () => {
   }) => {
     test.setTimeout(120_000);
     const bob = cyrus('bob');
-    await signInPage.signIn(bob);
-    await generateAndBindKey(page, { email: 'bob@example.org', passphrase: BOB_PASS });
-    const bobPublic = await storedPublicKey(page, await ownFingerprint(page));
+    const bobPublic = await signInAsBobWithKey(page, signInPage, bob);
     const s = scratch();
     try {
       s.gpg(['--passphrase', '', '--quick-gen-key', 'Gina <gina@example.org>', 'future-default', 'default', 'never']);
@@ -638,9 +638,7 @@ test.describe('mail from gpg through Postfix into a real Cyrus', () => {
     baseURL,
   }) => {
     test.setTimeout(240_000);
-    await signInPage.signIn(cyrus('bob'));
-    await generateAndBindKey(page, { email: 'bob@example.org', passphrase: BOB_PASS });
-    const bobPublic = await storedPublicKey(page, await ownFingerprint(page));
+    const bobPublic = await signInAsBobWithKey(page, signInPage, cyrus('bob'));
     const s = scratch();
     try {
       const tools = generateToolKeys(s);

@@ -7,23 +7,12 @@
 
 import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { startAppServer } from '../server/app-server';
+import { startBenchApp } from './bench-lib';
 
 const silent = createSocket('udp4');
 await new Promise<void>((ok) => silent.bind(0, '127.0.0.1', ok));
-const dataDir = mkdtempSync(join(tmpdir(), 'bench-server-'));
-const app = await startAppServer({
-  host: '127.0.0.1',
-  port: 0,
-  dataDir,
-  serve: 'dist',
-  distDir: resolve('dist'),
-  corsOrigins: [],
-  seedDemo: true,
+const app = await startBenchApp({
   prefillAccount: null,
   wkdProxy: {
     timeoutMs: 5000,
@@ -70,4 +59,3 @@ console.log(
 );
 await app.close();
 silent.close();
-rmSync(dataDir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import type { AddressKey, CryptoApi } from '../crypto/types';
-import { type AutocryptKey, keydataBytes } from '../keystore/autocrypt-peers';
+import type { AutocryptKey } from '../keystore/autocrypt-peers';
+import { decodeBase64 } from '../mime/base64';
 import { LOOKUP_TIMEOUT_MS } from '../limits';
 import { insecureUrlReason } from '../net/loopback';
 import { fetchLimited } from './fetch-limited';
@@ -96,13 +97,8 @@ export function createKeyLookup(deps: KeyLookupDeps): KeyLookup {
       if (found) return found;
     }
     if (autocrypt) {
-      let bytes: Uint8Array | null = null;
-      try {
-        bytes = keydataBytes(autocrypt.keydata);
-      } catch {
-        failures.push({ source: 'autocrypt', reason: 'bad-data', detail: 'The Autocrypt keydata is not base64.' });
-      }
-      const found = bytes && result('autocrypt', await judge('autocrypt', bytes, address, null, vouchingKey));
+      const keydata = decodeBase64(autocrypt.keydata);
+      const found = result('autocrypt', await judge('autocrypt', keydata, address, null, vouchingKey));
       if (found) return found;
     }
     if (settings.keyServer) {

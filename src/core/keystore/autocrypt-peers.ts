@@ -123,11 +123,3 @@ export function autocryptKeyOf(record: AutocryptPeerRecord | null): AutocryptKey
     };
   return null;
 }
-
-/** Autocrypt keydata is base64 of the binary key (Level 1 §2.1); throws on anything else. */
-export function keydataBytes(keydata: string): Uint8Array {
-  const binary = atob(keydata);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}

@@ -1,5 +1,6 @@
 import type { CryptoApi } from '../crypto/types';
-import { type AutocryptEvent, effectiveDate, keydataBytes } from '../keystore/autocrypt-peers';
+import { type AutocryptEvent, effectiveDate } from '../keystore/autocrypt-peers';
+import { decodeBase64 } from '../mime/base64';
 import { asciiLower } from '../mime/addresses';
 import type { OpenedMessage } from './types';
 
@@ -10,7 +11,7 @@ async function fingerprintFor(
   address: string,
 ): Promise<string | null> {
   try {
-    const { keys } = await crypto.keysForAddress(keydataBytes(keydata), address);
+    const { keys } = await crypto.keysForAddress(decodeBase64(keydata), address);
     return keys[0]?.summary.fingerprint ?? null;
   } catch {
     return null;

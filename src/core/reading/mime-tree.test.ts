@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { byteString, decodeBase64 } from './mime-tree';
+import { decodeBase64 } from '../mime/base64';
+import { byteString } from './mime-tree';
 
 describe('byteString', () => {
   it('maps every byte to the character with that code, so offsets in the string are offsets in the bytes', () => {

@@ -3,7 +3,8 @@ import { isAppError } from '../errors/app-error';
 import type { CryptoApi, SignatureCheck } from '../crypto/types';
 import { asciiLower } from '../mime/addresses';
 import { autocryptIntake, protectedHeaders } from './message-headers';
-import { byteString, decodeBase64, header, type MimeEntity, parseEntity } from './mime-tree';
+import { decodeBase64 } from '../mime/base64';
+import { byteString, header, type MimeEntity, parseEntity } from './mime-tree';
 import type { OpenedMessage, ReadHeaders, ShownAttachment, ShownPart, SignatureStatus } from './types';
 
 export type ReadingCrypto = Pick<CryptoApi, 'encryptedFor' | 'openEncrypted' | 'verifyDetached' | 'verifyCleartext'>;
@@ -313,7 +314,7 @@ async function walkEntity(
     // EFAIL §8.1: a ciphertext among other parts is never decrypted into the message.
     walk.partialEncrypted = true;
     const body = src.bytes.subarray(e.children[1]!.bodyStart, e.children[1]!.end);
-    walk.attachments.push(attachment('encrypted.asc', 'application/pgp-encrypted', body, null, src, cover));
+    walk.attachments.push(attachment('encrypted.asc', 'application/pgp-encrypted', body, null, cover));
     return;
   }
   if (isPgpSigned(e)) {
@@ -341,7 +342,6 @@ function attachment(
   type: string,
   content: Uint8Array,
   contentId: string | null,
-  src: Source,
   cover: Cover,
 ): ShownAttachment {
   return { name, type, size: content.length, contentId, content, ...covered(cover) };
@@ -357,27 +357,25 @@ async function leaf(
 ): Promise<void> {
   const disposition = header(e, 'content-disposition')?.toLowerCase() ?? '';
   const textual = e.type === 'text/plain' || e.type === 'text/html';
-  if ((disposition.startsWith('attachment') || !textual) && transferEncoding(e) === 'base64') {
+  const isFile = disposition.startsWith('attachment') || !textual;
+  const contentId = header(e, 'content-id')?.replace(/^<|>$/g, '').trim() || null;
+  if (isFile && transferEncoding(e) === 'base64') {
     // Large files: the body decoded natively, the MIME library reading only the headers (the name).
     const described = await PostalMime.parse(src.bytes.subarray(e.start, e.bodyStart));
-    const contentId = header(e, 'content-id')?.replace(/^<|>$/g, '').trim() ?? null;
     const content = decodeBase64(src.text.slice(e.bodyStart, e.end));
     const name = described.attachments[0]?.filename ?? defaultName(e.type);
-    walk.attachments.push(attachment(name, e.type, content, contentId || null, src, cover));
+    walk.attachments.push(attachment(name, e.type, content, contentId, cover));
     return;
   }
   const parsed = await decodeLeaf(src, e);
-  if (disposition.startsWith('attachment') || !textual) {
+  if (isFile) {
     const found = parsed.attachments[0];
     const content = !found
       ? new Uint8Array(0)
       : typeof found.content === 'string'
         ? new TextEncoder().encode(found.content)
         : new Uint8Array(found.content);
-    const contentId = header(e, 'content-id')?.replace(/^<|>$/g, '').trim() ?? null;
-    walk.attachments.push(
-      attachment(found?.filename ?? defaultName(e.type), e.type, content, contentId || null, src, cover),
-    );
+    walk.attachments.push(attachment(found?.filename ?? defaultName(e.type), e.type, content, contentId, cover));
     return;
   }
   if (e.type === 'text/html') {
