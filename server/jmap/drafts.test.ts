@@ -59,6 +59,7 @@ afterAll(async () => {
 });
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+const bytesOf = async (blob: Blob) => new Uint8Array(await blob.arrayBuffer());
 
 describe('drafts', () => {
   it('an encrypted draft shows nothing of the message outside; stored, fetched and decrypted it comes back whole', async () => {
@@ -69,7 +70,7 @@ describe('drafts', () => {
       crypto,
     });
     expect(encrypted).toBe(true);
-    const outside = text(bytes);
+    const outside = text(await bytesOf(bytes));
     expect(outside).toMatch(/^Content-Type: multipart\/encrypted/m);
     expect(outside).toMatch(/^Subject: \[\.\.\.\]\r$/m);
     for (const secret of [
@@ -122,7 +123,7 @@ describe('drafts', () => {
       signWith: aliceKey.summary.fingerprint,
       crypto,
     });
-    const signedBack = await readDraft(signed.bytes, crypto, { ownKeys: [aliceKey.armoredPublic] });
+    const signedBack = await readDraft(await bytesOf(signed.bytes), crypto, { ownKeys: [aliceKey.armoredPublic] });
     expect(signedBack.signedBy).toEqual([aliceKey.summary.fingerprint]);
     // Anyone can encrypt a "draft" to Alice's public key; without her signature it is not hers.
     const planted = await buildDraft(content, {
@@ -131,7 +132,9 @@ describe('drafts', () => {
       encryptTo: { armoredPublic: aliceKey.armoredPublic, address: 'alice@example.test' },
       crypto,
     });
-    expect((await readDraft(planted.bytes, crypto, { ownKeys: [aliceKey.armoredPublic] })).signedBy).toEqual([]);
+    expect(
+      (await readDraft(await bytesOf(planted.bytes), crypto, { ownKeys: [aliceKey.armoredPublic] })).signedBy,
+    ).toEqual([]);
     await crypto.lockAll();
   });
 
@@ -144,12 +147,14 @@ describe('drafts', () => {
       crypto,
     });
     expect(encrypted).toBe(false);
-    expect(await draftKeyIds(bytes, crypto)).toEqual([]);
+    expect(await draftKeyIds(await bytesOf(bytes), crypto)).toEqual([]);
     expect(
-      await readDraft(bytes, crypto, { unlock: () => Promise.reject(new Error('a plain draft needs no key')) }),
+      await readDraft(await bytesOf(bytes), crypto, {
+        unlock: () => Promise.reject(new Error('a plain draft needs no key')),
+      }),
     ).toEqual({ ...plain, encrypted: false, signedBy: [] });
     // The loose text travels base64-encoded: no line of it can become a header of its own.
-    const head = text(bytes).split('\r\n\r\n')[0]!;
+    const head = text(await bytesOf(bytes)).split('\r\n\r\n')[0]!;
     expect(head.match(/^Bcc:.*$/gim)).toEqual(['Bcc: secret-bcc@example.test']);
     expect(head).not.toContain('evil@attacker');
   });

@@ -258,8 +258,8 @@ describe('passphrases, unlocking and user IDs', () => {
 });
 
 describe('encryption algorithm and Autocrypt keydata', () => {
-  const seipdVersion = async (armored: Uint8Array) => {
-    const message = await openpgp.readMessage({ armoredMessage: new TextDecoder().decode(armored) });
+  const seipdVersion = async (armored: Blob) => {
+    const message = await openpgp.readMessage({ armoredMessage: await armored.text() });
     return (
       message.packets.findPacket(openpgp.enums.packet.symEncryptedIntegrityProtectedData) as unknown as {
         version: number;
@@ -306,8 +306,8 @@ describe('encryption algorithm and Autocrypt keydata', () => {
   });
 
   it('SEIPDv2 uses AES-GCM; a key that lists only OCB suites gets SEIPDv1, never OCB', async () => {
-    const packetOf = async (armored: Uint8Array) => {
-      const message = await openpgp.readMessage({ armoredMessage: new TextDecoder().decode(armored) });
+    const packetOf = async (armored: Blob) => {
+      const message = await openpgp.readMessage({ armoredMessage: await armored.text() });
       return message.packets.findPacket(openpgp.enums.packet.symEncryptedIntegrityProtectedData) as unknown as {
         version: number;
         aeadAlgorithm: number;

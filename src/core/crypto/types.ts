@@ -1,3 +1,4 @@
+import type { PayloadPart } from '../mime/payload-parts';
 /** Plain data crossing the worker boundary: no OpenPGP.js objects, no secret key material. */
 
 export type KeyAlgorithmChoice = 'curve25519-legacy' | 'rsa3072' | 'rsa4096' | 'curve25519-v6';
@@ -130,13 +131,14 @@ export interface CryptoApi {
   /**
    * Encrypt a MIME payload (CRLF text) to every recipient key, using the user ID that names the
    * address, and sign it with the unlocked key `signWith` when given (RFC 3156 §6.2, combined).
-   * `armored` is the ASCII-armored message as bytes with CRLF line ends.
+   * The payload streams through (attachments given as Blobs are read as it goes); `armored` is the
+   * ASCII-armored message with CRLF line ends.
    */
   encryptPayload(input: {
-    payload: string | Uint8Array;
+    payload: string | PayloadPart[];
     recipients: { armoredPublic: string; address: string }[];
     signWith?: string;
-  }): Promise<{ armored: Uint8Array }>;
+  }): Promise<{ armored: Blob }>;
   /** Key IDs (16 uppercase hex digits) an encrypted message is addressed to; wildcard IDs are left out. */
   encryptedFor(armoredMessage: string): Promise<string[]>;
   /** Decrypt with the unlocked keys; `crypto/key-locked` when none of them is a recipient. */

@@ -2,8 +2,9 @@ import PostalMime, { type Address, type Email as ParsedEmail } from 'postal-mime
 import { AppError } from '../errors/app-error';
 import type { CryptoApi } from '../crypto/types';
 import type { Mailbox } from '../mime/addresses';
-import { buildMessage, type MessageInput } from '../mime/build-message';
-import { buildPayload, type HeaderField, wrapEncrypted } from '../mime/pgp-mime';
+import { buildMessageParts, type MessageInput } from '../mime/build-message';
+import { payloadBlob } from '../mime/payload-parts';
+import { buildPayloadParts, type HeaderField, wrapEncrypted } from '../mime/pgp-mime';
 
 /** The composer's own state kept in a draft: the Encrypt and Sign choices (null: automatic). */
 export const DRAFT_STATE_HEADER = 'X-Composer-Draft';
@@ -72,7 +73,7 @@ export async function buildDraft(
     signWith?: string | null;
     crypto: Pick<CryptoApi, 'encryptPayload'>;
   },
-): Promise<{ bytes: Uint8Array; encrypted: boolean }> {
+): Promise<{ bytes: Blob; encrypted: boolean }> {
   const input: MessageInput = {
     from: content.from,
     to: content.to,
@@ -91,8 +92,9 @@ export async function buildDraft(
     [DRAFT_STATE_HEADER, `encrypt=${choice(content.encrypt)}; sign=${choice(content.sign)}`],
     ...(content.loose ?? []).map(looseHeader),
   ];
-  if (!options.encryptTo) return { bytes: buildMessage(input, { headers }).bytes, encrypted: false };
-  const payload = buildPayload(input, 'cipher', { headers });
+  if (!options.encryptTo)
+    return { bytes: await payloadBlob(buildMessageParts(input, { headers }).parts), encrypted: false };
+  const payload = buildPayloadParts(input, 'cipher', { headers });
   const { armored } = await options.crypto.encryptPayload({
     payload,
     recipients: [options.encryptTo],

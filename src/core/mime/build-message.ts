@@ -1,13 +1,16 @@
 import MimeNodeModule from 'emailjs-mime-builder';
 import { AppError } from '../errors/app-error';
+import { Base64Lines } from '../bytes/base64-lines';
 import { addressKey, formatMailbox, type Mailbox } from './addresses';
+import type { PayloadPart } from './payload-parts';
 import { assertSevenBitMessage } from './seven-bit';
 
 // A CommonJS module with `exports.default`: bundlers unwrap it, Node's ESM loader does not.
 const MimeNode: typeof MimeNodeModule =
   (MimeNodeModule as unknown as { default?: typeof MimeNodeModule }).default ?? MimeNodeModule;
 
-export type OutgoingAttachment = { name: string; type: string; content: Uint8Array };
+/** An attachment's content: bytes, or a Blob (a File) read only as the message is written out. */
+export type OutgoingAttachment = { name: string; type: string; content: Uint8Array | Blob };
 
 export type MessageInput = {
   from: Mailbox;
@@ -31,9 +34,61 @@ export type MessageInput = {
 };
 
 export type BuiltMessage = {
-  bytes: Uint8Array;
+  bytes: Uint8Array | Blob;
   envelope: { mailFrom: string; rcptTo: string[] };
 };
+
+const MARKER_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * Attachment bodies are left out while the MIME library builds an entity: each stands in as a
+ * unique 16-character base64 word (12 bytes the library encodes back to exactly that word), and
+ * the built text is split there into PayloadParts. The library still writes every header.
+ */
+export class AttachmentSlots {
+  private readonly token: string;
+  private readonly slots: { marker: string; content: Uint8Array | Blob }[] = [];
+
+  constructor() {
+    const random = globalThis.crypto.getRandomValues(new Uint8Array(12));
+    this.token = Array.from(random, (b) => MARKER_ALPHABET[b % MARKER_ALPHABET.length]).join('');
+  }
+
+  /** The stand-in bytes to give the library for `content`. */
+  add(content: Uint8Array | Blob): Uint8Array {
+    const index = this.slots.length.toString(36).padStart(4, '0');
+    const marker = `${this.token}${index}`;
+    this.slots.push({ marker, content });
+    return Uint8Array.from(atob(marker), (c) => c.charCodeAt(0));
+  }
+
+  /** The built entity with every stand-in replaced by its content, to be base64-encoded on output. */
+  split(built: string): PayloadPart[] {
+    const parts: PayloadPart[] = [];
+    let at = 0;
+    for (const { marker, content } of this.slots) {
+      const found = built.indexOf(marker, at);
+      if (found < 0) throw new AppError('mime/invalid-input', 'An attachment went missing while building the message');
+      parts.push(built.slice(at, found), { base64: content });
+      at = found + marker.length;
+    }
+    parts.push(built.slice(at));
+    return parts;
+  }
+}
+
+/** Parts whose attachments are all bytes, joined into one string (small messages and tests). */
+export function joinParts(parts: PayloadPart[]): string {
+  return parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      if (!(part.base64 instanceof Uint8Array)) throw new Error('joinParts needs attachment bytes, not a Blob');
+      const lines = new Base64Lines(76);
+      const decoder = new TextDecoder();
+      return decoder.decode(lines.push(part.base64)) + decoder.decode(lines.end());
+    })
+    .join('');
+}
 
 /** In-Reply-To and References, when the message answers another. */
 export function threadingFields(input: Pick<MessageInput, 'inReplyTo' | 'references'>): [string, string][] {
@@ -69,7 +124,11 @@ export function textPart(node: MimeNodeModule, text: string): void {
 }
 
 /** The text and attachments under `root` (which is multipart/mixed when there are attachments). */
-export function addBody(root: MimeNodeModule, input: Pick<MessageInput, 'text' | 'attachments'>): void {
+export function addBody(
+  root: MimeNodeModule,
+  input: Pick<MessageInput, 'text' | 'attachments'>,
+  slots: AttachmentSlots,
+): void {
   if (input.attachments.length === 0) return textPart(root, input.text);
   textPart(root.createChild('text/plain; charset=utf-8'), input.text);
   for (const a of input.attachments) {
@@ -77,7 +136,7 @@ export function addBody(root: MimeNodeModule, input: Pick<MessageInput, 'text' |
     root
       .createChild(a.type || 'application/octet-stream', { filename: a.name })
       .setHeader('Content-Transfer-Encoding', 'base64')
-      .setContent(a.content);
+      .setContent(slots.add(a.content));
   }
 }
 
@@ -85,7 +144,10 @@ export function addBody(root: MimeNodeModule, input: Pick<MessageInput, 'text' |
  * Build a complete RFC 5322 / MIME message in the browser: UTF-8 header words (RFC 2047),
  * non-ASCII file names (RFC 2231), Date, Message-ID, MIME-Version, CRLF, 7-bit only.
  */
-export function buildMessage(input: MessageInput, draft?: { headers: [name: string, value: string][] }): BuiltMessage {
+export function buildMessageParts(
+  input: MessageInput,
+  draft?: { headers: [name: string, value: string][] },
+): { parts: PayloadPart[]; envelope: BuiltMessage['envelope'] } {
   const rcptTo = envelopeRecipients([input.to, input.cc, input.bcc]);
   // A draft may have no recipients yet, and keeps its Bcc as a header: it is not sent as it is.
   if (rcptTo.length === 0 && !draft) throw new AppError('mime/no-recipients', 'No recipients');
@@ -108,9 +170,16 @@ export function buildMessage(input: MessageInput, draft?: { headers: [name: stri
   for (const [name, value] of [...(input.extraHeaders ?? []), ...(draft?.headers ?? [])]) root.addHeader(name, value);
   root.setHeader('MIME-Version', '1.0');
 
-  addBody(root, input);
+  const slots = new AttachmentSlots();
+  addBody(root, input, slots);
 
-  const bytes = new TextEncoder().encode(root.build());
-  assertSevenBitMessage(bytes);
-  return { bytes, envelope: { mailFrom: input.from.address, rcptTo } };
+  const built = root.build();
+  assertSevenBitMessage(new TextEncoder().encode(built));
+  return { parts: slots.split(built), envelope: { mailFrom: input.from.address, rcptTo } };
+}
+
+/** buildMessageParts as one byte array, for attachments given as bytes. */
+export function buildMessage(input: MessageInput, draft?: { headers: [name: string, value: string][] }) {
+  const { parts, envelope } = buildMessageParts(input, draft);
+  return { bytes: new TextEncoder().encode(joinParts(parts)), envelope };
 }

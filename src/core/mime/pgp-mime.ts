@@ -2,13 +2,16 @@ import { AppError } from '../errors/app-error';
 import { formatMailbox } from './addresses';
 import {
   addBody,
+  AttachmentSlots,
   envelopeRecipients,
+  joinParts,
   formatRfc5322Date,
   type MessageInput,
   MimeNode,
   threadingFields,
 } from './build-message';
 import { PROTECTED_SUBJECT } from './header-protection';
+import type { PayloadPart } from './payload-parts';
 import { assertSevenBitMessage } from './seven-bit';
 
 export type HeaderField = [name: string, value: string];
@@ -64,11 +67,11 @@ function outerFields(
  * Bcc is copied in only for a draft (`draft`, with the draft's own header fields): a draft is
  * encrypted to its author alone. CRLF, 7-bit, lines starting "From " escaped (signatures survive mbox).
  */
-export function buildPayload(
+export function buildPayloadParts(
   input: MessageInput,
   mode: 'cipher' | 'clear' | 'none',
   draft?: { headers: HeaderField[] },
-): string {
+): PayloadPart[] {
   const multipart = input.attachments.length > 0;
   const params = mode === 'none' ? '' : `; protected-headers="v1"; hp="${mode}"`;
   const root = new MimeNode(multipart ? `multipart/mixed${params}` : `text/plain; charset=utf-8${params}`, {
@@ -86,12 +89,16 @@ export function buildPayload(
     for (const [name, value] of outerFields(input, PROTECTED_SUBJECT, []).filter(([n]) => n !== 'MIME-Version'))
       root.addHeader('HP-Outer', `${name}: ${value}`);
   }
-  addBody(root, input);
+  const slots = new AttachmentSlots();
+  addBody(root, input, slots);
   const payload = crlf(root.build()).replace(/^From /gm, '=46rom ');
-  const bytes = new TextEncoder().encode(payload);
-  assertSevenBitMessage(bytes);
-  return payload.endsWith('\r\n') ? payload : `${payload}\r\n`;
+  assertSevenBitMessage(new TextEncoder().encode(payload));
+  return slots.split(payload.endsWith('\r\n') ? payload : `${payload}\r\n`);
 }
+
+/** buildPayloadParts as one string, for attachments given as bytes. */
+export const buildPayload = (...args: Parameters<typeof buildPayloadParts>): string =>
+  joinParts(buildPayloadParts(...args));
 
 /** `micalg` from the hash the signature really used (RFC 3156 §5), e.g. sha512 → pgp-sha512. */
 export function micalgFor(hashName: string): string {
@@ -101,13 +108,16 @@ export function micalgFor(hashName: string): string {
   return `pgp-${name}`;
 }
 
-export type BuiltPgpMessage = { bytes: Uint8Array; envelope: { mailFrom: string; rcptTo: string[] } };
+export type BuiltPgpMessage<B extends Uint8Array | Blob = Uint8Array> = {
+  bytes: B;
+  envelope: { mailFrom: string; rcptTo: string[] };
+};
 
 /**
  * RFC 3156 §4: `multipart/encrypted` around one ASCII-armored OpenPGP message. With header
  * protection the outer Subject is the placeholder; without it (a setting) the real one shows.
  */
-export function wrapEncrypted(input: MessageInput, armoredMessage: Uint8Array, protectHeaders = true): BuiltPgpMessage {
+export function wrapEncrypted(input: MessageInput, armoredMessage: Blob, protectHeaders = true): BuiltPgpMessage<Blob> {
   const boundary = `enc-${input.baseBoundary}`;
   const head = encodeHeaderFields(outerFields(input, protectHeaders ? PROTECTED_SUBJECT : input.subject));
   const before = new TextEncoder().encode(
@@ -119,12 +129,8 @@ export function wrapEncrypted(input: MessageInput, armoredMessage: Uint8Array, p
   const after = new TextEncoder().encode(`\r\n--${boundary}--\r\n`);
   // The armor is ASCII with CRLF line ends already; only the header part needs checking.
   assertSevenBitMessage(before);
-  const bytes = new Uint8Array(before.length + armoredMessage.length + after.length);
-  bytes.set(before, 0);
-  bytes.set(armoredMessage, before.length);
-  bytes.set(after, before.length + armoredMessage.length);
   return {
-    bytes,
+    bytes: new Blob([before, armoredMessage, after], { type: 'message/rfc822' }),
     envelope: { mailFrom: input.from.address, rcptTo: envelopeRecipients([input.to, input.cc, input.bcc]) },
   };
 }

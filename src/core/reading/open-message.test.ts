@@ -68,7 +68,7 @@ async function sentByApp(over: Partial<MessageInput> = {}, to: GeneratedKey = bo
     recipients: [{ armoredPublic: to.armoredPublic, address: to.summary.userIds[0]!.email }],
     signWith: signWith.summary.fingerprint,
   });
-  return wrapEncrypted(i, armored).bytes;
+  return new Uint8Array(await wrapEncrypted(i, armored).bytes.arrayBuffer());
 }
 
 const encryptBinary = async (to: GeneratedKey, data: string, config: Partial<openpgp.Config>) =>
@@ -320,7 +320,7 @@ describe('hostile messages', () => {
         recipients: [{ armoredPublic: bob.armoredPublic, address: 'bob@example.org' }],
         ...(signWith ? { signWith } : {}),
       });
-      return openMessage(wrapEncrypted(i, armored).bytes, crypto, options());
+      return openMessage(new Uint8Array(await wrapEncrypted(i, armored).bytes.arrayBuffer()), crypto, options());
     };
     const signed = await message(
       gossip('carol@example.org', carolKeydata) + gossip('dave@example.org', carolKeydata),

@@ -8,12 +8,13 @@ import type { Identity } from '../jmap/types';
 import { addressKey, type Mailbox } from '../mime/addresses';
 import {
   type BuiltMessage,
-  buildMessage,
+  buildMessageParts,
   envelopeRecipients,
   type MessageInput,
   type OutgoingAttachment,
 } from '../mime/build-message';
-import { autocryptHeader, buildPayload, micalgFor, wrapEncrypted, wrapSigned } from '../mime/pgp-mime';
+import { payloadBlob, payloadBytes } from '../mime/payload-parts';
+import { autocryptHeader, buildPayloadParts, micalgFor, wrapEncrypted, wrapSigned } from '../mime/pgp-mime';
 
 export type { SendStage } from './deliver';
 import type { SendStage } from './deliver';
@@ -71,7 +72,9 @@ async function protectedCopies(
 ): Promise<{ copy: BuiltMessage; keepInSent: boolean }[]> {
   const protect = security.protectHeaders !== false;
   if (!security.encrypt) {
-    const payload = buildPayload(input, protect ? 'clear' : 'none');
+    // A detached signature over the whole payload (OpenPGP.js, text mode): built in memory.
+    const parts = buildPayloadParts(input, protect ? 'clear' : 'none');
+    const payload = new TextDecoder().decode(await payloadBytes(parts));
     const { armoredSignature, hash } = await crypto.signPayload({ payload, signWith: security.signWith! });
     return [{ copy: wrapSigned(input, payload, armoredSignature, micalgFor(hash)), keepInSent: true }];
   }
@@ -87,7 +90,7 @@ async function protectedCopies(
     ? [{ armoredPublic: security.ownKey.armoredPublic, address: security.ownKey.address }]
     : [];
   const encryptFor = async (recipients: Mailbox[], rcptTo: string[]) => {
-    const payload = buildPayload({ ...input, bcc: [] }, protect ? 'cipher' : 'none');
+    const payload = buildPayloadParts({ ...input, bcc: [] }, protect ? 'cipher' : 'none');
     const { armored } = await crypto.encryptPayload({
       payload,
       recipients: [...recipients.map(keyFor), ...self],
@@ -152,7 +155,8 @@ export async function prepareMessage(
     onProgress('encrypting');
     copies = await protectedCopies(input, security, deps.crypto);
   } else {
-    copies = [{ copy: buildMessage(input), keepInSent: true }];
+    const { parts, envelope } = buildMessageParts(input);
+    copies = [{ copy: { bytes: await payloadBlob(parts), envelope }, keepInSent: true }];
   }
   return {
     identityId: draft.identity.id,

@@ -1,40 +1,24 @@
 import type { CryptoApi } from '../crypto/types';
 import { buildDraft, draftKeyIds, readDraft } from '../drafts/drafts';
-import type { OutgoingAttachment } from '../mime/build-message';
 import { randomBoundarySeed } from '../mime/message-id';
 import { prepareMessage } from './send-message';
-import type { AttachmentSource, SendWorkerApi } from './send-worker-api';
-
-const read = (attachments: AttachmentSource[]): Promise<OutgoingAttachment[]> =>
-  Promise.all(
-    attachments.map(async (a) => ({
-      ...a,
-      content: a.content instanceof Uint8Array ? a.content : new Uint8Array(await a.content.arrayBuffer()),
-    })),
-  );
+import type { SendWorkerApi } from './send-worker-api';
 
 export function createSendWorkerApi(crypto: CryptoApi): SendWorkerApi {
   return {
     async prepareMessage(draft, { now }) {
-      const prepared = await prepareMessage(
-        { ...draft, attachments: await read(draft.attachments) },
-        { crypto, now: () => new Date(now), boundarySeed: randomBoundarySeed },
-      );
-      return {
-        ...prepared,
-        copies: prepared.copies.map((c) => ({
-          ...c,
-          bytes: new Blob([c.bytes as Uint8Array<ArrayBuffer>], { type: 'message/rfc822' }),
-        })),
-      };
+      return prepareMessage(draft, { crypto, now: () => new Date(now), boundarySeed: randomBoundarySeed });
     },
     async buildDraft(content, { now, encryptTo, signWith }) {
-      const built = await buildDraft(
-        { ...content, attachments: await read(content.attachments) },
-        { date: new Date(now), baseBoundary: randomBoundarySeed(), encryptTo, signWith: signWith ?? null, crypto },
-      );
+      const built = await buildDraft(content, {
+        date: new Date(now),
+        baseBoundary: randomBoundarySeed(),
+        encryptTo,
+        signWith: signWith ?? null,
+        crypto,
+      });
       return {
-        blob: new Blob([built.bytes as Uint8Array<ArrayBuffer>], { type: 'message/rfc822' }),
+        blob: built.bytes,
         encrypted: built.encrypted,
       };
     },

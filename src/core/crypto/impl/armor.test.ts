@@ -8,7 +8,7 @@ describe('armorMessage', () => {
   it('round-trips every length mod 3 in CRLF lines, with the CRC-24 line OpenPGP.js writes', async () => {
     for (const length of [0, 1, 2, 3, 47, 48, 49, 1000, 24_577, 100_001]) {
       const bytes = Uint8Array.from({ length }, (_, i) => (i * 131 + length) & 0xff);
-      const ours = new TextDecoder().decode(armorMessage(bytes, true));
+      const ours = new TextDecoder().decode(await armorMessage(bytes, true));
       expect(ours.endsWith('-----END PGP MESSAGE-----\r\n')).toBe(true);
       expect(
         ours.split('\r\n').every((l) => l.length <= 64 && !l.includes('\n')),
@@ -20,7 +20,7 @@ describe('armorMessage', () => {
       const theirs = openpgp.armor(openpgp.enums.armor.message, bytes, undefined, undefined, undefined, true);
       expect(checksumLine(ours), `crc ${length}`).toBe(checksumLine(theirs));
       expect(ours).toContain(Buffer.from(bytes).toString('base64').slice(0, 64));
-      expect(checksumLine(new TextDecoder().decode(armorMessage(bytes, false)))).toBeNull();
+      expect(checksumLine(new TextDecoder().decode(await armorMessage(bytes, false)))).toBeNull();
     }
   });
 

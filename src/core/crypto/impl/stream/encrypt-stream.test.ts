@@ -1,0 +1,169 @@
+import * as openpgp from 'openpgp';
+import { describe, expect, it } from 'vitest';
+import { MimeNode, type MessageInput } from '../../../mime/build-message';
+import { payloadBytes, type PayloadPart } from '../../../mime/payload-parts';
+import { buildPayloadParts } from '../../../mime/pgp-mime';
+import { createCryptoApi } from '../../api';
+
+const api = createCryptoApi();
+const PASS = 'correct horse battery staple';
+
+/** Byte equality without a deep-equality walk over megabytes. */
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
+
+const random = (length: number) => {
+  const out = new Uint8Array(length);
+  for (let at = 0; at < length; at += 65536) crypto.getRandomValues(out.subarray(at, Math.min(length, at + 65536)));
+  return out;
+};
+
+async function keyPair(algorithm: 'curve25519-legacy' | 'curve25519-v6', email: string) {
+  const key = await api.generateKey({ name: '', email, passphrase: PASS, algorithm, expiresInSeconds: 0 });
+  await api.unlockKey(key.armoredSecret, PASS, 600_000);
+  const secret = await openpgp.decryptKey({
+    privateKey: await openpgp.readPrivateKey({ armoredKey: key.armoredSecret }),
+    passphrase: PASS,
+  });
+  return { ...key, secret, email };
+}
+
+const input = (attachments: MessageInput['attachments']): MessageInput => ({
+  from: { name: 'Alice', address: 'alice@example.org' },
+  to: [{ name: null, address: 'bob@example.org' }],
+  cc: [],
+  bcc: [],
+  subject: 'Große Datei',
+  text: 'See the attachments.\nFrom here on, trailing space \n',
+  attachments,
+  date: new Date('2026-12-05T10:00:00Z'),
+  messageId: '<stream@example.org>',
+  baseBoundary: 'fixed',
+});
+
+/** Decrypt and verify with OpenPGP.js (RFC 9580 reference reader): the plaintext and the signature's key. */
+async function openWith(armored: Blob, recipient: openpgp.PrivateKey, signer: string) {
+  const message = await openpgp.readMessage({ armoredMessage: await armored.text() });
+  const { data, signatures } = await openpgp.decrypt({
+    message,
+    decryptionKeys: recipient,
+    verificationKeys: await openpgp.readKey({ armoredKey: signer }),
+    expectSigned: true,
+    format: 'binary',
+  });
+  await signatures[0]!.verified;
+  return {
+    data: data as Uint8Array,
+    seipd: (message.packets.findPacket(openpgp.enums.packet.symEncryptedIntegrityProtectedData) as unknown as {
+      version: number;
+    })!.version,
+    signedBy: signatures[0]!.keyID.toHex(),
+  };
+}
+
+describe('streamed encryption', () => {
+  it('the MIME entity is the same bytes whether attachments are Blobs or bytes, and what the MIME library writes', async () => {
+    const sizes = [0, 1, 56, 57, 58, 300_000, 1_048_577];
+    const contents = sizes.map(random);
+    const asBytes = input(
+      contents.map((content, i) => ({ name: `f${i}.bin`, type: 'application/octet-stream', content })),
+    );
+    const asBlobs = input(
+      contents.map((content, i) => ({
+        name: `f${i}.bin`,
+        type: 'application/octet-stream',
+        content: new Blob([content]),
+      })),
+    );
+    const fromBytes = await payloadBytes(buildPayloadParts(asBytes, 'cipher'));
+    expect(same(await payloadBytes(buildPayloadParts(asBlobs, 'cipher')), fromBytes)).toBe(true);
+    // The library alone, with the contents inside it, writes the same attachment bodies.
+    const root = new MimeNode('multipart/mixed', { baseBoundary: 'x' });
+    contents.forEach((content) =>
+      root.createChild('application/octet-stream').setHeader('Content-Transfer-Encoding', 'base64').setContent(content),
+    );
+    const bodies = (text: string) =>
+      text
+        .split(/\r\n--[^\r\n]+\r\n/)
+        .slice(1)
+        .map((p) => p.slice(p.indexOf('\r\n\r\n') + 4));
+    const ours = bodies(new TextDecoder().decode(fromBytes)).slice(1); // after the text part
+    expect(ours.map((b) => b.replace(/\r\n--[^\r\n]*--\r\n$/, ''))).toEqual(
+      bodies(root.build()).map((b) => b.replace(/\r\n--[^\r\n]*--\r\n$/, '')),
+    );
+  });
+
+  for (const algorithm of ['curve25519-legacy', 'curve25519-v6'] as const) {
+    it(`${algorithm}: OpenPGP.js decrypts and verifies messages across every chunk boundary`, async () => {
+      const alice = await keyPair(algorithm, 'alice@example.org');
+      const bob = await keyPair(algorithm, 'bob@example.org');
+      for (const size of [0, 1, 262_143, 262_144, 262_145, 1_048_576 + 1000, 3_000_001]) {
+        const parts: PayloadPart[] = [
+          'Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n',
+          { base64: new Blob([random(size)]) },
+          '\r\n',
+        ];
+        const { armored } = await api.encryptPayload({
+          payload: parts,
+          recipients: [{ armoredPublic: bob.armoredPublic, address: 'bob@example.org' }],
+          signWith: alice.summary.fingerprint,
+        });
+        const opened = await openWith(armored, bob.secret, alice.armoredPublic);
+        expect(same(opened.data, await payloadBytes(parts)), `${size}`).toBe(true);
+        expect(opened.seipd).toBe(algorithm === 'curve25519-v6' ? 2 : 1);
+        expect(opened.signedBy).toBe((await alice.secret.getSigningKey()).getKeyID().toHex());
+        const head = await armored.slice(0, 40).text();
+        expect(head.startsWith('-----BEGIN PGP MESSAGE-----\r\n\r\n')).toBe(true);
+        // SEIPDv2 has no CRC-24 line (RFC 9580 §6.1); SEIPDv1 keeps it for GnuPG (T7071).
+        expect(/\r\n=[A-Za-z0-9+/]{4}\r\n-----END PGP MESSAGE-----\r\n$/.test(await armored.text())).toBe(
+          algorithm !== 'curve25519-v6',
+        );
+      }
+    });
+  }
+
+  it('a flipped bit anywhere in the encrypted data makes the message unreadable', async () => {
+    for (const algorithm of ['curve25519-legacy', 'curve25519-v6'] as const) {
+      const bob = await keyPair(algorithm, 'bob@example.org');
+      const { armored } = await api.encryptPayload({
+        payload: ['x', { base64: random(600_000) }],
+        recipients: [{ armoredPublic: bob.armoredPublic, address: 'bob@example.org' }],
+      });
+      const binary = (await openpgp.unarmor(await armored.text())).data as unknown as Uint8Array;
+      for (const at of [binary.length >> 1, binary.length - 5]) {
+        const tampered = binary.slice();
+        tampered[at]! ^= 0x01;
+        await expect(
+          openpgp
+            .decrypt({
+              message: await openpgp.readMessage({ binaryMessage: tampered }),
+              decryptionKeys: bob.secret,
+              format: 'binary',
+            })
+            .then(async (r) => r.data),
+          `${algorithm} at ${at}`,
+        ).rejects.toThrow();
+      }
+    }
+  });
+
+  it('a signing key without a streamed signer (RSA) still signs, through OpenPGP.js', async () => {
+    const bob = await keyPair('curve25519-legacy', 'bob@example.org');
+    const rsa = await openpgp.generateKey({
+      type: 'rsa',
+      rsaBits: 2048,
+      userIDs: [{ email: 'rsa@example.org' }],
+      passphrase: PASS,
+      format: 'armored',
+    });
+    const fingerprint = (await openpgp.readKey({ armoredKey: rsa.publicKey })).getFingerprint().toUpperCase();
+    await api.unlockKey(rsa.privateKey, PASS, 600_000);
+    const parts: PayloadPart[] = ['text\r\n', { base64: new Blob([random(1000)]) }];
+    const { armored } = await api.encryptPayload({
+      payload: parts,
+      recipients: [{ armoredPublic: bob.armoredPublic, address: 'bob@example.org' }],
+      signWith: fingerprint,
+    });
+    const opened = await openWith(armored, bob.secret, rsa.publicKey);
+    expect(same(opened.data, await payloadBytes(parts))).toBe(true);
+  });
+});
