@@ -89,6 +89,11 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (account_id, type)
   );
   `,
+  // Blob bytes in files named by their SHA-256 (blobs.ts); `data` stays for rows written before.
+  `
+  ALTER TABLE blobs ADD COLUMN file TEXT;
+  ALTER TABLE outbox ADD COLUMN blob_file TEXT;
+  `,
 ];
 
 export function openDatabase(file: string): Db {

@@ -1,6 +1,6 @@
-import { getBlob } from './blobs';
+import { blobInfo, readBlob } from './blobs';
 import { checkIfInState, insertEmail, mailboxExists, validKeyword } from './emails';
-import { looksLikeMessage, summarize } from './message-parse';
+import { looksLikeMessage, summarize, SUMMARY_READ } from './message-parse';
 import { type Args, isRecord, MethodError, type MethodContext, requireAccount, resolveCreationRef } from './method-kit';
 import { getState } from './state';
 
@@ -42,7 +42,7 @@ export async function emailImport(args: Args, ctx: MethodContext): Promise<[stri
       fail('invalidProperties', { properties: ['receivedAt'] });
       continue;
     }
-    const blob = getBlob(db, accountId, resolveCreationRef(spec.blobId, ctx) ?? spec.blobId);
+    const blob = blobInfo(db, accountId, resolveCreationRef(spec.blobId, ctx) ?? spec.blobId);
     if (!blob) {
       fail('blobNotFound', { notFound: [spec.blobId] });
       continue;
@@ -51,11 +51,13 @@ export async function emailImport(args: Args, ctx: MethodContext): Promise<[stri
       fail('tooLarge', { maxSize: ctx.limits.maxMessageSize });
       continue;
     }
-    if (!looksLikeMessage(blob.data)) {
+    // Only the message's start is read: a 25 MB import does not read or parse the whole.
+    const start = readBlob(db, accountId, blob.id, SUMMARY_READ)!;
+    if (!looksLikeMessage(start)) {
       fail('invalidEmail', { description: 'The blob is not an RFC 5322 message' });
       continue;
     }
-    const summary = await summarize(blob.data);
+    const summary = await summarize(start);
     const keywords = Object.fromEntries(Object.keys(keywordsIn).map((k) => [k.toLowerCase(), true as const]));
     const { id, threadId } = db.transaction(() =>
       insertEmail(db, {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AccountRow, authenticateBearer } from './accounts';
 import type { AuthGuard, AuthOutcome } from './auth-guard';
 import { CAPABILITIES, processRequest, RequestError } from './api';
-import { getBlob, putBlob, storedBytes } from './blobs';
+import { BlobTooLarge, blobInfo, blobStream, putBlobStream, storedBytes } from './blobs';
 import type { Db } from './db';
 import type { ServerLimits } from './limits';
 import { createEventSources } from './push';
@@ -305,21 +305,31 @@ export function createJmapHandler(options: JmapHttpOptions) {
         status: 413,
       });
     }
-    let data: Buffer;
-    try {
-      data = await readBody(req, limits.maxSizeUpload);
-    } catch (e) {
-      if (!(e instanceof TooLarge)) throw e;
+    const tooLarge = () => {
       res.setHeader('Connection', 'close');
       return problem(
         res,
         413,
         new RequestError('limit', `Uploads are limited to ${limits.maxSizeUpload} bytes`, 'maxSizeUpload').toProblem(),
       );
+    };
+    if (Number.isFinite(declared) && declared > limits.maxSizeUpload) {
+      req.resume();
+      return tooLarge();
     }
     const type =
       (req.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
-    if (storedBytes(db, account.id) + data.length > limits.accountQuota) {
+    // Streamed to disk as it arrives, never held whole; beyond the limit it is dropped.
+    let overQuota = false;
+    let blob;
+    try {
+      blob = await putBlobStream(db, account.id, req, type, limits.maxSizeUpload, (size) => {
+        overQuota = storedBytes(db, account.id) + size > limits.accountQuota;
+        return !overQuota;
+      });
+    } catch (e) {
+      if (!(e instanceof BlobTooLarge)) throw e;
+      if (!overQuota) return tooLarge();
       return problem(res, 413, {
         ...new RequestError(
           'limit',
@@ -329,7 +339,6 @@ export function createJmapHandler(options: JmapHttpOptions) {
         status: 413,
       });
     }
-    const blob = putBlob(db, account.id, new Uint8Array(data), type);
     json(res, 201, { accountId: account.id, blobId: blob.id, type, size: blob.size });
   }
 
@@ -338,7 +347,7 @@ export function createJmapHandler(options: JmapHttpOptions) {
     account: AccountRow,
     p: { accountId: string; blobId: string; name: string; type: string },
   ) {
-    const blob = p.accountId === account.id ? getBlob(db, account.id, p.blobId) : undefined;
+    const blob = p.accountId === account.id ? blobInfo(db, account.id, p.blobId) : undefined;
     if (!blob) return problem(res, 404, { type: 'about:blank', detail: 'No such blob' });
     res.writeHead(200, {
       'Content-Type': /^[\w.+-]+\/[\w.+-]+$/.test(p.type) ? p.type : 'application/octet-stream',
@@ -349,6 +358,8 @@ export function createJmapHandler(options: JmapHttpOptions) {
       // Blobs share the app's origin: never let one run as a page.
       'Content-Security-Policy': "sandbox; default-src 'none'",
     });
-    res.end(Buffer.from(blob.data));
+    const body = blobStream(db, account.id, blob.id)!;
+    body.on('error', () => res.destroy());
+    body.pipe(res);
   }
 }

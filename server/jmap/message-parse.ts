@@ -70,7 +70,7 @@ export function stripTags(html: string): string {
 }
 
 /** Where the header section ends (RFC 5322 §2.1), looked for in at most this many bytes. */
-const HEADER_SECTION_LIMIT = 256 * 1024;
+export const HEADER_SECTION_LIMIT = 256 * 1024;
 
 /**
  * The unfolded values of every header field called `name` (case-insensitive), in order. Used
@@ -98,6 +98,9 @@ export function headerFields(bytes: Uint8Array, name: string): string[] {
 
 /** Parsing a whole 30 MB message takes seconds; what a summary needs is in its first part. */
 const SUMMARY_PARSE_LIMIT = 2 * 1024 * 1024;
+
+/** How much of a message `summarize` needs to see: one byte more than it parses tells it there is more. */
+export const SUMMARY_READ = SUMMARY_PARSE_LIMIT + 1;
 
 export async function summarize(bytes: Uint8Array): Promise<EmailSummary> {
   const truncated = bytes.length > SUMMARY_PARSE_LIMIT;
@@ -131,13 +134,15 @@ export async function summarize(bytes: Uint8Array): Promise<EmailSummary> {
 }
 
 /**
- * Remove every Bcc field from a message's header section (RFC 5322 §3.6.3: recipients must not
- * see Bcc). Only those lines change: the rest of the bytes stays exactly as submitted.
+ * How to remove every Bcc field from a message's header section (RFC 5322 §3.6.3: recipients
+ * must not see Bcc), from the message's start: the new header section and where the rest of the
+ * original begins, or null when there is no Bcc field. Only those lines change: every other byte
+ * stays exactly as submitted. `whole`: `start` is the entire message.
  */
-export function stripBccHeader(bytes: Uint8Array): Uint8Array {
-  const raw = Buffer.from(bytes);
-  const text = raw.toString('latin1');
+export function bccEdit(start: Uint8Array, whole: boolean): { head: Uint8Array; bodyStart: number } | null {
+  const text = Buffer.from(start.buffer, start.byteOffset, start.byteLength).toString('latin1');
   const blank = /\r?\n\r?\n/.exec(text);
+  if (!blank && !whole) throw new Error('The header section is longer than was read');
   // The header section up to and including the line end of its last field.
   const headEnd = blank ? blank.index + (text[blank.index] === '\r' ? 2 : 1) : text.length;
   const lines = text.slice(0, headEnd).split(/(?<=\n)/);
@@ -148,6 +153,13 @@ export function stripBccHeader(bytes: Uint8Array): Uint8Array {
   }
   // `Bcc :` (white space before the colon, RFC 5322 §4.5.3 obsolete syntax) is a Bcc field too.
   const kept = fields.filter((f) => !/^bcc[ \t]*:/i.test(f[0]!));
-  if (kept.length === fields.length) return bytes;
-  return new Uint8Array(Buffer.concat([Buffer.from(kept.flat().join(''), 'latin1'), raw.subarray(headEnd)]));
+  if (kept.length === fields.length) return null;
+  return { head: new Uint8Array(Buffer.from(kept.flat().join(''), 'latin1')), bodyStart: headEnd };
+}
+
+/** A whole message without its Bcc fields (see bccEdit). */
+export function stripBccHeader(bytes: Uint8Array): Uint8Array {
+  const edit = bccEdit(bytes, true);
+  if (!edit) return bytes;
+  return new Uint8Array(Buffer.concat([edit.head, bytes.subarray(edit.bodyStart)]));
 }

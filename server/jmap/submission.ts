@@ -1,10 +1,17 @@
 import addrs from 'email-addresses';
 import { findAccountForAddress, localDomains } from './accounts';
-import { getBlob, putBlob } from './blobs';
+import { blobInfo, editedBlobFile, grantBlob, readBlob, type BlobFile } from './blobs';
 import type { Db } from './db';
 import { applyEmailChanges, emailSetResponse, insertEmail, loadEmails, storedSummary } from './emails';
 import { newId, nowIso } from './ids';
-import { headerFields, stripBccHeader, summarize, type EmailSummary } from './message-parse';
+import {
+  bccEdit,
+  HEADER_SECTION_LIMIT,
+  headerFields,
+  summarize,
+  SUMMARY_READ,
+  type EmailSummary,
+} from './message-parse';
 import {
   type Args,
   isRecord,
@@ -134,7 +141,8 @@ type Prepared = {
   emailId: string;
   threadId: string;
   envelope: Envelope;
-  message: Uint8Array;
+  /** What recipients get: the message without Bcc fields (the stored file itself when it has none). */
+  copy: BlobFile;
   summary: EmailSummary;
 };
 
@@ -159,15 +167,18 @@ async function prepare(ctx: MethodContext, spec: unknown): Promise<Prepared> {
   if (!email)
     throw setError('invalidProperties', { properties: ['emailId'], description: 'No such email (was it imported?)' });
   if (!account.may_send) throw setError('forbiddenToSend', { description: 'Sending is suspended for this account.' });
-  const blob = getBlob(db, account.id, email.blobId);
+  const blob = blobInfo(db, account.id, email.blobId);
   if (!blob) throw setError('invalidEmail', { properties: ['blobId'], description: 'The message content is missing' });
   if (blob.size > limits.maxMessageSize) throw setError('tooLarge', { maxSize: limits.maxMessageSize });
-  const summary = storedSummary(db, account.id, email.id) ?? (await summarize(blob.data));
+  // Only the start of the message is read: its header section, and the summary's first part.
+  const head = readBlob(db, account.id, blob.id, HEADER_SECTION_LIMIT)!;
+  const summary =
+    storedSummary(db, account.id, email.id) ?? (await summarize(readBlob(db, account.id, blob.id, SUMMARY_READ)!));
   const identities = db.prepare('SELECT email FROM identities WHERE account_id = ?').all(account.id) as {
     email: string;
   }[];
   checkFromAndSender(
-    blob.data,
+    head,
     identity.email,
     identities.map((i) => i.email),
   );
@@ -196,14 +207,21 @@ async function prepare(ctx: MethodContext, spec: unknown): Promise<Prepared> {
       description: 'No such mailbox here, or not a valid address',
     });
   }
-  return { identity, emailId: email.id, threadId: email.threadId, envelope, message: blob.data, summary };
+  let edit: ReturnType<typeof bccEdit>;
+  try {
+    edit = bccEdit(head, blob.size <= head.length);
+  } catch {
+    // A header section longer than was read: read the whole message for it.
+    edit = bccEdit(readBlob(db, account.id, blob.id)!, true);
+  }
+  const copy = await editedBlobFile(db, account.id, blob.id, edit);
+  return { identity, emailId: email.id, threadId: email.threadId, envelope, copy, summary };
 }
 
 /** Deliver to local mailboxes (each account once) and queue everything else in the outbox. */
 function deliver(db: Db, fromAccountId: string, submissionId: string, p: Prepared): Record<string, Args> {
   const status: Record<string, Args> = {};
   const delivered = new Set<string>();
-  const copy = stripBccHeader(p.message);
   for (const { email } of p.envelope.rcptTo) {
     const target = findAccountForAddress(db, email);
     if (target) {
@@ -212,7 +230,7 @@ function deliver(db: Db, fromAccountId: string, submissionId: string, p: Prepare
         const inbox = db.prepare("SELECT id FROM mailboxes WHERE account_id = ? AND role = 'inbox'").get(target.id) as {
           id: string;
         };
-        const blob = putBlob(db, target.id, copy, 'message/rfc822');
+        const blob = grantBlob(db, target.id, p.copy, 'message/rfc822');
         insertEmail(db, {
           accountId: target.id,
           blobId: blob.id,
@@ -225,8 +243,8 @@ function deliver(db: Db, fromAccountId: string, submissionId: string, p: Prepare
       status[email] = { smtpReply: '250 2.0.0 Delivered to local mailbox', delivered: 'yes', displayed: 'unknown' };
     } else {
       db.prepare(
-        'INSERT INTO outbox (account_id, submission_id, mail_from, rcpt_to, message, queued_at) VALUES (?, ?, ?, ?, ?, ?)',
-      ).run(fromAccountId, submissionId, p.envelope.mailFrom.email, email, Buffer.from(copy), nowIso());
+        'INSERT INTO outbox (account_id, submission_id, mail_from, rcpt_to, message, blob_file, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ).run(fromAccountId, submissionId, p.envelope.mailFrom.email, email, Buffer.alloc(0), p.copy.file, nowIso());
       status[email] = {
         smtpReply: '250 2.0.0 Queued in the outbox (this server relays nothing)',
         delivered: 'queued',
