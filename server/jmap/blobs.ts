@@ -1,15 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -61,17 +51,6 @@ function settle(db: Db, temp: string, sha256: string): void {
 }
 
 const tempName = (db: Db) => join(blobDir(db), `.upload-${randomBytes(12).toString('hex')}`);
-
-/** Store bytes held in memory; identical content in one account gets the same blobId (RFC 8620 §6.1 allows it). */
-export function putBlob(db: Db, accountId: string, data: Uint8Array, type: string): StoredBlob {
-  const sha256 = createHash('sha256').update(data).digest('hex');
-  if (!existsSync(join(blobDir(db), sha256))) {
-    const temp = tempName(db);
-    writeFileSync(temp, data);
-    settle(db, temp, sha256);
-  }
-  return record(db, accountId, sha256, data.byteLength, type);
-}
 
 /**
  * Store a stream (an upload) without holding it: written to a temporary file and hashed as it
