@@ -61,10 +61,24 @@ async function compose(p: Page, subject: string, encrypt: boolean) {
 
 async function send(p: Page): Promise<number> {
   // The last message's "Sent" may still show: wait for this one's stages, then for its "Sent".
+  await p.evaluate(() => {
+    const w = window as unknown as { stages: [string, number][] };
+    w.stages = [['click', performance.now()]];
+    const status = document.querySelector('.status-text')!;
+    new MutationObserver(() => w.stages.push([status.textContent ?? '', performance.now()])).observe(status, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
+  });
   const t0 = performance.now();
   await p.getByRole('button', { name: 'Send', exact: true }).click();
   await p.locator('.status-text', { hasNotText: /^Sent/ }).waitFor();
   await p.locator('.status-text', { hasText: /^Sent/ }).waitFor({ timeout: 300_000 });
+  if (process.env.BENCH_STAGES) {
+    const stages = await p.evaluate(() => (window as unknown as { stages: [string, number][] }).stages);
+    console.log(stages.map(([name, at]) => `${Math.round(at - stages[0]![1])}ms ${name}`).join(' | '));
+  }
   return (performance.now() - t0) / 1000;
 }
 

@@ -1,6 +1,6 @@
-import { BlobSink, type ByteSink } from '../../../bytes/sink';
+import type { ByteSink } from '../../../bytes/sink';
 import { payloadChunks, type PayloadPart } from '../../../mime/payload-parts';
-import { ArmorSink } from '../armor';
+import { openArmor } from './armor-off-thread';
 import { PartialPacket, uint32 } from './packets';
 import { openSeipd, type SymmetricName } from './seipd';
 import type { StreamSigner } from './signer';
@@ -19,22 +19,26 @@ export type StreamedEncryption = {
  * signature] — what OpenPGP.js's `encrypt` writes (RFC 9580 §10.3), without compression.
  */
 export async function encryptToArmoredBlob(parts: PayloadPart[], options: StreamedEncryption): Promise<Blob> {
-  const output = new BlobSink();
-  const armor = new ArmorSink(output, !options.sessionKey.aeadAlgorithm);
-  await armor.write(options.keyPackets);
-  const encrypted = await openSeipd(options.sessionKey, new PartialPacket(18, armor));
-  const { signer } = options;
-  if (signer) await encrypted.write(signer.onePass);
-  const keepOpen: ByteSink = { write: (chunk) => encrypted.write(chunk), close: () => {} };
-  const literal = new PartialPacket(11, keepOpen);
-  // Format 'b', an empty file name, the date (RFC 9580 §5.9).
-  await literal.write(Uint8Array.of(0x62, 0, ...uint32(Math.floor(options.date.getTime() / 1000))));
-  for await (const chunk of payloadChunks(parts)) {
-    signer?.update(chunk);
-    await literal.write(chunk);
+  const output = await openArmor(!options.sessionKey.aeadAlgorithm);
+  try {
+    await output.sink.write(options.keyPackets);
+    const encrypted = await openSeipd(options.sessionKey, new PartialPacket(18, output.sink));
+    const { signer } = options;
+    if (signer) await encrypted.write(signer.onePass);
+    const keepOpen: ByteSink = { write: (chunk) => encrypted.write(chunk), close: () => {} };
+    const literal = new PartialPacket(11, keepOpen);
+    // Format 'b', an empty file name, the date (RFC 9580 §5.9).
+    await literal.write(Uint8Array.of(0x62, 0, ...uint32(Math.floor(options.date.getTime() / 1000))));
+    for await (const chunk of payloadChunks(parts)) {
+      signer?.update(chunk);
+      await literal.write(chunk);
+    }
+    await literal.close();
+    if (signer) await encrypted.write(await signer.finish());
+    await encrypted.close();
+    return new Blob([await output.blob()], { type: 'application/octet-stream' });
+  } catch (e) {
+    output.abort();
+    throw e;
   }
-  await literal.close();
-  if (signer) await encrypted.write(await signer.finish());
-  await encrypted.close();
-  return new Blob([output.result()], { type: 'application/octet-stream' });
 }

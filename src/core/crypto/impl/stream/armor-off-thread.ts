@@ -1,0 +1,132 @@
+import { BlobSink, type ByteSink } from '../../../bytes/sink';
+import { ArmorSink } from '../armor';
+
+export type ArmorJobMessage =
+  | { type: 'start'; withChecksum: boolean }
+  | { type: 'batch'; buffer: ArrayBuffer; length: number }
+  | { type: 'end' }
+  | { type: 'abort' };
+
+export type ArmorWorkerMessage =
+  { type: 'free'; buffer: ArrayBuffer } | { type: 'done'; blob: Blob } | { type: 'error'; message: string };
+
+/** The armored output of one message: write the binary message, close, then take the Blob. */
+export type ArmorOutput = { sink: ByteSink; blob(): Promise<Blob>; abort(): void };
+
+const BATCH = 1 << 20;
+/** Batches on their way or being armored: bounds the memory between the two threads. */
+const IN_FLIGHT = 6;
+
+let worker: Worker | null = null;
+let busy: Promise<void> = Promise.resolve();
+
+/**
+ * Armor (and collect into a Blob) in a worker of its own when this thread may start one (the
+ * browser), else here (Node tests). Jobs are queued: one message is armored at a time.
+ */
+export async function openArmor(withChecksum: boolean): Promise<ArmorOutput> {
+  if (typeof Worker === 'undefined') return inThread(withChecksum);
+  const previous = busy;
+  let release!: () => void;
+  busy = new Promise<void>((ok) => (release = ok));
+  await previous;
+  try {
+    worker ??= new Worker(new URL('./armor.worker.ts', import.meta.url), { type: 'module', name: 'armor' });
+  } catch {
+    release();
+    return inThread(withChecksum);
+  }
+  return offThread(worker, withChecksum, release);
+}
+
+function inThread(withChecksum: boolean): ArmorOutput {
+  const output = new BlobSink();
+  const armor = new ArmorSink(output, withChecksum);
+  return { sink: armor, blob: async () => output.result(), abort: () => {} };
+}
+
+function offThread(armorWorker: Worker, withChecksum: boolean, release: () => void): ArmorOutput {
+  const free: ArrayBuffer[] = [];
+  let inFlight = 0;
+  let wake: (() => void) | null = null;
+  let failure: Error | null = null;
+  let finished: ((blob: Blob) => void) | null = null;
+  let failed: ((e: Error) => void) | null = null;
+  let batch = new Uint8Array(BATCH);
+  let filled = 0;
+  let settled = false;
+
+  const end = () => {
+    if (settled) return;
+    settled = true;
+    armorWorker.removeEventListener('message', onMessage);
+    armorWorker.removeEventListener('error', onError);
+    release();
+  };
+  const onMessage = (event: MessageEvent<ArmorWorkerMessage>) => {
+    const message = event.data;
+    if (message.type === 'free') {
+      inFlight--;
+      free.push(message.buffer);
+    } else if (message.type === 'done') {
+      finished?.(message.blob);
+      end();
+    } else {
+      failure = new Error(`Armor failed: ${message.message}`);
+      failed?.(failure);
+      end();
+    }
+    wake?.();
+    wake = null;
+  };
+  // A worker that cannot load or dies takes the job with it, never leaves it waiting.
+  const onError = (event: Event) => {
+    event.preventDefault();
+    worker = null;
+    onMessage(new MessageEvent('message', { data: { type: 'error', message: 'the armor worker stopped' } }));
+  };
+  armorWorker.addEventListener('message', onMessage);
+  armorWorker.addEventListener('error', onError);
+  armorWorker.postMessage({ type: 'start', withChecksum } satisfies ArmorJobMessage);
+
+  const send = async () => {
+    while (inFlight >= IN_FLIGHT && !failure) await new Promise<void>((ok) => (wake = ok));
+    if (failure) throw failure;
+    const buffer = batch.buffer;
+    armorWorker.postMessage({ type: 'batch', buffer, length: filled } satisfies ArmorJobMessage, [buffer]);
+    inFlight++;
+    batch = new Uint8Array(free.pop() ?? new ArrayBuffer(BATCH));
+    filled = 0;
+  };
+
+  const sink: ByteSink = {
+    async write(chunk) {
+      let at = 0;
+      while (at < chunk.length) {
+        const take = Math.min(BATCH - filled, chunk.length - at);
+        batch.set(chunk.subarray(at, at + take), filled);
+        filled += take;
+        at += take;
+        if (filled === BATCH) await send();
+      }
+    },
+    async close() {
+      if (filled) await send();
+      armorWorker.postMessage({ type: 'end' } satisfies ArmorJobMessage);
+    },
+  };
+  const result = new Promise<Blob>((ok, no) => {
+    finished = ok;
+    failed = no;
+  });
+  result.catch(() => {});
+  return {
+    sink,
+    blob: () => result,
+    abort() {
+      if (settled) return;
+      armorWorker.postMessage({ type: 'abort' } satisfies ArmorJobMessage);
+      end();
+    },
+  };
+}
