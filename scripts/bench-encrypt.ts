@@ -9,12 +9,15 @@
  * Run: npm run bench:encrypt   (BENCH_SIZES=1,10 to pick sizes; BENCH_RUNS=3 runs each, median)
  */
 import { spawnSync, execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as openpgp from 'openpgp';
 import { startAppServer } from '../server/app-server';
+import { decryptWithAll, scratch } from '../src/testing/interop';
 import { chromiumPid, chromiumRssKiB, launchBenchChromium } from './bench-lib';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1,10,100').split(',').map(Number);
@@ -165,6 +168,98 @@ async function pageWith(secret: string, attachment: string) {
 const range = (xs: number[], digits = 2) =>
   `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
 
+/**
+ * The message the app made for the largest attachment (v4 keys), read by gpg, sq, sqop, gosop and
+ * rnp: each must check Alice's signature and give back the attachment byte for byte.
+ */
+async function readersCheck(size: number) {
+  const { attachment } = filesFor(size);
+  const received = join(gnupgHome, 'app-message.eml');
+  const receiver = createServer((req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    if (req.method !== 'POST') return res.end();
+    req.pipe(createWriteStream(received)).on('finish', () => res.end('ok'));
+  }).listen(0, '127.0.0.1');
+  await new Promise((ok) => receiver.once('listening', ok));
+  const fingerprint = (await openpgp.readKey({ armoredKey: v4.alice.publicKey })).getFingerprint().toUpperCase();
+  const page = await pageWith(v4.alice.privateKey, attachment);
+  await page.evaluate(
+    async ({ signWith, recipients, to }) => {
+      const w = window as unknown as { call: Call };
+      const file = (document.getElementById('bench-file') as HTMLInputElement).files![0]!;
+      const prepared = (await w.call(
+        ['send', 'prepareMessage'],
+        [
+          {
+            identity: { id: 'I', name: 'Alice', email: 'alice@bench.example' },
+            to: [{ name: null, address: 'bob@bench.example' }],
+            cc: [],
+            bcc: [],
+            subject: 'bench',
+            text: 'bench',
+            messageId: '<bench@bench.example>',
+            attachments: [{ name: file.name, type: 'application/octet-stream', content: file }],
+            security: {
+              encrypt: true,
+              signWith,
+              recipientKeys: { 'bob@bench.example': recipients.bob },
+              ownKey: { address: 'alice@bench.example', armoredPublic: recipients.alice },
+              protectHeaders: true,
+            },
+          },
+          { now: Date.now() },
+        ],
+      )) as { copies: { bytes: Blob }[] };
+      await fetch(to, { method: 'POST', body: prepared.copies[0]!.bytes });
+    },
+    {
+      signWith: fingerprint,
+      recipients: { bob: v4.bob.publicKey, alice: v4.alice.publicKey },
+      to: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`,
+    },
+  );
+  await page.close();
+  receiver.close();
+  const message = readFileSync(received, 'latin1');
+  const armoredFile = join(gnupgHome, 'app-message.asc');
+  writeFileSync(
+    armoredFile,
+    message.slice(message.indexOf('-----BEGIN PGP MESSAGE-----'), message.indexOf('-----END PGP MESSAGE-----') + 25),
+    'latin1',
+  );
+  const bobSecret = join(gnupgHome, 'bob.sec.asc');
+  const alicePublic = join(gnupgHome, 'alice.pub.asc');
+  const bobKey = await openpgp.decryptKey({
+    privateKey: await openpgp.readPrivateKey({ armoredKey: v4.bob.privateKey }),
+    passphrase: PASS,
+  });
+  writeFileSync(bobSecret, bobKey.armor());
+  writeFileSync(alicePublic, v4.alice.publicKey);
+  const s = scratch();
+  try {
+    const results = decryptWithAll(s, {
+      file: armoredFile,
+      recipientSecret: bobSecret,
+      signerPublic: alicePublic,
+      signerFingerprint: fingerprint,
+    });
+    const expected = createHash('sha256').update(readFileSync(attachment)).digest('hex');
+    const verdicts = Object.entries(results).map(([tool, text]) => {
+      if (text.startsWith('FAILED')) return `${tool}: ${text.slice(0, 120)}`;
+      // The attachment's base64 body: after its part header, up to the closing boundary.
+      const start = text.indexOf('\r\n\r\n', text.indexOf('Content-Transfer-Encoding: base64')) + 4;
+      const body = text.slice(start, text.indexOf('\r\n--', start)).replace(/\r\n/g, '');
+      const digest = createHash('sha256').update(Buffer.from(body, 'base64')).digest('hex');
+      return `${tool}: ${digest === expected ? 'signature good, attachment identical' : 'ATTACHMENT DIFFERS'}`;
+    });
+    console.log(
+      `\nThe app's ${size} MB message (SEIPDv1, signed) read by the other implementations:\n  ${verdicts.join('\n  ')}`,
+    );
+  } finally {
+    s.cleanup();
+  }
+}
+
 try {
   console.log(
     `\nWhole-message encryption benchmark — Chromium ${browser.version()} (app worker, production build) vs ${gpgVersion}; median (min–max) of ${RUNS}\n` +
@@ -241,6 +336,7 @@ try {
       );
     }
   }
+  if (process.env.BENCH_INTEROP !== '0') await readersCheck(Math.max(...SIZES));
   console.log(
     '\nspeed vs gpg = gpg time / app time on the same size (goal ≥ 0.6× with v4 keys, ≥ 0.8× with v6).\n' +
       'Chromium +MB = peak total RSS of every Chromium process above the idle page (goal ≤ 3× the attachment).',

@@ -142,7 +142,12 @@ export function generateToolKeys(s: Scratch): ToolKey[] {
 
 type Run = { status: number | null; stdout: string; stderr: string };
 const run = (cmd: string, args: string[], stdinFile?: string): Run => {
-  const r = spawnSync(cmd, args, { input: stdinFile ? readFileSync(stdinFile) : undefined, encoding: 'buffer' });
+  // Large outputs (a 100 MB message in bench:encrypt) must not hit spawnSync's 1 MiB default.
+  const r = spawnSync(cmd, args, {
+    input: stdinFile ? readFileSync(stdinFile) : undefined,
+    encoding: 'buffer',
+    maxBuffer: 1 << 30,
+  });
   return { status: r.status, stdout: r.stdout?.toString('utf8') ?? '', stderr: r.stderr?.toString('utf8') ?? '' };
 };
 

@@ -1,6 +1,14 @@
 const ALPHABET = new TextEncoder().encode('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
 
 /**
+ * Two characters per 12 bits, as one 16-bit store: half the lookups and writes. The output keeps
+ * 16-bit alignment (groups of 4, line ends of 2), so this needs only a little-endian platform.
+ */
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+const PAIRS = Uint16Array.from({ length: 4096 }, (_, n) => ALPHABET[n >>> 6]! | (ALPHABET[n & 63]! << 8));
+const CRLF16 = 13 | (10 << 8);
+
+/**
  * Base64 into ASCII bytes in lines of `lineLength` characters separated by CRLF, fed in pieces of
  * any size: a MIME body part (76, RFC 2045 §6.8) or OpenPGP armor (64) is written straight into
  * byte buffers, never held whole as a string. Lines are separated, not ended: no CRLF after the
@@ -73,19 +81,41 @@ export class Base64Lines {
     return out.subarray(0, o);
   }
 
+  private wide: Uint16Array | null = null;
+
+  private wideView(out: Uint8Array): Uint16Array {
+    if (this.wide?.buffer !== out.buffer) this.wide = new Uint16Array(out.buffer, out.byteOffset, out.length >> 1);
+    return this.wide;
+  }
+
   /** Whole groups of `input[from, to)` into `out` at `o`, a line at a time; returns the new `o`. */
   private encode(input: Uint8Array, from: number, to: number, out: Uint8Array, o: number): number {
     const lineLength = this.lineLength;
+    const wide = LITTLE_ENDIAN && out.byteOffset % 2 === 0 && o % 2 === 0 ? this.wideView(out) : null;
     let column = this.column;
     let i = from;
     while (i < to) {
       if (column === lineLength) {
-        out[o++] = 13;
-        out[o++] = 10;
+        if (wide) wide[o >> 1] = CRLF16;
+        else {
+          out[o] = 13;
+          out[o + 1] = 10;
+        }
+        o += 2;
         column = 0;
       }
       const groups = Math.min((lineLength - column) / 4, (to - i) / 3);
       const end = i + groups * 3;
+      if (wide) {
+        let w = o >> 1;
+        for (; i < end; i += 3) {
+          const n = (input[i]! << 16) | (input[i + 1]! << 8) | input[i + 2]!;
+          wide[w] = PAIRS[n >>> 12]!;
+          wide[w + 1] = PAIRS[n & 4095]!;
+          w += 2;
+        }
+        o = w << 1;
+      }
       for (; i < end; i += 3) {
         const n = (input[i]! << 16) | (input[i + 1]! << 8) | input[i + 2]!;
         out[o] = ALPHABET[n >>> 18]!;

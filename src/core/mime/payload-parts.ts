@@ -13,6 +13,19 @@ export type PayloadPart = string | { base64: Blob | Uint8Array };
 const READ_SIZE = 57 * 4096;
 
 async function* contentChunks(content: Blob | Uint8Array): AsyncGenerator<Uint8Array> {
+  try {
+    yield* readContent(content);
+  } catch (cause) {
+    if (cause instanceof AppError) throw cause;
+    const name = content instanceof File ? `“${content.name}”` : 'An attachment';
+    throw new AppError('mime/invalid-input', `${name} could not be read`, {
+      cause,
+      detail: `${name} could not be read (was the file moved or changed after it was attached?). Attach it again; nothing was sent.`,
+    });
+  }
+}
+
+async function* readContent(content: Blob | Uint8Array): AsyncGenerator<Uint8Array> {
   if (content instanceof Uint8Array) {
     for (let at = 0; at < content.length; at += READ_SIZE) yield content.subarray(at, at + READ_SIZE);
     return;

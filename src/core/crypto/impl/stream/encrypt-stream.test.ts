@@ -146,6 +146,29 @@ describe('streamed encryption', () => {
     }
   });
 
+  it('an attachment that can no longer be read fails with a clear error, encrypted or not', async () => {
+    class VanishedFile extends File {
+      override stream(): ReadableStream<Uint8Array<ArrayBuffer>> {
+        return new ReadableStream({
+          type: 'bytes',
+          pull: (controller) => controller.error(new DOMException('The file changed', 'NotReadableError')),
+        });
+      }
+    }
+    const parts: PayloadPart[] = ['x', { base64: new VanishedFile([random(10)], 'plan.pdf') }];
+    await expect(payloadBytes(parts)).rejects.toMatchObject({
+      code: 'mime/invalid-input',
+      message: '“plan.pdf” could not be read',
+    });
+    const bob = await keyPair('curve25519-legacy', 'bob@example.org');
+    await expect(
+      api.encryptPayload({
+        payload: parts,
+        recipients: [{ armoredPublic: bob.armoredPublic, address: 'bob@example.org' }],
+      }),
+    ).rejects.toMatchObject({ code: 'mime/invalid-input' });
+  });
+
   it('a signing key without a streamed signer (RSA) still signs, through OpenPGP.js', async () => {
     const bob = await keyPair('curve25519-legacy', 'bob@example.org');
     const rsa = await openpgp.generateKey({

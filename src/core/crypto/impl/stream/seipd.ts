@@ -48,6 +48,8 @@ class InOrder {
   async add(finish: () => Promise<void>, last: boolean): Promise<void> {
     const prior = this.chain;
     this.chain = prior.then(finish);
+    // A failure surfaces at the next add (or here for the last piece); never as an unhandled rejection.
+    this.chain.catch(() => {});
     await (last ? this.chain : prior);
   }
 }
