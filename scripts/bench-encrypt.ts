@@ -210,7 +210,8 @@ async function readersCheck(size: number) {
           { now: Date.now() },
         ],
       )) as { copies: { bytes: Blob }[] };
-      await fetch(to, { method: 'POST', body: prepared.copies[0]!.bytes });
+      // Without a content type the POST needs no CORS preflight.
+      await fetch(to, { method: 'POST', body: prepared.copies[0]!.bytes.slice() });
     },
     {
       signWith: fingerprint,
@@ -246,9 +247,11 @@ async function readersCheck(size: number) {
     const expected = createHash('sha256').update(readFileSync(attachment)).digest('hex');
     const verdicts = Object.entries(results).map(([tool, text]) => {
       if (text.startsWith('FAILED')) return `${tool}: ${text.slice(0, 120)}`;
-      // The attachment's base64 body: after its part header, up to the closing boundary.
-      const start = text.indexOf('\r\n\r\n', text.indexOf('Content-Transfer-Encoding: base64')) + 4;
-      const body = text.slice(start, text.indexOf('\r\n--', start)).replace(/\r\n/g, '');
+      // The attachment's base64 body: after its part header, up to the closing boundary. Some
+      // tools write line ends as LF (text mode): compare the bytes the base64 stands for.
+      const lines = text.replace(/\r\n/g, '\n');
+      const start = lines.indexOf('\n\n', lines.indexOf('Content-Transfer-Encoding: base64')) + 2;
+      const body = lines.slice(start, lines.indexOf('\n--', start)).replace(/\n/g, '');
       const digest = createHash('sha256').update(Buffer.from(body, 'base64')).digest('hex');
       return `${tool}: ${digest === expected ? 'signature good, attachment identical' : 'ATTACHMENT DIFFERS'}`;
     });
