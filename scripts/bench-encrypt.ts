@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Page } from '@playwright/test';
 import * as openpgp from 'openpgp';
 import { startAppServer } from '../server/app-server';
 import { decryptWithAll, scratch } from '../src/testing/interop';
@@ -42,6 +43,7 @@ async function keysFor(version: 4 | 6) {
 
 // gpg: the same v4 keys, trusted, passphrase by loopback.
 const gnupgHome = mkdtempSync(join(tmpdir(), 'bench-gpg-'));
+type Keys = Awaited<ReturnType<typeof keysFor>>;
 const v4 = await keysFor(4);
 const v6 = await keysFor(6);
 const gpgArgs = [
@@ -169,24 +171,15 @@ const range = (xs: number[], digits = 2) =>
   `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
 
 /**
- * The message the app made for the largest attachment (v4 keys), read by gpg, sq, sqop, gosop and
- * rnp: each must check Alice's signature and give back the attachment byte for byte.
+ * The app's whole send preparation in the page's crypto worker for the attachment chosen in the
+ * file input: seconds from the call to the Blob. With `postTo`, the message is POSTed there after.
  */
-async function readersCheck(size: number) {
-  const { attachment } = filesFor(size);
-  const received = join(gnupgHome, 'app-message.eml');
-  const receiver = createServer((req, res) => {
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    if (req.method !== 'POST') return res.end();
-    req.pipe(createWriteStream(received)).on('finish', () => res.end('ok'));
-  }).listen(0, '127.0.0.1');
-  await new Promise((ok) => receiver.once('listening', ok));
-  const fingerprint = (await openpgp.readKey({ armoredKey: v4.alice.publicKey })).getFingerprint().toUpperCase();
-  const page = await pageWith(v4.alice.privateKey, attachment);
-  await page.evaluate(
-    async ({ signWith, recipients, to }) => {
+function prepareInPage(page: Page, keys: Keys, signWith: string, postTo?: string): Promise<number> {
+  return page.evaluate(
+    async ({ signWith, recipients, postTo }) => {
       const w = window as unknown as { call: Call };
       const file = (document.getElementById('bench-file') as HTMLInputElement).files![0]!;
+      const t0 = performance.now();
       const prepared = (await w.call(
         ['send', 'prepareMessage'],
         [
@@ -210,15 +203,33 @@ async function readersCheck(size: number) {
           { now: Date.now() },
         ],
       )) as { copies: { bytes: Blob }[] };
+      const seconds = (performance.now() - t0) / 1000;
+      const message = prepared.copies[0]!.bytes;
+      if (!(await message.slice(0, 4096).text()).includes('-----BEGIN PGP MESSAGE-----')) throw new Error('no message');
       // Without a content type the POST needs no CORS preflight.
-      await fetch(to, { method: 'POST', body: prepared.copies[0]!.bytes.slice() });
+      if (postTo) await fetch(postTo, { method: 'POST', body: message.slice() });
+      return seconds;
     },
-    {
-      signWith: fingerprint,
-      recipients: { bob: v4.bob.publicKey, alice: v4.alice.publicKey },
-      to: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`,
-    },
+    { signWith, recipients: { bob: keys.bob.publicKey, alice: keys.alice.publicKey }, postTo },
   );
+}
+
+/**
+ * The message the app made for the largest attachment (v4 keys), read by gpg, sq, sqop, gosop and
+ * rnp: each must check Alice's signature and give back the attachment byte for byte.
+ */
+async function readersCheck(size: number) {
+  const { attachment } = filesFor(size);
+  const received = join(gnupgHome, 'app-message.eml');
+  const receiver = createServer((req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    if (req.method !== 'POST') return res.end();
+    req.pipe(createWriteStream(received)).on('finish', () => res.end('ok'));
+  }).listen(0, '127.0.0.1');
+  await new Promise((ok) => receiver.once('listening', ok));
+  const fingerprint = (await openpgp.readKey({ armoredKey: v4.alice.publicKey })).getFingerprint().toUpperCase();
+  const page = await pageWith(v4.alice.privateKey, attachment);
+  await prepareInPage(page, v4, fingerprint, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`);
   await page.close();
   receiver.close();
   const message = readFileSync(received, 'latin1');
@@ -288,47 +299,7 @@ try {
         const idle = chromiumRssKiB(browserPid);
         let peak = idle;
         const sampler = setInterval(() => (peak = Math.max(peak, chromiumRssKiB(browserPid))), 50);
-        app.push(
-          await page.evaluate(
-            async ({ signWith, identity, recipients }) => {
-              const w = window as unknown as { call: Call };
-              const file = (document.getElementById('bench-file') as HTMLInputElement).files![0]!;
-              const t0 = performance.now();
-              const prepared = (await w.call(
-                ['send', 'prepareMessage'],
-                [
-                  {
-                    identity,
-                    to: [{ name: null, address: 'bob@bench.example' }],
-                    cc: [],
-                    bcc: [],
-                    subject: 'bench',
-                    text: 'bench',
-                    messageId: '<bench@bench.example>',
-                    attachments: [{ name: file.name, type: 'application/octet-stream', content: file }],
-                    security: {
-                      encrypt: true,
-                      signWith,
-                      recipientKeys: { 'bob@bench.example': recipients.bob },
-                      ownKey: { address: 'alice@bench.example', armoredPublic: recipients.alice },
-                      protectHeaders: true,
-                    },
-                  },
-                  { now: Date.now() },
-                ],
-              )) as { copies: { bytes: Blob }[] };
-              const seconds = (performance.now() - t0) / 1000;
-              const head = await prepared.copies[0]!.bytes.slice(0, 4096).text();
-              if (!head.includes('-----BEGIN PGP MESSAGE-----')) throw new Error('no message');
-              return seconds;
-            },
-            {
-              signWith: fingerprint,
-              identity: { id: 'I', name: 'Alice', email: 'alice@bench.example' },
-              recipients: { bob: keys.bob.publicKey, alice: keys.alice.publicKey },
-            },
-          ),
-        );
+        app.push(await prepareInPage(page, keys, fingerprint));
         clearInterval(sampler);
         memory.push((Math.max(peak, chromiumRssKiB(browserPid)) - idle) / 1024);
         await page.close();
