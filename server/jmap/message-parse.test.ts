@@ -62,4 +62,20 @@ describe('summarize', () => {
       to: [{ email: 'b@x.org' }],
     });
   });
+
+  it('an encrypted message has the same summary whatever the size of its armor', async () => {
+    const encrypted = (armorLines: number) =>
+      enc(
+        'From: Alice <a@x.org>\r\nTo: b@x.org\r\nSubject: [...]\r\nMessage-ID: <e1@x.org>\r\nDate: Sat, 05 Dec 2026 10:00:00 +0000\r\n' +
+          'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="enc"\r\n\r\n' +
+          'This is an OpenPGP/MIME encrypted message\r\n--enc\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n' +
+          '--enc\r\nContent-Type: application/octet-stream; name="encrypted.asc"\r\nContent-Disposition: inline; filename="encrypted.asc"\r\n\r\n' +
+          `-----BEGIN PGP MESSAGE-----\r\n\r\n${'wcBMA1234567890abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY\r\n'.repeat(armorLines)}-----END PGP MESSAGE-----\r\n--enc--\r\n`,
+      );
+    const small = await summarize(encrypted(10));
+    const large = encrypted(60_000);
+    expect(large.length).toBeGreaterThan(3 * 1024 * 1024);
+    expect(await summarize(large)).toEqual(small);
+    expect(small).toMatchObject({ subject: '[...]', messageId: ['e1@x.org'], from: [{ email: 'a@x.org' }] });
+  });
 });

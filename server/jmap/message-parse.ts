@@ -102,9 +102,17 @@ const SUMMARY_PARSE_LIMIT = 2 * 1024 * 1024;
 /** How much of a message `summarize` needs to see: one byte more than it parses tells it there is more. */
 export const SUMMARY_READ = SUMMARY_PARSE_LIMIT + 1;
 
+/**
+ * An encrypted message (RFC 3156) shows nothing but its header section and part headers: parsing
+ * 2 MiB of its armor took 300 ms per import and changes nothing in the summary.
+ */
+const ENCRYPTED_PARSE_LIMIT = 64 * 1024;
+
 export async function summarize(bytes: Uint8Array): Promise<EmailSummary> {
-  const truncated = bytes.length > SUMMARY_PARSE_LIMIT;
-  const parsed = await PostalMime.parse(truncated ? bytes.subarray(0, SUMMARY_PARSE_LIMIT) : bytes);
+  const encrypted = /^multipart\/encrypted\b/i.test(headerFields(bytes, 'content-type')[0] ?? '');
+  const limit = encrypted ? ENCRYPTED_PARSE_LIMIT : SUMMARY_PARSE_LIMIT;
+  const truncated = bytes.length > limit;
+  const parsed = await PostalMime.parse(truncated ? bytes.subarray(0, limit) : bytes);
   const header = (name: string) => parsed.headers.find((h) => h.key === name)?.value;
   const text = (parsed.text ?? (parsed.html !== undefined ? stripTags(parsed.html) : '')).replace(/\s+/g, ' ').trim();
   const sentAt =
