@@ -17,9 +17,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import * as openpgp from 'openpgp';
-import { startAppServer } from '../server/app-server';
 import { decryptWithAll, scratch } from '../src/testing/interop';
-import { chromiumPid, chromiumRssKiB, launchBenchChromium } from './bench-lib';
+import { chromiumPid, chromiumRssKiB, launchBenchChromium, startBenchApp } from './bench-lib';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1,10,100').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -111,18 +110,7 @@ function filesFor(megabytes: number): { attachment: string; entity: string } {
   return { attachment, entity };
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), 'bench-data-'));
-const server = await startAppServer({
-  host: '127.0.0.1',
-  port: 0,
-  dataDir,
-  serve: 'dist',
-  distDir: resolve('dist'),
-  corsOrigins: ['*'],
-  seedDemo: false,
-  prefillAccount: null,
-  wkdProxy: null,
-});
+const server = await startBenchApp({ seedDemo: false, prefillAccount: null });
 const workerFile = readdirSync(resolve('dist/assets')).find((f) => /^crypto\.worker-.*\.js$/.test(f));
 if (!workerFile) throw new Error('No crypto worker in dist/assets: run vite build first');
 const browser = await launchBenchChromium();
@@ -318,6 +306,5 @@ try {
 } finally {
   await browser.close();
   await server.close();
-  rmSync(dataDir, { recursive: true, force: true });
   rmSync(gnupgHome, { recursive: true, force: true });
 }

@@ -9,7 +9,8 @@ import { loadAccountSetup } from '../src/core/jmap/mail';
 import { importDraft, submitDraft } from '../src/core/jmap/submission';
 import { discoverSession } from '../src/core/jmap/session';
 import { startAppServer, type RunningAppServer } from './app-server';
-import { stripBccHeader, stripTags, summarize } from './jmap/message-parse';
+import { stripTags, summarize } from './jmap/message-parse';
+import { stripBccHeader } from './testing/strip-bcc';
 
 /**
  * The companion under hostile clients (issue: hardening). One behaviour per test; each failed

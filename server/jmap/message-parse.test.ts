@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { looksLikeMessage, stripBccHeader, summarize } from './message-parse';
+import { stripBccHeader } from '../testing/strip-bcc';
+import { looksLikeMessage, summarize } from './message-parse';
 
 const enc = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
 const dec = (b: Uint8Array) => Buffer.from(b).toString('latin1');

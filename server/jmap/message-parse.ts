@@ -164,10 +164,3 @@ export function bccEdit(start: Uint8Array, whole: boolean): { head: Uint8Array; 
   if (kept.length === fields.length) return null;
   return { head: new Uint8Array(Buffer.from(kept.flat().join(''), 'latin1')), bodyStart: headEnd };
 }
-
-/** A whole message without its Bcc fields (see bccEdit). */
-export function stripBccHeader(bytes: Uint8Array): Uint8Array {
-  const edit = bccEdit(bytes, true);
-  if (!edit) return bytes;
-  return new Uint8Array(Buffer.concat([edit.head, bytes.subarray(edit.bodyStart)]));
-}

@@ -208,8 +208,7 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
             date,
             format: 'binary',
           });
-          const armored = await armorMessage(binary as Uint8Array, !sessionKey.aeadAlgorithm);
-          return { armored: new Blob([armored as Uint8Array<ArrayBuffer>]) };
+          return { armored: await armorMessage(binary as Uint8Array, !sessionKey.aeadAlgorithm) };
         }
         const keyPackets = await encryptSessionKey({
           ...sessionKey,

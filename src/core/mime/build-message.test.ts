@@ -1,6 +1,7 @@
 import PostalMime from 'postal-mime';
 import { describe, expect, it } from 'vitest';
-import { buildMessage, type MessageInput } from './build-message';
+import { buildMessage } from '../../testing/mime';
+import type { MessageInput } from './build-message';
 import { createMessageId } from './message-id';
 import { assertSevenBitMessage } from './seven-bit';
 

@@ -1,6 +1,5 @@
 import MimeNodeModule from 'emailjs-mime-builder';
 import { AppError } from '../errors/app-error';
-import { Base64Lines } from '../bytes/base64-lines';
 import { addressKey, formatMailbox, type Mailbox } from './addresses';
 import type { PayloadPart } from './payload-parts';
 import { assertSevenBitMessage } from './seven-bit';
@@ -75,19 +74,6 @@ export class AttachmentSlots {
     parts.push(built.slice(at));
     return parts;
   }
-}
-
-/** Parts whose attachments are all bytes, joined into one string (small messages and tests). */
-export function joinParts(parts: PayloadPart[]): string {
-  return parts
-    .map((part) => {
-      if (typeof part === 'string') return part;
-      if (!(part.base64 instanceof Uint8Array)) throw new Error('joinParts needs attachment bytes, not a Blob');
-      const lines = new Base64Lines(76);
-      const decoder = new TextDecoder();
-      return decoder.decode(lines.push(part.base64)) + decoder.decode(lines.end());
-    })
-    .join('');
 }
 
 /** In-Reply-To and References, when the message answers another. */
@@ -176,10 +162,4 @@ export function buildMessageParts(
   const built = root.build();
   assertSevenBitMessage(new TextEncoder().encode(built));
   return { parts: slots.split(built), envelope: { mailFrom: input.from.address, rcptTo } };
-}
-
-/** buildMessageParts as one byte array, for attachments given as bytes. */
-export function buildMessage(input: MessageInput, draft?: { headers: [name: string, value: string][] }) {
-  const { parts, envelope } = buildMessageParts(input, draft);
-  return { bytes: new TextEncoder().encode(joinParts(parts)), envelope };
 }

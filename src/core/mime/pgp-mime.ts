@@ -4,7 +4,6 @@ import {
   addBody,
   AttachmentSlots,
   envelopeRecipients,
-  joinParts,
   formatRfc5322Date,
   type MessageInput,
   MimeNode,
@@ -95,10 +94,6 @@ export function buildPayloadParts(
   assertSevenBitMessage(new TextEncoder().encode(payload));
   return slots.split(payload.endsWith('\r\n') ? payload : `${payload}\r\n`);
 }
-
-/** buildPayloadParts as one string, for attachments given as bytes. */
-export const buildPayload = (...args: Parameters<typeof buildPayloadParts>): string =>
-  joinParts(buildPayloadParts(...args));
 
 /** `micalg` from the hash the signature really used (RFC 3156 §5), e.g. sha512 → pgp-sha512. */
 export function micalgFor(hashName: string): string {

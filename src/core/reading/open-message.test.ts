@@ -13,7 +13,8 @@ import {
 import { createCryptoApi } from '../crypto/api';
 import type { GeneratedKey } from '../crypto/types';
 import type { MessageInput } from '../mime/build-message';
-import { buildPayload, wrapEncrypted, wrapSigned, micalgFor } from '../mime/pgp-mime';
+import { buildPayload } from '../../testing/mime';
+import { wrapEncrypted, wrapSigned, micalgFor } from '../mime/pgp-mime';
 import { autocryptEvents } from './autocrypt-events';
 import { openMessage, rootKeyIds, type OpenMessageOptions } from './open-message';
 

@@ -10,7 +10,8 @@ import type { GeneratedKey } from '../crypto/types';
 import type { MessageInput } from '../mime/build-message';
 import { PROTECTED_SUBJECT } from '../mime/header-protection';
 import { payloadBytes } from '../mime/payload-parts';
-import { buildPayload, buildPayloadParts, micalgFor, wrapEncrypted, wrapSigned } from '../mime/pgp-mime';
+import { buildPayload } from '../../testing/mime';
+import { buildPayloadParts, micalgFor, wrapEncrypted, wrapSigned } from '../mime/pgp-mime';
 
 const availability = interopAvailability();
 const crypto = createCryptoApi();

@@ -89,22 +89,11 @@ export class ArmorSink implements ByteSink {
   }
 }
 
-/** A whole binary message armored at once (small messages, tests). */
-export async function armorMessage(bytes: Uint8Array, withChecksum: boolean): Promise<Uint8Array> {
-  const blob = new BlobSink();
-  const armor = new ArmorSink(blob, withChecksum);
+/** A whole binary message armored at once (messages OpenPGP.js made in memory). */
+export async function armorMessage(bytes: Uint8Array, withChecksum: boolean): Promise<Blob> {
+  const output = new BlobSink();
+  const armor = new ArmorSink(output, withChecksum);
   await armor.write(bytes);
   await armor.close();
-  return new Uint8Array(await blob.result().arrayBuffer());
-}
-
-/** A 7-bit string (a MIME payload) as bytes; a plain loop is several times faster than TextEncoder here for large text. */
-export function asciiBytes(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code > 0x7f) return new TextEncoder().encode(text);
-    out[i] = code;
-  }
-  return out;
+  return output.result();
 }

@@ -1,4 +1,4 @@
-import { BlobSink, type ByteSink } from '../../../bytes/sink';
+import { BlobSink, Rechunker, type ByteSink } from '../../../bytes/sink';
 import { ArmorSink } from '../armor';
 
 export type ArmorJobMessage =
@@ -50,11 +50,14 @@ function offThread(armorWorker: Worker, withChecksum: boolean, release: () => vo
   let inFlight = 0;
   let wake: (() => void) | null = null;
   let failure: Error | null = null;
-  let finished: ((blob: Blob) => void) | null = null;
-  let failed: ((e: Error) => void) | null = null;
-  let batch = new Uint8Array(BATCH);
-  let filled = 0;
   let settled = false;
+  let finish!: (blob: Blob) => void;
+  let fail!: (e: Error) => void;
+  const result = new Promise<Blob>((ok, no) => {
+    finish = ok;
+    fail = no;
+  });
+  result.catch(() => {});
 
   const end = () => {
     if (settled) return;
@@ -69,11 +72,11 @@ function offThread(armorWorker: Worker, withChecksum: boolean, release: () => vo
       inFlight--;
       free.push(message.buffer);
     } else if (message.type === 'done') {
-      finished?.(message.blob);
+      finish(message.blob);
       end();
     } else {
       failure = new Error(`Armor failed: ${message.message}`);
-      failed?.(failure);
+      fail(failure);
       end();
     }
     wake?.();
@@ -89,37 +92,18 @@ function offThread(armorWorker: Worker, withChecksum: boolean, release: () => vo
   armorWorker.addEventListener('error', onError);
   armorWorker.postMessage({ type: 'start', withChecksum } satisfies ArmorJobMessage);
 
-  const send = async () => {
-    while (inFlight >= IN_FLIGHT && !failure) await new Promise<void>((ok) => (wake = ok));
-    if (failure) throw failure;
-    const buffer = batch.buffer;
-    armorWorker.postMessage({ type: 'batch', buffer, length: filled } satisfies ArmorJobMessage, [buffer]);
-    inFlight++;
-    batch = new Uint8Array(free.pop() ?? new ArrayBuffer(BATCH));
-    filled = 0;
-  };
-
-  const sink: ByteSink = {
-    async write(chunk) {
-      let at = 0;
-      while (at < chunk.length) {
-        const take = Math.min(BATCH - filled, chunk.length - at);
-        batch.set(chunk.subarray(at, at + take), filled);
-        filled += take;
-        at += take;
-        if (filled === BATCH) await send();
-      }
-    },
-    async close() {
-      if (filled) await send();
-      armorWorker.postMessage({ type: 'end' } satisfies ArmorJobMessage);
-    },
-  };
-  const result = new Promise<Blob>((ok, no) => {
-    finished = ok;
-    failed = no;
+  // Batches of 1 MiB, copied into a buffer that is transferred and comes back empty.
+  const sink = new Rechunker(BATCH, async (piece, last) => {
+    if (piece.length) {
+      while (inFlight >= IN_FLIGHT && !failure) await new Promise<void>((ok) => (wake = ok));
+      if (failure) throw failure;
+      const buffer = free.pop() ?? new ArrayBuffer(BATCH);
+      new Uint8Array(buffer).set(piece);
+      armorWorker.postMessage({ type: 'batch', buffer, length: piece.length } satisfies ArmorJobMessage, [buffer]);
+      inFlight++;
+    }
+    if (last) armorWorker.postMessage({ type: 'end' } satisfies ArmorJobMessage);
   });
-  result.catch(() => {});
   return {
     sink,
     blob: () => result,
