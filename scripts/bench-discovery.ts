@@ -5,7 +5,8 @@
  * from the browser and through the server proxy. Run: npm run bench:discovery
  */
 import type { Page } from '@playwright/test';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createHash, createPublicKey } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +15,7 @@ import { wkdLocation } from '../src/core/discovery/wkd-url';
 import { startAppServer } from '../server/app-server';
 import { launchBenchChromium } from './bench-lib';
 import { wkdProxyConfigFromEnv } from '../server/lookup/wkd-proxy';
+import { makeTestCertificates } from '../server/testing/test-ca';
 
 const N = 20;
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 100);
@@ -24,57 +26,13 @@ const domains = Array.from({ length: N }, (_, i) => `d${i + 1}.bench.test`);
 const hosts = domains.flatMap((d) => [d, `openpgpkey.${d}`]);
 const addresses = domains.map((d, i) => `user${i + 1}@${d}`);
 
-// A throw-away CA and a certificate for all 40 host names.
-const sh = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-sh([
-  'req',
-  '-x509',
-  '-newkey',
-  'rsa:2048',
-  '-nodes',
-  '-days',
-  '2',
-  '-keyout',
-  'ca.key',
-  '-out',
-  'ca.crt',
-  '-subj',
-  '/CN=bench CA',
-  '-addext',
-  'basicConstraints=critical,CA:TRUE',
-  '-addext',
-  'keyUsage=critical,keyCertSign',
-]);
-sh(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=bench.test']);
-writeFileSync(
-  join(dir, 'ext'),
-  `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(',')}\nextendedKeyUsage=serverAuth\n`,
-);
-sh([
-  'x509',
-  '-req',
-  '-in',
-  'server.csr',
-  '-CA',
-  'ca.crt',
-  '-CAkey',
-  'ca.key',
-  '-CAcreateserial',
-  '-days',
-  '2',
-  '-extfile',
-  'ext',
-  '-out',
-  'server.crt',
-]);
-const spki = execFileSync(
-  'sh',
-  [
-    '-c',
-    'openssl x509 -in server.crt -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64',
-  ],
-  { cwd: dir, encoding: 'utf8' },
-).trim();
+// A throw-away CA and a certificate for all 40 host names; Chromium trusts it by its key's hash.
+const certificates = makeTestCertificates(hosts);
+writeFileSync(join(dir, 'server.key'), certificates.key);
+writeFileSync(join(dir, 'server.crt'), certificates.cert);
+const spki = createHash('sha256')
+  .update(createPublicKey(certificates.key).export({ type: 'spki', format: 'der' }))
+  .digest('base64');
 
 // One key per address, served at its advanced WKD URL after LATENCY_MS by a process of its own.
 const byPath: Record<string, string> = {};
@@ -112,7 +70,7 @@ const app = await startAppServer({
   wkdProxy: wkdProxyConfigFromEnv({
     WKD_PROXY_ALLOW_PRIVATE: '1',
     WKD_PROXY_ONLY_MAPPED: '1',
-    WKD_PROXY_CA_FILE: join(dir, 'ca.crt'),
+    WKD_PROXY_CA_FILE: certificates.caFile,
     WKD_PROXY_HOST_MAP: hosts.map((h) => `${h}=127.0.0.1:${WKD_PORT}`).join(','),
   }),
 });
@@ -222,4 +180,5 @@ try {
   await app.close();
   wkd.kill();
   rmSync(dir, { recursive: true, force: true });
+  certificates.cleanup();
 }
