@@ -34,7 +34,7 @@ import { summarizeKey } from './impl/key-summary';
 import { parseKeyData } from './impl/parse-keys';
 import { classifyOpenpgpError, openpgpErrorText } from './impl/openpgp-errors';
 import { sessionKeyFor } from './impl/session-key';
-import type { CryptoApi, GenerateKeyInput } from './types';
+import type { CryptoApi, GenerateKeyInput, StreamingCryptoApi } from './types';
 
 async function decryptOrFail(armoredSecret: string, passphrase: string): Promise<PrivateKey> {
   const privateKey = await readPrivateKey({ armoredKey: armoredSecret });
@@ -47,15 +47,28 @@ async function decryptOrFail(armoredSecret: string, passphrase: string): Promise
   }
 }
 
-async function readEncryptedMessage(armoredMessage: string | ReadableStream<string>) {
+async function readEncryptedMessage(message: string | ReadableStream<string> | Uint8Array) {
   try {
-    return await readMessage({ armoredMessage });
+    return message instanceof Uint8Array
+      ? await readMessage({ binaryMessage: message })
+      : await readMessage({ armoredMessage: message });
   } catch (cause) {
     throw new AppError('crypto/failed', 'Not an OpenPGP message', {
       cause,
       detail: 'The data is not a readable OpenPGP message.',
     });
   }
+}
+
+/** An OpenPGP.js failure to open a received message, as the error the reader reports. */
+function openFailure(cause: unknown): AppError {
+  if (isAppError(cause)) return cause;
+  const kind = classifyOpenpgpError(cause);
+  const code = kind === 'too-large' ? 'crypto/too-large' : kind === 'integrity' ? 'crypto/integrity' : 'crypto/failed';
+  return new AppError(code, `Decryption failed: ${openpgpErrorText(cause)}`, {
+    cause,
+    detail: openpgpErrorText(cause),
+  });
 }
 
 const GENERATE_OPTIONS = {
@@ -71,7 +84,7 @@ const WARM_UP_ROUNDS = 8;
  * The OpenPGP.js implementation of CryptoApi. Runs in the crypto worker in the app and
  * in-process in Node tests. Unlocked keys live only here, in `unlocked`, until locked or timed out.
  */
-export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
+export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi & StreamingCryptoApi {
   const now = options.now ?? (() => new Date());
   const unlocked = new Map<string, { key: PrivateKey; timer: ReturnType<typeof setTimeout>; lockedAt: number }>();
   let warmedUp: Promise<void> | undefined;
@@ -99,6 +112,16 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
   };
   const liveFingerprints = () => [...unlocked.keys()].filter((f) => unlockedKey(f));
 
+  /** The unlocked keys `message` is addressed to; `crypto/key-locked` when there is none. */
+  const decryptionKeysFor = (message: Pick<Message<Uint8Array>, 'getEncryptionKeyIDs'>): PrivateKey[] => {
+    const wanted = new Set(message.getEncryptionKeyIDs().map((id) => id.toHex().toUpperCase()));
+    const keys = liveFingerprints()
+      .map((f) => unlocked.get(f)!.key)
+      .filter((key) => key.getKeys().some((k) => wanted.has(k.getKeyID().toHex().toUpperCase())));
+    if (keys.length === 0) throw new AppError('crypto/key-locked', 'No unlocked key can decrypt this message');
+    return keys;
+  };
+
   /**
    * Decrypt with the unlocked keys the message is addressed to (`crypto/key-locked` when none is)
    * and check each signature inside against `verifyWith`. OpenPGP.js errors are thrown as they are.
@@ -108,12 +131,7 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
     verifyWith: string[],
     config?: Partial<Config>,
   ) => {
-    const wanted = new Set(message.getEncryptionKeyIDs().map((id) => id.toHex().toUpperCase()));
-    const decryptionKeys = liveFingerprints()
-      .map((f) => unlocked.get(f)!.key)
-      .filter((key) => key.getKeys().some((k) => wanted.has(k.getKeyID().toHex().toUpperCase())));
-    if (decryptionKeys.length === 0)
-      throw new AppError('crypto/key-locked', 'No unlocked key can decrypt this message');
+    const decryptionKeys = decryptionKeysFor(message);
     const verificationKeys = await readKeys(verifyWith);
     const { data, signatures } = await decrypt({
       // The type only says what the message was read from; decrypting it gives binary either way.
@@ -234,17 +252,19 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
       }
     },
 
-    async encryptedFor(armoredMessage) {
+    async encryptedFor(message) {
       // Read as a stream: the key packets come first, so a large message is not parsed whole.
       let at = 0;
-      const chunks = new ReadableStream<string>({
-        pull(out) {
-          if (at >= armoredMessage.length) return out.close();
-          out.enqueue(armoredMessage.slice(at, (at += 64 * 1024)));
-        },
-      });
-      const message = await readEncryptedMessage(chunks);
-      return message
+      const chunks =
+        typeof message === 'string'
+          ? new ReadableStream<string>({
+              pull(out) {
+                if (at >= message.length) return out.close();
+                out.enqueue(message.slice(at, (at += 64 * 1024)));
+              },
+            })
+          : message;
+      return (await readEncryptedMessage(chunks))
         .getEncryptionKeyIDs()
         .map((id) => id.toHex().toUpperCase())
         .filter((id) => !/^0+$/.test(id));
@@ -282,15 +302,56 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi {
       try {
         return await decryptWith(message, verifyWith, { maxDecompressedMessageSize: maxDecompressedBytes });
       } catch (cause) {
-        if (isAppError(cause, 'crypto/key-locked')) throw cause;
-        const kind = classifyOpenpgpError(cause);
-        const code =
-          kind === 'too-large' ? 'crypto/too-large' : kind === 'integrity' ? 'crypto/integrity' : 'crypto/failed';
-        throw new AppError(code, `Decryption failed: ${openpgpErrorText(cause)}`, {
+        throw openFailure(cause);
+      }
+    },
+
+    async openEncryptedStream(armored, { verifyWith, maxDecompressedBytes }) {
+      let message: Message<ReadableStream<Uint8Array>>;
+      try {
+        message = (await readMessage({ armoredMessage: armored })) as unknown as typeof message;
+      } catch (cause) {
+        throw new AppError('crypto/integrity', `Not a readable OpenPGP message: ${openpgpErrorText(cause)}`, {
           cause,
           detail: openpgpErrorText(cause),
         });
       }
+      const keys = decryptionKeysFor(message);
+      const verificationKeys = await readKeys(verifyWith);
+      let opened;
+      try {
+        opened = await decrypt({
+          message,
+          decryptionKeys: keys,
+          ...(verificationKeys.length ? { verificationKeys } : {}),
+          format: 'binary',
+          date: now(),
+          // Plaintext is released before the MDC is checked, but only to the caller, which shows
+          // nothing unless the stream ends without an error (the error comes at its end).
+          config: { maxDecompressedMessageSize: maxDecompressedBytes, allowUnauthenticatedStream: true },
+        });
+      } catch (cause) {
+        throw openFailure(cause);
+      }
+      const plaintext = (opened.data as unknown as ReadableStream<Uint8Array>).getReader();
+      const signatures = checkSignatures(opened.signatures, verificationKeys, now());
+      signatures.catch(() => undefined); // settles once the data is read; a failed read says why
+      const data = new ReadableStream<Uint8Array>(
+        {
+          async pull(controller) {
+            try {
+              const { value, done } = await plaintext.read();
+              if (done) controller.close();
+              else controller.enqueue(value);
+            } catch (cause) {
+              controller.error(openFailure(cause));
+            }
+          },
+          cancel: (reason) => plaintext.cancel(reason),
+        },
+        { highWaterMark: 0 },
+      );
+      return { data, signatures };
     },
 
     async verifyDetached(data, armoredSignature, verifyWith) {

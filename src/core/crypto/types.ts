@@ -139,8 +139,11 @@ export interface CryptoApi {
     recipients: { armoredPublic: string; address: string }[];
     signWith?: string;
   }): Promise<{ armored: Blob }>;
-  /** Key IDs (16 uppercase hex digits) an encrypted message is addressed to; wildcard IDs are left out. */
-  encryptedFor(armoredMessage: string): Promise<string[]>;
+  /**
+   * Key IDs (16 uppercase hex digits) an encrypted message (armored, or binary packets: its
+   * session-key packets are enough) is addressed to; wildcard IDs are left out.
+   */
+  encryptedFor(message: string | Uint8Array): Promise<string[]>;
   /** Decrypt with the unlocked keys; `crypto/key-locked` when none of them is a recipient. */
   /**
    * Decrypt with an unlocked key. `verifyWith`: public keys whose signatures inside are checked;
@@ -205,3 +208,16 @@ export interface CryptoApi {
     revocationCertificate: string,
   ): Promise<{ summary: KeySummary; armoredPublic: string; armoredSecret: string | null }>;
 }
+
+/** What only the worker's own modules use: a stream cannot go to the page and back. */
+export type StreamingCryptoApi = {
+  /**
+   * `openEncrypted` as a stream, for large messages: the plaintext flows out as the armored
+   * message flows in. Whatever `data` yields is unauthenticated until it ends without an error
+   * (an integrity failure is its last read); `signatures` settles once `data` has been read.
+   */
+  openEncryptedStream(
+    armored: ReadableStream<string>,
+    options: OpenOptions,
+  ): Promise<{ data: ReadableStream<Uint8Array>; signatures: Promise<SignatureCheck[]> }>;
+};

@@ -17,6 +17,7 @@ import { buildPayload } from '../../testing/mime';
 import { wrapEncrypted, wrapSigned, micalgFor } from '../mime/pgp-mime';
 import { autocryptEvents } from './autocrypt-events';
 import { openMessage, rootKeyIds, type OpenMessageOptions } from './open-message';
+import { openStreamed } from './streamed-decryption';
 
 const availability = interopAvailability();
 const crypto = createCryptoApi();
@@ -24,6 +25,7 @@ const PASS = 'reading passphrase';
 const bytes = (s: string) => new TextEncoder().encode(s.replace(/\r?\n/g, '\r\n'));
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const MAX = 8 * 1024 * 1024;
+const bytesOf = async (b: Blob | undefined) => new Uint8Array(b ? await b.arrayBuffer() : []);
 
 let bob: GeneratedKey;
 let alice: GeneratedKey;
@@ -103,7 +105,7 @@ describe('messages the app sends', () => {
     expect(opened.parts).toEqual([
       { kind: 'text', content: 'Hello Bob,\nthe secret is 42.\n', encrypted: true, signed: true },
     ]);
-    expect([...opened.attachments[0]!.content]).toEqual([0, 1, 2, 250, 255]);
+    expect([...(await bytesOf(opened.attachments[0]!.content))]).toEqual([0, 1, 2, 250, 255]);
     expect(opened.headers.from).toEqual([{ name: 'Alice', address: 'alice@example.org' }]);
   });
 
@@ -347,6 +349,90 @@ describe('hostile messages', () => {
   });
 });
 
+/** A download of `raw` that counts what was read of it, in the pieces a network gives. */
+function counted(raw: Uint8Array) {
+  const seen = { downloads: 0, bytes: 0 };
+  const open = async () => {
+    seen.downloads++;
+    let at = 0;
+    return new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (at >= raw.length) return controller.close();
+          const piece = raw.subarray(at, (at += 16 * 1024));
+          seen.bytes += piece.length;
+          controller.enqueue(piece);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  };
+  return { open, seen };
+}
+
+describe('large messages are read as they download', () => {
+  const big = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 7 + (i >> 9)) & 0xff);
+
+  it('the key IDs come from the head alone; the attachment is decoded into a Blob on the way', async () => {
+    const raw = await sentByApp({
+      attachments: [{ name: 'big.bin', type: 'application/octet-stream', content: big }],
+    });
+    const keys = counted(raw);
+    expect(await rootKeyIds(keys.open, crypto)).toEqual(await rootKeyIds(raw, crypto));
+    expect(keys.seen.bytes).toBeLessThan(128 * 1024);
+
+    const reading = counted(raw);
+    const opened = await openMessage(reading.open, crypto, options());
+    expect([opened.encryption, opened.signature, reading.seen.downloads]).toEqual(['encrypted', 'valid', 1]);
+    expect(opened.attachments.map((a) => [a.name, a.size, a.encrypted, a.signed])).toEqual([
+      ['big.bin', big.length, true, true],
+    ]);
+    expect(Buffer.from(await bytesOf(opened.attachments[0]!.content)).equals(Buffer.from(big))).toBe(true);
+
+    // The decrypted payload is kept only as a skeleton: the file's body is not in it.
+    const streamed = await openStreamed(await counted(raw).open(), crypto, options());
+    if (streamed.kind !== 'opened') throw new Error(streamed.kind);
+    expect(streamed.payload.length).toBeLessThan(4096);
+    expect(streamed.outer.length).toBeLessThan(4096);
+    expect([...streamed.files.values()].map((b) => b.size)).toEqual([big.length]);
+  });
+
+  it('a cut-off download is a failure with nothing shown, not the part that arrived', async () => {
+    const raw = await sentByApp({
+      text: 'the secret words',
+      attachments: [{ name: 'big.bin', type: 'application/octet-stream', content: big }],
+    });
+    const cut = raw.subarray(0, Math.floor(raw.length * 0.7));
+    const opened = await openMessage(cut, crypto, options());
+    expect([opened.encryption, opened.parts, opened.attachments]).toEqual(['failed', [], []]);
+    expect(opened.encryptionProblem).toBeTruthy();
+    expect(JSON.stringify(opened)).not.toContain('secret words');
+  });
+
+  it('a multipart/encrypted with a third part is not PGP/MIME: read again whole, and not decrypted', async () => {
+    const sent = text(await sentByApp());
+    const raw = sent.replace(
+      /\r\n--enc-b1--\r\n$/,
+      '\r\n--enc-b1\r\nContent-Type: text/plain\r\n\r\nextra\r\n--enc-b1--\r\n',
+    );
+    expect(raw).not.toBe(sent);
+    const reading = counted(bytes(raw));
+    const opened = await openMessage(reading.open, crypto, options());
+    expect(reading.seen.downloads).toBe(2);
+    expect([opened.encryption, opened.signature]).toEqual(['none', 'unsigned']);
+    expect(opened.attachments.map((a) => a.encrypted)).not.toContain(true);
+  });
+
+  it('an encrypted part with no armor in it says so', async () => {
+    const raw = encryptedMessage('not an OpenPGP message at all');
+    const opened = await openMessage(raw, crypto, options());
+    expect([opened.encryption, opened.encryptionProblem]).toEqual([
+      'failed',
+      'The encrypted part holds no OpenPGP message.',
+    ]);
+  });
+});
+
 describe.runIf(availability.run)('messages from other implementations', () => {
   let s: Scratch;
   let tools: ToolKey[];
@@ -375,7 +461,7 @@ describe.runIf(availability.run)('messages from other implementations', () => {
       const opened = await openMessage(raw, crypto, options({ verifyWith: [tool.publicKey] }));
       results[tool.tool] =
         `${opened.encryption} ${opened.signature} ${opened.signer?.fingerprint === tool.fingerprint} ` +
-        `${opened.headers.subject} | ${opened.parts[0]?.content.trim()} | ${[...(opened.attachments[0]?.content ?? [])].join(',')}`;
+        `${opened.headers.subject} | ${opened.parts[0]?.content.trim()} | ${[...(await bytesOf(opened.attachments[0]?.content))].join(',')}`;
     }
     const expected = 'encrypted valid true Tool subject | Grüße from the tool | 0,1,2,250,255';
     expect(results).toEqual(Object.fromEntries(tools.map((t) => [t.tool, expected])));

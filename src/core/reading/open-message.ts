@@ -1,13 +1,18 @@
 import PostalMime, { type Email } from 'postal-mime';
 import { isAppError } from '../errors/app-error';
-import type { CryptoApi, SignatureCheck } from '../crypto/types';
+import type { CryptoApi, SignatureCheck, StreamingCryptoApi } from '../crypto/types';
 import { asciiLower } from '../mime/addresses';
 import { autocryptIntake, protectedHeaders } from './message-headers';
 import { decodeBase64 } from '../mime/base64';
 import { byteString, header, type MimeEntity, parseEntity } from './mime-tree';
+import { openStreamed, sessionKeyPackets, type StreamedOpening } from './streamed-decryption';
 import type { OpenedMessage, ReadHeaders, ShownAttachment, ShownPart, SignatureStatus } from './types';
 
-export type ReadingCrypto = Pick<CryptoApi, 'encryptedFor' | 'openEncrypted' | 'verifyDetached' | 'verifyCleartext'>;
+export type ReadingCrypto = Pick<CryptoApi, 'encryptedFor' | 'openEncrypted' | 'verifyDetached' | 'verifyCleartext'> &
+  StreamingCryptoApi;
+
+/** A received message: its bytes, or a way to download them (again) as a stream. */
+export type RawMessage = Uint8Array | (() => Promise<ReadableStream<Uint8Array>>);
 
 export type OpenMessageOptions = {
   /** Public keys whose signatures are checked: the From address's keys, and any asked for by issuer. */
@@ -25,9 +30,42 @@ const CLEARTEXT_BLOCK =
   /-----BEGIN PGP SIGNED MESSAGE-----[\s\S]*?-----BEGIN PGP SIGNATURE-----[\s\S]*?-----END PGP SIGNATURE-----/;
 const ARMORED_SIGNATURE = /-----BEGIN PGP SIGNATURE-----[\s\S]*?-----END PGP SIGNATURE-----/;
 
-type Source = { bytes: Uint8Array; text: string };
+/** A message or payload; `files`: bodies decoded as they arrived, by the stand-in left in their place. */
+type Source = { bytes: Uint8Array; text: string; files?: Map<string, Blob> };
 
-const source = (bytes: Uint8Array): Source => ({ bytes, text: byteString(bytes) });
+const source = (bytes: Uint8Array, files?: Map<string, Blob>): Source => ({
+  bytes,
+  text: byteString(bytes),
+  ...(files ? { files } : {}),
+});
+
+/** Pieces the size a download arrives in, so bytes in hand take the path a download takes. */
+const DOWNLOAD_PIECE = 64 * 1024;
+
+const streamOf = (bytes: Uint8Array) =>
+  new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let at = 0; at < bytes.length; at += DOWNLOAD_PIECE)
+        controller.enqueue(bytes.subarray(at, at + DOWNLOAD_PIECE));
+      controller.close();
+    },
+  });
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for (const reader = stream.getReader(); ;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+  }
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return all;
+}
 
 const isPgpEncrypted = (e: MimeEntity) =>
   e.type === 'multipart/encrypted' &&
@@ -84,7 +122,7 @@ const withoutArmorIndent = (s: string) => s.replace(/^\s+|\s+$/g, '');
 
 type Walk = {
   parts: ShownPart[];
-  attachments: ShownAttachment[];
+  attachments: ShownAttachment<Content>[];
   /** A ciphertext somewhere other than the root: shown as an attachment, never decrypted inline. */
   partialEncrypted: boolean;
   /** A signature covering only some parts. */
@@ -93,19 +131,56 @@ type Walk = {
 };
 
 type Cover = { encrypted: boolean; signature: SignatureCheck[] | null };
+type Content = Uint8Array | Blob;
 
 const covered = (cover: Cover) => ({ encrypted: cover.encrypted, signed: cover.signature !== null });
 
 /**
- * Open a received message (its raw bytes): decrypt and verify in place, and say what is true of it.
- * Only a root (or whole-body inline) ciphertext is decrypted; only a root (or whole-body) signature
- * makes the message signed; any integrity failure means no plaintext at all. Runs in the worker.
+ * Open a received message: decrypt and verify in place, and say what is true of it. Only a root
+ * (or whole-body inline) ciphertext is decrypted; only a root (or whole-body) signature makes the
+ * message signed; any integrity failure means no plaintext at all. Runs in the worker.
+ * A PGP/MIME encrypted message is decrypted as it downloads, its files decoded into Blobs on the
+ * way (streamed-decryption.ts); should the finished skeleton not be the PGP/MIME message the
+ * stream took it for, the message is downloaded again and read whole, as any other message is.
  */
 export async function openMessage(
-  raw: Uint8Array,
+  raw: RawMessage,
   crypto: ReadingCrypto,
   options: OpenMessageOptions,
-): Promise<OpenedMessage> {
+): Promise<OpenedMessage<Blob>> {
+  const download = typeof raw === 'function' ? raw : async () => streamOf(raw);
+  const streamed = await openStreamed(await download(), crypto, options);
+  const opened =
+    streamed.kind === 'whole'
+      ? await openRead(streamed.raw, null, crypto, options)
+      : agreesWithParse(streamed)
+        ? await openRead(streamed.outer, streamed, crypto, options)
+        : await openRead(await readAll(await download()), null, crypto, options);
+  return {
+    ...opened,
+    attachments: opened.attachments.map((a) => ({
+      ...a,
+      // Never rendered by the browser from the app's origin: a download, whatever the sender called it.
+      content: new Blob([a.content as Uint8Array<ArrayBuffer> | Blob], { type: 'application/octet-stream' }),
+    })),
+  };
+}
+
+/** The stream took the message for PGP/MIME encrypted: so does parseEntity, with the armor where it was. */
+function agreesWithParse(streamed: Exclude<StreamedOpening, { kind: 'whole' }>): boolean {
+  const outer = source(streamed.outer);
+  const root = parseEntity(outer.text);
+  if (!isPgpEncrypted(root)) return false;
+  const armorPart = root.children[1]!;
+  return outer.text.slice(armorPart.bodyStart, armorPart.end) === streamed.stand;
+}
+
+async function openRead(
+  raw: Uint8Array,
+  streamed: Exclude<StreamedOpening, { kind: 'whole' }> | null,
+  crypto: ReadingCrypto,
+  options: OpenMessageOptions,
+): Promise<OpenedMessage<Content>> {
   const outerSource = source(raw);
   const root = parseEntity(outerSource.text);
   const walk: Walk = { parts: [], attachments: [], partialEncrypted: false, partlySigned: false, checks: [] };
@@ -115,7 +190,7 @@ export async function openMessage(
   let content = root;
   let payloadRoot: MimeEntity | null = null;
 
-  const failed = (problem: string, status: 'failed' | 'no-key' | 'locked' = 'failed'): OpenedMessage => {
+  const failed = (problem: string, status: 'failed' | 'no-key' | 'locked' = 'failed'): OpenedMessage<Content> => {
     const { headers, protection, injected } = protectedHeaders(root, null);
     return {
       encryption: status,
@@ -146,7 +221,14 @@ export async function openMessage(
     }
   };
 
-  if (isPgpEncrypted(root)) {
+  if (streamed) {
+    if (streamed.kind === 'failed') return failed(streamed.problem);
+    encrypted = true;
+    rootSignature = streamed.signatures.length ? streamed.signatures : null;
+    contentSource = source(streamed.payload, streamed.files);
+    content = parseEntity(contentSource.text);
+    payloadRoot = content;
+  } else if (isPgpEncrypted(root)) {
     const armored = ARMORED_MESSAGE.exec(bodyText(outerSource, root.children[1]!))?.[0];
     if (!armored) return failed('The encrypted part holds no OpenPGP message.');
     if (options.cannotDecrypt) return failed(cannotDecryptText(options.cannotDecrypt), options.cannotDecrypt);
@@ -230,9 +312,23 @@ const cannotDecryptText = (why: 'no-key' | 'locked') =>
     ? 'This message is encrypted to a key that is not in this browser’s keystore.'
     : 'The key was not unlocked, so the message stays closed.';
 
-/** The key IDs the message's root ciphertext is encrypted to; none when its root is not encrypted. */
-export async function rootKeyIds(raw: Uint8Array, crypto: Pick<CryptoApi, 'encryptedFor'>): Promise<string[]> {
-  const src = source(raw);
+/**
+ * The key IDs the message's root ciphertext is encrypted to; none when its root is not encrypted.
+ * Of a PGP/MIME message only the head is read, up to its session-key packets.
+ */
+export async function rootKeyIds(
+  raw: RawMessage,
+  crypto: Pick<CryptoApi, 'encryptedFor'>,
+  /** Given the message when it had to be read whole, to be opened without downloading it again. */
+  readWhole?: (raw: Uint8Array) => void,
+): Promise<string[]> {
+  const head = await sessionKeyPackets(typeof raw === 'function' ? await raw() : streamOf(raw));
+  if ('packets' in head) {
+    if (!head.packets.length) return [];
+    return crypto.encryptedFor(head.packets).catch(() => []);
+  }
+  readWhole?.(head.whole);
+  const src = source(head.whole);
   const root = parseEntity(src.text);
   let armored: string | undefined;
   if (isPgpEncrypted(root)) armored = ARMORED_MESSAGE.exec(bodyText(src, root.children[1]!))?.[0];
@@ -340,11 +436,12 @@ async function walkEntity(
 function attachment(
   name: string,
   type: string,
-  content: Uint8Array,
+  content: Content,
   contentId: string | null,
   cover: Cover,
-): ShownAttachment {
-  return { name, type, size: content.length, contentId, content, ...covered(cover) };
+): ShownAttachment<Content> {
+  const size = content instanceof Blob ? content.size : content.length;
+  return { name, type, size, contentId, content, ...covered(cover) };
 }
 
 async function leaf(
@@ -362,7 +459,8 @@ async function leaf(
   if (isFile && transferEncoding(e) === 'base64') {
     // Large files: the body decoded natively, the MIME library reading only the headers (the name).
     const described = await PostalMime.parse(src.bytes.subarray(e.start, e.bodyStart));
-    const content = decodeBase64(src.text.slice(e.bodyStart, e.end));
+    const body = src.text.slice(e.bodyStart, e.end);
+    const content = src.files?.get(body) ?? decodeBase64(body);
     const name = described.attachments[0]?.filename ?? defaultName(e.type);
     walk.attachments.push(attachment(name, e.type, content, contentId, cover));
     return;

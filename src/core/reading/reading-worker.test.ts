@@ -24,8 +24,8 @@ describe('reading in the worker', () => {
     expect((await api.openMessage(source(1), options)).headers.subject).toBe('1');
     expect(calls).toEqual([{ url: source(1).url, authorization: 'Basic YTpi' }]);
     // Only the latest messages are kept.
-    await api.openMessage(source(2), options);
-    await api.openMessage(source(3), options);
+    await api.messageKeyIds(source(2));
+    await api.messageKeyIds(source(3));
     await api.openMessage(source(1), options);
     expect(calls.map((c) => c.url)).toEqual([1, 2, 3, 1].map((n) => source(n).url));
   });

@@ -1,20 +1,21 @@
-import type { CryptoApi } from '../crypto/types';
+import type { CryptoApi, StreamingCryptoApi } from '../crypto/types';
 import { AppError } from '../errors/app-error';
 import { requestError } from '../jmap/client';
 import { openMessage, rootKeyIds } from './open-message';
 import type { MessageDownload, ReadingWorkerApi } from './reading-worker-api';
 
-/** Messages kept after download: the key-ID look-up and the opening that follows share one download. */
+/** Messages read whole for their key IDs, kept for the opening that follows (small ones only). */
 const KEPT_MESSAGES = 2;
+const KEPT_BYTES = 16 * 1024 * 1024;
 
 export function createReadingWorkerApi(
-  crypto: CryptoApi,
+  crypto: CryptoApi & StreamingCryptoApi,
   fetchFn: typeof fetch = (input, init) => fetch(input, init),
 ): ReadingWorkerApi {
   // Blobs never change (RFC 8620 §6), so a URL names the same bytes for ever.
-  const kept = new Map<string, Promise<Uint8Array>>();
+  const kept = new Map<string, Uint8Array>();
 
-  async function download({ url, authorization }: MessageDownload): Promise<Uint8Array> {
+  async function download({ url, authorization }: MessageDownload): Promise<ReadableStream<Uint8Array>> {
     let response: Response;
     try {
       response = await fetchFn(url, {
@@ -26,34 +27,30 @@ export function createReadingWorkerApi(
       throw new AppError('jmap/unreachable', 'Download: network error', { cause });
     }
     if (!response.ok) throw await requestError(response, 'Download');
-    return new Uint8Array(await response.arrayBuffer());
+    return response.body ?? new Blob([]).stream();
   }
 
-  function raw(source: MessageDownload): Promise<Uint8Array> {
-    let bytes = kept.get(source.url);
-    if (bytes)
-      kept.delete(source.url); // moved to the newest place below
-    else bytes = download(source);
-    kept.set(source.url, bytes);
-    bytes.catch(() => kept.delete(source.url));
+  function keep(url: string, raw: Uint8Array): void {
+    if (raw.length > KEPT_BYTES) return;
+    kept.delete(url);
+    kept.set(url, raw);
     while (kept.size > KEPT_MESSAGES) kept.delete(kept.keys().next().value!);
-    return bytes;
   }
 
   return {
     async messageKeyIds(source) {
-      return rootKeyIds(await raw(source), crypto);
+      const whole = kept.get(source.url);
+      if (whole) return rootKeyIds(whole, crypto);
+      // A PGP/MIME message is read only up to its session-key packets; another is read whole, and kept.
+      return rootKeyIds(
+        () => download(source),
+        crypto,
+        (raw) => keep(source.url, raw),
+      );
     },
     async openMessage(source, options) {
-      const opened = await openMessage(await raw(source), crypto, options);
-      return {
-        ...opened,
-        attachments: opened.attachments.map((a) => ({
-          ...a,
-          // Never rendered by the browser from the app's origin: a download, whatever the sender called it.
-          content: new Blob([a.content as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
-        })),
-      };
+      const whole = kept.get(source.url);
+      return openMessage(whole ?? (() => download(source)), crypto, options);
     },
   };
 }

@@ -1,0 +1,249 @@
+import { byteString, header, parseContentType, parseHeaderSection } from './mime-tree';
+import { decodeBase64 } from '../mime/base64';
+
+/** A leaf entity whose header section has just been read, and where it sits. */
+export type StreamedLeaf = {
+  headers: [name: string, value: string][];
+  type: string;
+  /** The multiparts around it, outermost first. */
+  parents: { type: string; params: Record<string, string> }[];
+  /** Its place among its parent's parts (0-based); -1 for the root. */
+  index: number;
+};
+
+/** Where a leaf's body goes instead of the skeleton. A chunk is valid only during the call. */
+export interface BodySink {
+  write(bytes: Uint8Array): void;
+  close(): void;
+}
+
+/** A body taken out of the skeleton: its sink, and the text left in the body's place. */
+export type TakenBody = { sink: BodySink; stand: string };
+
+type Frame = {
+  delimiter: Uint8Array;
+  childDefault: string;
+  type: string;
+  params: Record<string, string>;
+  parts: number;
+};
+
+const NL = 0x0a;
+const DASH = 0x2d;
+/** The limits parseEntity enforces: past them nothing is taken out, and the skeleton's parse refuses it. */
+const MAX_DEPTH = 32;
+const MAX_PARTS = 2000;
+/** A line starting with "--" this long without a line end cannot be a delimiter worth waiting for. */
+const MAX_DELIMITER_LINE = 1024;
+const CRLF = new Uint8Array([0x0d, 0x0a]);
+
+/**
+ * Reads a MIME message as it arrives and keeps its skeleton: every byte as it came, except the
+ * bodies `take` asks for, which go to their sink and leave a stand-in text behind. The skeleton
+ * parses (parseEntity) to the same structure as the whole message would, so the reader's logic
+ * runs on it unchanged, while a 50 MB attachment never exists as one buffer or string.
+ * Delimiters are found as parseEntity finds them (RFC 2046 §5.1.1): a line that is `--boundary`
+ * of any open multipart, optionally closed by `--`, then only white space.
+ */
+export class MimeSkeleton {
+  private readonly pieces: Uint8Array[] = [];
+  private carry: Uint8Array | null = null;
+  private inHeaders = true;
+  private headerLines: Uint8Array[] = [];
+  private readonly stack: Frame[] = [];
+  private taken: TakenBody | null = null;
+  private atLineStart = true;
+  private parts = 0;
+  private ended = false;
+
+  constructor(private readonly take: (leaf: StreamedLeaf) => TakenBody | null) {}
+
+  write(chunk: Uint8Array): void {
+    let data = chunk;
+    if (this.carry) {
+      data = new Uint8Array(this.carry.length + chunk.length);
+      data.set(this.carry);
+      data.set(chunk, this.carry.length);
+      this.carry = null;
+    }
+    let pos = 0;
+    while (pos < data.length) {
+      if (this.inHeaders || (this.atLineStart && data[pos] === DASH)) {
+        const nl = data.indexOf(NL, pos);
+        if (nl < 0) {
+          if (this.inHeaders || data.length - pos <= MAX_DELIMITER_LINE) {
+            this.carry = data.slice(pos);
+            return;
+          }
+        } else {
+          const line = data.subarray(pos, nl + 1);
+          pos = nl + 1;
+          if (!this.delimiter(line)) {
+            if (this.inHeaders) this.headerLine(line);
+            else this.content(line);
+          }
+          this.atLineStart = true;
+          continue;
+        }
+      }
+      // Content up to the next line that starts with a dash (base64 and armor have none).
+      let next = data.indexOf(DASH, pos + 1);
+      while (next >= 0 && data[next - 1] !== NL) next = data.indexOf(DASH, next + 1);
+      const end = next < 0 ? data.length : next;
+      this.content(data.subarray(pos, end));
+      this.atLineStart = data[end - 1] === NL;
+      pos = end;
+    }
+  }
+
+  /** The skeleton, once the whole message has been written. */
+  end(): Uint8Array {
+    if (!this.ended) {
+      this.ended = true;
+      if (this.carry) {
+        const rest = this.carry;
+        this.carry = null;
+        if (!this.delimiter(rest)) {
+          if (this.inHeaders) this.headerLine(rest);
+          else this.content(rest);
+        }
+      }
+      this.closeTaken(false);
+    }
+    const total = this.pieces.reduce((n, p) => n + p.length, 0);
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const p of this.pieces) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  private keep(bytes: Uint8Array): void {
+    if (bytes.length) this.pieces.push(bytes.slice());
+  }
+
+  private content(bytes: Uint8Array): void {
+    if (this.taken) this.taken.sink.write(bytes);
+    else this.keep(bytes);
+  }
+
+  /** The stand-in takes the body's place; the line break before the next delimiter is the delimiter's. */
+  private closeTaken(lineBreak: boolean): void {
+    if (!this.taken) return;
+    this.taken.sink.close();
+    this.keep(new TextEncoder().encode(this.taken.stand));
+    if (lineBreak) this.keep(CRLF);
+    this.taken = null;
+  }
+
+  /** Handles `line` when it is a delimiter of an open multipart; false when it is not one. */
+  private delimiter(line: Uint8Array): boolean {
+    if (line[0] !== DASH || line[1] !== DASH || !this.stack.length) return false;
+    let level = -1;
+    let closing = false;
+    for (let i = this.stack.length - 1; i >= 0 && level < 0; i--) {
+      const d = this.stack[i]!.delimiter;
+      if (line.length < d.length || d.some((b, k) => line[k] !== b)) continue;
+      const rest = byteString(line.subarray(d.length));
+      const m = /^(--)?[ \t]*\r?\n?$/.exec(rest);
+      if (m) {
+        level = i;
+        closing = !!m[1];
+      }
+    }
+    if (level < 0) return false;
+    this.closeTaken(true);
+    this.inHeaders = false;
+    this.headerLines = [];
+    this.stack.length = closing ? level : level + 1;
+    this.keep(line);
+    this.atLineStart = true;
+    if (!closing) {
+      this.stack[level]!.parts++;
+      this.inHeaders = true;
+    }
+    return true;
+  }
+
+  private headerLine(line: Uint8Array): void {
+    this.keep(line);
+    if (!(line.length === 1 || (line.length === 2 && line[0] === 0x0d)) || line[line.length - 1] !== NL) {
+      this.headerLines.push(line.slice());
+      return;
+    }
+    this.inHeaders = false;
+    this.atLineStart = true;
+    const parent = this.stack[this.stack.length - 1];
+    const headers = parseHeaderSection(this.headerLines.map((l) => byteString(l)).join(''));
+    this.headerLines = [];
+    const contentType = header({ headers }, 'content-type');
+    const { type, params } = contentType
+      ? parseContentType(contentType)
+      : { type: parent?.childDefault ?? 'text/plain', params: {} };
+    if (++this.parts > MAX_PARTS || this.stack.length >= MAX_DEPTH) return;
+    if (type.startsWith('multipart/') && params.boundary) {
+      this.stack.push({
+        delimiter: new TextEncoder().encode(`--${params.boundary}`),
+        childDefault: type === 'multipart/digest' ? 'message/rfc822' : 'text/plain',
+        type,
+        params,
+        parts: 0,
+      });
+      return;
+    }
+    this.taken = this.take({
+      headers,
+      type,
+      parents: this.stack.map(({ type, params }) => ({ type, params })),
+      index: parent ? parent.parts - 1 : -1,
+    });
+  }
+}
+
+const latin1 = new TextDecoder('latin1');
+/** Decoded bytes gathered before they become one Blob: few Blob calls, little held in the worker. */
+const BLOB_PIECE = 8 * 1024 * 1024;
+
+/** A base64 body decoded as it arrives into a Blob, as decodeBase64 would decode the whole. */
+export class Base64BlobSink implements BodySink {
+  private rest = '';
+  private pending: Uint8Array<ArrayBuffer>[] = [];
+  private pendingBytes = 0;
+  private readonly blobs: Blob[] = [];
+  private blob: Blob | null = null;
+
+  write(bytes: Uint8Array): void {
+    const clean = this.rest + latin1.decode(bytes).replace(/[^A-Za-z0-9+/]/g, '');
+    const whole = clean.length - (clean.length % 4);
+    this.rest = clean.slice(whole);
+    if (whole) this.add(decodeBase64(clean.slice(0, whole)));
+  }
+
+  close(): void {
+    if (this.rest) this.add(decodeBase64(this.rest));
+    this.rest = '';
+    this.fold();
+    this.blob = new Blob(this.blobs);
+  }
+
+  /** The decoded body, after close(). */
+  result(): Blob {
+    if (!this.blob) throw new Error('Base64BlobSink read before close');
+    return this.blob;
+  }
+
+  private add(decoded: Uint8Array): void {
+    this.pending.push(decoded as Uint8Array<ArrayBuffer>);
+    this.pendingBytes += decoded.length;
+    if (this.pendingBytes >= BLOB_PIECE) this.fold();
+  }
+
+  private fold(): void {
+    if (!this.pending.length) return;
+    this.blobs.push(new Blob(this.pending));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+}

@@ -1,0 +1,277 @@
+import type { SignatureCheck, StreamingCryptoApi } from '../crypto/types';
+import { isAppError } from '../errors/app-error';
+import { decodeBase64 } from '../mime/base64';
+import { Base64BlobSink, type BodySink, MimeSkeleton, type StreamedLeaf, type TakenBody } from './mime-stream';
+import { header } from './mime-tree';
+import type { OpenMessageOptions } from './open-message';
+
+const BEGIN = '-----BEGIN PGP MESSAGE-----';
+const latin1 = new TextDecoder('latin1');
+const IDENTITY_ENCODINGS = new Set(['', '7bit', '8bit', 'binary']);
+
+/** A random word for each body taken out: the sender, who wrote the rest, cannot name it. */
+const standIn = (what: string) => {
+  const nonce = crypto.getRandomValues(new Uint8Array(12));
+  return `${what}${[...nonce].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+};
+
+/** The armored part of a PGP/MIME message (RFC 3156 §4): the second part of a root multipart/encrypted. */
+const isArmorPart = (leaf: StreamedLeaf) =>
+  leaf.index === 1 &&
+  leaf.parents.length === 1 &&
+  leaf.parents[0]!.type === 'multipart/encrypted' &&
+  leaf.parents[0]!.params.protocol?.toLowerCase() === 'application/pgp-encrypted' &&
+  IDENTITY_ENCODINGS.has((header(leaf, 'content-transfer-encoding') ?? '').toLowerCase().trim());
+
+/**
+ * The armored body as text, from the BEGIN line on (what comes before it is not the message, as
+ * the whole-message reader's search for the armor skips it), for a stream to pull.
+ */
+class ArmorFeed implements BodySink {
+  readonly queue: string[] = [];
+  closed = false;
+  began = false;
+  private before = '';
+
+  write(bytes: Uint8Array): void {
+    const text = latin1.decode(bytes);
+    if (this.began) {
+      this.queue.push(text);
+      return;
+    }
+    this.before += text;
+    const at = this.before.search(/(^|\n)-----BEGIN PGP MESSAGE-----/);
+    if (at < 0) {
+      this.before = this.before.slice(-BEGIN.length); // enough to find a BEGIN line cut in two
+      return;
+    }
+    this.began = true;
+    this.queue.push(this.before.slice(this.before[at] === '\n' ? at + 1 : at));
+    this.before = '';
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** A raw message read through a skeleton, with the armored part of a PGP/MIME message fed out. */
+class OuterReader {
+  armor: ArmorFeed | null = null;
+  readonly stand = standIn('pgp-encrypted-');
+  readonly skeleton: MimeSkeleton;
+  done = false;
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+
+  constructor(stream: ReadableStream<Uint8Array>, feedArmor: boolean) {
+    this.reader = stream.getReader();
+    this.skeleton = new MimeSkeleton((leaf) => {
+      if (!feedArmor || !isArmorPart(leaf)) return null;
+      this.armor = new ArmorFeed();
+      return { sink: this.armor, stand: this.stand };
+    });
+  }
+
+  async pump(): Promise<void> {
+    const { value, done } = await this.reader.read();
+    if (done) this.done = true;
+    else this.skeleton.write(value);
+  }
+
+  async drain(): Promise<void> {
+    while (!this.done) await this.pump();
+  }
+
+  cancel(): Promise<void> {
+    this.done = true;
+    return this.reader.cancel().catch(() => undefined);
+  }
+
+  /** The armor as a stream OpenPGP.js pulls: each pull reads only as much of the message as it needs. */
+  armorStream(): ReadableStream<string> {
+    const armor = this.armor!;
+    return new ReadableStream<string>(
+      {
+        pull: async (controller) => {
+          while (!armor.queue.length && !armor.closed && !this.done) await this.pump();
+          if (armor.queue.length) controller.enqueue(armor.queue.splice(0).join(''));
+          else controller.close();
+        },
+        cancel: () => undefined, // the rest of the message is still read for its skeleton
+      },
+      { highWaterMark: 0 },
+    );
+  }
+}
+
+export type StreamedOpening =
+  /** Nothing to decrypt here: the whole message, as it came. */
+  | { kind: 'whole'; raw: Uint8Array }
+  /** Decrypted: the outer skeleton (the armor replaced by `stand`), the payload's skeleton, its files. */
+  | {
+      kind: 'opened';
+      outer: Uint8Array;
+      stand: string;
+      payload: Uint8Array;
+      files: Map<string, Blob>;
+      signatures: SignatureCheck[];
+    }
+  /** Decryption failed: the outer skeleton, and why. */
+  | { kind: 'failed'; outer: Uint8Array; stand: string; problem: string };
+
+/**
+ * Read a message as it downloads. When it is a PGP/MIME encrypted message (and may be decrypted),
+ * its armor is decrypted as it arrives, and the payload's base64 file bodies are decoded into
+ * Blobs as they come out, never held whole (except inside a multipart/signed, whose bytes a
+ * detached signature covers). Nothing of the payload is returned unless it decrypted and passed
+ * its integrity check in full. The caller checks that the skeleton is PGP/MIME as parseEntity sees it.
+ */
+export async function openStreamed(
+  stream: ReadableStream<Uint8Array>,
+  crypto: StreamingCryptoApi,
+  options: OpenMessageOptions,
+): Promise<StreamedOpening> {
+  const outer = new OuterReader(stream, !options.cannotDecrypt);
+  while (!outer.done && !outer.armor) await outer.pump();
+  if (!outer.armor) return { kind: 'whole', raw: outer.skeleton.end() };
+  const armor = outer.armor as ArmorFeed;
+
+  const files = new Map<string, Blob>();
+  const payload = new MimeSkeleton((leaf): TakenBody | null => {
+    if (!isBase64File(leaf) || leaf.parents.some((p) => p.type === 'multipart/signed')) return null;
+    const sink = new Base64BlobSink();
+    const stand = standIn('file-');
+    return {
+      stand,
+      sink: {
+        write: (bytes) => sink.write(bytes),
+        close: () => {
+          sink.close();
+          files.set(stand, sink.result());
+        },
+      },
+    };
+  });
+  let signatures: SignatureCheck[];
+  try {
+    const opened = await crypto.openEncryptedStream(outer.armorStream(), {
+      verifyWith: options.verifyWith,
+      maxDecompressedBytes: options.maxDecompressedBytes,
+    });
+    const plaintext = opened.data.getReader();
+    for (;;) {
+      const { value, done } = await plaintext.read();
+      if (done) break;
+      payload.write(value);
+    }
+    signatures = await opened.signatures;
+  } catch (e) {
+    if (isAppError(e, 'crypto/key-locked')) {
+      await outer.cancel();
+      throw e;
+    }
+    await outer.drain();
+    const problem = !armor.began
+      ? 'The encrypted part holds no OpenPGP message.'
+      : isAppError(e)
+        ? (e.detail ?? e.message)
+        : String(e);
+    return { kind: 'failed', outer: outer.skeleton.end(), stand: outer.stand, problem };
+  }
+  await outer.drain();
+  return {
+    kind: 'opened',
+    outer: outer.skeleton.end(),
+    stand: outer.stand,
+    payload: payload.end(),
+    files,
+    signatures,
+  };
+}
+
+/** The leaves the reader shows as files and decodes from base64 (see open-message's `leaf`). */
+function isBase64File(leaf: StreamedLeaf): boolean {
+  const disposition = header(leaf, 'content-disposition')?.toLowerCase() ?? '';
+  const textual = leaf.type === 'text/plain' || leaf.type === 'text/html';
+  const isFile = disposition.startsWith('attachment') || !textual;
+  return isFile && header(leaf, 'content-transfer-encoding')?.toLowerCase().trim() === 'base64';
+}
+
+/** Enough armor for the session-key packets of any plausible number of recipients. */
+const KEY_ID_ARMOR = 64 * 1024;
+
+/**
+ * The binary packets at the head of a PGP/MIME message's armor that say who it is for (PKESK and
+ * SKESK, RFC 9580 §5.1, §5.3), read from as little of the download as holds them; null when the
+ * message is not PGP/MIME encrypted (`whole` then has what was read, the entire message).
+ */
+export async function sessionKeyPackets(
+  stream: ReadableStream<Uint8Array>,
+): Promise<{ packets: Uint8Array } | { whole: Uint8Array }> {
+  const outer = new OuterReader(stream, true);
+  while (!outer.done && !outer.armor) await outer.pump();
+  if (!outer.armor) return { whole: outer.skeleton.end() };
+  const armor = outer.armor as ArmorFeed;
+  let text = '';
+  while (text.length < KEY_ID_ARMOR) {
+    if (armor.queue.length) text += armor.queue.splice(0).join('');
+    else if (armor.closed || outer.done) break;
+    else await outer.pump();
+  }
+  await outer.cancel();
+  return { packets: leadingSessionKeyPackets(dearmorPrefix(text)) };
+}
+
+/** The binary of the armor's complete base64 lines (RFC 9580 §6.2), up to the checksum or END line. */
+function dearmorPrefix(armored: string): Uint8Array {
+  const lines = armored.split(/\r?\n/);
+  lines.pop(); // it may be cut short
+  const blank = lines.findIndex((l) => l.trim() === '');
+  const body: string[] = [];
+  for (const line of lines.slice(blank < 0 ? 1 : blank + 1)) {
+    if (line.startsWith('=') || line.startsWith('-----')) break;
+    body.push(line.trim());
+  }
+  return decodeBase64(body.join(''));
+}
+
+/** The complete PKESK and SKESK packets at the start of `binary`. */
+function leadingSessionKeyPackets(binary: Uint8Array): Uint8Array {
+  let at = 0;
+  for (;;) {
+    const packet = packetAt(binary, at);
+    if (!packet || (packet.tag !== 1 && packet.tag !== 3)) return binary.slice(0, at);
+    at = packet.end;
+  }
+}
+
+/** The packet header at `at` (RFC 9580 §4.2): its tag and where the packet ends; null when cut or streamed. */
+function packetAt(b: Uint8Array, at: number): { tag: number; end: number } | null {
+  const first = b[at];
+  if (first === undefined || !(first & 0x80)) return null;
+  let tag: number;
+  let length: number;
+  let bodyStart: number;
+  if (first & 0x40) {
+    tag = first & 0x3f;
+    const l0 = b[at + 1];
+    if (l0 === undefined) return null;
+    if (l0 < 192) [length, bodyStart] = [l0, at + 2];
+    else if (l0 < 224) {
+      if (b[at + 2] === undefined) return null;
+      [length, bodyStart] = [((l0 - 192) << 8) + b[at + 2]! + 192, at + 3];
+    } else if (l0 === 255) {
+      if (at + 6 > b.length) return null;
+      [length, bodyStart] = [new DataView(b.buffer, b.byteOffset + at + 2, 4).getUint32(0), at + 6];
+    } else return null; // a partial length: a data packet, not a session key
+  } else {
+    tag = (first >> 2) & 0x0f;
+    const size = [1, 2, 4][first & 0x03];
+    if (size === undefined || at + 1 + size > b.length) return null;
+    length = 0;
+    for (let i = 0; i < size; i++) length = length * 256 + b[at + 1 + i]!;
+    bodyStart = at + 1 + size;
+  }
+  const end = bodyStart + length;
+  return end <= b.length ? { tag, end } : null;
+}
