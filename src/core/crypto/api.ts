@@ -26,8 +26,9 @@ import { keysForAddress } from './impl/address-keys';
 import { checkSignatures, readKeys } from './impl/check-signatures';
 import { armorMessage } from './impl/armor';
 import { encryptToArmoredBlob, type StreamedEncryption } from './impl/stream/encrypt-stream';
-import { streamSigner } from './impl/stream/signer';
-import { payloadBytes } from '../mime/payload-parts';
+import { CrlfCheck, streamSigner } from './impl/stream/signer';
+import { payloadBytes, payloadChunks } from '../mime/payload-parts';
+import { BlobSink } from '../bytes/sink';
 import { addUserId, applyRevocation, autocryptKeydata, extendExpiry, mergeKeys } from './impl/key-edits';
 import { inspectKey, requirePassphrase, secretProtected } from './impl/key-limits';
 import { summarizeKey } from './impl/key-summary';
@@ -394,16 +395,36 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi &
     async signPayload({ payload, signWith }) {
       const signer = unlockedKey(signWith);
       if (!signer) throw new AppError('crypto/key-locked', `Key ${signWith} is locked`);
+      const date = now();
+      const chunks = typeof payload === 'string' ? [new TextEncoder().encode(payload)] : payloadChunks(payload);
+      const streamed = await streamSigner(signer, date, 'text');
+      if (streamed) {
+        const signed = new BlobSink();
+        const lineEnds = new CrlfCheck();
+        for await (const chunk of chunks) {
+          lineEnds.push(chunk);
+          streamed.update(chunk);
+          signed.write(chunk);
+        }
+        signed.close();
+        if (lineEnds.allCrlf()) {
+          const signature = await readSignature({ binarySignature: await streamed.finish() });
+          return { armoredSignature: signature.armor(), hash: 'sha512', signed: signed.result() };
+        }
+      }
+      // Other key algorithms (RSA, ECDSA), and text whose line ends the text signature would change:
+      // OpenPGP.js, on the whole payload.
+      const text = typeof payload === 'string' ? payload : new TextDecoder().decode(await payloadBytes(payload));
       const armoredSignature = (await sign({
-        message: await createMessage({ text: payload }),
+        message: await createMessage({ text }),
         signingKeys: signer,
         detached: true,
-        date: now(),
+        date,
         format: 'armored',
       })) as string;
       const signature = await readSignature({ armoredSignature });
       const hash = enums.read(enums.hash, signature.packets[0]!.hashAlgorithm!);
-      return { armoredSignature, hash };
+      return { armoredSignature, hash, signed: new Blob([text]) };
     },
 
     mergeKeys: (stored, incoming) => mergeKeys(stored, incoming, now()),

@@ -163,8 +163,14 @@ export interface CryptoApi {
   verifyDetached(data: Uint8Array, armoredSignature: string, verifyWith: string[]): Promise<SignatureCheck[]>;
   /** Check a cleartext-signed block; `text` is the signed text alone. */
   verifyCleartext(armored: string, verifyWith: string[]): Promise<{ text: string; signatures: SignatureCheck[] }>;
-  /** A detached text-mode signature over the exact payload, with the `micalg` of the hash used. */
-  signPayload(input: { payload: string; signWith: string }): Promise<{ armoredSignature: string; hash: string }>;
+  /**
+   * A detached text-mode signature over the exact payload, with the `micalg` of the hash used, and
+   * the payload's bytes as signed (streamed from its parts for Ed25519 keys, never held whole).
+   */
+  signPayload(input: {
+    payload: string | PayloadPart[];
+    signWith: string;
+  }): Promise<{ armoredSignature: string; hash: string; signed: Blob }>;
   /**
    * Autocrypt keydata (Autocrypt Level 1 §2.1.1): the binary key cut to five packets, the primary
    * key, the user ID for `address` and its self-signature, one encryption subkey and its binding.

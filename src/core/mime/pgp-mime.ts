@@ -132,26 +132,33 @@ export function wrapEncrypted(input: MessageInput, armoredMessage: Blob, protect
 
 /**
  * RFC 3156 §5: `multipart/signed`. `signedPart` is exactly what was signed; the CRLF before the
- * next delimiter belongs to the delimiter, so the part's bytes come back out unchanged.
+ * next delimiter belongs to the delimiter, so the part's bytes come back out unchanged. A signed
+ * part built from payload parts is 7-bit by construction (payloadChunks refuses anything else).
  */
 export function wrapSigned(
   input: MessageInput,
-  signedPart: string,
+  signedPart: Blob | string,
   armoredSignature: string,
   micalg: string,
-): BuiltPgpMessage {
+): BuiltPgpMessage<Blob> {
   const boundary = `sig-${input.baseBoundary}`;
   const head = encodeHeaderFields(outerFields(input, input.subject));
-  const body =
+  const before = new TextEncoder().encode(
     `${head}\r\nContent-Type: multipart/signed; micalg="${micalg}";\r\n protocol="application/pgp-signature"; boundary="${boundary}"\r\n\r\n` +
-    `This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n` +
-    `--${boundary}\r\n${signedPart}\r\n--${boundary}\r\n` +
-    `Content-Type: application/pgp-signature; name="signature.asc"\r\nContent-Description: OpenPGP digital signature\r\nContent-Disposition: attachment; filename="signature.asc"\r\n\r\n` +
-    `${crlf(armoredSignature).replace(/\r\n$/, '')}\r\n--${boundary}--\r\n`;
-  const bytes = new TextEncoder().encode(body);
-  assertSevenBitMessage(bytes);
+      `This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n` +
+      `--${boundary}\r\n`,
+  );
+  const after = new TextEncoder().encode(
+    `\r\n--${boundary}\r\n` +
+      `Content-Type: application/pgp-signature; name="signature.asc"\r\nContent-Description: OpenPGP digital signature\r\nContent-Disposition: attachment; filename="signature.asc"\r\n\r\n` +
+      `${crlf(armoredSignature).replace(/\r\n$/, '')}\r\n--${boundary}--\r\n`,
+  );
+  assertSevenBitMessage(before);
+  assertSevenBitMessage(after);
+  const signed = typeof signedPart === 'string' ? new TextEncoder().encode(signedPart) : signedPart;
+  if (signed instanceof Uint8Array) assertSevenBitMessage(signed);
   return {
-    bytes,
+    bytes: new Blob([before, signed, after], { type: 'message/rfc822' }),
     envelope: { mailFrom: input.from.address, rcptTo: envelopeRecipients([input.to, input.cc, input.bcc]) },
   };
 }

@@ -205,7 +205,7 @@ describe('hostile messages', () => {
       payload: signedPart,
       signWith: alice.summary.fingerprint,
     });
-    const single = text(wrapSigned(i, signedPart, armoredSignature, micalgFor(hash)).bytes);
+    const single = await wrapSigned(i, signedPart, armoredSignature, micalgFor(hash)).bytes.text();
     expect((await openMessage(bytes(single), crypto, options())).signature).toBe('valid');
     // Header protection shows the signed inner From; without it, two outer From fields are a mismatch.
     const part = 'Content-Type: text/plain\r\n\r\nI agree.\r\n';

@@ -13,7 +13,7 @@ import {
   type MessageInput,
   type OutgoingAttachment,
 } from '../mime/build-message';
-import { payloadBlob, payloadBytes } from '../mime/payload-parts';
+import { payloadBlob } from '../mime/payload-parts';
 import { autocryptHeader, buildPayloadParts, micalgFor, wrapEncrypted, wrapSigned } from '../mime/pgp-mime';
 
 export type { SendStage } from './deliver';
@@ -72,11 +72,10 @@ async function protectedCopies(
 ): Promise<{ copy: BuiltMessage; keepInSent: boolean }[]> {
   const protect = security.protectHeaders !== false;
   if (!security.encrypt) {
-    // A detached signature over the whole payload (OpenPGP.js, text mode): built in memory.
-    const parts = buildPayloadParts(input, protect ? 'clear' : 'none');
-    const payload = new TextDecoder().decode(await payloadBytes(parts));
-    const { armoredSignature, hash } = await crypto.signPayload({ payload, signWith: security.signWith! });
-    return [{ copy: wrapSigned(input, payload, armoredSignature, micalgFor(hash)), keepInSent: true }];
+    // A detached text-mode signature, made as the payload streams into the Blob that is sent.
+    const payload = buildPayloadParts(input, protect ? 'clear' : 'none');
+    const { armoredSignature, hash, signed } = await crypto.signPayload({ payload, signWith: security.signWith! });
+    return [{ copy: wrapSigned(input, signed, armoredSignature, micalgFor(hash)), keepInSent: true }];
   }
   const keyFor = (m: Mailbox) => {
     const armoredPublic = security.recipientKeys[addressKey(m.address)];

@@ -16,7 +16,6 @@ import { buildPayloadParts, micalgFor, wrapEncrypted, wrapSigned } from '../mime
 const availability = interopAvailability();
 const crypto = createCryptoApi();
 const PASS = 'interop passphrase';
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 const input = (over: Partial<MessageInput> = {}): MessageInput => ({
   from: { name: 'Älice', address: 'alice@example.org' },
@@ -74,16 +73,14 @@ describe('PGP/MIME structure', () => {
     expect(payload).not.toMatch(/protected-headers|hp=|^HP-Outer|^Subject:/im);
   });
 
-  it('signed: the first part comes back byte for byte; micalg follows the hash', () => {
+  it('signed: the first part comes back byte for byte; micalg follows the hash', async () => {
     const payload = buildPayload(input(), 'clear');
-    const msg = text(
-      wrapSigned(
-        input(),
-        payload,
-        '-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n',
-        micalgFor('sha256'),
-      ).bytes,
-    );
+    const msg = await wrapSigned(
+      input(),
+      new Blob([payload]),
+      '-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n',
+      micalgFor('sha256'),
+    ).bytes.text();
     const start = msg.indexOf('--sig-fixed\r\n') + '--sig-fixed\r\n'.length;
     expect(msg.slice(start, msg.indexOf('\r\n--sig-fixed\r\n', start))).toBe(payload);
     expect(msg).toContain('micalg="pgp-sha256"');
@@ -202,10 +199,20 @@ describe.skipIf(!availability.run)('messages the app builds are read by gpg, sq,
   });
 
   it('signed only: each verifies the detached signature over the exact first part', async () => {
-    const payload = buildPayload(input(), 'clear');
-    const { armoredSignature, hash } = await crypto.signPayload({ payload, signWith: alice.summary.fingerprint });
+    // Signed as the composer signs: streamed from the payload's parts, with a file of several chunks.
+    const big = new Uint8Array(700_000).map((_, i) => (i * 31 + (i >> 11)) & 0xff);
+    const withFile = input({
+      attachments: [{ name: 'big.bin', type: 'application/octet-stream', content: new Blob([big]) }],
+    });
+    const payload = buildPayloadParts(withFile, 'clear');
+    const { armoredSignature, hash, signed } = await crypto.signPayload({
+      payload,
+      signWith: alice.summary.fingerprint,
+    });
     expect(micalgFor(hash)).toBe('pgp-sha512');
-    const message = text(wrapSigned(input(), payload, armoredSignature, micalgFor(hash)).bytes);
+    const asBytes = { ...withFile, attachments: [{ ...withFile.attachments[0]!, content: big }] };
+    expect(await signed.text()).toBe(buildPayload(asBytes, 'clear'));
+    const message = await wrapSigned(withFile, signed, armoredSignature, micalgFor(hash)).bytes.text();
     const start = message.indexOf('--sig-fixed\r\n') + 13;
     const part = message.slice(start, message.indexOf('\r\n--sig-fixed\r\n', start));
     const data = join(s.dir, 'signed');

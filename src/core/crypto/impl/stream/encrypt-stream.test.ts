@@ -189,4 +189,55 @@ describe('streamed encryption', () => {
     const opened = await openWith(armored, bob.secret, rsa.publicKey);
     expect(same(opened.data, await payloadBytes(parts))).toBe(true);
   });
+
+  it('signed only: a detached text signature made as the payload streams, for v4 and v6 keys; RSA and bare line ends through OpenPGP.js', async () => {
+    const verify = async (signed: Blob, armoredSignature: string, armoredPublic: string) => {
+      await openpgp.verify({
+        message: await openpgp.createMessage({ text: await signed.text() }),
+        signature: await openpgp.readSignature({ armoredSignature }),
+        verificationKeys: await openpgp.readKey({ armoredKey: armoredPublic }),
+        expectSigned: true,
+      });
+      return (await openpgp.readSignature({ armoredSignature })).packets[0]!.signatureType;
+    };
+    const file = random(3 * 1024 * 1024 + 7);
+    const parts = buildPayloadParts(
+      input([{ name: 'f.bin', type: 'application/octet-stream', content: new Blob([file]) }]),
+      'clear',
+    );
+    for (const algorithm of ['curve25519-legacy', 'curve25519-v6'] as const) {
+      const alice = await keyPair(algorithm, `alice-${algorithm}@example.org`);
+      const { armoredSignature, hash, signed } = await api.signPayload({
+        payload: parts,
+        signWith: alice.summary.fingerprint,
+      });
+      expect(hash).toBe('sha512');
+      expect(same(new Uint8Array(await signed.arrayBuffer()), await payloadBytes(parts))).toBe(true);
+      expect(await verify(signed, armoredSignature, alice.armoredPublic)).toBe(openpgp.enums.signature.text);
+      // A changed byte in the signed part is caught.
+      const changed = new Uint8Array(await signed.arrayBuffer());
+      changed[changed.length - 100]! ^= 1;
+      await expect(verify(new Blob([changed]), armoredSignature, alice.armoredPublic)).rejects.toThrow(
+        /digest did not match/,
+      );
+    }
+    // RSA: OpenPGP.js signs the whole payload; the same bytes are sent.
+    const rsa = await openpgp.generateKey({
+      type: 'rsa',
+      rsaBits: 2048,
+      userIDs: [{ email: 'rsa-signed@example.org' }],
+      passphrase: PASS,
+      format: 'armored',
+    });
+    await api.unlockKey(rsa.privateKey, PASS, 600_000);
+    const rsaFingerprint = (await openpgp.readKey({ armoredKey: rsa.publicKey })).getFingerprint().toUpperCase();
+    const byRsa = await api.signPayload({ payload: parts, signWith: rsaFingerprint });
+    expect(same(new Uint8Array(await byRsa.signed.arrayBuffer()), await payloadBytes(parts))).toBe(true);
+    expect(await verify(byRsa.signed, byRsa.armoredSignature, rsa.publicKey)).toBe(openpgp.enums.signature.text);
+    // Bare line ends: the text signature is over the CRLF form, as OpenPGP.js makes it.
+    const alice = await keyPair('curve25519-legacy', 'alice-lf@example.org');
+    const bare = await api.signPayload({ payload: ['line one\nline two\r\n'], signWith: alice.summary.fingerprint });
+    expect(await bare.signed.text()).toBe('line one\nline two\r\n');
+    expect(await verify(bare.signed, bare.armoredSignature, alice.armoredPublic)).toBe(openpgp.enums.signature.text);
+  });
 });

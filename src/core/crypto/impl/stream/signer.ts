@@ -19,7 +19,8 @@ export type StreamSigner = {
 };
 
 const SHA512 = enums.hash.sha512;
-const BINARY = 0x00;
+/** Signature types (RFC 9580 §5.2.1): a binary document, or canonical text (lines ending CRLF). */
+const SIGNATURE_TYPE = { binary: 0x00, text: 0x01 } as const;
 const ED25519_LEGACY_OID = '2b06010401da470f01';
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
@@ -65,8 +66,16 @@ function ed25519Material(packetView: KeyPacketView): { publicKey: Uint8Array; se
   return null;
 }
 
-/** A signer for `key`'s valid signing (sub)key at `date`, or null when this path cannot sign with it. */
-export async function streamSigner(key: PrivateKey, date: Date): Promise<StreamSigner | null> {
+/**
+ * A signer for `key`'s valid signing (sub)key at `date`, or null when this path cannot sign with it.
+ * A `text` signature hashes the data as given: the caller makes sure its line ends are all CRLF.
+ * The signature packet alone is a detached signature (RFC 3156 §5).
+ */
+export async function streamSigner(
+  key: PrivateKey,
+  date: Date,
+  type: keyof typeof SIGNATURE_TYPE = 'binary',
+): Promise<StreamSigner | null> {
   const signing = await key.getSigningKey(undefined, date);
   const keyPacket = signing.keyPacket as unknown as KeyPacketView;
   const material = ed25519Material(keyPacket);
@@ -79,6 +88,7 @@ export async function streamSigner(key: PrivateKey, date: Date): Promise<StreamS
     ['sign'],
   );
   const v6 = keyPacket.version === 6;
+  const signatureType = SIGNATURE_TYPE[type];
   const fingerprint = keyPacket.getFingerprintBytes()!;
   const algorithm = keyPacket.algorithm;
   // v6 signatures are salted (RFC 9580 §5.2.3): 32 random bytes for SHA-512, hashed first.
@@ -90,11 +100,16 @@ export async function streamSigner(key: PrivateKey, date: Date): Promise<StreamS
   const onePass = v6
     ? packet(
         4,
-        concatBytes(Uint8Array.of(6, BINARY, SHA512, algorithm, salt!.length), salt!, fingerprint, Uint8Array.of(1)),
+        concatBytes(
+          Uint8Array.of(6, signatureType, SHA512, algorithm, salt!.length),
+          salt!,
+          fingerprint,
+          Uint8Array.of(1),
+        ),
       )
     : packet(
         4,
-        concatBytes(Uint8Array.of(3, BINARY, SHA512, algorithm), keyPacket.getKeyID().write(), Uint8Array.of(1)),
+        concatBytes(Uint8Array.of(3, signatureType, SHA512, algorithm), keyPacket.getKeyID().write(), Uint8Array.of(1)),
       );
 
   return {
@@ -111,9 +126,9 @@ export async function streamSigner(key: PrivateKey, date: Date): Promise<StreamS
         fingerprint,
       );
       const hashedPart = v6
-        ? concatBytes(Uint8Array.of(6, BINARY, algorithm, SHA512), uint32(subpackets.length), subpackets)
+        ? concatBytes(Uint8Array.of(6, signatureType, algorithm, SHA512), uint32(subpackets.length), subpackets)
         : concatBytes(
-            Uint8Array.of(4, BINARY, algorithm, SHA512, subpackets.length >> 8, subpackets.length & 0xff),
+            Uint8Array.of(4, signatureType, algorithm, SHA512, subpackets.length >> 8, subpackets.length & 0xff),
             subpackets,
           );
       hasher.update(hashedPart);
@@ -129,4 +144,28 @@ export async function streamSigner(key: PrivateKey, date: Date): Promise<StreamS
       return packet(2, concatBytes(hashedPart, unhashed, digest.subarray(0, 2), material));
     },
   };
+}
+
+/**
+ * Whether every line end in a stream is CRLF: then a text signature's canonical form (RFC 9580
+ * §5.2.1) is the bytes themselves, and hashing them as they pass is right.
+ */
+export class CrlfCheck {
+  private ok = true;
+  private last = -1;
+
+  push(chunk: Uint8Array): void {
+    if (!this.ok || !chunk.length) return;
+    if (this.last === 13 && chunk[0] !== 10) this.ok = false;
+    for (let i = chunk.indexOf(10); i >= 0 && this.ok; i = chunk.indexOf(10, i + 1))
+      if ((i ? chunk[i - 1] : this.last) !== 13) this.ok = false;
+    for (let i = chunk.indexOf(13); i >= 0 && i + 1 < chunk.length && this.ok; i = chunk.indexOf(13, i + 1))
+      if (chunk[i + 1] !== 10) this.ok = false;
+    this.last = chunk[chunk.length - 1]!;
+  }
+
+  /** After the last chunk. */
+  allCrlf(): boolean {
+    return this.ok && this.last !== 13;
+  }
 }
