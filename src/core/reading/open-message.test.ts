@@ -423,6 +423,22 @@ describe('large messages are read as they download', () => {
     expect(opened.attachments.map((a) => a.encrypted)).not.toContain(true);
   });
 
+  it('a download that breaks off is a network error to retry, not a message that failed to decrypt', async () => {
+    const raw = await sentByApp({
+      attachments: [{ name: 'big.bin', type: 'application/octet-stream', content: big }],
+    });
+    const breaking = async () => {
+      let at = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (at > raw.length / 2) return controller.error(new TypeError('network error'));
+          controller.enqueue(raw.slice(at, (at += 64 * 1024)));
+        },
+      });
+    };
+    await expect(openMessage(breaking, crypto, options())).rejects.toMatchObject({ code: 'jmap/unreachable' });
+  });
+
   it('an encrypted part with no armor in it says so', async () => {
     const raw = encryptedMessage('not an OpenPGP message at all');
     const opened = await openMessage(raw, crypto, options());

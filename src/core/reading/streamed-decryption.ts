@@ -1,5 +1,5 @@
 import type { SignatureCheck, StreamingCryptoApi } from '../crypto/types';
-import { isAppError } from '../errors/app-error';
+import { AppError, isAppError } from '../errors/app-error';
 import { decodeBase64 } from '../mime/base64';
 import { Base64BlobSink, type BodySink, MimeSkeleton, type StreamedLeaf, type TakenBody } from './mime-stream';
 import { header } from './mime-tree';
@@ -72,10 +72,20 @@ class OuterReader {
     });
   }
 
+  /** The download broke off: a network failure, not anything about the message. */
+  failure: AppError | null = null;
+
   async pump(): Promise<void> {
-    const { value, done } = await this.reader.read();
-    if (done) this.done = true;
-    else this.skeleton.write(value);
+    let next: ReadableStreamReadResult<Uint8Array>;
+    try {
+      next = await this.reader.read();
+    } catch (cause) {
+      this.done = true;
+      this.failure ??= new AppError('jmap/unreachable', 'Download: the connection broke off', { cause });
+      throw this.failure;
+    }
+    if (next.done) this.done = true;
+    else this.skeleton.write(next.value);
   }
 
   async drain(): Promise<void> {
@@ -133,6 +143,7 @@ export async function openStreamed(
 ): Promise<StreamedOpening> {
   const outer = new OuterReader(stream, !options.cannotDecrypt);
   while (!outer.done && !outer.armor) await outer.pump();
+  if (outer.failure) throw outer.failure;
   if (!outer.armor) return { kind: 'whole', raw: outer.skeleton.end() };
   const armor = outer.armor as ArmorFeed;
 
@@ -170,6 +181,7 @@ export async function openStreamed(
       await outer.cancel();
       throw e;
     }
+    if (outer.failure) throw outer.failure;
     await outer.drain();
     const problem = !armor.began
       ? 'The encrypted part holds no OpenPGP message.'
@@ -179,6 +191,7 @@ export async function openStreamed(
     return { kind: 'failed', outer: outer.skeleton.end(), stand: outer.stand, problem };
   }
   await outer.drain();
+  if (outer.failure) throw outer.failure;
   return {
     kind: 'opened',
     outer: outer.skeleton.end(),
