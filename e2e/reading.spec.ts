@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -93,9 +94,12 @@ test('Alice and Bob hold an encrypted, signed conversation: send, read, reply, r
   await expect(alice.locator('[data-recipient="bob@example.test"]')).toHaveAttribute('data-key-status', 'valid');
   await alice.getByLabel('Subject', { exact: true }).fill(subject);
   await alice.getByLabel('Message', { exact: true }).fill(text);
-  await alice
-    .getByLabel('Attach files', { exact: true })
-    .setInputFiles({ name: 'map.bin', mimeType: 'application/octet-stream', buffer: Buffer.from([0, 1, 2, 254, 255]) });
+  // A small file, and one larger than a reader's Blob piece (4 MiB): sent streamed, read as it downloads.
+  const survey = randomBytes(9 * 1024 * 1024 + 5);
+  await alice.getByLabel('Attach files', { exact: true }).setInputFiles([
+    { name: 'map.bin', mimeType: 'application/octet-stream', buffer: Buffer.from([0, 1, 2, 254, 255]) },
+    { name: 'survey.bin', mimeType: 'application/octet-stream', buffer: survey },
+  ]);
   await alice.getByRole('button', { name: 'Send', exact: true }).click();
   await unlockIfAsked(alice, ALICE_PASS);
   await expect(alice.getByRole('status').filter({ hasText: 'Sent' })).toBeVisible();
@@ -118,6 +122,9 @@ test('Alice and Bob hold an encrypted, signed conversation: send, read, reply, r
   await article.getByRole('button', { name: /map\.bin/ }).click();
   const file = await (await download).path();
   expect([...readFileSync(file)]).toEqual([0, 1, 2, 254, 255]);
+  const surveyDownload = bob.waitForEvent('download');
+  await article.getByRole('button', { name: /survey\.bin/ }).click();
+  expect(readFileSync(await (await surveyDownload).path()).equals(survey)).toBe(true);
   // The list now shows the protected subject, and the message as read.
   await expect(listed).toContainText(subject);
 

@@ -203,19 +203,46 @@ export class MimeSkeleton {
 }
 
 const latin1 = new TextDecoder('latin1');
+type SetFromBase64 = (
+  this: Uint8Array,
+  text: string,
+  options: { lastChunkHandling: 'stop-before-partial' },
+) => { read: number; written: number };
+const setFromBase64 = (Uint8Array.prototype as unknown as { setFromBase64?: SetFromBase64 }).setFromBase64;
 /** Decoded bytes gathered before they become one Blob: few Blob calls, little held in the worker. */
-const BLOB_PIECE = 8 * 1024 * 1024;
+const BLOB_PIECE = 4 * 1024 * 1024;
 
 /** A base64 body decoded as it arrives into a Blob, as decodeBase64 would decode the whole. */
 export class Base64BlobSink implements BodySink {
   private rest = '';
-  private pending: Uint8Array<ArrayBuffer>[] = [];
-  private pendingBytes = 0;
+  /** Decoded bytes gather here (reused) and go into a Blob when it is full: no garbage per piece. */
+  private staging: Uint8Array<ArrayBuffer> | null = null;
+  private filled = 0;
   private readonly blobs: Blob[] = [];
   private blob: Blob | null = null;
 
   write(bytes: Uint8Array): void {
-    const clean = this.rest + latin1.decode(bytes).replace(/[^A-Za-z0-9+/]/g, '');
+    let text = this.rest + latin1.decode(bytes);
+    if (setFromBase64) {
+      // Natively, line ends skipped as it goes; anything else outside the alphabet takes the way below.
+      try {
+        for (;;) {
+          const target = this.room();
+          const { read, written } = setFromBase64.call(target, text, { lastChunkHandling: 'stop-before-partial' });
+          this.filled += written;
+          text = text.slice(read);
+          if (target.length - written < 3 && /[A-Za-z0-9+/]/.test(text)) continue; // the staging was full
+          break;
+        }
+        if (text.replace(/\s/g, '').length < 4) {
+          this.rest = text;
+          return;
+        }
+      } catch {
+        // a character outside the alphabet, or padding inside: decoded as decodeBase64 would
+      }
+    }
+    const clean = text.replace(/[^A-Za-z0-9+/]/g, '');
     const whole = clean.length - (clean.length % 4);
     this.rest = clean.slice(whole);
     if (whole) this.add(decodeBase64(clean.slice(0, whole)));
@@ -225,6 +252,7 @@ export class Base64BlobSink implements BodySink {
     if (this.rest) this.add(decodeBase64(this.rest));
     this.rest = '';
     this.fold();
+    this.staging = null;
     this.blob = new Blob(this.blobs);
   }
 
@@ -234,16 +262,27 @@ export class Base64BlobSink implements BodySink {
     return this.blob;
   }
 
+  /** Free space in the staging buffer, at least 3 bytes (one base64 chunk). */
+  private room(): Uint8Array {
+    this.staging ??= new Uint8Array(BLOB_PIECE);
+    if (this.staging.length - this.filled < 3) this.fold();
+    return this.staging.subarray(this.filled);
+  }
+
   private add(decoded: Uint8Array): void {
-    this.pending.push(decoded as Uint8Array<ArrayBuffer>);
-    this.pendingBytes += decoded.length;
-    if (this.pendingBytes >= BLOB_PIECE) this.fold();
+    let at = 0;
+    while (at < decoded.length) {
+      const room = this.room();
+      const take = Math.min(room.length, decoded.length - at);
+      room.set(decoded.subarray(at, at + take));
+      this.filled += take;
+      at += take;
+    }
   }
 
   private fold(): void {
-    if (!this.pending.length) return;
-    this.blobs.push(new Blob(this.pending));
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (!this.filled || !this.staging) return;
+    this.blobs.push(new Blob([this.staging.subarray(0, this.filled)]));
+    this.filled = 0;
   }
 }

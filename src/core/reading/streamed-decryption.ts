@@ -8,6 +8,11 @@ import type { OpenMessageOptions } from './open-message';
 const BEGIN = '-----BEGIN PGP MESSAGE-----';
 const latin1 = new TextDecoder('latin1');
 const IDENTITY_ENCODINGS = new Set(['', '7bit', '8bit', 'binary']);
+/**
+ * The armor goes to OpenPGP.js in pieces of about this size: its stream stages cost per piece,
+ * and a download arrives in pieces of a few KiB.
+ */
+const ARMOR_PIECE = 256 * 1024;
 
 /** A random word for each body taken out: the sender, who wrote the rest, cannot name it. */
 const standIn = (what: string) => {
@@ -29,6 +34,7 @@ const isArmorPart = (leaf: StreamedLeaf) =>
  */
 class ArmorFeed implements BodySink {
   readonly queue: string[] = [];
+  queued = 0;
   closed = false;
   began = false;
   private before = '';
@@ -36,7 +42,7 @@ class ArmorFeed implements BodySink {
   write(bytes: Uint8Array): void {
     const text = latin1.decode(bytes);
     if (this.began) {
-      this.queue.push(text);
+      this.push(text);
       return;
     }
     this.before += text;
@@ -46,8 +52,20 @@ class ArmorFeed implements BodySink {
       return;
     }
     this.began = true;
-    this.queue.push(this.before.slice(this.before[at] === '\n' ? at + 1 : at));
+    this.push(this.before.slice(this.before[at] === '\n' ? at + 1 : at));
     this.before = '';
+  }
+
+  /** All that is queued, as one piece. */
+  take(): string {
+    const piece = this.queue.splice(0).join('');
+    this.queued = 0;
+    return piece;
+  }
+
+  private push(text: string): void {
+    this.queue.push(text);
+    this.queued += text.length;
   }
 
   close(): void {
@@ -103,8 +121,8 @@ class OuterReader {
     return new ReadableStream<string>(
       {
         pull: async (controller) => {
-          while (!armor.queue.length && !armor.closed && !this.done) await this.pump();
-          if (armor.queue.length) controller.enqueue(armor.queue.splice(0).join(''));
+          while (armor.queued < ARMOR_PIECE && !armor.closed && !this.done) await this.pump();
+          if (armor.queue.length) controller.enqueue(armor.take());
           else controller.close();
         },
         cancel: () => undefined, // the rest of the message is still read for its skeleton
@@ -227,7 +245,7 @@ export async function sessionKeyPackets(
   const armor = outer.armor as ArmorFeed;
   let text = '';
   while (text.length < KEY_ID_ARMOR) {
-    if (armor.queue.length) text += armor.queue.splice(0).join('');
+    if (armor.queue.length) text += armor.take();
     else if (armor.closed || outer.done) break;
     else await outer.pump();
   }

@@ -39,6 +39,9 @@ const SIGNATURE_WORDS: Record<OpenedMessage['signature'], string> = {
 
 const names = (list: { name: string | null; address: string }[]) => list.map(formatMailbox).join(', ');
 
+/** Opened messages up to this size stay decrypted for a minute after they are closed. */
+const KEEP_OPENED_BELOW = 8 * 1024 * 1024;
+
 /** A message opened in the app's chrome: what is true of it is said here, never inside its content. */
 export function MessageReader({
   email,
@@ -72,7 +75,8 @@ export function MessageReader({
           ),
       }),
     staleTime: Infinity,
-    gcTime: 60_000,
+    // A large message's files are dropped as soon as it is closed: opening a few must not add up.
+    gcTime: email.size > KEEP_OPENED_BELOW ? 0 : 60_000,
     retry: false,
   });
   const data = opened.data;
