@@ -125,4 +125,15 @@ describe('reading MIME as it arrives (MimeSkeleton)', () => {
     expect(blob.size).toBe(4 * 1024 * 1024);
     expect(Buffer.from(await blob.arrayBuffer()).equals(Buffer.from(decodeBase64(body)))).toBe(true);
   });
+
+  it('a hostile endless line (in a header, or starting with "--" in a body) is kept, joined once', () => {
+    const header = `X-Long: ${'a'.repeat(4 * 1024 * 1024)}`;
+    const dashes = `--${'-'.repeat(100_000)}`;
+    const text = crlf(`${header}\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\n${dashes}\n--b--\n`);
+    const raw = bytes(text);
+    const cuts = Array.from({ length: Math.floor(raw.length / 4096) }, (_, i) => (i + 1) * 4096);
+    const { skeleton: s } = skeleton(raw, cuts, true);
+    expect(s.length).toBe(raw.length);
+    expect(Buffer.from(s).equals(Buffer.from(raw))).toBe(true);
+  });
 });

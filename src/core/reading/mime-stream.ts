@@ -37,6 +37,16 @@ const MAX_PARTS = 2000;
 const MAX_DELIMITER_LINE = 1024;
 const CRLF = new Uint8Array([0x0d, 0x0a]);
 
+function joined(pieces: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /**
  * Reads a MIME message as it arrives and keeps its skeleton: every byte as it came, except the
  * bodies `take` asks for, which go to their sink and leave a stand-in text behind. The skeleton
@@ -47,7 +57,8 @@ const CRLF = new Uint8Array([0x0d, 0x0a]);
  */
 export class MimeSkeleton {
   private readonly pieces: Uint8Array[] = [];
-  private carry: Uint8Array | null = null;
+  /** The start of a line whose end has not arrived. */
+  private carry: Uint8Array[] = [];
   private inHeaders = true;
   private headerLines: Uint8Array[] = [];
   private readonly stack: Frame[] = [];
@@ -60,11 +71,15 @@ export class MimeSkeleton {
 
   write(chunk: Uint8Array): void {
     let data = chunk;
-    if (this.carry) {
-      data = new Uint8Array(this.carry.length + chunk.length);
-      data.set(this.carry);
-      data.set(chunk, this.carry.length);
-      this.carry = null;
+    if (this.carry.length) {
+      // A line waiting for its end is joined once, when the end comes: an endless line costs no copying.
+      const waiting = this.carry.reduce((n, c) => n + c.length, 0);
+      if (chunk.indexOf(NL) < 0 && (this.inHeaders || waiting + chunk.length <= MAX_DELIMITER_LINE)) {
+        this.carry.push(chunk.slice());
+        return;
+      }
+      data = joined([...this.carry, chunk]);
+      this.carry = [];
     }
     let pos = 0;
     while (pos < data.length) {
@@ -72,7 +87,7 @@ export class MimeSkeleton {
         const nl = data.indexOf(NL, pos);
         if (nl < 0) {
           if (this.inHeaders || data.length - pos <= MAX_DELIMITER_LINE) {
-            this.carry = data.slice(pos);
+            this.carry = [data.slice(pos)];
             return;
           }
         } else {
@@ -100,9 +115,9 @@ export class MimeSkeleton {
   end(): Uint8Array {
     if (!this.ended) {
       this.ended = true;
-      if (this.carry) {
-        const rest = this.carry;
-        this.carry = null;
+      if (this.carry.length) {
+        const rest = joined(this.carry);
+        this.carry = [];
         if (!this.delimiter(rest)) {
           if (this.inHeaders) this.headerLine(rest);
           else this.content(rest);
@@ -110,14 +125,7 @@ export class MimeSkeleton {
       }
       this.closeTaken(false);
     }
-    const total = this.pieces.reduce((n, p) => n + p.length, 0);
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of this.pieces) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return joined(this.pieces);
   }
 
   private keep(bytes: Uint8Array): void {
