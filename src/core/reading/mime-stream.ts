@@ -1,3 +1,4 @@
+import { joinBytes } from '../bytes/join';
 import { byteString, header, parseContentType, parseHeaderSection } from './mime-tree';
 import { decodeBase64 } from '../mime/base64';
 
@@ -37,16 +38,6 @@ const MAX_PARTS = 2000;
 const MAX_DELIMITER_LINE = 1024;
 const CRLF = new Uint8Array([0x0d, 0x0a]);
 
-function joined(pieces: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /**
  * Reads a MIME message as it arrives and keeps its skeleton: every byte as it came, except the
  * bodies `take` asks for, which go to their sink and leave a stand-in text behind. The skeleton
@@ -78,7 +69,7 @@ export class MimeSkeleton {
         this.carry.push(chunk.slice());
         return;
       }
-      data = joined([...this.carry, chunk]);
+      data = joinBytes([...this.carry, chunk]);
       this.carry = [];
     }
     let pos = 0;
@@ -116,7 +107,7 @@ export class MimeSkeleton {
     if (!this.ended) {
       this.ended = true;
       if (this.carry.length) {
-        const rest = joined(this.carry);
+        const rest = joinBytes(this.carry);
         this.carry = [];
         if (!this.delimiter(rest)) {
           if (this.inHeaders) this.headerLine(rest);
@@ -125,7 +116,7 @@ export class MimeSkeleton {
       }
       this.closeTaken(false);
     }
-    return joined(this.pieces);
+    return joinBytes(this.pieces);
   }
 
   private keep(bytes: Uint8Array): void {

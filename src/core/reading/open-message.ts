@@ -1,3 +1,4 @@
+import { joinBytes } from '../bytes/join';
 import PostalMime, { type Email } from 'postal-mime';
 import { isAppError } from '../errors/app-error';
 import type { CryptoApi, SignatureCheck, StreamingCryptoApi } from '../crypto/types';
@@ -58,13 +59,7 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
     if (done) break;
     chunks.push(value);
   }
-  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  return all;
+  return joinBytes(chunks);
 }
 
 const isPgpEncrypted = (e: MimeEntity) =>

@@ -1,3 +1,4 @@
+import { joinBytes } from '../../../bytes/join';
 import { Rechunker, type ByteSink } from '../../../bytes/sink';
 
 /** A new-format packet header (RFC 9580 §4.2.1) for a body of known length. */
@@ -12,15 +13,7 @@ export function packetHeader(tag: number, length: number): Uint8Array {
 
 export const packet = (tag: number, body: Uint8Array): Uint8Array => concatBytes(packetHeader(tag, body.length), body);
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export const concatBytes = (...parts: Uint8Array[]): Uint8Array => joinBytes(parts);
 
 export const uint32 = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 
