@@ -27,6 +27,19 @@ async function keyPair(algorithm: 'curve25519-legacy' | 'curve25519-v6', email: 
   return { ...key, secret, email };
 }
 
+/** An RSA key (no streamed signer), unlocked in the API. */
+async function unlockedRsaKey(email: string) {
+  const rsa = await openpgp.generateKey({
+    type: 'rsa',
+    rsaBits: 2048,
+    userIDs: [{ email }],
+    passphrase: PASS,
+    format: 'armored',
+  });
+  await api.unlockKey(rsa.privateKey, PASS, 600_000);
+  return { rsa, fingerprint: (await openpgp.readKey({ armoredKey: rsa.publicKey })).getFingerprint().toUpperCase() };
+}
+
 const input = (attachments: MessageInput['attachments']): MessageInput => ({
   from: { name: 'Alice', address: 'alice@example.org' },
   to: [{ name: null, address: 'bob@example.org' }],
@@ -171,15 +184,7 @@ describe('streamed encryption', () => {
 
   it('a signing key without a streamed signer (RSA) still signs, through OpenPGP.js', async () => {
     const bob = await keyPair('curve25519-legacy', 'bob@example.org');
-    const rsa = await openpgp.generateKey({
-      type: 'rsa',
-      rsaBits: 2048,
-      userIDs: [{ email: 'rsa@example.org' }],
-      passphrase: PASS,
-      format: 'armored',
-    });
-    const fingerprint = (await openpgp.readKey({ armoredKey: rsa.publicKey })).getFingerprint().toUpperCase();
-    await api.unlockKey(rsa.privateKey, PASS, 600_000);
+    const { rsa, fingerprint } = await unlockedRsaKey('rsa@example.org');
     const parts: PayloadPart[] = ['text\r\n', { base64: new Blob([random(1000)]) }];
     const { armored } = await api.encryptPayload({
       payload: parts,
@@ -222,15 +227,7 @@ describe('streamed encryption', () => {
       );
     }
     // RSA: OpenPGP.js signs the whole payload; the same bytes are sent.
-    const rsa = await openpgp.generateKey({
-      type: 'rsa',
-      rsaBits: 2048,
-      userIDs: [{ email: 'rsa-signed@example.org' }],
-      passphrase: PASS,
-      format: 'armored',
-    });
-    await api.unlockKey(rsa.privateKey, PASS, 600_000);
-    const rsaFingerprint = (await openpgp.readKey({ armoredKey: rsa.publicKey })).getFingerprint().toUpperCase();
+    const { rsa, fingerprint: rsaFingerprint } = await unlockedRsaKey('rsa-signed@example.org');
     const byRsa = await api.signPayload({ payload: parts, signWith: rsaFingerprint });
     expect(same(new Uint8Array(await byRsa.signed.arrayBuffer()), await payloadBytes(parts))).toBe(true);
     expect(await verify(byRsa.signed, byRsa.armoredSignature, rsa.publicKey)).toBe(openpgp.enums.signature.text);
