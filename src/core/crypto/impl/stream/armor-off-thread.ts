@@ -15,7 +15,7 @@ export type ArmorOutput = { sink: ByteSink; blob(): Promise<Blob>; abort(): void
 
 const BATCH = 1 << 20;
 /** Batches on their way or being armored: bounds the memory between the two threads. */
-const IN_FLIGHT = 6;
+const IN_FLIGHT = 3;
 
 let worker: Worker | null = null;
 let busy: Promise<void> = Promise.resolve();
