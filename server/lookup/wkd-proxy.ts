@@ -4,7 +4,7 @@ import { Agent, request } from 'node:https';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import { wkdLocation } from '../../src/core/discovery/wkd-url';
 import { LOOKUP_TIMEOUT_MS, MAX_KEY_BYTES, MAX_LOOKUP_BATCH } from '../../src/core/limits';
-import { parseRecipient } from '../../src/core/mime/addresses';
+import { parseRecipient } from '../../src/core/mime/recipient-parser';
 import { isNonPublicAddress } from './addresses';
 import { counterSlots } from '../../src/core/jmap/request-slots';
 import { createDeadlineResolver, type Resolved } from './resolve-host';

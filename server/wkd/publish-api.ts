@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { wkdLocation } from '../../src/core/discovery/wkd-url';
-import { parseRecipient } from '../../src/core/mime/addresses';
+import { parseRecipient } from '../../src/core/mime/recipient-parser';
 import { MAX_KEY_BYTES } from '../../src/core/limits';
 import { readJsonBody, sendJson } from './http-util';
 import { parseSubmittedKey, publishableFor } from './key-check';

@@ -4,7 +4,7 @@ import type { EarlyLookUp } from '@/core/discovery/discover-key';
 import type { RecipientKey } from '@/core/discovery/resolve-recipient';
 import { normalizeAddress } from '@/core/keystore/records';
 import { userMessage } from '@/core/errors/user-messages';
-import { parseRecipient } from '@/core/mime/addresses';
+import { loadRecipientParser } from '@/lib/recipient-parser';
 import { keyringKeys } from './keyring';
 import { loadOnce } from '@/lib/load-once';
 import { type Services, useServices } from '@/services/services';
@@ -28,6 +28,7 @@ const WARM_UP_ADDRESS = 'warm-up@example.invalid';
  * made-up address, so the first paste runs compiled code. Nothing leaves the browser.
  */
 export async function warmUpDiscovery(services: Services, queryClient: QueryClient): Promise<void> {
+  const parseRecipient = await loadRecipientParser();
   for (let i = 0; i < 20; i++) {
     parseRecipient(`"Warm Up ${i}" <warm.up+${i}@example.invalid>`);
     parseRecipient(`w${i}@example.invalid`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatMailbox, parseRecipient, splitRecipientInput } from './addresses';
+import { formatMailbox, splitRecipientInput } from './addresses';
+import { parseRecipient } from './recipient-parser';
 
 describe('splitRecipientInput', () => {
   it('splits at comma, semicolon and line breaks and keeps the unfinished rest', () => {

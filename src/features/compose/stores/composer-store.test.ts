@@ -1,11 +1,29 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { loadRecipientParser } from '@/lib/recipient-parser';
 import { resetComposer, useComposerStore } from './composer-store';
 
 const state = () => useComposerStore.getState();
 const keys = (field: 'to' | 'cc' | 'bcc') => state().recipients[field].map((c) => c.key);
 
 describe('composer recipients', () => {
+  beforeAll(async () => {
+    await loadRecipientParser();
+  });
   beforeEach(resetComposer);
+
+  it('an entry finished before the address parser has arrived waits for it, then becomes a chip', async () => {
+    vi.resetModules(); // a page that has just started: the parser is not loaded yet
+    const fresh = await import('./composer-store');
+    const parser = await import('@/lib/recipient-parser');
+    const now = () => fresh.useComposerStore.getState();
+    expect(parser.recipientParser()).toBeNull();
+    now().updateRecipientText('to', 'bob@example.test, car');
+    expect([now().recipients.to, now().pending.to]).toEqual([[], 'bob@example.test, car']);
+    await parser.loadRecipientParser();
+    await Promise.resolve();
+    expect(now().recipients.to.map((c) => c.key)).toEqual(['bob@example.test']);
+    expect(now().pending.to).toBe('car');
+  });
 
   it('turns complete entries into chips and keeps the unfinished rest', () => {
     state().updateRecipientText('to', 'Bob <bob@example.test>, "Doe, Jane" <jane@example.test>; car');

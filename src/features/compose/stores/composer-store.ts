@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { PreparedMessage } from '@/core/send/deliver';
-import { type ParsedRecipient, parseRecipient, splitRecipientInput } from '@/core/mime/addresses';
+import { type ParsedRecipient, splitRecipientInput } from '@/core/mime/addresses';
+import { loadRecipientParser, recipientParser } from '@/lib/recipient-parser';
 
 export type RecipientField = 'to' | 'cc' | 'bcc';
 export type Chip = ParsedRecipient & { id: string };
@@ -135,8 +136,12 @@ const edited = (s: { revision: number }) => ({ revision: s.revision + 1 });
 let counter = 0;
 const nextId = () => `c${++counter}`;
 
-/** Add chips for entries not yet in the field (the same address twice in one field is one chip). */
+/**
+ * Add chips for entries not yet in the field (the same address twice in one field is one chip).
+ * Only called once the parser is there (`recipientParser()`).
+ */
 function withChips(existing: Chip[], entries: string[]): Chip[] {
+  const parseRecipient = recipientParser()!;
   const out = [...existing];
   for (const entry of entries) {
     const parsed = parseRecipient(entry);
@@ -146,12 +151,20 @@ function withChips(existing: Chip[], entries: string[]): Chip[] {
   return out;
 }
 
-export const useComposerStore = create<ComposerState & ComposerActions>((set) => ({
+export const useComposerStore = create<ComposerState & ComposerActions>((set, get) => ({
   fromIdentityId: null,
   status: { state: 'idle' },
   ...EMPTY(),
   setFrom: (fromIdentityId) => set((s) => ({ fromIdentityId, ...edited(s) })),
-  updateRecipientText: (field, text, commitRest = false) =>
+  updateRecipientText: (field, text, commitRest = false) => {
+    if (!recipientParser() && (commitRest || splitRecipientInput(text).complete.length)) {
+      // An entry finished before the parser arrived (right at start-up): the text waits for it.
+      set((s) => ({ pending: { ...s.pending, [field]: text }, ...edited(s) }));
+      void Promise.resolve(loadRecipientParser()).then(() =>
+        get().updateRecipientText(field, get().pending[field], commitRest),
+      );
+      return;
+    }
     set((s) => {
       const { complete, rest } = splitRecipientInput(text);
       const entries = commitRest && rest.trim() ? [...complete, rest] : complete;
@@ -165,7 +178,8 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set) =>
           : s.recipients,
         pending: { ...s.pending, [field]: pending },
       };
-    }),
+    });
+  },
   removeRecipient: (field, id) =>
     set((s) => ({
       ...edited(s),
@@ -210,7 +224,11 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set) =>
     set({ draftId, savedRevision: revision, draftStatus: { state: 'saved', at, encrypted } }),
   setDraftStatus: (draftStatus) => set({ draftStatus }),
   setOutgoing: (outgoing) => set({ outgoing }),
-  loadDraft: (d) =>
+  loadDraft: (d) => {
+    if (!recipientParser()) {
+      void Promise.resolve(loadRecipientParser()).then(() => get().loadDraft(d));
+      return;
+    }
     set(() => ({
       ...EMPTY(),
       fromIdentityId: d.fromIdentityId,
@@ -228,8 +246,13 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set) =>
           ? { original: null, ...d.threading, quote: '', encryptedOriginal: false, quoteDropped: false }
           : null,
       status: { state: 'idle' },
-    })),
-  loadReply: (r) =>
+    }));
+  },
+  loadReply: (r) => {
+    if (!recipientParser()) {
+      void Promise.resolve(loadRecipientParser()).then(() => get().loadReply(r));
+      return;
+    }
     set((s) => ({
       ...EMPTY(),
       fromIdentityId: r.fromIdentityId ?? s.fromIdentityId,
@@ -240,7 +263,8 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set) =>
       encryptChoice: r.encryptChoice,
       reply: { ...r.reply, quoteDropped: false },
       status: { state: 'idle' },
-    })),
+    }));
+  },
 }));
 
 export const resetComposer = () =>
