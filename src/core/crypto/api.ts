@@ -27,6 +27,7 @@ import { checkSignatures, readKeys } from './impl/check-signatures';
 import { armorMessage } from './impl/armor';
 import { encryptToArmoredBlob, type StreamedEncryption } from './impl/stream/encrypt-stream';
 import { CrlfCheck, streamSigner } from './impl/stream/signer';
+import { openpgpStreamSigner } from './impl/stream/openpgp-signer';
 import { payloadBytes, payloadChunks } from '../mime/payload-parts';
 import { BlobSink } from '../bytes/sink';
 import { addUserId, applyRevocation, autocryptKeydata, extendExpiry, mergeKeys } from './impl/key-edits';
@@ -215,9 +216,11 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi &
       const date = now();
       try {
         const sessionKey = await sessionKeyFor(encryptionKeys, encryptionUserIDs, date);
-        const streamed = signer ? await streamSigner(signer, date) : null;
+        const streamed = signer
+          ? ((await streamSigner(signer, date)) ?? (await openpgpStreamSigner(signer, date)))
+          : null;
         if (signer && !streamed) {
-          // A signing key this path cannot sign with (RSA, ECDSA): OpenPGP.js, on the whole payload.
+          // A v6 signing key of another algorithm than Ed25519: OpenPGP.js, on the whole payload.
           const binary = await encrypt({
             message: await createMessage({ binary: await payloadBytes(parts) }),
             encryptionKeys: encryptionKeys as PublicKey[],
@@ -397,13 +400,13 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi &
       if (!signer) throw new AppError('crypto/key-locked', `Key ${signWith} is locked`);
       const date = now();
       const chunks = typeof payload === 'string' ? [new TextEncoder().encode(payload)] : payloadChunks(payload);
-      const streamed = await streamSigner(signer, date, 'text');
+      const streamed = (await streamSigner(signer, date, 'text')) ?? (await openpgpStreamSigner(signer, date, 'text'));
       if (streamed) {
         const signed = new BlobSink();
         const lineEnds = new CrlfCheck();
         for await (const chunk of chunks) {
           lineEnds.push(chunk);
-          streamed.update(chunk);
+          await streamed.update(chunk);
           signed.write(chunk);
         }
         signed.close();
@@ -412,7 +415,7 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi &
           return { armoredSignature: signature.armor(), hash: 'sha512', signed: signed.result() };
         }
       }
-      // Other key algorithms (RSA, ECDSA), and text whose line ends the text signature would change:
+      // v6 keys other than Ed25519, and text whose line ends the text signature would change:
       // OpenPGP.js, on the whole payload.
       const text = typeof payload === 'string' ? payload : new TextDecoder().decode(await payloadBytes(payload));
       const armoredSignature = (await sign({

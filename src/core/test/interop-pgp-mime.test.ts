@@ -153,6 +153,44 @@ describe.skipIf(!availability.run)('messages the app builds are read by gpg, sq,
     for (const tool of ['gpg', 'sq', 'sqop', 'gosop', 'rnp']) expect(lf(results[tool]!), tool).toBe(lf(payload));
   });
 
+  it('signed by an RSA key: signed as the data streams (OpenPGP.js hashing a stream), and each reader checks it', async () => {
+    const carol = await crypto.generateKey({
+      name: 'Carol',
+      email: 'carol@example.org',
+      passphrase: PASS,
+      algorithm: 'rsa3072',
+      expiresInSeconds: 0,
+    });
+    await crypto.unlockKey(carol.armoredSecret, PASS, 120_000);
+    const content = new Uint8Array(2 * 1024 * 1024 + 3).map((_, i) => (i * 13 + (i >> 10)) & 0xff);
+    const withFile = input({
+      attachments: [{ name: 'big.bin', type: 'application/octet-stream', content: new Blob([content]) }],
+    });
+    const { armored } = await crypto.encryptPayload({
+      payload: buildPayloadParts(withFile, 'cipher'),
+      recipients: [{ armoredPublic: bob.armoredPublic, address: 'bob@example.org' }],
+      signWith: carol.summary.fingerprint,
+    });
+    const text = await armored.text();
+    // Streamed, not built whole: the encrypted packet comes in partial lengths (RFC 9580 §4.2.1.4).
+    const binary = (await openpgp.unarmor(text)).data as unknown as Uint8Array;
+    let at = 0;
+    while (binary[at] === 0xc1) at += 2 + binary[at + 1]!; // the session-key packet(s)
+    expect([binary[at], binary[at + 1]! >= 224 && binary[at + 1]! < 255]).toEqual([0xd2, true]);
+    const file = join(s.dir, 'rsa-signed.asc');
+    writeFileSync(file, text);
+    writeFileSync(join(s.dir, 'carol.pub.asc'), carol.armoredPublic);
+    const results = decryptWithAll(s, {
+      file,
+      recipientSecret: files.bobSecret,
+      signerPublic: join(s.dir, 'carol.pub.asc'),
+      signerFingerprint: carol.summary.fingerprint,
+    });
+    const asBytes = { ...withFile, attachments: [{ ...withFile.attachments[0]!, content }] };
+    const expected = lf(buildPayload(asBytes, 'cipher'));
+    for (const tool of ['gpg', 'sq', 'sqop', 'gosop', 'rnp']) expect(lf(results[tool]!) === expected, tool).toBe(true);
+  }, 120_000);
+
   it('a 100 MB attachment, streamed through the fast packets: gpg decrypts it whole and checks the signature', async () => {
     const content = new Uint8Array(100 * 1024 * 1024);
     for (let at = 0; at < content.length; at += 65536)

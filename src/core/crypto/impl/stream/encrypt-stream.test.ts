@@ -182,7 +182,7 @@ describe('streamed encryption', () => {
     ).rejects.toMatchObject({ code: 'mime/invalid-input' });
   });
 
-  it('a signing key without a streamed signer (RSA) still signs, through OpenPGP.js', async () => {
+  it('an RSA signing key signs through OpenPGP.js, on a stream of the data; a v6 ECDSA key on the whole payload', async () => {
     const bob = await keyPair('curve25519-legacy', 'bob@example.org');
     const { rsa, fingerprint } = await unlockedRsaKey('rsa@example.org');
     const parts: PayloadPart[] = ['text\r\n', { base64: new Blob([random(1000)]) }];
@@ -193,6 +193,22 @@ describe('streamed encryption', () => {
     });
     const opened = await openWith(armored, bob.secret, rsa.publicKey);
     expect(same(opened.data, await payloadBytes(parts))).toBe(true);
+    // v6 one-pass packets carry the signature's salt, which only OpenPGP.js knows: its in-memory path.
+    const ecdsa = await openpgp.generateKey({
+      type: 'ecc',
+      curve: 'nistP256',
+      userIDs: [{ email: 'p256@example.org' }],
+      passphrase: PASS,
+      format: 'armored',
+      config: { v6Keys: true },
+    });
+    await api.unlockKey(ecdsa.privateKey, PASS, 600_000);
+    const v6 = await api.encryptPayload({
+      payload: parts,
+      recipients: [{ armoredPublic: bob.armoredPublic, address: 'bob@example.org' }],
+      signWith: (await openpgp.readKey({ armoredKey: ecdsa.publicKey })).getFingerprint().toUpperCase(),
+    });
+    expect(same((await openWith(v6.armored, bob.secret, ecdsa.publicKey)).data, await payloadBytes(parts))).toBe(true);
   });
 
   it('signed only: a detached text signature made as the payload streams, for v4 and v6 keys; RSA and bare line ends through OpenPGP.js', async () => {
@@ -226,7 +242,7 @@ describe('streamed encryption', () => {
         /digest did not match/,
       );
     }
-    // RSA: OpenPGP.js signs the whole payload; the same bytes are sent.
+    // RSA: OpenPGP.js signs a stream of the payload (text mode); the same bytes are sent.
     const { rsa, fingerprint: rsaFingerprint } = await unlockedRsaKey('rsa-signed@example.org');
     const byRsa = await api.signPayload({ payload: parts, signWith: rsaFingerprint });
     expect(same(new Uint8Array(await byRsa.signed.arrayBuffer()), await payloadBytes(parts))).toBe(true);

@@ -30,7 +30,7 @@ export async function encryptToArmoredBlob(parts: PayloadPart[], options: Stream
     // Format 'b', an empty file name, the date (RFC 9580 §5.9).
     await literal.write(Uint8Array.of(0x62, 0, ...uint32(Math.floor(options.date.getTime() / 1000))));
     for await (const chunk of payloadChunks(parts)) {
-      signer?.update(chunk);
+      await signer?.update(chunk);
       await literal.write(chunk);
     }
     await literal.close();

@@ -12,8 +12,8 @@ import { concatBytes, packet, uint32 } from './packets';
 export type StreamSigner = {
   /** The One-Pass Signature packet that goes before the literal data. */
   onePass: Uint8Array;
-  /** Hash the literal data's content (not its packet framing). */
-  update(data: Uint8Array): void;
+  /** Hash the literal data's content (not its packet framing); the next chunk waits for the promise. */
+  update(data: Uint8Array): void | Promise<void>;
   /** The Signature packet that goes after the literal data. */
   finish(): Promise<Uint8Array>;
 };
