@@ -62,14 +62,16 @@ async function compose(p: Page, subject: string, encrypt: boolean) {
 /** Send, and the seconds from the click on Send to "Sent", as the page saw them (no driver overhead). */
 async function send(p: Page): Promise<number> {
   await p.evaluate(() => {
-    const w = window as unknown as { stages: [string, number][] };
+    const w = window as unknown as { stages: [string, number][]; stageObserver?: MutationObserver };
     w.stages = [];
+    w.stageObserver?.disconnect(); // one observer: each stage once
     document.addEventListener('click', () => w.stages.unshift(['click', performance.now()]), {
       capture: true,
       once: true,
     });
     const status = document.querySelector('.status-text')!;
-    new MutationObserver(() => w.stages.push([status.textContent ?? '', performance.now()])).observe(status, {
+    w.stageObserver = new MutationObserver(() => w.stages.push([status.textContent ?? '', performance.now()]));
+    w.stageObserver.observe(status, {
       childList: true,
       characterData: true,
       subtree: true,
