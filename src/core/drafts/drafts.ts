@@ -1,6 +1,7 @@
 import PostalMime, { type Address, type Email as ParsedEmail } from 'postal-mime';
 import { AppError } from '../errors/app-error';
-import type { CryptoApi } from '../crypto/types';
+import type { CryptoApi, StreamingCryptoApi } from '../crypto/types';
+import { fileStandOf, openStreamed, sessionKeyPackets } from '../reading/streamed-decryption';
 import type { Mailbox } from '../mime/addresses';
 import { buildMessageParts, type MessageInput } from '../mime/build-message';
 import { payloadBlob } from '../mime/payload-parts';
@@ -126,9 +127,14 @@ export function armoredDraft(raw: Uint8Array): string | null {
   return armored;
 }
 
-/** The key IDs a stored draft is encrypted to (none for a plain draft): the key to unlock before readDraft. */
-export async function draftKeyIds(raw: Uint8Array, crypto: Pick<CryptoApi, 'encryptedFor'>): Promise<string[]> {
-  const armored = armoredDraft(raw);
+/**
+ * The key IDs a stored draft is encrypted to (none for a plain draft): the key to unlock before
+ * readDraft. Of an encrypted draft only the head is read.
+ */
+export async function draftKeyIds(raw: Blob, crypto: Pick<CryptoApi, 'encryptedFor'>): Promise<string[]> {
+  const head = await sessionKeyPackets(raw.stream());
+  if ('packets' in head) return head.packets.length ? crypto.encryptedFor(head.packets) : [];
+  const armored = armoredDraft(head.whole);
   return armored ? crypto.encryptedFor(armored) : [];
 }
 
@@ -148,25 +154,43 @@ async function parse(raw: Uint8Array): Promise<ParsedEmail> {
 }
 
 /**
- * Read a stored draft back. An encrypted one is decrypted in the worker; `unlock` is first told the
- * key IDs it was encrypted to, so that the caller can have the matching key unlocked.
+ * Read a stored draft back. An encrypted one is decrypted in the worker as it is read, its files
+ * decoded into Blobs on the way (a draft with a 50 MB attachment is never held whole); the caller
+ * has had the key it is encrypted to unlocked (draftKeyIds).
  */
 export async function readDraft(
-  raw: Uint8Array,
-  crypto: Pick<CryptoApi, 'decryptPayload' | 'encryptedFor'>,
+  raw: Blob,
+  crypto: Pick<CryptoApi, 'encryptedFor'> & StreamingCryptoApi,
   options: { unlock?: (keyIds: string[]) => Promise<void>; ownKeys?: string[] } = {},
 ): Promise<DraftContent & { encrypted: boolean; signedBy: string[] }> {
-  const armored = armoredDraft(raw);
-  let message: ParsedEmail;
-  let signedBy: string[] = [];
-  if (armored) {
-    await options.unlock?.(await crypto.encryptedFor(armored));
-    const decrypted = await crypto.decryptPayload(armored, options.ownKeys ?? []);
-    signedBy = decrypted.signedBy;
-    message = await parse(decrypted.payload);
-  } else {
-    message = await parse(raw);
+  if (options.unlock) {
+    const keyIds = await draftKeyIds(raw, crypto);
+    if (keyIds.length) await options.unlock(keyIds);
   }
+  const opened = await openStreamed(raw.stream(), crypto, {
+    verifyWith: options.ownKeys ?? [],
+    pinned: null,
+    maxDecompressedBytes: Number.POSITIVE_INFINITY,
+  });
+  if (opened.kind === 'failed')
+    throw new AppError('draft/unreadable', `The draft could not be decrypted: ${opened.problem}`, {
+      detail: opened.problem,
+    });
+  const encrypted = opened.kind === 'opened';
+  const message = await parse(encrypted ? opened.payload : opened.raw);
+  const signedBy = encrypted
+    ? opened.signatures.flatMap((c) => (c.result === 'good' && c.signer ? [c.signer.fingerprint] : []))
+    : [];
+  const fileOf = (content: ArrayBuffer | Uint8Array | string): Blob | Uint8Array => {
+    const bytes =
+      typeof content === 'string'
+        ? new TextEncoder().encode(content)
+        : content instanceof Uint8Array
+          ? content
+          : new Uint8Array(content);
+    const stand = encrypted ? fileStandOf(bytes) : null;
+    return (stand && opened.kind === 'opened' && opened.files.get(stand)) || bytes;
+  };
   const state = message.headers.find((h) => h.key === DRAFT_STATE_HEADER.toLowerCase())?.value;
   const from = mailboxes(message.from ? [message.from] : [])[0];
   if (!from) throw new AppError('draft/unreadable', 'Draft without From');
@@ -183,14 +207,14 @@ export async function readDraft(
       .map((a) => ({
         name: a.filename ?? 'attachment',
         type: a.mimeType,
-        content: typeof a.content === 'string' ? new TextEncoder().encode(a.content) : new Uint8Array(a.content),
+        content: fileOf(a.content),
       })),
     messageId: message.messageId ?? '',
     ...threadingOf(message),
     encrypt: readChoice(state, 'encrypt'),
     sign: readChoice(state, 'sign'),
     loose: message.headers.filter((h) => h.key === LOOSE_HEADER.toLowerCase()).flatMap((h) => readLoose(h.value) ?? []),
-    encrypted: !!armored,
+    encrypted,
     signedBy,
   };
 }

@@ -13,6 +13,8 @@ export interface JmapClient {
   request(request: JmapRequest, signal?: AbortSignal): Promise<JmapResponse>;
   upload(body: Uint8Array | Blob, type: string, signal?: AbortSignal): Promise<UploadResponse>;
   download(options: { blobId: string; name: string; type: string; signal?: AbortSignal }): Promise<Uint8Array>;
+  /** The same as a Blob: a large download is never copied into the page's memory. */
+  downloadBlob(options: { blobId: string; name: string; type: string; signal?: AbortSignal }): Promise<Blob>;
   /** The download URL of a blob, for a fetch made elsewhere (the worker) with authorization(). */
   downloadUrl(options: { blobId: string; name: string; type: string }): string;
   /**
@@ -156,20 +158,24 @@ export function createJmapClient(options: {
     return sessionTemplateUrl(session, session.downloadUrl, { accountId: session.accountId, blobId, name, type });
   }
 
+  const fetchDownload = ({ blobId, name, type, signal }: Parameters<JmapClient['download']>[0]) =>
+    send(
+      downloadUrl({ blobId, name, type }),
+      { method: 'GET', headers: { Authorization: authHeader }, ...(signal ? { signal } : {}) },
+      'Download',
+    );
+
   return {
     session,
     authorization: () => authHeader,
     request: (request, signal) => requestSlots(() => callApi(request, signal)),
     upload: (body, type, signal) => uploadSlots(() => upload(body, type, signal)),
     downloadUrl,
-    async download({ blobId, name, type, signal }) {
-      const url = downloadUrl({ blobId, name, type });
-      const response = await send(
-        url,
-        { method: 'GET', headers: { Authorization: authHeader }, ...(signal ? { signal } : {}) },
-        'Download',
-      );
-      return new Uint8Array(await response.arrayBuffer());
+    async download(options) {
+      return new Uint8Array(await (await fetchDownload(options)).arrayBuffer());
+    },
+    async downloadBlob(options) {
+      return (await fetchDownload(options)).blob();
     },
     async eventStream({ types, closeAfter, pingSeconds }, signal) {
       if (!session.eventSourceUrl) throw new AppError('jmap/no-push', 'The server offers no push (eventSourceUrl)');

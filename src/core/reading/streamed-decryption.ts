@@ -14,11 +14,20 @@ const IDENTITY_ENCODINGS = new Set(['', '7bit', '8bit', 'binary']);
  */
 const ARMOR_PIECE = 256 * 1024;
 
-/** A random word for each body taken out: the sender, who wrote the rest, cannot name it. */
-const standIn = (what: string) => {
-  const nonce = crypto.getRandomValues(new Uint8Array(12));
-  return `${what}${[...nonce].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+/**
+ * A random word for each body taken out: the sender, who wrote the rest, cannot name it. It is
+ * base64 of FILE_STAND_BYTES random bytes, so a MIME library reading the skeleton decodes a taken
+ * file to those bytes (`fileStandOf` finds the file again).
+ */
+const standIn = () => {
+  const nonce = crypto.getRandomValues(new Uint8Array(FILE_STAND_BYTES));
+  return btoa(String.fromCharCode(...nonce));
 };
+const FILE_STAND_BYTES = 24;
+
+/** The stand-in a MIME library's decoding of a taken file's body came from, or null. */
+export const fileStandOf = (decoded: Uint8Array): string | null =>
+  decoded.length === FILE_STAND_BYTES ? btoa(String.fromCharCode(...decoded)) : null;
 
 /** The armored part of a PGP/MIME message (RFC 3156 §4): the second part of a root multipart/encrypted. */
 const isArmorPart = (leaf: StreamedLeaf) =>
@@ -76,7 +85,7 @@ class ArmorFeed implements BodySink {
 /** A raw message read through a skeleton, with the armored part of a PGP/MIME message fed out. */
 class OuterReader {
   armor: ArmorFeed | null = null;
-  readonly stand = standIn('pgp-encrypted-');
+  readonly stand = standIn();
   readonly skeleton: MimeSkeleton;
   done = false;
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
@@ -169,7 +178,7 @@ export async function openStreamed(
   const payload = new MimeSkeleton((leaf): TakenBody | null => {
     if (!isBase64File(leaf) || leaf.parents.some((p) => p.type === 'multipart/signed')) return null;
     const sink = new Base64BlobSink();
-    const stand = standIn('file-');
+    const stand = standIn();
     return {
       stand,
       sink: {

@@ -20,6 +20,7 @@ function recordingClient() {
       return { accountId: 'A', blobId: `B${uploads.length}`, type: 'message/rfc822', size: 1 };
     },
     download: async () => new Uint8Array(),
+    downloadBlob: async () => new Blob([]),
     request: async (req: { methodCalls: Invocation[] }) => {
       const [name, args] = req.methodCalls[0]!;
       if (name === 'Email/import')

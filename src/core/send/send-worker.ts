@@ -1,10 +1,10 @@
-import type { CryptoApi } from '../crypto/types';
+import type { CryptoApi, StreamingCryptoApi } from '../crypto/types';
 import { buildDraft, draftKeyIds, readDraft } from '../drafts/drafts';
 import { randomBoundarySeed } from '../mime/message-id';
 import { prepareMessage } from './send-message';
 import type { SendWorkerApi } from './send-worker-api';
 
-export function createSendWorkerApi(crypto: CryptoApi): SendWorkerApi {
+export function createSendWorkerApi(crypto: CryptoApi & StreamingCryptoApi): SendWorkerApi {
   return {
     async prepareMessage(draft, { now }) {
       return prepareMessage(draft, { crypto, now: () => new Date(now), boundarySeed: randomBoundarySeed });
@@ -23,15 +23,15 @@ export function createSendWorkerApi(crypto: CryptoApi): SendWorkerApi {
       };
     },
     async draftKeyIds(raw) {
-      return draftKeyIds(new Uint8Array(await raw.arrayBuffer()), crypto);
+      return draftKeyIds(raw, crypto);
     },
     async readDraft(raw, ownKeys = []) {
-      const draft = await readDraft(new Uint8Array(await raw.arrayBuffer()), crypto, { ownKeys });
+      const draft = await readDraft(raw, crypto, { ownKeys });
       return {
         ...draft,
         attachments: draft.attachments.map((a) => ({
           ...a,
-          content: new Blob([a.content as Uint8Array<ArrayBuffer>], { type: a.type }),
+          content: new Blob([a.content as Uint8Array<ArrayBuffer> | Blob], { type: a.type }),
         })),
       };
     },

@@ -25,13 +25,7 @@ export async function readStoredDraft(options: {
   services: Services;
 }): Promise<ReadDraft> {
   const { email, client, services } = options;
-  const raw = new Blob([
-    (await client.download({
-      blobId: email.blobId,
-      name: 'draft.eml',
-      type: 'message/rfc822',
-    })) as Uint8Array<ArrayBuffer>,
-  ]);
+  const raw = await client.downloadBlob({ blobId: email.blobId, name: 'draft.eml', type: 'message/rfc822' });
   // Read in the worker (a draft with large attachments would block the page): first the key to
   // unlock, asking for its passphrase here, then the draft itself.
   const keyIds = await services.outgoing.draftKeyIds(raw);
