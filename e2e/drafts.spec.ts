@@ -124,6 +124,9 @@ test('drafts are stored encrypted to the sender, autosaved and saved by hand, re
   const delivered = await bobBox.waitFor(subject).then((e) => bobBox.raw(e));
   const parsed = await PostalMime.parse(delivered);
   expect(parsed.attachments.map((a) => a.filename)).toContain(attachmentName);
+  // The file came back from the encrypted draft (decoded as it was decrypted) and went out unchanged.
+  const sentFile = parsed.attachments.find((a) => a.filename === attachmentName)!.content;
+  expect(typeof sentFile === 'string' ? sentFile : new TextDecoder().decode(sentFile)).toBe(attachmentContent);
 });
 
 test('with encryption on and no key of one’s own, a draft is refused, not stored in clear', async ({
