@@ -38,8 +38,9 @@ const isArmorPart = (leaf: StreamedLeaf) =>
   IDENTITY_ENCODINGS.has((header(leaf, 'content-transfer-encoding') ?? '').toLowerCase().trim());
 
 /**
- * The armored body as text, from the BEGIN line on (what comes before it is not the message, as
- * the whole-message reader's search for the armor skips it), for a stream to pull.
+ * The armored body as text, from `-----BEGIN PGP MESSAGE-----` on (what comes before is not the
+ * message, as the whole-message reader's search for the armor skips it; OpenPGP.js stops at the
+ * END line), for a stream to pull.
  */
 class ArmorFeed implements BodySink {
   readonly queue: string[] = [];
@@ -55,13 +56,13 @@ class ArmorFeed implements BodySink {
       return;
     }
     this.before += text;
-    const at = this.before.search(/(^|\n)-----BEGIN PGP MESSAGE-----/);
+    const at = this.before.indexOf(BEGIN);
     if (at < 0) {
-      this.before = this.before.slice(-BEGIN.length); // enough to find a BEGIN line cut in two
+      this.before = this.before.slice(1 - BEGIN.length); // enough to find a BEGIN cut in two
       return;
     }
     this.began = true;
-    this.push(this.before.slice(this.before[at] === '\n' ? at + 1 : at));
+    this.push(this.before.slice(at));
     this.before = '';
   }
 
