@@ -439,6 +439,16 @@ describe('large messages are read as they download', () => {
     await expect(openMessage(breaking, crypto, options())).rejects.toMatchObject({ code: 'jmap/unreachable' });
   });
 
+  it('only the first armored block of the encrypted part is read; text around it is not the message', async () => {
+    const block = async (t: string) => armor(await encryptBinary(bob, `Content-Type: text/plain\r\n\r\n${t}\r\n`, {}));
+    const [first, second] = await Promise.all([block('first words'), block('second words')]);
+    for (const body of [`${first.trim()}\n${second.trim()}`, `intro text ${first.trim()}\ntrailing text`]) {
+      const opened = await openMessage(encryptedMessage(body), crypto, options({ verifyWith: [] }));
+      expect([opened.encryption, opened.parts.map((p) => p.content.trim())]).toEqual(['encrypted', ['first words']]);
+      expect(JSON.stringify(opened)).not.toContain('second words');
+    }
+  });
+
   it('an encrypted part with no armor in it says so', async () => {
     const raw = encryptedMessage('not an OpenPGP message at all');
     const opened = await openMessage(raw, crypto, options());
