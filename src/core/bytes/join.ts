@@ -8,3 +8,13 @@ export function joinBytes(pieces: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** Everything a stream yields, in one array. */
+export async function readAllBytes(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const pieces: Uint8Array[] = [];
+  for (const reader = stream.getReader(); ;) {
+    const { value, done } = await reader.read();
+    if (done) return joinBytes(pieces);
+    pieces.push(value);
+  }
+}

@@ -16,27 +16,40 @@ export interface ByteSink {
  */
 export class BlobSink implements ByteSink {
   private blobs: Blob[] = [];
-  private readonly staging: Uint8Array<ArrayBuffer>;
+  private staging: Uint8Array<ArrayBuffer> | null = null;
   private filled = 0;
   private blob: Blob | null = null;
 
-  constructor(stagingSize = 16 * 1024 * 1024) {
-    this.staging = new Uint8Array(stagingSize);
-  }
+  constructor(private readonly stagingSize = 16 * 1024 * 1024) {}
 
   write(chunk: Uint8Array): void {
     let at = 0;
     while (at < chunk.length) {
-      const take = Math.min(this.staging.length - this.filled, chunk.length - at);
-      this.staging.set(chunk.subarray(at, at + take), this.filled);
-      this.filled += take;
+      const room = this.room();
+      const take = Math.min(room.length, chunk.length - at);
+      room.set(chunk.subarray(at, at + take));
+      this.wrote(take);
       at += take;
-      if (this.filled === this.staging.length) this.fold();
     }
+  }
+
+  /**
+   * Free staging space, at least `least` bytes, for a stage that writes its output in place (a
+   * decoder); `wrote` then says how much it used.
+   */
+  room(least = 1): Uint8Array {
+    this.staging ??= new Uint8Array(this.stagingSize);
+    if (this.staging.length - this.filled < least) this.fold();
+    return this.staging.subarray(this.filled);
+  }
+
+  wrote(length: number): void {
+    this.filled += length;
   }
 
   close(): void {
     this.fold();
+    this.staging = null;
     this.blob = new Blob(this.blobs);
     this.blobs = [];
   }
@@ -48,7 +61,7 @@ export class BlobSink implements ByteSink {
   }
 
   private fold(): void {
-    if (!this.filled) return;
+    if (!this.filled || !this.staging) return;
     this.blobs.push(new Blob([this.staging.subarray(0, this.filled)]));
     this.filled = 0;
   }

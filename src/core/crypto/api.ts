@@ -26,7 +26,7 @@ import { keysForAddress } from './impl/address-keys';
 import { checkSignatures, readKeys } from './impl/check-signatures';
 import { armorMessage } from './impl/armor';
 import { encryptToArmoredBlob, type StreamedEncryption } from './impl/stream/encrypt-stream';
-import { CrlfCheck, streamSigner } from './impl/stream/signer';
+import { CrlfCheck, SIGNATURE_TYPE, type StreamSigner, streamSigner } from './impl/stream/signer';
 import { openpgpStreamSigner } from './impl/stream/openpgp-signer';
 import { payloadBytes, payloadChunks } from '../mime/payload-parts';
 import { BlobSink } from '../bytes/sink';
@@ -61,6 +61,17 @@ async function readEncryptedMessage(message: string | ReadableStream<string> | U
     });
   }
 }
+
+/**
+ * A signer that signs as the data streams: WebCrypto's Ed25519, else OpenPGP.js hashing a stream
+ * (v4 keys); null when only OpenPGP.js on the whole payload can sign with `key`.
+ */
+const payloadSigner = async (
+  key: PrivateKey,
+  date: Date,
+  type: keyof typeof SIGNATURE_TYPE,
+): Promise<StreamSigner | null> =>
+  (await streamSigner(key, date, type)) ?? (await openpgpStreamSigner(key, date, type));
 
 /** An OpenPGP.js failure to open a received message, as the error the reader reports. */
 function openFailure(cause: unknown): AppError {
@@ -216,9 +227,7 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi &
       const date = now();
       try {
         const sessionKey = await sessionKeyFor(encryptionKeys, encryptionUserIDs, date);
-        const streamed = signer
-          ? ((await streamSigner(signer, date)) ?? (await openpgpStreamSigner(signer, date)))
-          : null;
+        const streamed = signer ? await payloadSigner(signer, date, 'binary') : null;
         if (signer && !streamed) {
           // A v6 signing key of another algorithm than Ed25519: OpenPGP.js, on the whole payload.
           const binary = await encrypt({
@@ -400,7 +409,7 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi &
       if (!signer) throw new AppError('crypto/key-locked', `Key ${signWith} is locked`);
       const date = now();
       const chunks = typeof payload === 'string' ? [new TextEncoder().encode(payload)] : payloadChunks(payload);
-      const streamed = (await streamSigner(signer, date, 'text')) ?? (await openpgpStreamSigner(signer, date, 'text'));
+      const streamed = await payloadSigner(signer, date, 'text');
       if (streamed) {
         const signed = new BlobSink();
         const lineEnds = new CrlfCheck();

@@ -1,4 +1,5 @@
 import { joinBytes } from '../bytes/join';
+import { BlobSink } from '../bytes/sink';
 import { byteString, header, parseContentType, parseHeaderSection } from './mime-tree';
 import { decodeBase64 } from '../mime/base64';
 
@@ -214,21 +215,18 @@ const BLOB_PIECE = 4 * 1024 * 1024;
 /** A base64 body decoded as it arrives into a Blob, as decodeBase64 would decode the whole. */
 export class Base64BlobSink implements BodySink {
   private rest = '';
-  /** Decoded bytes gather here (reused) and go into a Blob when it is full: no garbage per piece. */
-  private staging: Uint8Array<ArrayBuffer> | null = null;
-  private filled = 0;
-  private readonly blobs: Blob[] = [];
-  private blob: Blob | null = null;
+  private readonly out = new BlobSink(BLOB_PIECE);
 
   write(bytes: Uint8Array): void {
     let text = this.rest + latin1.decode(bytes);
     if (setFromBase64) {
-      // Natively, line ends skipped as it goes; anything else outside the alphabet takes the way below.
+      // Natively, into the Blob's staging, line ends skipped as it goes; anything else outside the
+      // alphabet takes the way below.
       try {
         for (;;) {
-          const target = this.room();
+          const target = this.out.room(3);
           const { read, written } = setFromBase64.call(target, text, { lastChunkHandling: 'stop-before-partial' });
-          this.filled += written;
+          this.out.wrote(written);
           text = text.slice(read);
           if (target.length - written < 3 && /[A-Za-z0-9+/]/.test(text)) continue; // the staging was full
           break;
@@ -244,44 +242,17 @@ export class Base64BlobSink implements BodySink {
     const clean = text.replace(/[^A-Za-z0-9+/]/g, '');
     const whole = clean.length - (clean.length % 4);
     this.rest = clean.slice(whole);
-    if (whole) this.add(decodeBase64(clean.slice(0, whole)));
+    if (whole) this.out.write(decodeBase64(clean.slice(0, whole)));
   }
 
   close(): void {
-    if (this.rest) this.add(decodeBase64(this.rest));
+    if (this.rest) this.out.write(decodeBase64(this.rest));
     this.rest = '';
-    this.fold();
-    this.staging = null;
-    this.blob = new Blob(this.blobs);
+    this.out.close();
   }
 
   /** The decoded body, after close(). */
   result(): Blob {
-    if (!this.blob) throw new Error('Base64BlobSink read before close');
-    return this.blob;
-  }
-
-  /** Free space in the staging buffer, at least 3 bytes (one base64 chunk). */
-  private room(): Uint8Array {
-    this.staging ??= new Uint8Array(BLOB_PIECE);
-    if (this.staging.length - this.filled < 3) this.fold();
-    return this.staging.subarray(this.filled);
-  }
-
-  private add(decoded: Uint8Array): void {
-    let at = 0;
-    while (at < decoded.length) {
-      const room = this.room();
-      const take = Math.min(room.length, decoded.length - at);
-      room.set(decoded.subarray(at, at + take));
-      this.filled += take;
-      at += take;
-    }
-  }
-
-  private fold(): void {
-    if (!this.filled || !this.staging) return;
-    this.blobs.push(new Blob([this.staging.subarray(0, this.filled)]));
-    this.filled = 0;
+    return this.out.result();
   }
 }

@@ -1,4 +1,4 @@
-import { joinBytes } from '../bytes/join';
+import { readAllBytes } from '../bytes/join';
 import PostalMime, { type Email } from 'postal-mime';
 import { isAppError } from '../errors/app-error';
 import type { CryptoApi, SignatureCheck, StreamingCryptoApi } from '../crypto/types';
@@ -51,16 +51,6 @@ const streamOf = (bytes: Uint8Array) =>
       controller.close();
     },
   });
-
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for (const reader = stream.getReader(); ;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-  }
-  return joinBytes(chunks);
-}
 
 const isPgpEncrypted = (e: MimeEntity) =>
   e.type === 'multipart/encrypted' &&
@@ -150,7 +140,7 @@ export async function openMessage(
       ? await openRead(streamed.raw, null, crypto, options)
       : agreesWithParse(streamed)
         ? await openRead(streamed.outer, streamed, crypto, options)
-        : await openRead(await readAll(await download()), null, crypto, options);
+        : await openRead(await readAllBytes(await download()), null, crypto, options);
   return {
     ...opened,
     attachments: opened.attachments.map((a) => ({

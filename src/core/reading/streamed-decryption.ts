@@ -116,6 +116,12 @@ class OuterReader {
     else this.skeleton.write(next.value);
   }
 
+  /** Read until the armored part starts (then `armor` is set) or the message ends. */
+  async untilArmor(): Promise<ArmorFeed | null> {
+    while (!this.done && !this.armor) await this.pump();
+    return this.armor;
+  }
+
   async drain(): Promise<void> {
     while (!this.done) await this.pump();
   }
@@ -170,10 +176,8 @@ export async function openStreamed(
   options: OpenMessageOptions,
 ): Promise<StreamedOpening> {
   const outer = new OuterReader(stream, !options.cannotDecrypt);
-  while (!outer.done && !outer.armor) await outer.pump();
-  if (outer.failure) throw outer.failure;
-  if (!outer.armor) return { kind: 'whole', raw: outer.skeleton.end() };
-  const armor = outer.armor as ArmorFeed;
+  const armor = await outer.untilArmor();
+  if (!armor) return { kind: 'whole', raw: outer.skeleton.end() };
 
   const files = new Map<string, Blob>();
   const payload = new MimeSkeleton((leaf): TakenBody | null => {
@@ -250,9 +254,8 @@ export async function sessionKeyPackets(
   stream: ReadableStream<Uint8Array>,
 ): Promise<{ packets: Uint8Array } | { whole: Uint8Array }> {
   const outer = new OuterReader(stream, true);
-  while (!outer.done && !outer.armor) await outer.pump();
-  if (!outer.armor) return { whole: outer.skeleton.end() };
-  const armor = outer.armor as ArmorFeed;
+  const armor = await outer.untilArmor();
+  if (!armor) return { whole: outer.skeleton.end() };
   let text = '';
   while (text.length < KEY_ID_ARMOR) {
     if (armor.queue.length) text += armor.take();

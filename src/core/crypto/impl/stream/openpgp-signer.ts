@@ -1,11 +1,10 @@
 import { createMessage, type Message, readSignature, sign, type PrivateKey } from 'openpgp';
 import { concatBytes, packet } from './packets';
-import type { StreamSigner } from './signer';
+import { SIGNATURE_TYPE, type StreamSigner } from './signer';
+import { readAllBytes } from '../../../bytes/join';
 
 /** Chunks handed to OpenPGP.js and not yet hashed: bounds what waits between the two. */
 const WAITING = 4;
-
-const SIGNATURE_TYPE = { binary: 0x00, text: 0x01 } as const;
 
 type SignaturePacketView = { hashAlgorithm: number | null; signatureType: number | null };
 
@@ -23,18 +22,19 @@ export async function openpgpStreamSigner(
 ): Promise<StreamSigner | null> {
   const signing = await key.getSigningKey(undefined, date);
   if (signing.keyPacket.version !== 4) return null;
-  const detached = async (data: Uint8Array | ReadableStream<Uint8Array> | ReadableStream<string>) => {
+  const detached = async (data: Uint8Array | string | ReadableStream<Uint8Array | string>) => {
     const message = (
       type === 'text'
-        ? await createMessage({ text: data as ReadableStream<string> })
+        ? await createMessage({ text: data as string })
         : await createMessage({ binary: data as Uint8Array })
     ) as Message<Uint8Array>;
-    const signed = await sign({ message, signingKeys: key, detached: true, date, format: 'binary' });
-    return signed as unknown as Uint8Array | ReadableStream<Uint8Array>;
+    const signed = (await sign({ message, signingKeys: key, detached: true, date, format: 'binary' })) as unknown as
+      Uint8Array | ReadableStream<Uint8Array>;
+    return signed instanceof Uint8Array ? signed : readAllBytes(signed);
   };
   // The hash OpenPGP.js chooses for this key, found by signing nothing: the one-pass packet names it first.
-  const probe = await detached(type === 'text' ? textStream(['']) : new Uint8Array(0));
-  const hashAlgorithm = (await signatureOf(await readAll(probe))).hashAlgorithm!;
+  const probe = await detached(type === 'text' ? '' : new Uint8Array(0));
+  const hashAlgorithm = (await signatureOf(probe)).hashAlgorithm!;
 
   const queue: (Uint8Array | string)[] = [];
   let ended = false;
@@ -52,7 +52,7 @@ export async function openpgpStreamSigner(
     },
     { highWaterMark: 0 },
   );
-  const signature = detached(data as ReadableStream<Uint8Array>).then(readAll);
+  const signature = detached(data);
   signature.catch(() => undefined); // reported by finish()
   const latin1 = new TextDecoder('latin1');
 
@@ -86,22 +86,4 @@ export async function openpgpStreamSigner(
 
 async function signatureOf(binary: Uint8Array): Promise<SignaturePacketView> {
   return (await readSignature({ binarySignature: binary })).packets[0] as unknown as SignaturePacketView;
-}
-
-const textStream = (pieces: string[]) =>
-  new ReadableStream<string>({
-    start(controller) {
-      for (const p of pieces) controller.enqueue(p);
-      controller.close();
-    },
-  });
-
-async function readAll(data: Uint8Array | ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  if (data instanceof Uint8Array) return data;
-  const pieces: Uint8Array[] = [];
-  for (const reader = data.getReader(); ;) {
-    const { value, done } = await reader.read();
-    if (done) return concatBytes(...pieces);
-    pieces.push(value);
-  }
 }

@@ -20,7 +20,7 @@ export type StreamSigner = {
 
 const SHA512 = enums.hash.sha512;
 /** Signature types (RFC 9580 §5.2.1): a binary document, or canonical text (lines ending CRLF). */
-const SIGNATURE_TYPE = { binary: 0x00, text: 0x01 } as const;
+export const SIGNATURE_TYPE = { binary: 0x00, text: 0x01 } as const;
 const ED25519_LEGACY_OID = '2b06010401da470f01';
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
