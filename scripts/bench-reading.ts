@@ -6,6 +6,8 @@
  * the same message in the same run. It also records the page's main-thread long tasks (> 50 ms)
  * while the message opens, and the peak memory of Chromium's processes above idle, each run in a fresh
  * browser context (so what one opening left for the garbage collector does not count against the next).
+ * BENCH_KINDS=plain,signed also opens the same attachment in an unencrypted message and in a
+ * PGP/MIME signed-only one (no gpg column for those).
  * Run: npm run bench:read   (BENCH_SIZES=1,10 in MB; BENCH_RUNS=3 runs each, median)
  */
 import type { Page } from '@playwright/test';
@@ -19,6 +21,14 @@ import { deliverRaw, embedded, importKeyText, SignInPage } from '../e2e/fixtures
 
 const SIZES = (process.env.BENCH_SIZES ?? '1,10').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+type Kind = 'encrypted' | 'plain' | 'signed';
+const KINDS = (process.env.BENCH_KINDS ?? 'encrypted').split(',') as Kind[];
+/** What the reader must show for each kind (data-encryption / data-signature). */
+const SHOWN: Record<Kind, [string, string]> = {
+  encrypted: ['encrypted', 'valid'],
+  plain: ['none', 'unsigned'],
+  signed: ['none', 'valid'],
+};
 const PASS = 'bench reading passphrase';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const CRLF = (s: string) => s.replace(/\r?\n/g, '\r\n');
@@ -40,8 +50,11 @@ const alicePrivate = await openpgp.decryptKey({
 });
 const bobPublic = await openpgp.readKey({ armoredKey: bob!.publicKey });
 
-/** A message as Thunderbird or gpg would send it: PGP/MIME, signed and encrypted in one pass. */
-async function messageOf(megabytes: number, subject: string): Promise<string> {
+/**
+ * A message with one attachment as Thunderbird or gpg would send it: PGP/MIME, signed and encrypted
+ * in one pass (or signed only, or neither).
+ */
+async function messageOf(megabytes: number, subject: string, kind: Kind = 'encrypted'): Promise<string> {
   const attachment = new Uint8Array(megabytes * 1024 * 1024);
   for (let i = 0; i < attachment.length; i += 65536) crypto.getRandomValues(attachment.subarray(i, i + 65536));
   const base64 = Buffer.from(attachment).toString('base64').replace(/.{76}/g, '$&\r\n');
@@ -49,6 +62,23 @@ async function messageOf(megabytes: number, subject: string): Promise<string> {
     CRLF(
       `Content-Type: multipart/mixed; boundary="P"; protected-headers="v1"\nSubject: ${subject}\nFrom: alice@example.test\nTo: bob@example.test\n\n--P\nContent-Type: text/plain; charset=utf-8\n\nThe file is attached.\n--P\nContent-Type: application/octet-stream; name="big.bin"\nContent-Disposition: attachment; filename="big.bin"\nContent-Transfer-Encoding: base64\n\n`,
     ) + `${base64}\r\n--P--\r\n`;
+  const dated = `Date: ${new Date().toUTCString()}\nMessage-ID: <bench-${Date.now()}-${Math.random()}@example.test>\nMIME-Version: 1.0\n`;
+  // The payload's own header section names sender, recipient and subject.
+  if (kind === 'plain') return CRLF(dated) + payload;
+  if (kind === 'signed') {
+    const signature = (await openpgp.sign({
+      message: await openpgp.createMessage({ text: payload }),
+      signingKeys: alicePrivate,
+      detached: true,
+    })) as string;
+    return (
+      CRLF(
+        `From: alice@example.test\nTo: bob@example.test\nSubject: ${subject}\n${dated}Content-Type: multipart/signed; micalg=pgp-sha512; protocol="application/pgp-signature"; boundary="S"\n\n--S\n`,
+      ) +
+      payload +
+      CRLF(`\n--S\nContent-Type: application/pgp-signature\n\n${signature.trim()}\n--S--\n`)
+    );
+  }
   const armored = (await openpgp.encrypt({
     message: await openpgp.createMessage({ text: payload }),
     encryptionKeys: bobPublic,
@@ -79,7 +109,7 @@ function gpgSeconds(raw: string): number {
   return seconds;
 }
 
-async function openAndMeasure(page: Page, id: string) {
+async function openAndMeasure(page: Page, id: string, kind: Kind) {
   await page.getByRole('link', { name: 'Inbox', exact: true }).click();
   const listed = page.locator(`button[data-message-id="${id}"]`);
   await listed.waitFor({ timeout: 30_000 });
@@ -99,8 +129,9 @@ async function openAndMeasure(page: Page, id: string) {
     article.getAttribute('data-encryption'),
     article.getAttribute('data-signature'),
   ]);
-  if (encryption !== 'encrypted' || signature !== 'valid')
-    throw new Error(`The reader shows ${encryption} / ${signature}, not encrypted / valid`);
+  const [wantEncryption, wantSignature] = SHOWN[kind];
+  if (encryption !== wantEncryption || signature !== wantSignature)
+    throw new Error(`The reader shows ${encryption} / ${signature}, not ${wantEncryption} / ${wantSignature}`);
   const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
   await page.getByRole('button', { name: 'Close message', exact: true }).click();
   return { seconds, longTasks };
@@ -139,36 +170,39 @@ try {
     `\nReading benchmark — Chromium ${browser.version()} (built app, embedded backend) vs ${gpgVersion}, median of ${RUNS}\n`,
   );
   console.log(
-    `${'size'.padStart(6)} ${'app open s'.padStart(11)} ${'min–max'.padStart(12)} ${'gpg s'.padStart(7)} ${'gpg/app'.padStart(8)} ${'long tasks'.padStart(11)} ${'max ms'.padStart(7)} ${'peak +MB'.padStart(14)}`,
+    `${'kind'.padEnd(9)} ${'size'.padStart(6)} ${'app open s'.padStart(11)} ${'min–max'.padStart(12)} ${'gpg s'.padStart(7)} ${'gpg/app'.padStart(8)} ${'long tasks'.padStart(11)} ${'max ms'.padStart(7)} ${'peak +MB'.padStart(14)}`,
   );
-  for (const size of SIZES) {
-    const app: number[] = [];
-    const gpg: number[] = [];
-    const tasks: number[] = [];
-    const peaks: number[] = [];
-    for (let run = 0; run < RUNS; run++) {
-      const raw = await messageOf(size, `bench ${size} MB #${run}`);
-      const id = await deliverRaw(account, raw);
-      gpg.push(gpgSeconds(raw));
-      const reader = await freshReader();
-      const idle = chromiumRssKiB(browserPid);
-      let peak = idle;
-      const sampler = setInterval(() => (peak = Math.max(peak, chromiumRssKiB(browserPid))), 100);
-      try {
-        const { seconds, longTasks } = await openAndMeasure(reader.page, id);
-        app.push(seconds);
-        tasks.push(...longTasks);
-      } finally {
-        clearInterval(sampler);
-        await reader.context.close();
+  for (const kind of KINDS)
+    for (const size of SIZES) {
+      const app: number[] = [];
+      const gpg: number[] = [];
+      const tasks: number[] = [];
+      const peaks: number[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const raw = await messageOf(size, `bench ${size} MB #${run}`, kind);
+        const id = await deliverRaw(account, raw);
+        if (kind === 'encrypted') gpg.push(gpgSeconds(raw));
+        const reader = await freshReader();
+        const idle = chromiumRssKiB(browserPid);
+        let peak = idle;
+        const sampler = setInterval(() => (peak = Math.max(peak, chromiumRssKiB(browserPid))), 100);
+        try {
+          const { seconds, longTasks } = await openAndMeasure(reader.page, id, kind);
+          app.push(seconds);
+          tasks.push(...longTasks);
+        } finally {
+          clearInterval(sampler);
+          await reader.context.close();
+        }
+        peaks.push((peak - idle) / 1024);
       }
-      peaks.push((peak - idle) / 1024);
+      const [gpgColumn, ratioColumn] = gpg.length
+        ? [median(gpg).toFixed(2), (median(gpg) / median(app)).toFixed(2)]
+        : ['—', '—'];
+      console.log(
+        `${kind.padEnd(9)} ${`${size} MB`.padStart(6)} ${median(app).toFixed(2).padStart(11)} ${`${Math.min(...app).toFixed(2)}–${Math.max(...app).toFixed(2)}`.padStart(12)} ${gpgColumn.padStart(7)} ${ratioColumn.padStart(8)} ${String(tasks.length).padStart(11)} ${String(Math.round(Math.max(0, ...tasks))).padStart(7)} ${`${median(peaks).toFixed(0)} (${Math.min(...peaks).toFixed(0)}–${Math.max(...peaks).toFixed(0)})`.padStart(14)}`,
+      );
     }
-    const ratio = median(gpg) / median(app);
-    console.log(
-      `${`${size} MB`.padStart(6)} ${median(app).toFixed(2).padStart(11)} ${`${Math.min(...app).toFixed(2)}–${Math.max(...app).toFixed(2)}`.padStart(12)} ${median(gpg).toFixed(2).padStart(7)} ${ratio.toFixed(2).padStart(8)} ${String(tasks.length).padStart(11)} ${String(Math.round(Math.max(0, ...tasks))).padStart(7)} ${`${median(peaks).toFixed(0)} (${Math.min(...peaks).toFixed(0)}–${Math.max(...peaks).toFixed(0)})`.padStart(14)}`,
-    );
-  }
   console.log(
     '\nlong tasks: main-thread tasks over 50 ms while the message opened (all runs); peak +MB: Chromium above idle,\neach run in a fresh browser context (median, min–max).',
   );

@@ -177,7 +177,7 @@ export async function readDraft(
       detail: opened.problem,
     });
   const encrypted = opened.kind === 'opened';
-  const message = await parse(encrypted ? opened.payload : opened.raw);
+  const message = await parse(encrypted ? opened.payload : opened.skeleton);
   const signedBy = encrypted
     ? opened.signatures.flatMap((c) => (c.result === 'good' && c.signer ? [c.signer.fingerprint] : []))
     : [];
@@ -188,8 +188,8 @@ export async function readDraft(
         : content instanceof Uint8Array
           ? content
           : new Uint8Array(content);
-    const stand = encrypted ? fileStandOf(bytes) : null;
-    return (stand && opened.kind === 'opened' && opened.files.get(stand)) || bytes;
+    const stand = fileStandOf(bytes);
+    return (stand && opened.files.get(stand)) || bytes;
   };
   const state = message.headers.find((h) => h.key === DRAFT_STATE_HEADER.toLowerCase())?.value;
   const from = mailboxes(message.from ? [message.from] : [])[0];

@@ -58,6 +58,8 @@ export class MimeSkeleton {
   private atLineStart = true;
   private parts = 0;
   private ended = false;
+  /** The root entity, once its header section has been read. */
+  root: StreamedLeaf | null = null;
 
   constructor(private readonly take: (leaf: StreamedLeaf) => TakenBody | null) {}
 
@@ -182,6 +184,7 @@ export class MimeSkeleton {
     const { type, params } = contentType
       ? parseContentType(contentType)
       : { type: parent?.childDefault ?? 'text/plain', params: {} };
+    this.root ??= { headers, type, parents: [], index: -1 };
     if (++this.parts > MAX_PARTS || this.stack.length >= MAX_DEPTH) return;
     if (type.startsWith('multipart/') && params.boundary) {
       this.stack.push({

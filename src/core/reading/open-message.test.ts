@@ -13,7 +13,7 @@ import {
 import { createCryptoApi } from '../crypto/api';
 import type { GeneratedKey } from '../crypto/types';
 import type { MessageInput } from '../mime/build-message';
-import { buildPayload } from '../../testing/mime';
+import { buildMessage, buildPayload } from '../../testing/mime';
 import { wrapEncrypted, wrapSigned, micalgFor } from '../mime/pgp-mime';
 import { autocryptEvents } from './autocrypt-events';
 import { openMessage, rootKeyIds, type OpenMessageOptions } from './open-message';
@@ -395,6 +395,58 @@ describe('large messages are read as they download', () => {
     expect(streamed.payload.length).toBeLessThan(4096);
     expect(streamed.outer.length).toBeLessThan(4096);
     expect([...streamed.files.values()].map((b) => b.size)).toEqual([big.length]);
+  });
+
+  it('an unencrypted message: the key look-up stops at its header, and one download decodes the files into Blobs', async () => {
+    const raw = buildMessage(
+      input({
+        attachments: [
+          { name: 'big.bin', type: 'application/octet-stream', content: big },
+          { name: 'small.bin', type: 'application/octet-stream', content: new Uint8Array([0, 1, 2, 250, 255]) },
+        ],
+      }),
+    ).bytes;
+    const keys = counted(raw);
+    expect(await rootKeyIds(keys.open, crypto)).toEqual([]);
+    expect(keys.seen.bytes).toBeLessThan(64 * 1024);
+
+    const reading = counted(raw);
+    const opened = await openMessage(reading.open, crypto, options());
+    expect([opened.encryption, opened.signature, reading.seen.downloads]).toEqual(['none', 'unsigned', 1]);
+    expect(opened.parts.map((p) => p.content)).toEqual(['Hello Bob,\nthe secret is 42.\n']);
+    expect(opened.attachments.map((a) => [a.name, a.size, a.encrypted, a.signed])).toEqual([
+      ['big.bin', big.length, false, false],
+      ['small.bin', 5, false, false],
+    ]);
+    expect(Buffer.from(await bytesOf(opened.attachments[0]!.content)).equals(Buffer.from(big))).toBe(true);
+    expect([...(await bytesOf(opened.attachments[1]!.content))]).toEqual([0, 1, 2, 250, 255]);
+    // Read as it came, the same as from bytes in hand.
+    expect({ ...opened, attachments: [] }).toEqual({ ...(await openMessage(raw, crypto, options())), attachments: [] });
+
+    // Only a skeleton of the message is kept: the files' bodies are not in it.
+    const streamed = await openStreamed(await counted(raw).open(), crypto, options());
+    if (streamed.kind !== 'undecrypted') throw new Error(streamed.kind);
+    expect(streamed.skeleton.length).toBeLessThan(4096);
+    expect([...streamed.files.values()].map((b) => b.size).sort((a, b) => a - b)).toEqual([5, big.length]);
+  });
+
+  it('a signed message keeps what its signature covers: the key look-up stops at the header, the files are checked', async () => {
+    const i = input({ attachments: [{ name: 'big.bin', type: 'application/octet-stream', content: big }] });
+    const payload = buildPayload(i, 'clear');
+    const { armoredSignature, hash } = await crypto.signPayload({ payload, signWith: alice.summary.fingerprint });
+    const raw = new Uint8Array(await wrapSigned(i, payload, armoredSignature, micalgFor(hash)).bytes.arrayBuffer());
+    const keys = counted(raw);
+    expect(await rootKeyIds(keys.open, crypto)).toEqual([]);
+    expect(keys.seen.bytes).toBeLessThan(64 * 1024);
+    const opened = await openMessage(raw, crypto, options());
+    expect([opened.encryption, opened.signature]).toEqual(['none', 'valid']);
+    expect(Buffer.from(await bytesOf(opened.attachments[0]!.content)).equals(Buffer.from(big))).toBe(true);
+    const tampered = text(raw).replace(
+      /\r\n(A[A-Za-z0-9+/]{75})\r\n/,
+      (_, line: string) => `\r\nB${line.slice(1)}\r\n`,
+    );
+    expect(tampered).not.toBe(text(raw));
+    expect((await openMessage(bytes(tampered), crypto, options())).signature).toBe('bad');
   });
 
   it('a cut-off download is a failure with nothing shown, not the part that arrived', async () => {

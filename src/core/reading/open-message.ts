@@ -124,9 +124,10 @@ const covered = (cover: Cover) => ({ encrypted: cover.encrypted, signed: cover.s
  * Open a received message: decrypt and verify in place, and say what is true of it. Only a root
  * (or whole-body inline) ciphertext is decrypted; only a root (or whole-body) signature makes the
  * message signed; any integrity failure means no plaintext at all. Runs in the worker.
- * A PGP/MIME encrypted message is decrypted as it downloads, its files decoded into Blobs on the
- * way (streamed-decryption.ts); should the finished skeleton not be the PGP/MIME message the
- * stream took it for, the message is downloaded again and read whole, as any other message is.
+ * Every message is read as it downloads, its files decoded into Blobs on the way, and a PGP/MIME
+ * encrypted one is decrypted as it downloads (streamed-decryption.ts); should the finished
+ * skeleton not be the PGP/MIME message the stream took it for, the message is downloaded again
+ * and read whole.
  */
 export async function openMessage(
   raw: RawMessage,
@@ -136,11 +137,11 @@ export async function openMessage(
   const download = typeof raw === 'function' ? raw : async () => streamOf(raw);
   const streamed = await openStreamed(await download(), crypto, options);
   const opened =
-    streamed.kind === 'whole'
-      ? await openRead(streamed.raw, null, crypto, options)
+    streamed.kind === 'undecrypted'
+      ? await openRead(source(streamed.skeleton, streamed.files), null, crypto, options)
       : agreesWithParse(streamed)
-        ? await openRead(streamed.outer, streamed, crypto, options)
-        : await openRead(await readAllBytes(await download()), null, crypto, options);
+        ? await openRead(source(streamed.outer), streamed, crypto, options)
+        : await openRead(source(await readAllBytes(await download())), null, crypto, options);
   return {
     ...opened,
     attachments: opened.attachments.map((a) => ({
@@ -152,7 +153,7 @@ export async function openMessage(
 }
 
 /** The stream took the message for PGP/MIME encrypted: so does parseEntity, with the armor where it was. */
-function agreesWithParse(streamed: Exclude<StreamedOpening, { kind: 'whole' }>): boolean {
+function agreesWithParse(streamed: Exclude<StreamedOpening, { kind: 'undecrypted' }>): boolean {
   const outer = source(streamed.outer);
   const root = parseEntity(outer.text);
   if (!isPgpEncrypted(root)) return false;
@@ -161,12 +162,11 @@ function agreesWithParse(streamed: Exclude<StreamedOpening, { kind: 'whole' }>):
 }
 
 async function openRead(
-  raw: Uint8Array,
-  streamed: Exclude<StreamedOpening, { kind: 'whole' }> | null,
+  outerSource: Source,
+  streamed: Exclude<StreamedOpening, { kind: 'undecrypted' }> | null,
   crypto: ReadingCrypto,
   options: OpenMessageOptions,
 ): Promise<OpenedMessage<Content>> {
-  const outerSource = source(raw);
   const root = parseEntity(outerSource.text);
   const walk: Walk = { parts: [], attachments: [], partialEncrypted: false, partlySigned: false, checks: [] };
   let encrypted = false;

@@ -83,7 +83,34 @@ class ArmorFeed implements BodySink {
   }
 }
 
-/** A raw message read through a skeleton, with the armored part of a PGP/MIME message fed out. */
+/**
+ * Takes out the base64 file bodies of a skeleton, decoded into Blobs as they arrive, each known by
+ * its stand-in in `files`. Bodies a signature covers (inside a multipart/signed) stay, and so do the
+ * parts of a multipart/encrypted, which are shown as they came.
+ */
+function fileTaker(files: Map<string, Blob>) {
+  return (leaf: StreamedLeaf): TakenBody | null => {
+    if (!isBase64File(leaf) || leaf.parents.some((p) => KEPT_WHOLE.has(p.type))) return null;
+    const sink = new Base64BlobSink();
+    const stand = standIn();
+    return {
+      stand,
+      sink: {
+        write: (bytes) => sink.write(bytes),
+        close: () => {
+          sink.close();
+          files.set(stand, sink.result());
+        },
+      },
+    };
+  };
+}
+const KEPT_WHOLE = new Set(['multipart/signed', 'multipart/encrypted']);
+
+/**
+ * A raw message read through a skeleton, with the armored part of a PGP/MIME message fed out
+ * and, with `files`, the base64 file bodies taken out.
+ */
 class OuterReader {
   armor: ArmorFeed | null = null;
   readonly stand = standIn();
@@ -91,10 +118,11 @@ class OuterReader {
   done = false;
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
 
-  constructor(stream: ReadableStream<Uint8Array>, feedArmor: boolean) {
+  constructor(stream: ReadableStream<Uint8Array>, feedArmor: boolean, files: Map<string, Blob> | null) {
     this.reader = stream.getReader();
+    const takeFile = files ? fileTaker(files) : () => null;
     this.skeleton = new MimeSkeleton((leaf) => {
-      if (!feedArmor || !isArmorPart(leaf)) return null;
+      if (!feedArmor || !isArmorPart(leaf)) return takeFile(leaf);
       this.armor = new ArmorFeed();
       return { sink: this.armor, stand: this.stand };
     });
@@ -149,8 +177,8 @@ class OuterReader {
 }
 
 export type StreamedOpening =
-  /** Nothing to decrypt here: the whole message, as it came. */
-  | { kind: 'whole'; raw: Uint8Array }
+  /** Nothing decrypted: the message's skeleton and the files taken out of it. */
+  | { kind: 'undecrypted'; skeleton: Uint8Array; files: Map<string, Blob> }
   /** Decrypted: the outer skeleton (the armor replaced by `stand`), the payload's skeleton, its files. */
   | {
       kind: 'opened';
@@ -164,37 +192,25 @@ export type StreamedOpening =
   | { kind: 'failed'; outer: Uint8Array; stand: string; problem: string };
 
 /**
- * Read a message as it downloads. When it is a PGP/MIME encrypted message (and may be decrypted),
- * its armor is decrypted as it arrives, and the payload's base64 file bodies are decoded into
- * Blobs as they come out, never held whole (except inside a multipart/signed, whose bytes a
- * detached signature covers). Nothing of the payload is returned unless it decrypted and passed
- * its integrity check in full. The caller checks that the skeleton is PGP/MIME as parseEntity sees it.
+ * Read a message as it downloads, its base64 file bodies decoded into Blobs as they arrive and
+ * never held whole (except inside a multipart/signed, whose bytes a detached signature covers).
+ * When it is a PGP/MIME encrypted message (and may be decrypted), its armor is decrypted as it
+ * arrives, and the same is done to the payload. Nothing of the payload is returned unless it
+ * decrypted and passed its integrity check in full. The caller checks that the skeleton is
+ * PGP/MIME as parseEntity sees it.
  */
 export async function openStreamed(
   stream: ReadableStream<Uint8Array>,
   crypto: StreamingCryptoApi,
   options: OpenMessageOptions,
 ): Promise<StreamedOpening> {
-  const outer = new OuterReader(stream, !options.cannotDecrypt);
+  const outerFiles = new Map<string, Blob>();
+  const outer = new OuterReader(stream, !options.cannotDecrypt, outerFiles);
   const armor = await outer.untilArmor();
-  if (!armor) return { kind: 'whole', raw: outer.skeleton.end() };
+  if (!armor) return { kind: 'undecrypted', skeleton: outer.skeleton.end(), files: outerFiles };
 
   const files = new Map<string, Blob>();
-  const payload = new MimeSkeleton((leaf): TakenBody | null => {
-    if (!isBase64File(leaf) || leaf.parents.some((p) => p.type === 'multipart/signed')) return null;
-    const sink = new Base64BlobSink();
-    const stand = standIn();
-    return {
-      stand,
-      sink: {
-        write: (bytes) => sink.write(bytes),
-        close: () => {
-          sink.close();
-          files.set(stand, sink.result());
-        },
-      },
-    };
-  });
+  const payload = new MimeSkeleton(fileTaker(files));
   let signatures: SignatureCheck[];
   try {
     const opened = await crypto.openEncryptedStream(outer.armorStream(), {
@@ -246,15 +262,33 @@ function isBase64File(leaf: StreamedLeaf): boolean {
 const KEY_ID_ARMOR = 64 * 1024;
 
 /**
+ * Whether a message whose root entity is this may hold a root ciphertext: PGP/MIME (a
+ * multipart/encrypted), or whole-body inline OpenPGP (a text/plain that is no attachment).
+ */
+const mayBeEncrypted = (root: StreamedLeaf) =>
+  root.type === 'multipart/encrypted' ||
+  (root.type === 'text/plain' && !/^attachment/i.test(header(root, 'content-disposition') ?? ''));
+
+/**
  * The binary packets at the head of a PGP/MIME message's armor that say who it is for (PKESK and
- * SKESK, RFC 9580 §5.1, §5.3), read from as little of the download as holds them; null when the
- * message is not PGP/MIME encrypted (`whole` then has what was read, the entire message).
+ * SKESK, RFC 9580 §5.1, §5.3), read from as little of the download as holds them. None when the
+ * root's header says it holds no root ciphertext; `whole` when the message had to be read to its
+ * end to know (then it has the entire message).
  */
 export async function sessionKeyPackets(
   stream: ReadableStream<Uint8Array>,
 ): Promise<{ packets: Uint8Array } | { whole: Uint8Array }> {
-  const outer = new OuterReader(stream, true);
-  const armor = await outer.untilArmor();
+  const outer = new OuterReader(stream, true, null);
+  for (;;) {
+    const root = outer.skeleton.root;
+    if (root && !mayBeEncrypted(root)) {
+      await outer.cancel();
+      return { packets: new Uint8Array(0) };
+    }
+    if (outer.done || outer.armor) break;
+    await outer.pump();
+  }
+  const armor = outer.armor;
   if (!armor) return { whole: outer.skeleton.end() };
   let text = '';
   while (text.length < KEY_ID_ARMOR) {
