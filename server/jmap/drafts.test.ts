@@ -161,11 +161,16 @@ describe('drafts', () => {
     });
     expect(encrypted).toBe(false);
     expect(await draftKeyIds(bytes, crypto)).toEqual([]);
-    expect(
-      await readDraft(bytes, crypto, {
-        unlock: () => Promise.reject(new Error('a plain draft needs no key')),
-      }),
-    ).toEqual({ ...plain, encrypted: false, signedBy: [] });
+    const back = await readDraft(bytes, crypto, {
+      unlock: () => Promise.reject(new Error('a plain draft needs no key')),
+    });
+    // A plain draft is read as it downloads too: its file was decoded into a Blob on the way.
+    expect(back.attachments[0]!.content).toBeInstanceOf(Blob);
+    expect({ ...back, attachments: await withBytes(back.attachments) }).toEqual({
+      ...plain,
+      encrypted: false,
+      signedBy: [],
+    });
     // The loose text travels base64-encoded: no line of it can become a header of its own.
     const head = text(await bytesOf(bytes)).split('\r\n\r\n')[0]!;
     expect(head.match(/^Bcc:.*$/gim)).toEqual(['Bcc: secret-bcc@example.test']);

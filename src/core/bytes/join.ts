@@ -18,3 +18,8 @@ export async function readAllBytes(stream: ReadableStream<Uint8Array>): Promise<
     pieces.push(value);
   }
 }
+
+/** Read a stream to its end, keeping nothing. */
+export async function discard(stream: ReadableStream<unknown>): Promise<void> {
+  for (const reader = stream.getReader(); ;) if ((await reader.read()).done) return;
+}

@@ -30,6 +30,7 @@ import { CrlfCheck, SIGNATURE_TYPE, type StreamSigner, streamSigner } from './im
 import { openpgpStreamSigner } from './impl/stream/openpgp-signer';
 import { payloadBytes, payloadChunks } from '../mime/payload-parts';
 import { BlobSink } from '../bytes/sink';
+import { discard } from '../bytes/join';
 import { addUserId, applyRevocation, autocryptKeydata, extendExpiry, mergeKeys } from './impl/key-edits';
 import { inspectKey, requirePassphrase, secretProtected } from './impl/key-limits';
 import { summarizeKey } from './impl/key-summary';
@@ -370,13 +371,21 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi &
     async verifyDetached(data, armoredSignature, verifyWith) {
       const verificationKeys = await readKeys(verifyWith);
       try {
-        const { signatures } = await verify({
-          message: await createMessage({ binary: data }),
+        const streamed = data instanceof Blob;
+        const result = await verify({
+          message: await createMessage({ binary: streamed ? (data.stream() as ReadableStream<Uint8Array>) : data }),
           signature: await readSignature({ armoredSignature }),
           verificationKeys,
           date: now(),
+          format: 'binary',
         });
-        return await checkSignatures(signatures, verificationKeys, now());
+        // A streamed message's signatures settle as its data is read through: read it meanwhile, or
+        // the data is buffered for the hash.
+        const [checks] = await Promise.all([
+          checkSignatures(result.signatures, verificationKeys, now()),
+          streamed ? discard(result.data as unknown as ReadableStream<Uint8Array>) : null,
+        ]);
+        return checks;
       } catch (cause) {
         throw new AppError('crypto/failed', `Not a readable signature: ${openpgpErrorText(cause)}`, {
           cause,

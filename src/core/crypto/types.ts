@@ -159,8 +159,8 @@ export interface CryptoApi {
     message: string | Uint8Array,
     options: OpenOptions,
   ): Promise<{ payload: Uint8Array; signatures: SignatureCheck[] }>;
-  /** Check a detached signature (RFC 3156 §5) over exactly `data`. */
-  verifyDetached(data: Uint8Array, armoredSignature: string, verifyWith: string[]): Promise<SignatureCheck[]>;
+  /** Check a detached signature (RFC 3156 §5) over exactly `data` (a Blob is read as a stream). */
+  verifyDetached(data: Uint8Array | Blob, armoredSignature: string, verifyWith: string[]): Promise<SignatureCheck[]>;
   /** Check a cleartext-signed block; `text` is the signed text alone. */
   verifyCleartext(armored: string, verifyWith: string[]): Promise<{ text: string; signatures: SignatureCheck[] }>;
   /**

@@ -29,6 +29,10 @@ const SAMPLES: Record<string, string> = {
   'empty bodies and a part without a blank line': crlf(
     `Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n--x\nContent-Type: text/plain\n--x\n\n--x--`,
   ),
+  'a signed message, LF line ends and a lone CR, a file inside the signed part': `Content-Type: multipart/signed; protocol="application/pgp-signature"; micalg=pgp-sha256; boundary=s\n\n--s\nContent-Type: multipart/mixed; boundary=m\n\n--m\nContent-Type: text/plain\n\nline one\r\nline\rtwo\n\n--m\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n${randomBase64(700, 6).replace(/\r\n/g, '\n')}\n--m--\n\n--s\nContent-Type: application/pgp-signature\n\n-----BEGIN PGP SIGNATURE-----\nAAAA\n-----END PGP SIGNATURE-----\n--s--\n`,
+  'a signed part ending in a file, no closing delimiter': crlf(
+    `Content-Type: multipart/signed; boundary=s\n\n--s\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n${randomBase64(400, 7)}\n\n--s\nContent-Type: application/pgp-signature\n\nsig`,
+  ),
   'a single base64 leaf': crlf(
     `Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n${randomBase64(1000, 5)}`,
   ),
@@ -37,23 +41,38 @@ const SAMPLES: Record<string, string> = {
 const takeBase64 = (leaf: Pick<StreamedLeaf, 'headers'>) =>
   header(leaf, 'content-transfer-encoding')?.toLowerCase() === 'base64';
 
-/** The skeleton of `raw` written in the given pieces, with base64 bodies taken when `take`. */
+/**
+ * The skeleton of `raw` written in the given pieces, with base64 bodies taken when `take`, and the
+ * first part of a multipart root captured.
+ */
 function skeleton(raw: Uint8Array, cuts: number[], take: boolean) {
   const files = new Map<string, Base64BlobSink>();
   let n = 0;
-  const s = new MimeSkeleton((leaf) => {
-    if (!take || !takeBase64(leaf)) return null;
-    const sink = new Base64BlobSink();
-    const stand = `STAND${n++}`;
-    files.set(stand, sink);
-    return { sink, stand };
-  });
+  const firstPart: Uint8Array[] = [];
+  const s = new MimeSkeleton(
+    (leaf) => {
+      if (!take || !takeBase64(leaf)) return null;
+      const sink = new Base64BlobSink();
+      const stand = `STAND${n++}`;
+      files.set(stand, sink);
+      return { sink, stand };
+    },
+    () => ({ write: (b) => void firstPart.push(b.slice()), close: () => {} }),
+  );
   let at = 0;
   for (const cut of [...cuts, raw.length]) {
     s.write(raw.subarray(at, cut));
     at = cut;
   }
-  return { skeleton: s.end(), files };
+  const result = s.end();
+  return { skeleton: result, files, firstPart: byteString(Buffer.concat(firstPart)), captured: s.captured };
+}
+
+/** The root's first part as parseEntity finds it, line ends made CRLF (as a signature covers it). */
+function expectedFirstPart(text: string, e: MimeEntity) {
+  const first = e.children[0];
+  if (!first) return null;
+  return { bytes: text.slice(first.start, first.end).replace(/\r?\n/g, '\r\n'), start: first.start, end: first.end };
 }
 
 type Shape = { type: string; headers: [string, string][]; body?: string; children: Shape[] };
@@ -100,10 +119,19 @@ describe('reading MIME as it arrives (MimeSkeleton)', () => {
             (a, b) => a - b,
           ),
         );
+      const wantFirst = expectedFirstPart(text, parseEntity(text));
       for (const cuts of cutsList) {
-        expect(byteString(skeleton(raw, cuts, false).skeleton), `cuts ${cuts}`).toBe(text);
+        const kept = skeleton(raw, cuts, false);
+        expect(byteString(kept.skeleton), `cuts ${cuts}`).toBe(text);
         const taken = skeleton(raw, cuts, true);
         expect(await skeletonShape(taken), `cuts ${cuts}`).toEqual(want);
+        // The first part's bytes came out as they are in the message, and its place in the skeleton is parseEntity's.
+        for (const result of [kept, taken]) {
+          const inSkeleton = expectedFirstPart(byteString(result.skeleton), parseEntity(byteString(result.skeleton)));
+          expect(wantFirst && { bytes: result.firstPart, ...result.captured }, `cuts ${cuts}`).toEqual(
+            wantFirst && { ...wantFirst, start: inSkeleton!.start, end: inSkeleton!.end },
+          );
+        }
       }
       // Something was taken out wherever there was a base64 body, and the skeleton is that much smaller.
       const taken = skeleton(raw, [], true);

@@ -3,10 +3,11 @@ import { BlobSink } from '../bytes/sink';
 import { byteString, header, parseContentType, parseHeaderSection } from './mime-tree';
 import { decodeBase64 } from '../mime/base64';
 
-/** A leaf entity whose header section has just been read, and where it sits. */
+/** An entity whose header section has just been read (a leaf, or the root), and where it sits. */
 export type StreamedLeaf = {
   headers: [name: string, value: string][];
   type: string;
+  params: Record<string, string>;
   /** The multiparts around it, outermost first. */
   parents: { type: string; params: Record<string, string> }[];
   /** Its place among its parent's parts (0-based); -1 for the root. */
@@ -60,8 +61,35 @@ export class MimeSkeleton {
   private ended = false;
   /** The root entity, once its header section has been read. */
   root: StreamedLeaf | null = null;
+  private capture: FirstPartCapture | null = null;
+  /** Bytes kept in the skeleton so far. */
+  private kept = 0;
 
-  constructor(private readonly take: (leaf: StreamedLeaf) => TakenBody | null) {}
+  /**
+   * `take` says which leaves' bodies to take out; `captureFirstPart`, asked once a multipart root's
+   * header has been read, where the exact bytes of its first part go (see `captured`).
+   */
+  constructor(
+    private readonly take: (leaf: StreamedLeaf) => TakenBody | null,
+    private readonly captureFirstPart: (root: StreamedLeaf) => BodySink | null = () => null,
+  ) {}
+
+  /**
+   * Where the captured first part of the root sits in the skeleton, once the message has ended: its
+   * bytes, with line ends made CRLF, went to the capture sink as they came (as signedBytes of
+   * parseEntity's part would give them). Null when nothing was captured.
+   */
+  /** Whether the root's first part is being captured (known once the root's header has been read). */
+  get capturing(): boolean {
+    return this.capture !== null;
+  }
+
+  get captured(): { start: number; end: number } | null {
+    const c = this.capture;
+    return c?.skeletonStart !== undefined && c.skeletonEnd !== undefined
+      ? { start: c.skeletonStart, end: c.skeletonEnd }
+      : null;
+  }
 
   write(chunk: Uint8Array): void {
     let data = chunk;
@@ -88,6 +116,7 @@ export class MimeSkeleton {
           const line = data.subarray(pos, nl + 1);
           pos = nl + 1;
           if (!this.delimiter(line)) {
+            this.capture?.write(line);
             if (this.inHeaders) this.headerLine(line);
             else this.content(line);
           }
@@ -99,6 +128,7 @@ export class MimeSkeleton {
       let next = data.indexOf(DASH, pos + 1);
       while (next >= 0 && data[next - 1] !== NL) next = data.indexOf(DASH, next + 1);
       const end = next < 0 ? data.length : next;
+      this.capture?.write(data.subarray(pos, end));
       this.content(data.subarray(pos, end));
       this.atLineStart = data[end - 1] === NL;
       pos = end;
@@ -113,17 +143,24 @@ export class MimeSkeleton {
         const rest = joinBytes(this.carry);
         this.carry = [];
         if (!this.delimiter(rest)) {
+          this.capture?.write(rest);
           if (this.inHeaders) this.headerLine(rest);
           else this.content(rest);
         }
       }
       this.closeTaken(false);
+      // No closing delimiter: the last part runs to the end.
+      this.capture?.finish(false, this.kept);
     }
-    return joinBytes(this.pieces);
+    const skeleton = joinBytes(this.pieces);
+    this.capture?.trimEnd(skeleton);
+    return skeleton;
   }
 
   private keep(bytes: Uint8Array): void {
-    if (bytes.length) this.pieces.push(bytes.slice());
+    if (!bytes.length) return;
+    this.pieces.push(bytes.slice());
+    this.kept += bytes.length;
   }
 
   private content(bytes: Uint8Array): void {
@@ -157,10 +194,13 @@ export class MimeSkeleton {
     }
     if (level < 0) return false;
     this.closeTaken(true);
+    if (level === 0) this.capture?.finish(true, this.kept);
+    else this.capture?.write(line); // an inner delimiter is part of the first part
     this.inHeaders = false;
     this.headerLines = [];
     this.stack.length = closing ? level : level + 1;
     this.keep(line);
+    if (level === 0 && !closing) this.capture?.open(this.kept);
     this.atLineStart = true;
     if (!closing) {
       this.stack[level]!.parts++;
@@ -184,9 +224,13 @@ export class MimeSkeleton {
     const { type, params } = contentType
       ? parseContentType(contentType)
       : { type: parent?.childDefault ?? 'text/plain', params: {} };
-    this.root ??= { headers, type, parents: [], index: -1 };
+    this.root ??= { headers, type, params, parents: [], index: -1 };
     if (++this.parts > MAX_PARTS || this.stack.length >= MAX_DEPTH) return;
     if (type.startsWith('multipart/') && params.boundary) {
+      if (this.parts === 1) {
+        const sink = this.captureFirstPart(this.root);
+        if (sink) this.capture = new FirstPartCapture(sink);
+      }
       this.stack.push({
         delimiter: new TextEncoder().encode(`--${params.boundary}`),
         childDefault: type === 'multipart/digest' ? 'message/rfc822' : 'text/plain',
@@ -199,9 +243,80 @@ export class MimeSkeleton {
     this.taken = this.take({
       headers,
       type,
+      params,
       parents: this.stack.map(({ type, params }) => ({ type, params })),
       index: parent ? parent.parts - 1 : -1,
     });
+  }
+}
+
+const CR = 0x0d;
+
+/**
+ * The bytes of a multipart root's first part, from the line after its first delimiter to the line
+ * break before the next (which belongs to that delimiter), with every bare LF made CRLF on the way
+ * (the canonical form a detached signature covers, RFC 3156 §5). Two bytes are held back until it
+ * is known whether they are that line break.
+ */
+class FirstPartCapture {
+  private state: 'waiting' | 'open' | 'closed' = 'waiting';
+  private held = new Uint8Array(0);
+  private previous = 0;
+  skeletonStart: number | undefined;
+  /** Where the skeleton's delimiter line starts, until trimEnd makes it the part's end. */
+  skeletonEnd: number | undefined;
+
+  constructor(private readonly sink: BodySink) {}
+
+  open(skeletonAt: number): void {
+    if (this.state !== 'waiting') return;
+    this.state = 'open';
+    this.skeletonStart = skeletonAt;
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.state !== 'open' || !bytes.length) return;
+    const all = this.held.length ? joinBytes([this.held, bytes]) : bytes;
+    const keep = Math.min(2, all.length);
+    this.emit(all.subarray(0, all.length - keep));
+    this.held = all.slice(all.length - keep);
+  }
+
+  finish(atDelimiter: boolean, skeletonAt: number): void {
+    if (this.state !== 'open') return;
+    this.state = 'closed';
+    let end = this.held.length;
+    if (atDelimiter && this.held[end - 1] === NL) end--;
+    if (atDelimiter && this.held[end - 1] === CR) end--;
+    this.emit(this.held.subarray(0, end));
+    this.held = new Uint8Array(0);
+    this.sink.close();
+    this.skeletonEnd = skeletonAt;
+    this.untrimmed = atDelimiter;
+  }
+
+  private untrimmed = false;
+
+  /** The part ends before the line break that precedes its delimiter in the skeleton too. */
+  trimEnd(skeleton: Uint8Array): void {
+    if (!this.untrimmed || this.skeletonEnd === undefined || this.skeletonStart === undefined) return;
+    this.untrimmed = false;
+    let end = this.skeletonEnd;
+    if (skeleton[end - 1] === NL) end--;
+    if (skeleton[end - 1] === CR) end--;
+    this.skeletonEnd = Math.max(this.skeletonStart, end);
+  }
+
+  private emit(bytes: Uint8Array): void {
+    let from = 0;
+    for (let nl = bytes.indexOf(NL); nl >= 0; nl = bytes.indexOf(NL, nl + 1)) {
+      if ((nl > 0 ? bytes[nl - 1] : this.previous) === CR) continue;
+      if (nl > from) this.sink.write(bytes.subarray(from, nl));
+      this.sink.write(CRLF);
+      from = nl + 1;
+    }
+    if (from < bytes.length) this.sink.write(bytes.subarray(from));
+    if (bytes.length) this.previous = bytes[bytes.length - 1]!;
   }
 }
 

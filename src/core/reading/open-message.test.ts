@@ -438,15 +438,42 @@ describe('large messages are read as they download', () => {
     const keys = counted(raw);
     expect(await rootKeyIds(keys.open, crypto)).toEqual([]);
     expect(keys.seen.bytes).toBeLessThan(64 * 1024);
-    const opened = await openMessage(raw, crypto, options());
-    expect([opened.encryption, opened.signature]).toEqual(['none', 'valid']);
+    const reading = counted(raw);
+    const opened = await openMessage(reading.open, crypto, options());
+    expect([opened.encryption, opened.signature, reading.seen.downloads]).toEqual(['none', 'valid', 1]);
+    expect(opened.attachments.map((a) => [a.name, a.size, a.signed])).toEqual([['big.bin', big.length, true]]);
     expect(Buffer.from(await bytesOf(opened.attachments[0]!.content)).equals(Buffer.from(big))).toBe(true);
+
+    // The signed part's bytes went into a Blob for the signature, its file into another: the skeleton is small.
+    const streamed = await openStreamed(await counted(raw).open(), crypto, options());
+    if (streamed.kind !== 'undecrypted') throw new Error(streamed.kind);
+    expect(streamed.skeleton.length).toBeLessThan(8192);
+    expect([...streamed.files.values()].map((b) => b.size)).toEqual([big.length]);
+    expect(Buffer.from(await bytesOf(streamed.signedPart!.bytes)).toString('latin1')).toBe(payload);
+
+    // Stored with LF line ends, it is still what was signed (RFC 3156: the signature covers CRLF).
+    const lf = new TextEncoder().encode(text(raw).replace(/\r\n/g, '\n'));
+    expect((await openMessage(lf, crypto, options())).signature).toBe('valid');
     const tampered = text(raw).replace(
       /\r\n(A[A-Za-z0-9+/]{75})\r\n/,
       (_, line: string) => `\r\nB${line.slice(1)}\r\n`,
     );
     expect(tampered).not.toBe(text(raw));
     expect((await openMessage(bytes(tampered), crypto, options())).signature).toBe('bad');
+  });
+
+  it('a signed part the stream and the parser see differently is read again whole, and not called signed', async () => {
+    const part = 'Content-Type: text/plain\r\n\nsigned words\r\n';
+    const { armoredSignature } = await crypto.signPayload({ payload: part, signWith: alice.summary.fingerprint });
+    // The inner multipart reuses the root's boundary: the stream closes the inner one, the parser splits the root.
+    const raw = bytes(
+      `From: alice@example.org\nSubject: same boundary\nContent-Type: multipart/signed; protocol="application/pgp-signature"; micalg=pgp-sha512; boundary="s"\n\n--s\nContent-Type: multipart/mixed; boundary="s"\n\n--s\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\nAAECAwQ=\n--s--\n\n--s\nContent-Type: application/pgp-signature\n\n${armoredSignature.trim()}\n--s--\n`,
+    );
+    const reading = counted(raw);
+    const opened = await openMessage(reading.open, crypto, options());
+    expect(reading.seen.downloads).toBe(2);
+    expect(opened.signature).not.toBe('valid');
+    expect(opened.attachments.every((a) => !a.signed)).toBe(true);
   });
 
   it('a cut-off download is a failure with nothing shown, not the part that arrived', async () => {

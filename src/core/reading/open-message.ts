@@ -6,7 +6,7 @@ import { asciiLower } from '../mime/addresses';
 import { autocryptIntake, protectedHeaders } from './message-headers';
 import { decodeBase64 } from '../mime/base64';
 import { byteString, header, type MimeEntity, parseEntity } from './mime-tree';
-import { openStreamed, sessionKeyPackets, type StreamedOpening } from './streamed-decryption';
+import { openStreamed, sessionKeyPackets, type SignedPart, type StreamedOpening } from './streamed-decryption';
 import type { OpenedMessage, ReadHeaders, ShownAttachment, ShownPart, SignatureStatus } from './types';
 
 export type ReadingCrypto = Pick<CryptoApi, 'encryptedFor' | 'openEncrypted' | 'verifyDetached' | 'verifyCleartext'> &
@@ -31,13 +31,17 @@ const CLEARTEXT_BLOCK =
   /-----BEGIN PGP SIGNED MESSAGE-----[\s\S]*?-----BEGIN PGP SIGNATURE-----[\s\S]*?-----END PGP SIGNATURE-----/;
 const ARMORED_SIGNATURE = /-----BEGIN PGP SIGNATURE-----[\s\S]*?-----END PGP SIGNATURE-----/;
 
-/** A message or payload; `files`: bodies decoded as they arrived, by the stand-in left in their place. */
-type Source = { bytes: Uint8Array; text: string; files?: Map<string, Blob> };
+/**
+ * A message or payload; `files`: bodies decoded as they arrived, by the stand-in left in their
+ * place; `signedPart`: the exact bytes of the root's signed part, when they were kept apart.
+ */
+type Source = { bytes: Uint8Array; text: string; files?: Map<string, Blob>; signedPart?: SignedPart };
 
-const source = (bytes: Uint8Array, files?: Map<string, Blob>): Source => ({
+const source = (bytes: Uint8Array, files?: Map<string, Blob>, signedPart?: SignedPart | null): Source => ({
   bytes,
   text: byteString(bytes),
   ...(files ? { files } : {}),
+  ...(signedPart ? { signedPart } : {}),
 });
 
 /** Pieces the size a download arrives in, so bytes in hand take the path a download takes. */
@@ -136,12 +140,15 @@ export async function openMessage(
 ): Promise<OpenedMessage<Blob>> {
   const download = typeof raw === 'function' ? raw : async () => streamOf(raw);
   const streamed = await openStreamed(await download(), crypto, options);
+  const readWhole = async () => openRead(source(await readAllBytes(await download())), null, crypto, options);
   const opened =
     streamed.kind === 'undecrypted'
-      ? await openRead(source(streamed.skeleton, streamed.files), null, crypto, options)
+      ? signedPartAgrees(streamed)
+        ? await openRead(source(streamed.skeleton, streamed.files, streamed.signedPart), null, crypto, options)
+        : await readWhole()
       : agreesWithParse(streamed)
         ? await openRead(source(streamed.outer), streamed, crypto, options)
-        : await openRead(source(await readAllBytes(await download())), null, crypto, options);
+        : await readWhole();
   return {
     ...opened,
     attachments: opened.attachments.map((a) => ({
@@ -150,6 +157,18 @@ export async function openMessage(
       content: new Blob([a.content as Uint8Array<ArrayBuffer> | Blob], { type: 'application/octet-stream' }),
     })),
   };
+}
+
+/**
+ * The stream kept a PGP/MIME signed message's signed part apart (and took the files out of it):
+ * parseEntity finds that part where the stream did, so what is shown is what the signature covers.
+ */
+function signedPartAgrees(streamed: Extract<StreamedOpening, { kind: 'undecrypted' }>): boolean {
+  const part = streamed.signedPart;
+  if (!part) return true;
+  const root = parseEntity(byteString(streamed.skeleton));
+  const first = root.children[0];
+  return isPgpSigned(root) && first?.start === part.start && first.end === part.end;
 }
 
 /** The stream took the message for PGP/MIME encrypted: so does parseEntity, with the armor where it was. */
@@ -353,7 +372,10 @@ async function verifySigned(
   const signature = ARMORED_SIGNATURE.exec(bodyText(src, e.children[1]!))?.[0];
   if (!signature) return [badSignature('The signature part holds no OpenPGP signature.')];
   try {
-    return await crypto.verifyDetached(signedBytes(src, e.children[0]!), signature, verifyWith);
+    const part = e.children[0]!;
+    const kept = src.signedPart;
+    const signed = kept && kept.start === part.start && kept.end === part.end ? kept.bytes : signedBytes(src, part);
+    return await crypto.verifyDetached(signed, signature, verifyWith);
   } catch (err) {
     return [badSignature(isAppError(err) ? (err.detail ?? err.message) : String(err))];
   }

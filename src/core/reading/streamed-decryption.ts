@@ -1,5 +1,6 @@
 import type { SignatureCheck, StreamingCryptoApi } from '../crypto/types';
 import { AppError, isAppError } from '../errors/app-error';
+import { BlobSink } from '../bytes/sink';
 import { decodeBase64 } from '../mime/base64';
 import { Base64BlobSink, type BodySink, MimeSkeleton, type StreamedLeaf, type TakenBody } from './mime-stream';
 import { header } from './mime-tree';
@@ -13,6 +14,8 @@ const IDENTITY_ENCODINGS = new Set(['', '7bit', '8bit', 'binary']);
  * and a download arrives in pieces of a few KiB.
  */
 const ARMOR_PIECE = 256 * 1024;
+/** A signed part goes into Blobs this size: few Blob calls, little held in the worker. */
+const SIGNED_PIECE = 4 * 1024 * 1024;
 
 /**
  * A random word for each body taken out: the sender, who wrote the rest, cannot name it. It is
@@ -86,11 +89,15 @@ class ArmorFeed implements BodySink {
 /**
  * Takes out the base64 file bodies of a skeleton, decoded into Blobs as they arrive, each known by
  * its stand-in in `files`. Bodies a signature covers (inside a multipart/signed) stay, and so do the
- * parts of a multipart/encrypted, which are shown as they came.
+ * parts of a multipart/encrypted, which are shown as they came; with `signedRootCaptured`, the
+ * root's signed part has its exact bytes kept elsewhere, so only its signature part stays.
  */
-function fileTaker(files: Map<string, Blob>) {
+function fileTaker(files: Map<string, Blob>, signedRootCaptured: () => boolean = () => false) {
   return (leaf: StreamedLeaf): TakenBody | null => {
-    if (!isBase64File(leaf) || leaf.parents.some((p) => KEPT_WHOLE.has(p.type))) return null;
+    const captured = signedRootCaptured();
+    if (captured && leaf.parents.length === 1 && leaf.index === 1) return null; // the signature
+    const around = captured ? leaf.parents.slice(1) : leaf.parents;
+    if (!isBase64File(leaf) || around.some((p) => KEPT_WHOLE.has(p.type))) return null;
     const sink = new Base64BlobSink();
     const stand = standIn();
     return {
@@ -107,25 +114,34 @@ function fileTaker(files: Map<string, Blob>) {
 }
 const KEPT_WHOLE = new Set(['multipart/signed', 'multipart/encrypted']);
 
+/** The root is PGP/MIME signed (RFC 3156 §5), as far as its header says. */
+const isSignedRoot = (root: StreamedLeaf) =>
+  root.type === 'multipart/signed' && root.params.protocol?.toLowerCase() === 'application/pgp-signature';
+
 /**
  * A raw message read through a skeleton, with the armored part of a PGP/MIME message fed out
- * and, with `files`, the base64 file bodies taken out.
+ * and, with `files`, the base64 file bodies taken out; the signed part of a PGP/MIME signed
+ * message then goes into `signedPart` as it came, for its signature.
  */
 class OuterReader {
   armor: ArmorFeed | null = null;
   readonly stand = standIn();
   readonly skeleton: MimeSkeleton;
+  signedPart: BlobSink | null = null;
   done = false;
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
 
   constructor(stream: ReadableStream<Uint8Array>, feedArmor: boolean, files: Map<string, Blob> | null) {
     this.reader = stream.getReader();
-    const takeFile = files ? fileTaker(files) : () => null;
-    this.skeleton = new MimeSkeleton((leaf) => {
-      if (!feedArmor || !isArmorPart(leaf)) return takeFile(leaf);
-      this.armor = new ArmorFeed();
-      return { sink: this.armor, stand: this.stand };
-    });
+    const takeFile = files ? fileTaker(files, () => this.skeleton.capturing) : () => null;
+    this.skeleton = new MimeSkeleton(
+      (leaf) => {
+        if (!feedArmor || !isArmorPart(leaf)) return takeFile(leaf);
+        this.armor = new ArmorFeed();
+        return { sink: this.armor, stand: this.stand };
+      },
+      (root) => (files && isSignedRoot(root) ? (this.signedPart = new BlobSink(SIGNED_PIECE)) : null),
+    );
   }
 
   /** The download broke off: a network failure, not anything about the message. */
@@ -176,9 +192,15 @@ class OuterReader {
   }
 }
 
+/** The exact bytes of a signed part (line ends CRLF), and where the part sits in the skeleton. */
+export type SignedPart = { bytes: Blob; start: number; end: number };
+
 export type StreamedOpening =
-  /** Nothing decrypted: the message's skeleton and the files taken out of it. */
-  | { kind: 'undecrypted'; skeleton: Uint8Array; files: Map<string, Blob> }
+  /**
+   * Nothing decrypted: the message's skeleton, the files taken out of it and, of a PGP/MIME
+   * signed message, its signed part.
+   */
+  | { kind: 'undecrypted'; skeleton: Uint8Array; files: Map<string, Blob>; signedPart: SignedPart | null }
   /** Decrypted: the outer skeleton (the armor replaced by `stand`), the payload's skeleton, its files. */
   | {
       kind: 'opened';
@@ -207,7 +229,16 @@ export async function openStreamed(
   const outerFiles = new Map<string, Blob>();
   const outer = new OuterReader(stream, !options.cannotDecrypt, outerFiles);
   const armor = await outer.untilArmor();
-  if (!armor) return { kind: 'undecrypted', skeleton: outer.skeleton.end(), files: outerFiles };
+  if (!armor) {
+    const skeleton = outer.skeleton.end();
+    const place = outer.skeleton.captured;
+    return {
+      kind: 'undecrypted',
+      skeleton,
+      files: outerFiles,
+      signedPart: place && outer.signedPart ? { bytes: outer.signedPart.result(), ...place } : null,
+    };
+  }
 
   const files = new Map<string, Blob>();
   const payload = new MimeSkeleton(fileTaker(files));
