@@ -750,6 +750,7 @@ test.describe('mail from gpg through Postfix into a real Cyrus', () => {
 
       // The same messages through the embedded backend, read by the same keystore.
       await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await expect(signInPage.submit()).toBeVisible();
       await signInPage.signIn(embedded(baseURL!, 'bob'));
       const viaEmbedded: string[] = [];
       for (const { raw } of raws) viaEmbedded.push(await deliverRaw(embedded(baseURL!, 'bob'), raw));

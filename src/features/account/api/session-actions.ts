@@ -83,8 +83,9 @@ export function useSignOut() {
   const queryClient = useQueryClient();
   const signedOut = useSessionStore((s) => s.signedOut);
   return async () => {
-    await services.crypto.lockAll().catch(() => undefined); // unlocked keys do not outlive the session
-    await services.vault.clear();
+    // The credentials are forgotten at once, not after a busy worker answers: a reload or a closed
+    // tab right after Sign out must not find them. Unlocked keys do not outlive the session.
+    await Promise.all([services.vault.clear(), services.crypto.lockAll().catch(() => undefined)]);
     queryClient.clear();
     signedOut();
     if (typeof BroadcastChannel !== 'undefined') {
