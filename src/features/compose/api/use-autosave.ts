@@ -21,13 +21,16 @@ export function useAutosave(enabled: boolean, revision: number, draftContext: ()
 }
 
 /**
- * Start the crypto worker and get the look-up code ready once the composer is idle, so the first
- * recipients' keys are not held up by loading OpenPGP.js (not part of the initial bundle) or by cold code.
+ * Start the crypto worker and get the look-up code ready once the composer is ready and idle, so
+ * the first recipients' keys are not held up by loading OpenPGP.js (not part of the initial bundle)
+ * or by cold code. Not before it is ready: the wait for the account and the keystore is idle time
+ * too, and the warm-up would then compete with what the composer needs first.
  */
-export function useDiscoveryWarmUp() {
+export function useDiscoveryWarmUp(ready: boolean) {
   const services = useServices();
   const queryClient = useQueryClient();
   useEffect(() => {
+    if (!ready) return;
     const warm = () => {
       void warmUpDiscovery(services, queryClient)
         .then(() => performance.mark('compose-warm')) // for scripts/bench-discovery.ts
@@ -39,5 +42,5 @@ export function useDiscoveryWarmUp() {
       typeof cancelIdleCallback === 'function'
         ? cancelIdleCallback(handle as number)
         : clearTimeout(handle as ReturnType<typeof setTimeout>);
-  }, [services, queryClient]);
+  }, [ready, services, queryClient]);
 }

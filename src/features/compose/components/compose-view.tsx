@@ -77,7 +77,7 @@ export function ComposeView() {
     store.attachments.length > 0;
   const unsaved = store.revision !== store.savedRevision && hasContent;
   useAutosave(unsaved && ownKey.status === 'valid' && status.state !== 'sending', store.revision, draftContext);
-  useDiscoveryWarmUp();
+  useDiscoveryWarmUp(ready);
   const send = useComposeSend({ identity, mailboxes: setup.data?.mailboxes, ownKey, encrypt, sign, draftContext });
 
   const invalidChips = FIELDS.flatMap((f) => store.recipients[f]).filter((c) => !c.valid);
