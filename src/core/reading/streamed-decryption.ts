@@ -215,9 +215,9 @@ export type StreamedOpening =
 
 /**
  * Read a message as it downloads, its base64 file bodies decoded into Blobs as they arrive and
- * never held whole (except inside a multipart/signed, whose bytes a detached signature covers).
- * When it is a PGP/MIME encrypted message (and may be decrypted), its armor is decrypted as it
- * arrives, and the same is done to the payload. Nothing of the payload is returned unless it
+ * never held whole (inside a multipart/signed only when that is the message's root: its signed
+ * part's exact bytes are then kept apart for the signature). When it is a PGP/MIME encrypted message (and may
+ * be decrypted), its armor is decrypted as it arrives, and the same is done to the payload. Nothing of the payload is returned unless it
  * decrypted and passed its integrity check in full. The caller checks that the skeleton is
  * PGP/MIME as parseEntity sees it.
  */
