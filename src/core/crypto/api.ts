@@ -12,6 +12,7 @@ import {
   type Message,
   type PrivateKey,
   type PublicKey,
+  type Signature,
   readKey,
   readMessage,
   readCleartextMessage,
@@ -73,6 +74,13 @@ const payloadSigner = async (
   type: keyof typeof SIGNATURE_TYPE,
 ): Promise<StreamSigner | null> =>
   (await streamSigner(key, date, type)) ?? (await openpgpStreamSigner(key, date, type));
+
+/** A detached signature, the name of the hash it used (for `micalg`) and what it signs. */
+const described = (signature: Signature, signed: Blob) => ({
+  armoredSignature: signature.armor(),
+  hash: enums.read(enums.hash, signature.packets[0]!.hashAlgorithm!),
+  signed,
+});
 
 /** An OpenPGP.js failure to open a received message, as the error the reader reports. */
 function openFailure(cause: unknown): AppError {
@@ -284,21 +292,6 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi &
         .filter((id) => !/^0+$/.test(id));
     },
 
-    async decryptPayload(armoredMessage, verifyWith = []) {
-      const message = await readEncryptedMessage(armoredMessage);
-      try {
-        const { payload, signatures } = await decryptWith(message, verifyWith);
-        const signedBy = signatures.flatMap((c) => (c.result === 'good' && c.signer ? [c.signer.fingerprint] : []));
-        return { payload, signedBy };
-      } catch (cause) {
-        if (isAppError(cause, 'crypto/key-locked')) throw cause;
-        throw new AppError('crypto/failed', `Decryption failed: ${openpgpErrorText(cause)}`, {
-          cause,
-          detail: openpgpErrorText(cause),
-        });
-      }
-    },
-
     async openEncrypted(data, { verifyWith, maxDecompressedBytes }) {
       let message: Message<Uint8Array>;
       try {
@@ -428,10 +421,8 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi &
           signed.write(chunk);
         }
         signed.close();
-        if (lineEnds.allCrlf()) {
-          const signature = await readSignature({ binarySignature: await streamed.finish() });
-          return { armoredSignature: signature.armor(), hash: 'sha512', signed: signed.result() };
-        }
+        if (lineEnds.allCrlf())
+          return described(await readSignature({ binarySignature: await streamed.finish() }), signed.result());
       }
       // v6 keys other than Ed25519, and text whose line ends the text signature would change:
       // OpenPGP.js, on the whole payload.
@@ -443,9 +434,7 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi &
         date,
         format: 'armored',
       })) as string;
-      const signature = await readSignature({ armoredSignature });
-      const hash = enums.read(enums.hash, signature.packets[0]!.hashAlgorithm!);
-      return { armoredSignature, hash, signed: new Blob([text]) };
+      return described(await readSignature({ armoredSignature }), new Blob([text]));
     },
 
     mergeKeys: (stored, incoming) => mergeKeys(stored, incoming, now()),

@@ -10,7 +10,6 @@ export const CRYPTO_METHODS = methodNames<CryptoApi>({
   warmUpKeyChecks: true,
   encryptPayload: true,
   encryptedFor: true,
-  decryptPayload: true,
   openEncrypted: true,
   verifyDetached: true,
   verifyCleartext: true,

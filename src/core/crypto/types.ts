@@ -144,12 +144,6 @@ export interface CryptoApi {
    * session-key packets are enough) is addressed to; wildcard IDs are left out.
    */
   encryptedFor(message: string | Uint8Array): Promise<string[]>;
-  /** Decrypt with the unlocked keys; `crypto/key-locked` when none of them is a recipient. */
-  /**
-   * Decrypt with an unlocked key. `verifyWith`: public keys whose signatures inside are checked;
-   * `signedBy` lists the fingerprints of those that made a valid one.
-   */
-  decryptPayload(armoredMessage: string, verifyWith?: string[]): Promise<{ payload: Uint8Array; signedBy: string[] }>;
   /**
    * Decrypt a received message (armored or binary) with an unlocked key and check every signature
    * inside. Any integrity failure (no MDC, a modified MDC, a bad AEAD tag, broken packet grammar)

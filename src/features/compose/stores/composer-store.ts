@@ -137,6 +137,16 @@ let counter = 0;
 const nextId = () => `c${++counter}`;
 
 /**
+ * Whether the address parser is still on its way (right at start-up): then `retry` runs once it
+ * has arrived, and the caller stops here.
+ */
+function awaitingParser(retry: () => void): boolean {
+  if (recipientParser()) return false;
+  void Promise.resolve(loadRecipientParser()).then(retry);
+  return true;
+}
+
+/**
  * Add chips for entries not yet in the field (the same address twice in one field is one chip).
  * Only called once the parser is there (`recipientParser()`).
  */
@@ -157,12 +167,10 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set, ge
   ...EMPTY(),
   setFrom: (fromIdentityId) => set((s) => ({ fromIdentityId, ...edited(s) })),
   updateRecipientText: (field, text, commitRest = false) => {
-    if (!recipientParser() && (commitRest || splitRecipientInput(text).complete.length)) {
-      // An entry finished before the parser arrived (right at start-up): the text waits for it.
+    const finished = commitRest || splitRecipientInput(text).complete.length > 0;
+    if (finished && awaitingParser(() => get().updateRecipientText(field, get().pending[field], commitRest))) {
+      // An entry finished before the parser arrived: the text waits for it.
       set((s) => ({ pending: { ...s.pending, [field]: text }, ...edited(s) }));
-      void Promise.resolve(loadRecipientParser()).then(() =>
-        get().updateRecipientText(field, get().pending[field], commitRest),
-      );
       return;
     }
     set((s) => {
@@ -225,10 +233,7 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set, ge
   setDraftStatus: (draftStatus) => set({ draftStatus }),
   setOutgoing: (outgoing) => set({ outgoing }),
   loadDraft: (d) => {
-    if (!recipientParser()) {
-      void Promise.resolve(loadRecipientParser()).then(() => get().loadDraft(d));
-      return;
-    }
+    if (awaitingParser(() => get().loadDraft(d))) return;
     set(() => ({
       ...EMPTY(),
       fromIdentityId: d.fromIdentityId,
@@ -249,10 +254,7 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set, ge
     }));
   },
   loadReply: (r) => {
-    if (!recipientParser()) {
-      void Promise.resolve(loadRecipientParser()).then(() => get().loadReply(r));
-      return;
-    }
+    if (awaitingParser(() => get().loadReply(r))) return;
     set((s) => ({
       ...EMPTY(),
       fromIdentityId: r.fromIdentityId ?? s.fromIdentityId,
