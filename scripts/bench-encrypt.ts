@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import * as openpgp from 'openpgp';
 import { decryptWithAll, scratch } from '../src/testing/interop';
-import { chromiumPid, chromiumRssKiB, launchBenchChromium, startBenchApp } from './bench-lib';
+import { chromiumPid, chromiumRssKiB, launchBenchProfile, startBenchApp } from './bench-lib';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1,10,100').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -113,7 +113,7 @@ function filesFor(megabytes: number): { attachment: string; entity: string } {
 const server = await startBenchApp({ seedDemo: false, prefillAccount: null });
 const workerFile = readdirSync(resolve('dist/assets')).find((f) => /^crypto\.worker-.*\.js$/.test(f));
 if (!workerFile) throw new Error('No crypto worker in dist/assets: run vite build first');
-const browser = await launchBenchChromium();
+const browser = await launchBenchProfile();
 const browserPid = chromiumPid();
 
 type Call = (path: string[], args: unknown[], transfer?: Transferable[]) => Promise<unknown>;
@@ -196,6 +196,8 @@ function prepareInPage(page: Page, keys: Keys, signWith: string, postTo?: string
       if (!(await message.slice(0, 4096).text()).includes('-----BEGIN PGP MESSAGE-----')) throw new Error('no message');
       // Without a content type the POST needs no CORS preflight.
       if (postTo) await fetch(postTo, { method: 'POST', body: message.slice() });
+      // What the app does once a message is sent: its spool file goes.
+      await (await navigator.storage.getDirectory()).removeEntry('outgoing-spool', { recursive: true }).catch(() => {});
       return seconds;
     },
     { signWith, recipients: { bob: keys.bob.publicKey, alice: keys.alice.publicKey }, postTo },
@@ -264,7 +266,7 @@ async function readersCheck(size: number) {
 
 try {
   console.log(
-    `\nWhole-message encryption benchmark — Chromium ${browser.version()} (app worker, production build) vs ${gpgVersion}; median (min–max) of ${RUNS}\n` +
+    `\nWhole-message encryption benchmark — Chromium ${browser.version} (${browser.profile} profile; app worker, production build) vs ${gpgVersion}; median (min–max) of ${RUNS}\n` +
       'app: attachment File → armored, signed PGP/MIME Blob ready to upload (MIME, base64, encrypt, sign, armor).\n' +
       'gpg: gpg --encrypt --sign --armor --compress-algo none of a MIME entity of the same size, v4 keys.\n',
   );

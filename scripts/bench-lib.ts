@@ -6,22 +6,56 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type AppServerOptions, startAppServer } from '../server/app-server';
 
+const executablePath = () =>
+  process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+const quietArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
 /** Debian's Chromium when present (CHROMIUM_PATH for another), else Playwright's own. */
 export function launchBenchChromium(extraArgs: string[] = []) {
-  const executablePath =
-    process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-  return chromium.launch({
-    ...(executablePath ? { executablePath } : {}),
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      ...extraArgs,
-    ],
+  const path = executablePath();
+  return chromium.launch({ ...(path ? { executablePath: path } : {}), args: [...quietArgs, ...extraArgs] });
+}
+
+/**
+ * Pages of one browser profile, as the user has it: BENCH_PROFILE=persistent (the default) is a
+ * profile on disk, like a user's; BENCH_PROFILE=incognito is Playwright's usual throw-away context,
+ * where Chromium keeps all storage, the origin-private file system included, in memory.
+ */
+export async function launchBenchProfile(options: { baseURL?: string } = {}) {
+  const profile = process.env.BENCH_PROFILE === 'incognito' ? 'incognito' : 'persistent';
+  if (profile === 'incognito') {
+    const browser = await launchBenchChromium();
+    return {
+      profile,
+      version: browser.version(),
+      newPage: () => browser.newPage(options),
+      close: () => browser.close(),
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'bench-profile-'));
+  const path = executablePath();
+  const context = await chromium.launchPersistentContext(dir, {
+    ...(path ? { executablePath: path } : {}),
+    args: quietArgs,
+    ...options,
   });
+  for (const page of context.pages()) await page.close();
+  return {
+    profile,
+    version: context.browser()?.version() ?? 'Chromium',
+    newPage: () => context.newPage(),
+    async close() {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** The browser process Playwright started as a child of this one. */

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import type { Page } from '@playwright/test';
-import { launchBenchChromium, startBenchApp } from './bench-lib';
+import { launchBenchProfile, startBenchApp } from './bench-lib';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const MB = Number(process.env.BENCH_MB ?? 25);
@@ -29,8 +29,8 @@ writeFileSync(attachment, randomBytes(MB * 1024 * 1024));
 const bob = await openpgp.generateKey({ userIDs: [{ email: 'bob@example.test' }], format: 'armored' });
 
 const app = await startBenchApp();
-const browser = await launchBenchChromium();
-const page = await browser.newPage({ baseURL: app.url });
+const browser = await launchBenchProfile({ baseURL: app.url });
+const page = await browser.newPage();
 
 /** Peak RSS growth of this process (the companion runs in it) while `work` runs, in MB. */
 async function withServerMemory<T>(work: () => Promise<T>): Promise<[T, number]> {
@@ -159,7 +159,7 @@ try {
     rows['encrypted + signed']!.server.push(encryptedMemory);
   }
   console.log(
-    `\nbench:send — ${MB} MB attachment, Chromium ${browser.version()}, built app against the embedded backend; median (min–max) of ${RUNS}\n`,
+    `\nbench:send — ${MB} MB attachment, Chromium ${browser.version} (${browser.profile} profile), built app against the embedded backend; median (min–max) of ${RUNS}\n`,
   );
   console.log(`${'way'.padEnd(20)} ${'seconds'.padStart(20)} ${'companion +MB'.padStart(14)}`);
   for (const [name, r] of Object.entries(rows))

@@ -29,8 +29,8 @@ import { armorMessage } from './impl/armor';
 import { encryptToArmoredBlob, type StreamedEncryption } from './impl/stream/encrypt-stream';
 import { CrlfCheck, SIGNATURE_TYPE, type StreamSigner, streamSigner } from './impl/stream/signer';
 import { openpgpStreamSigner } from './impl/stream/openpgp-signer';
-import { payloadBytes, payloadChunks } from '../mime/payload-parts';
-import { BlobSink } from '../bytes/sink';
+import { payloadBytes, payloadChunks, payloadSize } from '../mime/payload-parts';
+import { openSpool } from '../bytes/spool';
 import { discard } from '../bytes/join';
 import { addUserId, applyRevocation, autocryptKeydata, extendExpiry, mergeKeys } from './impl/key-edits';
 import { inspectKey, requirePassphrase, secretProtected } from './impl/key-limits';
@@ -413,16 +413,25 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi &
       const chunks = typeof payload === 'string' ? [new TextEncoder().encode(payload)] : payloadChunks(payload);
       const streamed = await payloadSigner(signer, date, 'text');
       if (streamed) {
-        const signed = new BlobSink();
-        const lineEnds = new CrlfCheck();
-        for await (const chunk of chunks) {
-          lineEnds.push(chunk);
-          await streamed.update(chunk);
-          signed.write(chunk);
+        const signed = await openSpool(
+          16 * 1024 * 1024,
+          typeof payload === 'string' ? payload.length : payloadSize(payload),
+        );
+        try {
+          const lineEnds = new CrlfCheck();
+          for await (const chunk of chunks) {
+            lineEnds.push(chunk);
+            await streamed.update(chunk);
+            signed.write(chunk);
+          }
+          signed.close();
+          if (lineEnds.allCrlf())
+            return described(await readSignature({ binarySignature: await streamed.finish() }), await signed.finish());
+        } catch (e) {
+          signed.abort();
+          throw e;
         }
-        signed.close();
-        if (lineEnds.allCrlf())
-          return described(await readSignature({ binarySignature: await streamed.finish() }), signed.result());
+        signed.abort();
       }
       // v6 keys other than Ed25519, and text whose line ends the text signature would change:
       // OpenPGP.js, on the whole payload.

@@ -5,6 +5,7 @@ import { fileStandOf, openStreamed, sessionKeyPackets } from '../reading/streame
 import type { Mailbox } from '../mime/addresses';
 import { buildMessageParts, type MessageInput } from '../mime/build-message';
 import { payloadBlob } from '../mime/payload-parts';
+import { spoolsOf } from '../bytes/spool';
 import { buildPayloadParts, type HeaderField, wrapEncrypted } from '../mime/pgp-mime';
 
 /** The composer's own state kept in a draft: the Encrypt and Sign choices (null: automatic). */
@@ -74,7 +75,7 @@ export async function buildDraft(
     signWith?: string | null;
     crypto: Pick<CryptoApi, 'encryptPayload'>;
   },
-): Promise<{ bytes: Blob; encrypted: boolean }> {
+): Promise<{ bytes: Blob; encrypted: boolean; spools: string[] }> {
   const input: MessageInput = {
     from: content.from,
     to: content.to,
@@ -93,15 +94,21 @@ export async function buildDraft(
     [DRAFT_STATE_HEADER, `encrypt=${choice(content.encrypt)}; sign=${choice(content.sign)}`],
     ...(content.loose ?? []).map(looseHeader),
   ];
-  if (!options.encryptTo)
-    return { bytes: await payloadBlob(buildMessageParts(input, { headers }).parts), encrypted: false };
+  if (!options.encryptTo) {
+    const bytes = await payloadBlob(buildMessageParts(input, { headers }).parts);
+    return { bytes, encrypted: false, spools: spoolsOf(bytes) };
+  }
   const payload = buildPayloadParts(input, 'cipher', { headers });
   const { armored } = await options.crypto.encryptPayload({
     payload,
     recipients: [options.encryptTo],
     ...(options.signWith ? { signWith: options.signWith } : {}),
   });
-  return { bytes: wrapEncrypted({ ...input, to: [], cc: [], bcc: [] }, armored, true).bytes, encrypted: true };
+  return {
+    bytes: wrapEncrypted({ ...input, to: [], cc: [], bcc: [] }, armored, true).bytes,
+    encrypted: true,
+    spools: spoolsOf(armored),
+  };
 }
 
 const mailboxes = (list: Address[] | undefined): Mailbox[] =>

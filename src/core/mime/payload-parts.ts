@@ -1,5 +1,6 @@
 import { Base64Lines } from '../bytes/base64-lines';
 import { BlobSink, type ByteSink } from '../bytes/sink';
+import { openSpool, withType } from '../bytes/spool';
 import { AppError } from '../errors/app-error';
 
 /**
@@ -119,15 +120,33 @@ export async function writePayload(parts: PayloadPart[], sink: ByteSink): Promis
   for await (const chunk of payloadChunks(parts)) await sink.write(chunk);
 }
 
-/** The entity as a Blob. */
+/** About how many bytes the entity takes (base64 lines of 76 characters and CRLF). */
+export function payloadSize(parts: PayloadPart[]): number {
+  return parts.reduce(
+    (sum, part) => sum + (typeof part === 'string' ? part.length : Math.ceil(contentSize(part.base64) / 57) * 78),
+    0,
+  );
+}
+
+const contentSize = (content: Blob | Uint8Array) => (content instanceof Uint8Array ? content.length : content.size);
+
+/** The entity as a Blob (a spool file when it is large: see openSpool). */
 export async function payloadBlob(parts: PayloadPart[], type = 'message/rfc822'): Promise<Blob> {
-  const sink = new BlobSink();
-  await writePayload(parts, sink);
-  sink.close();
-  return new Blob([sink.result()], { type });
+  const spool = await openSpool(16 * 1024 * 1024, payloadSize(parts));
+  try {
+    await writePayload(parts, spool);
+    spool.close();
+    return withType(await spool.finish(), type);
+  } catch (e) {
+    spool.abort();
+    throw e;
+  }
 }
 
 /** The entity as one byte array (small messages, and signing paths that need the whole). */
 export async function payloadBytes(parts: PayloadPart[]): Promise<Uint8Array> {
-  return new Uint8Array(await (await payloadBlob(parts)).arrayBuffer());
+  const sink = new BlobSink();
+  await writePayload(parts, sink);
+  sink.close();
+  return new Uint8Array(await sink.result().arrayBuffer());
 }

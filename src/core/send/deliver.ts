@@ -3,6 +3,7 @@ import type { JmapClient } from '../jmap/client';
 import type { AccountMailboxes } from '../jmap/mail';
 import { findImported, importDraft, submitDraft, type SubmitResult, wasSubmitted } from '../jmap/submission';
 import type { Id } from '../jmap/types';
+import { releaseSpools } from '../bytes/spool';
 
 export type SendStage = 'building' | 'encrypting' | 'uploading' | 'submitting';
 
@@ -22,6 +23,8 @@ export type OutgoingCopy = {
   result?: SubmitResult;
   /** A request whose answer never came (network failure): the server may have carried it out. */
   uncertain?: 'import' | 'submit';
+  /** The spool files `bytes` is read from (see openSpool): removed once the copy is submitted or given up. */
+  spools?: string[];
 };
 
 /**
@@ -29,6 +32,18 @@ export type OutgoingCopy = {
  * ciphertext is retried and a copy the server already accepted is never submitted again.
  */
 export type PreparedMessage = { identityId: Id; messageId: string; copies: OutgoingCopy[] };
+
+/** The spool files of the copies not submitted yet: what a prepared message that is given up leaves. */
+export function releasePrepared(prepared: PreparedMessage): void {
+  for (const copy of prepared.copies) done(copy);
+}
+
+/** A copy submitted (or given up) needs its bytes no more. */
+function done(copy: OutgoingCopy): void {
+  if (!copy.spools?.length) return;
+  void releaseSpools(copy.spools);
+  delete copy.spools;
+}
 
 /** Whether a failed request may still have been carried out by the server. */
 function outcomeUnknown(e: unknown): boolean {
@@ -75,6 +90,7 @@ export async function deliverMessage(
           undoStatus: 'final',
           movedToSent: copy.keepInSent && !!mailboxes.sent,
         };
+        done(copy);
         continue;
       }
     }
@@ -120,6 +136,7 @@ export async function deliverMessage(
       if (e instanceof AppError && e.code === 'jmap/submission-failed') delete copy.emailId; // submitDraft removed it
       throw e;
     }
+    done(copy);
   }
   return (prepared.copies.find((c) => c.keepInSent) ?? prepared.copies[0]!).result!;
 }

@@ -14,6 +14,7 @@ import {
   type OutgoingAttachment,
 } from '../mime/build-message';
 import { payloadBlob } from '../mime/payload-parts';
+import { releaseSpools, spoolsOf } from '../bytes/spool';
 import { autocryptHeader, buildPayloadParts, micalgFor, wrapEncrypted, wrapSigned } from '../mime/pgp-mime';
 
 export type { SendStage } from './deliver';
@@ -60,6 +61,9 @@ export type SendDeps = {
   signal?: AbortSignal;
 };
 
+/** A copy as built: its bytes, whether Sent keeps it, and the spool files its bytes are read from. */
+type Copy = { copy: BuiltMessage; keepInSent: boolean; spools: string[] };
+
 /**
  * The bytes to send and who gets them. Encrypted mail: one copy for To and Cc, and a separate
  * copy for each Bcc recipient, so that no copy names a Bcc recipient's key (RFC 5322 §3.6.3: Bcc recipients must stay hidden from the others).
@@ -69,13 +73,19 @@ async function protectedCopies(
   input: MessageInput,
   security: Security,
   crypto: NonNullable<SendDeps['crypto']>,
-): Promise<{ copy: BuiltMessage; keepInSent: boolean }[]> {
+): Promise<Copy[]> {
   const protect = security.protectHeaders !== false;
   if (!security.encrypt) {
     // A detached text-mode signature, made as the payload streams into the Blob that is sent.
     const payload = buildPayloadParts(input, protect ? 'clear' : 'none');
     const { armoredSignature, hash, signed } = await crypto.signPayload({ payload, signWith: security.signWith! });
-    return [{ copy: wrapSigned(input, signed, armoredSignature, micalgFor(hash)), keepInSent: true }];
+    return [
+      {
+        copy: wrapSigned(input, signed, armoredSignature, micalgFor(hash)),
+        keepInSent: true,
+        spools: spoolsOf(signed),
+      },
+    ];
   }
   const keyFor = (m: Mailbox) => {
     const armoredPublic = security.recipientKeys[addressKey(m.address)];
@@ -96,18 +106,21 @@ async function protectedCopies(
       ...(security.signWith ? { signWith: security.signWith } : {}),
     });
     const built = wrapEncrypted(input, armored, protect);
-    return { ...built, envelope: { ...built.envelope, rcptTo } };
+    return { copy: { ...built, envelope: { ...built.envelope, rcptTo } }, spools: spoolsOf(armored) };
   };
-  const copies: { copy: BuiltMessage; keepInSent: boolean }[] = [];
-  const visible = [...input.to, ...input.cc];
-  if (visible.length)
-    copies.push({ copy: await encryptFor(visible, envelopeRecipients([input.to, input.cc])), keepInSent: true });
-  for (const hidden of input.bcc) {
-    if (visible.some((v) => addressKey(v.address) === addressKey(hidden.address))) continue;
-    copies.push({
-      copy: await encryptFor([hidden], [hidden.address]),
-      keepInSent: !visible.length && copies.length === 0,
-    });
+  const copies: Copy[] = [];
+  try {
+    const visible = [...input.to, ...input.cc];
+    if (visible.length)
+      copies.push({ ...(await encryptFor(visible, envelopeRecipients([input.to, input.cc]))), keepInSent: true });
+    for (const hidden of input.bcc) {
+      if (visible.some((v) => addressKey(v.address) === addressKey(hidden.address))) continue;
+      copies.push({ ...(await encryptFor([hidden], [hidden.address])), keepInSent: !visible.length && !copies.length });
+    }
+  } catch (e) {
+    // The copies made before the failure are never sent.
+    await releaseSpools(copies.flatMap((c) => c.spools));
+    throw e;
   }
   return copies;
 }
@@ -148,19 +161,25 @@ export async function prepareMessage(
       ),
     ];
   }
-  let copies: { copy: BuiltMessage; keepInSent: boolean }[];
+  let copies: Copy[];
   if (security && (security.encrypt || security.signWith)) {
     if (!deps.crypto) throw new AppError('crypto/unavailable', 'No crypto for a protected message');
     onProgress('encrypting');
     copies = await protectedCopies(input, security, deps.crypto);
   } else {
     const { parts, envelope } = buildMessageParts(input);
-    copies = [{ copy: { bytes: await payloadBlob(parts), envelope }, keepInSent: true }];
+    const bytes = await payloadBlob(parts);
+    copies = [{ copy: { bytes, envelope }, keepInSent: true, spools: spoolsOf(bytes) }];
   }
   return {
     identityId: draft.identity.id,
     messageId: draft.messageId,
-    copies: copies.map(({ copy, keepInSent }) => ({ bytes: copy.bytes, envelope: copy.envelope, keepInSent })),
+    copies: copies.map(({ copy, keepInSent, spools }) => ({
+      bytes: copy.bytes,
+      envelope: copy.envelope,
+      keepInSent,
+      ...(spools.length ? { spools } : {}),
+    })),
   };
 }
 

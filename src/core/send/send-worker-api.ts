@@ -22,7 +22,7 @@ export type SendWorkerApi = {
   buildDraft(
     content: Omit<DraftContent, 'attachments'> & { attachments: AttachmentSource[] },
     options: { now: number; encryptTo: DraftKey | null; signWith?: string | null },
-  ): Promise<{ blob: Blob; encrypted: boolean }>;
+  ): Promise<{ blob: Blob; encrypted: boolean; spools: string[] }>;
   /** The key IDs a stored draft is encrypted to (none for a plain draft): unlock one, then readDraft. */
   draftKeyIds(raw: Blob): Promise<string[]>;
   /**

@@ -17,10 +17,7 @@ export function createSendWorkerApi(crypto: CryptoApi & StreamingCryptoApi): Sen
         signWith: signWith ?? null,
         crypto,
       });
-      return {
-        blob: built.bytes,
-        encrypted: built.encrypted,
-      };
+      return { blob: built.bytes, encrypted: built.encrypted, spools: built.spools };
     },
     async draftKeyIds(raw) {
       return draftKeyIds(raw, crypto);

@@ -70,7 +70,10 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
   store.setMessageId(messageId);
   store.setDraftStatus({ state: 'saving' });
   try {
-    const { storeDraft } = await import('@/core/drafts/store-draft');
+    const [{ storeDraft }, { releaseSpools }] = await Promise.all([
+      import('@/core/drafts/store-draft'),
+      import('@/core/bytes/spool'),
+    ]);
     const valid = (field: 'to' | 'cc' | 'bcc') => store.recipients[field].flatMap((c) => (c.valid ? [c.mailbox] : []));
     const content = {
       from: { name: identity.name || null, address: identity.email },
@@ -96,12 +99,15 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
     // Signed when the key is unlocked (autosave never asks for a passphrase); either way this
     // browser remembers the draft as its own.
     const signWith = own && (await services.crypto.unlockedKeys()).includes(own.fingerprint) ? own.fingerprint : null;
-    const { blob, encrypted } = await services.outgoing.buildDraft(content, {
+    const { blob, encrypted, spools } = await services.outgoing.buildDraft(content, {
       now: services.now().getTime(),
       encryptTo: own ? { armoredPublic: own.armoredPublic, address: identity.email } : null,
       signWith,
     });
-    const { emailId } = await storeDraft(ctx.client, blob, { mailboxes: ctx.mailboxes, replaces: store.draftId });
+    const { emailId } = await storeDraft(ctx.client, blob, {
+      mailboxes: ctx.mailboxes,
+      replaces: store.draftId,
+    }).finally(() => releaseSpools(spools));
     useOwnDraftsStore.getState().remember(emailId);
     void ctx.queryClient.invalidateQueries({ queryKey: draftKeys.all });
     const now = useComposerStore.getState();

@@ -77,3 +77,39 @@ describe('composer recipients', () => {
     expect(state().pending).toEqual({ to: '', cc: 'dan@exa', bcc: '' });
   });
 });
+
+const releasedMessages = vi.hoisted(() => [] as unknown[]);
+vi.mock('@/core/send/deliver', () => ({
+  releasePrepared: (prepared: unknown) => void releasedMessages.push(prepared),
+}));
+
+describe('the message prepared for a retry', () => {
+  beforeEach(resetComposer);
+
+  it('lets its spool files go when it is replaced or dropped, never while it is kept', async () => {
+    const prepared = (spool: string) => ({
+      identityId: 'I',
+      messageId: `<${spool}@x>`,
+      copies: [
+        {
+          bytes: new Blob(['m']),
+          envelope: { mailFrom: 'a@x', rcptTo: ['b@x'] },
+          keepInSent: true,
+          spools: [spool],
+        },
+      ],
+    });
+    const first = prepared('first');
+    const second = prepared('second');
+    releasedMessages.length = 0;
+    state().setOutgoing({ revision: 1, prepared: first });
+    state().setOutgoing({ revision: 2, prepared: first });
+    state().setSubject('edited');
+    await new Promise((ok) => setTimeout(ok, 10));
+    expect(releasedMessages).toEqual([]);
+    state().setOutgoing({ revision: 3, prepared: second });
+    await vi.waitFor(() => expect(releasedMessages).toEqual([first]));
+    resetComposer();
+    await vi.waitFor(() => expect(releasedMessages).toEqual([first, second]));
+  });
+});

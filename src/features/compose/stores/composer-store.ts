@@ -269,6 +269,13 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set, ge
   },
 }));
 
+// A prepared message that is replaced or dropped is never sent: its spool files go.
+useComposerStore.subscribe((state, previous) => {
+  const dropped = previous.outgoing?.prepared;
+  if (dropped && dropped !== state.outgoing?.prepared && dropped.copies.some((c) => c.spools?.length))
+    void import('@/core/send/deliver').then(({ releasePrepared }) => releasePrepared(dropped));
+});
+
 export const resetComposer = () =>
   useComposerStore.setState({ fromIdentityId: null, status: { state: 'idle' }, ...EMPTY() });
 

@@ -1,8 +1,9 @@
-import { BlobSink, Rechunker, type ByteSink } from '../../../bytes/sink';
+import { Rechunker, type ByteSink } from '../../../bytes/sink';
+import { openSpool } from '../../../bytes/spool';
 import { ArmorSink } from '../armor';
 
 export type ArmorJobMessage =
-  | { type: 'start'; withChecksum: boolean }
+  | { type: 'start'; withChecksum: boolean; expectedBytes: number }
   | { type: 'batch'; buffer: ArrayBuffer; length: number }
   | { type: 'end' }
   | { type: 'abort' };
@@ -10,7 +11,7 @@ export type ArmorJobMessage =
 export type ArmorWorkerMessage =
   { type: 'free'; buffer: ArrayBuffer } | { type: 'done'; blob: Blob } | { type: 'error'; message: string };
 
-/** The armored output of one message: write the binary message, close, then take the Blob. */
+/** The armored output of one message: write the binary message, close, then take the Blob (a spool File where one could be written). */
 export type ArmorOutput = { sink: ByteSink; blob(): Promise<Blob>; abort(): void };
 
 const BATCH = 1 << 20;
@@ -24,8 +25,8 @@ let busy: Promise<void> = Promise.resolve();
  * Armor (and collect into a Blob) in a worker of its own when this thread may start one (the
  * browser), else here (Node tests). Jobs are queued: one message is armored at a time.
  */
-export async function openArmor(withChecksum: boolean): Promise<ArmorOutput> {
-  if (typeof Worker === 'undefined') return inThread(withChecksum);
+export async function openArmor(withChecksum: boolean, expectedBytes: number): Promise<ArmorOutput> {
+  if (typeof Worker === 'undefined') return inThread(withChecksum, expectedBytes);
   const previous = busy;
   let release!: () => void;
   busy = new Promise<void>((ok) => (release = ok));
@@ -34,18 +35,23 @@ export async function openArmor(withChecksum: boolean): Promise<ArmorOutput> {
     worker ??= new Worker(new URL('./armor.worker.ts', import.meta.url), { type: 'module', name: 'armor' });
   } catch {
     release();
-    return inThread(withChecksum);
+    return inThread(withChecksum, expectedBytes);
   }
-  return offThread(worker, withChecksum, release);
+  return offThread(worker, withChecksum, expectedBytes, release);
 }
 
-function inThread(withChecksum: boolean): ArmorOutput {
-  const output = new BlobSink();
+async function inThread(withChecksum: boolean, expectedBytes: number): Promise<ArmorOutput> {
+  const output = await openSpool(16 * 1024 * 1024, expectedBytes);
   const armor = new ArmorSink(output, withChecksum);
-  return { sink: armor, blob: async () => output.result(), abort: () => {} };
+  return { sink: armor, blob: () => output.finish(), abort: () => output.abort() };
 }
 
-function offThread(armorWorker: Worker, withChecksum: boolean, release: () => void): ArmorOutput {
+function offThread(
+  armorWorker: Worker,
+  withChecksum: boolean,
+  expectedBytes: number,
+  release: () => void,
+): ArmorOutput {
   const free: ArrayBuffer[] = [];
   let inFlight = 0;
   let wake: (() => void) | null = null;
@@ -90,7 +96,7 @@ function offThread(armorWorker: Worker, withChecksum: boolean, release: () => vo
   };
   armorWorker.addEventListener('message', onMessage);
   armorWorker.addEventListener('error', onError);
-  armorWorker.postMessage({ type: 'start', withChecksum } satisfies ArmorJobMessage);
+  armorWorker.postMessage({ type: 'start', withChecksum, expectedBytes } satisfies ArmorJobMessage);
 
   // Batches of 1 MiB, copied into a buffer that is transferred and comes back empty.
   const sink = new Rechunker(BATCH, async (piece, last) => {

@@ -1,5 +1,5 @@
 import type { ByteSink } from '../../../bytes/sink';
-import { payloadChunks, type PayloadPart } from '../../../mime/payload-parts';
+import { payloadChunks, payloadSize, type PayloadPart } from '../../../mime/payload-parts';
 import { openArmor } from './armor-off-thread';
 import { PartialPacket, uint32 } from './packets';
 import { openSeipd, type SymmetricName } from './seipd';
@@ -19,7 +19,7 @@ export type StreamedEncryption = {
  * signature] — what OpenPGP.js's `encrypt` writes (RFC 9580 §10.3), without compression.
  */
 export async function encryptToArmoredBlob(parts: PayloadPart[], options: StreamedEncryption): Promise<Blob> {
-  const output = await openArmor(!options.sessionKey.aeadAlgorithm);
+  const output = await openArmor(!options.sessionKey.aeadAlgorithm, payloadSize(parts));
   try {
     await output.sink.write(options.keyPackets);
     const encrypted = await openSeipd(options.sessionKey, new PartialPacket(18, output.sink));
@@ -36,7 +36,8 @@ export async function encryptToArmoredBlob(parts: PayloadPart[], options: Stream
     await literal.close();
     if (signer) await encrypted.write(await signer.finish());
     await encrypted.close();
-    return new Blob([await output.blob()], { type: 'application/octet-stream' });
+    // A spool file stays a File: its name is how the message's sender releases it (spoolsOf).
+    return await output.blob();
   } catch (e) {
     output.abort();
     throw e;
