@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { FileSpool, openSpool, removeOrphans, type SpoolDirectory, spoolsOf, withType, writerLock } from './spool';
+import {
+  FileSpool,
+  openSpool,
+  removeOrphans,
+  type SpoolDirectory,
+  spoolsOf,
+  withType,
+  writerLock,
+  writesFast,
+} from './spool';
 
 const MiB = 1024 * 1024;
 const NAME = '0f8fad5b-d9cb-469f-a165-70867728950e.1';
@@ -47,7 +56,7 @@ function fakeFile(options: { capacity?: number; msPerWrite?: number } = {}) {
     removeEntry: async (name: string) => void log.removed.push(name),
   } as unknown as SpoolDirectory;
   const spool = new FileSpool(directory, NAME, handle, access, MiB, () => now);
-  return { spool, log, stored: () => bytes };
+  return { spool, log, access, stored: () => bytes };
 }
 
 /** `length` bytes that differ from position to position, written in chunks of odd sizes. */
@@ -114,6 +123,19 @@ describe('FileSpool', () => {
 });
 
 describe('spool files', () => {
+  it('are written by a writer only where its first 2 MiB went at spool speed (not a private window)', () => {
+    for (const [msPerMiB, fast] of [
+      [2, true], // a profile on disk: 500 MB/s
+      [17, false], // a private window's file system in memory: 60 MB/s
+    ] as const) {
+      const { log, access } = fakeFile();
+      let now = 0;
+      const timed = { ...access, write: (b: Uint8Array, o: { at: number }) => ((now += msPerMiB), access.write(b, o)) };
+      expect(writesFast(timed, () => now)).toBe(fast);
+      expect(log.writes).toBe(3);
+    }
+  });
+
   it('are removed when their writer is gone, never while it lives', async () => {
     const self = '11111111-1111-4111-8111-111111111111';
     const alive = '22222222-2222-4222-8222-222222222222';

@@ -17,10 +17,12 @@ const SPOOL_NAME = /^([0-9a-f-]{36})\.(\d+)$/;
 const STAGING = 4 * 1024 * 1024;
 /**
  * A private window keeps its origin-private file system in memory, and Chromium writes that at
- * about 60 MB/s, slower than Blobs (180–280 MB/s); a profile on disk takes 800+ MB/s. The first
- * 8 MiB of each message tell which: below 150 MB/s the rest goes into Blobs.
+ * about 60 MB/s, slower than Blobs (180–280 MB/s); a profile on disk takes 800+ MB/s. A writer
+ * times 2 MiB once when it starts, and each message its first 8 MiB: below 150 MB/s, the writer
+ * uses Blobs only, or the rest of the message goes into Blobs.
  */
 const PROBE_BYTES = 8 * 1024 * 1024;
+const WRITER_PROBE_BYTES = 2 * 1024 * 1024;
 /** Smaller messages are not worth a file: Blobs take them in a few milliseconds. */
 const SPOOL_FROM_BYTES = 8 * 1024 * 1024;
 const SLOWEST_FILE_BYTES_PER_MS = 150_000;
@@ -90,7 +92,28 @@ async function spoolDirectory(): Promise<SpoolDirectory | null> {
   const directory = await root.getDirectoryHandle(SPOOL_DIRECTORY, { create: true });
   const held = new Set(((await navigator.locks.query()).held ?? []).map((lock) => lock.name ?? ''));
   await removeOrphans(directory, writer.id, held);
-  return directory;
+  const probe = `${writer.id}.0`;
+  try {
+    const handle = (await directory.getFileHandle(probe, { create: true })) as unknown as SpoolFileHandle;
+    const access = await handle.createSyncAccessHandle();
+    try {
+      return writesFast(access, () => performance.now()) ? directory : null;
+    } finally {
+      access.close();
+    }
+  } finally {
+    await directory.removeEntry(probe).catch(() => {});
+  }
+}
+
+/** Whether `access` takes 2 MiB at spool speed (timed after a first 1 MiB write, which allocates). */
+export function writesFast(access: SyncAccess, clock: () => number): boolean {
+  const half = new Uint8Array(WRITER_PROBE_BYTES / 2);
+  access.write(half, { at: 0 });
+  const started = clock();
+  access.write(half, { at: half.length });
+  access.write(half, { at: 2 * half.length });
+  return WRITER_PROBE_BYTES >= SLOWEST_FILE_BYTES_PER_MS * (clock() - started);
 }
 
 /** The Web Lock a writer holds while it lives. */
