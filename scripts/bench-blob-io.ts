@@ -4,11 +4,12 @@
  * writes its message into a Blob; this times exactly those two steps for the bytes of a 100 MB
  * attachment's armored message, the way the app does them (16 MiB pieces) and the alternatives
  * tried: other piece sizes, one buffer, Response(stream).blob() and the origin-private file system.
- * Run: npm run bench:blob-io   (BENCH_MB=185, BENCH_RUNS=3)
+ * Run: npm run bench:blob-io   (BENCH_MB=185, BENCH_RUNS=3; BENCH_PROFILE=incognito for a private context,
+ * whose origin-private file system is kept in memory)
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { launchBenchChromium } from './bench-lib';
+import { launchBenchProfile } from './bench-lib';
 
 const MB = Number(process.env.BENCH_MB ?? 185);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -72,12 +73,14 @@ const server = createServer((req, res) => {
   res.end(worker ? WORKER : '<!doctype html><title>blob io</title>');
 }).listen(0, '127.0.0.1');
 await new Promise((ok) => server.once('listening', ok));
-const browser = await launchBenchChromium();
+const browser = await launchBenchProfile();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 try {
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-  console.log(`\nBlob I/O in a worker — Chromium ${browser.version()}, ${MB} MB, median (min–max) of ${RUNS}\n`);
+  console.log(
+    `\nBlob I/O in a worker — Chromium ${browser.version} (${browser.profile} profile), ${MB} MB, median (min–max) of ${RUNS}\n`,
+  );
   console.log(
     `${'way'.padEnd(16)} ${'write s'.padStart(18)} ${'read back s'.padStart(18)} ${'write MB/s'.padStart(11)}`,
   );
