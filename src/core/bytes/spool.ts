@@ -11,7 +11,7 @@ import { BlobSink, type ByteSink } from './sink';
  * writer is gone (a closed tab) by the next writer that starts: each writer holds a Web Lock named
  * after itself for as long as it lives, and a file is named after its writer.
  */
-export const SPOOL_DIRECTORY = 'outgoing-spool';
+const SPOOL_DIRECTORY = 'outgoing-spool';
 const LOCK_PREFIX = `${SPOOL_DIRECTORY}:`;
 const SPOOL_NAME = /^([0-9a-f-]{36})\.(\d+)$/;
 const STAGING = 4 * 1024 * 1024;
