@@ -159,7 +159,7 @@ describe('spool files', () => {
 
   it('are not made where a file cannot be written synchronously (here: Node), nor for small messages', async () => {
     for (const expected of [1000, 50 * MiB]) {
-      const spool = await openSpool(MiB, expected);
+      const spool = await openSpool(expected, MiB);
       const message = writeMessage(spool, 3 * MiB);
       spool.close();
       const result = await spool.finish();

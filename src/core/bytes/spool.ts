@@ -54,9 +54,9 @@ const writer = {
 
 /**
  * A spool for a message of about `expectedBytes`: an OPFS file when the message is large and this
- * thread can write one synchronously, else Blobs of `blobPiece` bytes.
+ * thread can write one synchronously, else Blobs of `blobPiece` bytes (BlobSink's own size when not given).
  */
-export async function openSpool(blobPiece: number, expectedBytes: number): Promise<Spool> {
+export async function openSpool(expectedBytes: number, blobPiece?: number): Promise<Spool> {
   const directory =
     expectedBytes >= SPOOL_FROM_BYTES ? await (writer.ready ??= spoolDirectory().catch(() => null)) : null;
   if (directory) {
@@ -179,7 +179,7 @@ export class FileSpool implements Spool {
     readonly name: string,
     private readonly handle: SpoolFileHandle,
     private readonly access: SyncAccess,
-    private readonly blobPiece: number,
+    private readonly blobPiece?: number,
   ) {}
 
   write(chunk: Uint8Array): void {

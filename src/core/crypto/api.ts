@@ -413,10 +413,7 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi &
       const chunks = typeof payload === 'string' ? [new TextEncoder().encode(payload)] : payloadChunks(payload);
       const streamed = await payloadSigner(signer, date, 'text');
       if (streamed) {
-        const signed = await openSpool(
-          16 * 1024 * 1024,
-          typeof payload === 'string' ? payload.length : payloadSize(payload),
-        );
+        const signed = await openSpool(typeof payload === 'string' ? payload.length : payloadSize(payload));
         try {
           const lineEnds = new CrlfCheck();
           for await (const chunk of chunks) {

@@ -132,7 +132,7 @@ const contentSize = (content: Blob | Uint8Array) => (content instanceof Uint8Arr
 
 /** The entity as a Blob (a spool file when it is large: see openSpool). */
 export async function payloadBlob(parts: PayloadPart[], type = 'message/rfc822'): Promise<Blob> {
-  const spool = await openSpool(16 * 1024 * 1024, payloadSize(parts));
+  const spool = await openSpool(payloadSize(parts));
   try {
     await writePayload(parts, spool);
     spool.close();

@@ -35,11 +35,11 @@ export type PreparedMessage = { identityId: Id; messageId: string; copies: Outgo
 
 /** The spool files of the copies not submitted yet: what a prepared message that is given up leaves. */
 export function releasePrepared(prepared: PreparedMessage): void {
-  for (const copy of prepared.copies) done(copy);
+  for (const copy of prepared.copies) releaseBytes(copy);
 }
 
 /** A copy submitted (or given up) needs its bytes no more. */
-function done(copy: OutgoingCopy): void {
+function releaseBytes(copy: OutgoingCopy): void {
   if (!copy.spools?.length) return;
   void releaseSpools(copy.spools);
   delete copy.spools;
@@ -90,7 +90,7 @@ export async function deliverMessage(
           undoStatus: 'final',
           movedToSent: copy.keepInSent && !!mailboxes.sent,
         };
-        done(copy);
+        releaseBytes(copy);
         continue;
       }
     }
@@ -136,7 +136,7 @@ export async function deliverMessage(
       if (e instanceof AppError && e.code === 'jmap/submission-failed') delete copy.emailId; // submitDraft removed it
       throw e;
     }
-    done(copy);
+    releaseBytes(copy);
   }
   return (prepared.copies.find((c) => c.keepInSent) ?? prepared.copies[0]!).result!;
 }

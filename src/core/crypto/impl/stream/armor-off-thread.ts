@@ -41,7 +41,7 @@ export async function openArmor(withChecksum: boolean, expectedBytes: number): P
 }
 
 async function inThread(withChecksum: boolean, expectedBytes: number): Promise<ArmorOutput> {
-  const output = await openSpool(16 * 1024 * 1024, expectedBytes);
+  const output = await openSpool(expectedBytes);
   const armor = new ArmorSink(output, withChecksum);
   return { sink: armor, blob: () => output.finish(), abort: () => output.abort() };
 }

@@ -25,7 +25,7 @@ async function handle(message: ArmorJobMessage): Promise<void> {
   try {
     switch (message.type) {
       case 'start': {
-        const output = await openSpool(BLOB_PIECE, message.expectedBytes);
+        const output = await openSpool(message.expectedBytes, BLOB_PIECE);
         job = { output, armor: new ArmorSink(output, message.withChecksum) };
         break;
       }
