@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stripBccHeader } from '../testing/strip-bcc';
-import { looksLikeMessage, summarize } from './message-parse';
+import { looksLikeMessage, summarize, withoutUnfinishedBody } from './message-parse';
 
 const enc = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
 const dec = (b: Uint8Array) => Buffer.from(b).toString('latin1');
@@ -78,5 +78,22 @@ describe('summarize', () => {
     expect(large.length).toBeGreaterThan(3 * 1024 * 1024);
     expect(await summarize(large)).toEqual(small);
     expect(small).toMatchObject({ subject: '[...]', messageId: ['e1@x.org'], from: [{ email: 'a@x.org' }] });
+  });
+
+  it('keeps every part that ends in what was read, and reads past attachments that do not', async () => {
+    const head =
+      'From: a@x.org\r\nTo: b@x.org\r\nSubject: mixed\r\nContent-Type: multipart/mixed; boundary="out"\r\n\r\n' +
+      '--out\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="small.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n' +
+      '--out\r\nContent-Type: multipart/alternative; boundary=alt\r\n\r\n--alt\r\nContent-Type: text/plain\r\n\r\nafter the small file\r\n' +
+      '--alt\r\nContent-Type: text/html\r\n\r\n<p>after the small file</p>\r\n--alt--\r\n' +
+      '--out\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="big.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n';
+    const raw = enc(head + `${'QUJD'.repeat(19)}\r\n`.repeat(60_000) + '--out--\r\n');
+    const start = raw.subarray(0, 2 * 1024 * 1024);
+    expect(dec(withoutUnfinishedBody(start))).toBe(head);
+    // What was read whole is left as it is; so is a message that is not multipart.
+    expect(withoutUnfinishedBody(raw)).toBe(raw);
+    const single = enc(`From: a@x.org\r\nContent-Type: application/octet-stream\r\n\r\n${'QUJD'.repeat(100)}`);
+    expect(withoutUnfinishedBody(single)).toBe(single);
+    expect(await summarize(raw)).toMatchObject({ preview: 'after the small file', hasAttachment: true });
   });
 });

@@ -108,11 +108,49 @@ export const SUMMARY_READ = SUMMARY_PARSE_LIMIT + 1;
  */
 const ENCRYPTED_PARSE_LIMIT = 64 * 1024;
 
+const boundaryOf = (contentType: string) =>
+  /^multipart\//i.test(contentType) ? (/;\s*boundary="?([^";\r\n]+)"?/i.exec(contentType)?.[1]?.trim() ?? null) : null;
+
+/**
+ * `bytes` (the start of a multipart message) cut after the header block of the first part whose
+ * body goes on past the end: 2 MiB of an attachment's base64 took 40–90 ms to decode for nothing.
+ * The part itself stays, empty, so it still counts as an attachment; every part before it whole.
+ */
+export function withoutUnfinishedBody(bytes: Uint8Array): Uint8Array {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const first = boundaryOf(headerFields(bytes, 'content-type')[0] ?? '');
+  if (!first) return bytes;
+  const boundaries = [first];
+  /** Where the first of `needles` found at or after `from` ends, or -1. */
+  const after = (needles: string[], from: number) =>
+    needles.reduce((found, needle) => {
+      const at = buffer.indexOf(needle, from, 'latin1');
+      return at >= 0 && (found < 0 || at + needle.length < found) ? at + needle.length : found;
+    }, -1);
+  /** Where the line after the next delimiter line of any known boundary starts, or -1. */
+  const nextPart = (from: number) => {
+    const delimiter = after(
+      boundaries.map((b) => `\n--${b}`),
+      Math.max(0, from - 1),
+    );
+    return delimiter < 0 ? -1 : buffer.indexOf('\n', delimiter) + 1 || -1;
+  };
+  for (let part = nextPart(0); part > 0;) {
+    const bodyStart = after(['\r\n\r\n', '\n\n'], part - 2);
+    if (bodyStart < 0) return bytes;
+    const nested = boundaryOf(headerFields(bytes.subarray(part, bodyStart), 'content-type')[0] ?? '');
+    if (nested) boundaries.push(nested);
+    part = nextPart(bodyStart);
+    if (part < 0 && !nested) return bytes.subarray(0, bodyStart);
+  }
+  return bytes;
+}
+
 export async function summarize(bytes: Uint8Array): Promise<EmailSummary> {
   const encrypted = /^multipart\/encrypted\b/i.test(headerFields(bytes, 'content-type')[0] ?? '');
   const limit = encrypted ? ENCRYPTED_PARSE_LIMIT : SUMMARY_PARSE_LIMIT;
   const truncated = bytes.length > limit;
-  const parsed = await PostalMime.parse(truncated ? bytes.subarray(0, limit) : bytes);
+  const parsed = await PostalMime.parse(truncated ? withoutUnfinishedBody(bytes.subarray(0, limit)) : bytes);
   const header = (name: string) => parsed.headers.find((h) => h.key === name)?.value;
   const text = (parsed.text ?? (parsed.html !== undefined ? stripTags(parsed.html) : '')).replace(/\s+/g, ' ').trim();
   const sentAt =
