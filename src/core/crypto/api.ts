@@ -25,7 +25,7 @@ import { asciiLower } from '../mime/addresses';
 import { AppError, isAppError } from '../errors/app-error';
 import { keysForAddress } from './impl/address-keys';
 import { checkSignatures, readKeys } from './impl/check-signatures';
-import { armorMessage } from './impl/armor';
+import { armorMessage, dearmorStream } from './impl/armor';
 import { encryptToArmoredBlob, type StreamedEncryption } from './impl/stream/encrypt-stream';
 import { CrlfCheck, SIGNATURE_TYPE, type StreamSigner, streamSigner } from './impl/stream/signer';
 import { openpgpStreamSigner } from './impl/stream/openpgp-signer';
@@ -316,7 +316,7 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi &
     async openEncryptedStream(armored, { verifyWith, maxDecompressedBytes }) {
       let message: Message<ReadableStream<Uint8Array>>;
       try {
-        message = (await readMessage({ armoredMessage: armored })) as unknown as typeof message;
+        message = (await readMessage({ binaryMessage: dearmorStream(armored) })) as unknown as typeof message;
       } catch (cause) {
         throw new AppError('crypto/integrity', `Not a readable OpenPGP message: ${openpgpErrorText(cause)}`, {
           cause,

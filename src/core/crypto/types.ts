@@ -213,11 +213,12 @@ export interface CryptoApi {
 export type StreamingCryptoApi = {
   /**
    * `openEncrypted` as a stream, for large messages: the plaintext flows out as the armored
-   * message flows in. Whatever `data` yields is unauthenticated until it ends without an error
-   * (an integrity failure is its last read); `signatures` settles once `data` has been read.
+   * message (its bytes, from the BEGIN line on) flows in. Whatever `data` yields is unauthenticated
+   * until it ends without an error (an integrity failure is its last read); `signatures` settles
+   * once `data` has been read.
    */
   openEncryptedStream(
-    armored: ReadableStream<string>,
+    armored: ReadableStream<Uint8Array>,
     options: OpenOptions,
   ): Promise<{ data: ReadableStream<Uint8Array>; signatures: Promise<SignatureCheck[]> }>;
 };

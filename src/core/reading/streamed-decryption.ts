@@ -1,17 +1,18 @@
 import type { SignatureCheck, StreamingCryptoApi } from '../crypto/types';
 import { AppError, isAppError } from '../errors/app-error';
+import { joinBytes } from '../bytes/join';
 import { BlobSink } from '../bytes/sink';
 import { decodeBase64 } from '../mime/base64';
 import { Base64BlobSink, type BodySink, MimeSkeleton, type StreamedLeaf, type TakenBody } from './mime-stream';
 import { header } from './mime-tree';
 import type { OpenMessageOptions } from './open-message';
 
-const BEGIN = '-----BEGIN PGP MESSAGE-----';
+const BEGIN = new TextEncoder().encode('-----BEGIN PGP MESSAGE-----');
 const latin1 = new TextDecoder('latin1');
 const IDENTITY_ENCODINGS = new Set(['', '7bit', '8bit', 'binary']);
 /**
- * The armor goes to OpenPGP.js in pieces of about this size: its stream stages cost per piece,
- * and a download arrives in pieces of a few KiB.
+ * The armor goes to the decryption in pieces of about this size: OpenPGP.js's stream stages cost
+ * per piece, and a download arrives in pieces of a few KiB.
  */
 const ARMOR_PIECE = 256 * 1024;
 /** A signed part goes into Blobs this size: few Blob calls, little held in the worker. */
@@ -41,49 +42,57 @@ const isArmorPart = (leaf: StreamedLeaf) =>
   IDENTITY_ENCODINGS.has((header(leaf, 'content-transfer-encoding') ?? '').toLowerCase().trim());
 
 /**
- * The armored body as text, from `-----BEGIN PGP MESSAGE-----` on (what comes before is not the
- * message, as the whole-message reader's search for the armor skips it; OpenPGP.js stops at the
- * END line), for a stream to pull.
+ * The armored body's bytes, from `-----BEGIN PGP MESSAGE-----` on (what comes before is not the
+ * message, as the whole-message reader's search for the armor skips it; the armor ends at its END
+ * line), for a stream to pull. The bytes are the download's own: it never reuses a buffer.
  */
 class ArmorFeed implements BodySink {
-  readonly queue: string[] = [];
+  readonly queue: Uint8Array[] = [];
   queued = 0;
   closed = false;
   began = false;
-  private before = '';
+  /** The end of what came before BEGIN: enough to find a BEGIN cut in two. */
+  private before = new Uint8Array(0);
 
   write(bytes: Uint8Array): void {
-    const text = latin1.decode(bytes);
     if (this.began) {
-      this.push(text);
+      this.push(bytes);
       return;
     }
-    this.before += text;
-    const at = this.before.indexOf(BEGIN);
+    const seen = joinBytes([this.before, bytes]);
+    const at = indexOfBytes(seen, BEGIN);
     if (at < 0) {
-      this.before = this.before.slice(1 - BEGIN.length); // enough to find a BEGIN cut in two
+      this.before = seen.slice(Math.max(0, seen.length - (BEGIN.length - 1)));
       return;
     }
     this.began = true;
-    this.push(this.before.slice(at));
-    this.before = '';
+    this.before = new Uint8Array(0);
+    this.push(seen.subarray(at));
   }
 
-  /** All that is queued, as one piece. */
-  take(): string {
-    const piece = this.queue.splice(0).join('');
+  /** All that is queued, in the pieces it came in: joining them cost more than passing them on. */
+  take(): Uint8Array[] {
     this.queued = 0;
-    return piece;
+    return this.queue.splice(0);
   }
 
-  private push(text: string): void {
-    this.queue.push(text);
-    this.queued += text.length;
+  private push(bytes: Uint8Array): void {
+    this.queue.push(bytes);
+    this.queued += bytes.length;
   }
 
   close(): void {
     this.closed = true;
   }
+}
+
+/** Where `needle` first occurs in `haystack`, or -1. */
+function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
+  for (let at = haystack.indexOf(needle[0]!); at >= 0; at = haystack.indexOf(needle[0]!, at + 1)) {
+    if (at + needle.length > haystack.length) return -1;
+    if (needle.every((byte, i) => haystack[at + i] === byte)) return at;
+  }
+  return -1;
 }
 
 /**
@@ -175,14 +184,14 @@ class OuterReader {
     return this.reader.cancel().catch(() => undefined);
   }
 
-  /** The armor as a stream OpenPGP.js pulls: each pull reads only as much of the message as it needs. */
-  armorStream(): ReadableStream<string> {
+  /** The armor as a stream the decryption pulls: each pull reads only as much of the message as it needs. */
+  armorStream(): ReadableStream<Uint8Array> {
     const armor = this.armor!;
-    return new ReadableStream<string>(
+    return new ReadableStream<Uint8Array>(
       {
         pull: async (controller) => {
           while (armor.queued < ARMOR_PIECE && !armor.closed && !this.done) await this.pump();
-          if (armor.queue.length) controller.enqueue(armor.take());
+          if (armor.queue.length) for (const piece of armor.take()) controller.enqueue(piece);
           else controller.close();
         },
         cancel: () => undefined, // the rest of the message is still read for its skeleton
@@ -323,7 +332,7 @@ export async function sessionKeyPackets(
   if (!armor) return { whole: outer.skeleton.end() };
   let text = '';
   while (text.length < KEY_ID_ARMOR) {
-    if (armor.queue.length) text += armor.take();
+    if (armor.queue.length) text += latin1.decode(joinBytes(armor.take()));
     else if (armor.closed || outer.done) break;
     else await outer.pump();
   }

@@ -121,3 +121,216 @@ export async function armorMessage(bytes: Uint8Array, withChecksum: boolean): Pr
   await armor.close();
   return output.result();
 }
+
+/** Base64 digit values; -2 for the white space `atob` skips (TAB, LF, FF, CR, SPACE), -1 for the rest. */
+const DIGITS = (() => {
+  const table = new Int8Array(256).fill(-1);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let i = 0; i < 64; i++) table[alphabet.charCodeAt(i)] = i;
+  for (const space of [9, 10, 12, 13, 32]) table[space] = -2;
+  return table;
+})();
+const EQUALS = 61;
+const DASH = 45;
+const LF = 10;
+/** `^-----[^-]+-----$`: an armor line (BEGIN or END) as OpenPGP.js splits on it. */
+const ARMOR_LINE = /^-----[^-]+-----$/;
+const KNOWN_TYPE =
+  /^-----BEGIN PGP (MESSAGE, PART \d+\/\d+|MESSAGE, PART \d+|SIGNED MESSAGE|MESSAGE|PUBLIC KEY BLOCK|PRIVATE KEY BLOCK|SIGNATURE)-----$/;
+/** White space OpenPGP.js takes for an empty line between the armor headers and the data (as Latin-1). */
+const BLANK_LINE = /^[ \f\r\t\u00a0]*$/;
+/** The lines before the data, and the tail after its last plain line, are short in any real armor. */
+const MAX_LINES_TEXT = 64 * 1024;
+
+const latin1 = new TextDecoder('latin1');
+const withoutTrailingSpace = (line: string) => line.replace(/[ \t\r]+$/, '');
+
+/**
+ * ASCII armor (RFC 9580 §6) back to binary as it streams in, read the way OpenPGP.js's `unarmor`
+ * reads a message — the same lines accepted, the checksum ignored the same way, failing where it
+ * fails — but on bytes: OpenPGP.js decodes through `atob` on strings, the largest single cost of
+ * opening a 50 MB message (1.4 s of 8.8). Lines before `-----BEGIN PGP MESSAGE-----` are skipped;
+ * armor headers end at a blank line; the data runs to the first `=` or `-`, from where the rest up
+ * to the END line is read as one piece, a checksum dropped from it.
+ */
+export class Dearmor {
+  private state: 'type' | 'headers' | 'data' | 'tail' | 'done' = 'type';
+  /** Before the data: a line not yet ended. In the tail: all of it so far. */
+  private text = '';
+  /** The tail began at the start of a line (else its first line cannot be the END line). */
+  private tailAtLineStart = true;
+  /** Base64 digits of an incomplete group, and how many. */
+  private group = 0;
+  private digits = 0;
+
+  /** The binary for `bytes`, in pieces. */
+  push(bytes: Uint8Array): Uint8Array[] {
+    const pieces: Uint8Array[] = [];
+    // Not decoded in place: the bytes may be the caller's. A view of the output, not a copy of it.
+    const out = new Uint8Array(Math.ceil((bytes.length * 3) / 4) + 3);
+    let o = 0;
+    let at = 0;
+    let last: Uint8Array | null = null;
+    while (at < bytes.length && this.state !== 'done') {
+      if (this.state === 'data') {
+        ({ at, o } = this.decode(bytes, at, out, o));
+        continue;
+      }
+      const lineEnd = bytes.indexOf(LF, at);
+      const end = lineEnd < 0 ? bytes.length : lineEnd + 1;
+      this.text += latin1.decode(bytes.subarray(at, end));
+      if (this.text.length > MAX_LINES_TEXT) throw misformed();
+      at = end;
+      if (lineEnd >= 0) last = this.line();
+    }
+    if (o) pieces.push(out.subarray(0, o));
+    if (last?.length) pieces.push(last);
+    return pieces;
+  }
+
+  /** The end of the armored text: what it still holds, or why it is not a whole message. */
+  end(): Uint8Array[] {
+    const last = this.state !== 'data' && this.state !== 'done' && this.text ? this.line(true) : null;
+    if (this.state !== 'done') throw misformed();
+    return last?.length ? [last] : [];
+  }
+
+  /**
+   * Data bytes from `at` into `out` at `o`, until the input ends or a `=` or `-` starts the tail.
+   * Where it stopped.
+   */
+  private decode(bytes: Uint8Array, at: number, out: Uint8Array, o: number): { at: number; o: number } {
+    let group = this.group;
+    let digits = this.digits;
+    let i = at;
+    let lineStart = this.tailAtLineStart;
+    for (; i < bytes.length; i++) {
+      const byte = bytes[i]!;
+      const value = DIGITS[byte]!;
+      if (value >= 0) {
+        lineStart = false;
+        group = (group << 6) | value;
+        if (++digits === 4) {
+          out[o] = group >>> 16;
+          out[o + 1] = (group >>> 8) & 0xff;
+          out[o + 2] = group & 0xff;
+          o += 3;
+          digits = 0;
+          group = 0;
+        }
+      } else if (value === -2) {
+        // OpenPGP.js drops every CR before it looks for the END line.
+        if (byte !== 13) lineStart = byte === LF;
+      } else if (byte === EQUALS || byte === DASH) {
+        this.state = 'tail';
+        break;
+      } else throw notBase64();
+    }
+    this.group = group;
+    this.digits = digits;
+    this.tailAtLineStart = lineStart;
+    return { at: i, o };
+  }
+
+  /** The line just ended in `text` (or the last one, unended), in the state it came in; the data's last bytes once it ends it. */
+  private line(last = false): Uint8Array | null {
+    if (this.state === 'tail') return this.tailLine(last);
+    const line = withoutTrailingSpace(this.text.replace(/[\r\n]/g, ''));
+    this.text = '';
+    if (this.state === 'type') {
+      if (!ARMOR_LINE.test(line)) return null;
+      const type = KNOWN_TYPE.exec(line)?.[1];
+      if (!type) throw new Error('Unknown ASCII armor type');
+      if (type !== 'MESSAGE') throw new Error('Armored text not of type message');
+      this.state = 'headers';
+    } else if (this.state === 'headers') {
+      if (ARMOR_LINE.test(line)) throw new Error('Mandatory blank line missing between armor headers and armor data');
+      if (BLANK_LINE.test(line)) this.state = 'data';
+    }
+    return null;
+  }
+
+  private tailLine(last: boolean): Uint8Array | null {
+    const lines = this.text.split('\n');
+    // The text ends with LF (a whole line) unless it is the last: that line is the one to look at.
+    const current = lines.length - (last ? 1 : 2);
+    const isArmorLine =
+      (current > 0 || this.tailAtLineStart) &&
+      ARMOR_LINE.test(withoutTrailingSpace(lines[current]!.replace(/\r/g, '')));
+    if (!isArmorLine) {
+      if (last) throw misformed();
+      return null;
+    }
+    // The data's last lines as OpenPGP.js takes them: without CR or trailing space, joined up to
+    // the END line, and from the last `=` on (a checksum) unless that `=` ends them (padding).
+    let tail = lines
+      .slice(0, current)
+      .map((l) => withoutTrailingSpace(l.replace(/\r/g, '')))
+      .join('\n');
+    const lastEquals = tail.lastIndexOf('=');
+    if (lastEquals >= 0 && lastEquals !== tail.length - 1) tail = tail.slice(0, lastEquals);
+    this.state = 'done';
+    return this.decodeTail(tail);
+  }
+
+  /** The rest of the data with `atob`'s rules: white space skipped, `=` only as padding at the very end. */
+  private decodeTail(tail: string): Uint8Array {
+    const chars = tail.replace(/[\t\n\f\r ]/g, '');
+    const padding = /={1,2}$/.exec(chars)?.[0].length ?? 0;
+    if (padding && (this.digits + chars.length) % 4 !== 0) throw notBase64();
+    const body = chars.slice(0, chars.length - padding);
+    const out = new Uint8Array(Math.ceil(((this.digits + body.length) * 3) / 4));
+    let o = 0;
+    let group = this.group;
+    let digits = this.digits;
+    for (let i = 0; i < body.length; i++) {
+      const value = DIGITS[body.charCodeAt(i)]!;
+      if (value < 0) throw notBase64();
+      group = (group << 6) | value;
+      if (++digits === 4) {
+        out[o++] = group >>> 16;
+        out[o++] = (group >>> 8) & 0xff;
+        out[o++] = group & 0xff;
+        digits = 0;
+        group = 0;
+      }
+    }
+    // A last group of two or three digits holds one or two bytes; of one, nothing valid.
+    if (digits === 1) throw notBase64();
+    if (digits === 2) out[o++] = group >>> 4;
+    if (digits === 3) {
+      out[o++] = group >>> 10;
+      out[o++] = (group >>> 2) & 0xff;
+    }
+    this.group = 0;
+    this.digits = 0;
+    return out.subarray(0, o);
+  }
+}
+
+const misformed = () => new Error('Misformed armored text');
+const notBase64 = () => new Error('The armored data is not correctly base64-encoded');
+
+/** An armored message's bytes as the binary message, decoded as they arrive (see Dearmor). */
+export function dearmorStream(armored: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const dearmor = new Dearmor();
+  const reader = armored.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          const { value, done } = await reader.read();
+          const decoded = done ? dearmor.end() : dearmor.push(value);
+          for (const piece of decoded) controller.enqueue(piece);
+          if (done) {
+            controller.close();
+            return;
+          }
+          if (decoded.length) return;
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+}
