@@ -1,3 +1,4 @@
+import { BASE64_DIGITS } from '../../bytes/base64-digits';
 import { Base64Lines } from '../../bytes/base64-lines';
 import { BlobSink, type ByteSink } from '../../bytes/sink';
 
@@ -122,14 +123,6 @@ export async function armorMessage(bytes: Uint8Array, withChecksum: boolean): Pr
   return output.result();
 }
 
-/** Base64 digit values; -2 for the white space `atob` skips (TAB, LF, FF, CR, SPACE), -1 for the rest. */
-const DIGITS = (() => {
-  const table = new Int8Array(256).fill(-1);
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  for (let i = 0; i < 64; i++) table[alphabet.charCodeAt(i)] = i;
-  for (const space of [9, 10, 12, 13, 32]) table[space] = -2;
-  return table;
-})();
 const EQUALS = 61;
 const DASH = 45;
 const LF = 10;
@@ -206,7 +199,7 @@ export class Dearmor {
     let lineStart = this.tailAtLineStart;
     for (; i < bytes.length; i++) {
       const byte = bytes[i]!;
-      const value = DIGITS[byte]!;
+      const value = BASE64_DIGITS[byte]!;
       if (value >= 0) {
         lineStart = false;
         group = (group << 6) | value;
@@ -284,7 +277,7 @@ export class Dearmor {
     let group = this.group;
     let digits = this.digits;
     for (let i = 0; i < body.length; i++) {
-      const value = DIGITS[body.charCodeAt(i)]!;
+      const value = BASE64_DIGITS[body.charCodeAt(i)]!;
       if (value < 0) throw notBase64();
       group = (group << 6) | value;
       if (++digits === 4) {
