@@ -72,15 +72,17 @@ const browserOpenpgp = (await import(
 
 /** What OpenPGP.js's own unarmor makes of `text` as a message: its bytes, or that it failed. */
 async function theirs(text: string): Promise<Uint8Array | 'error'> {
+  let unarmored;
   try {
-    const { type, data } = await browserOpenpgp.unarmor(text);
-    if (type !== openpgp.enums.armor.message) return 'error';
-    return data instanceof Uint8Array
-      ? data
-      : await browserOpenpgp.readToEnd(data as unknown as ReadableStream<Uint8Array>);
+    unarmored = await browserOpenpgp.unarmor(text);
   } catch {
     return 'error';
   }
+  if (unarmored.type !== openpgp.enums.armor.message) return 'error';
+  const { data } = unarmored;
+  // Unarmoring a string gives its bytes whole.
+  if (!(data instanceof Uint8Array)) throw new Error('OpenPGP.js unarmored a string into a stream');
+  return data;
 }
 
 /** What Dearmor makes of `text` (as Latin-1 bytes) fed `piece` bytes at a time. */
