@@ -50,9 +50,10 @@ async function attachRandom(page: Page, name: string): Promise<string> {
 type SpoolWatch = { now: number; whileUploading: number };
 
 /**
- * Counts the spool files every 20 ms: `now`, and the most seen while the composer said it was
- * uploading or submitting (the send's own file, not one of a draft saved meanwhile). Calling it
- * again starts the count over.
+ * Counts the spool files every 20 ms, and at once when the composer starts uploading: `now`, and
+ * the most seen while the composer said it was uploading or submitting (the send's own file, not
+ * one of a draft saved meanwhile). A file is released only after its message is submitted, so a
+ * count that began or ended in those stages saw the send's file. Calling it again starts over.
  */
 async function watchSpool(page: Page) {
   await page.evaluate(() => {
@@ -60,8 +61,13 @@ async function watchSpool(page: Page) {
     const running = !!w.spool;
     w.spool = { now: 0, whileUploading: 0 };
     if (running) return;
+    const sending = () =>
+      /Uploading|Submitting/.test(
+        Array.from(document.querySelectorAll('[role="status"]'), (e) => e.textContent ?? '').join(' '),
+      );
     const count = async () => {
       const spool = w.spool!;
+      const before = sending();
       try {
         const root = await navigator.storage.getDirectory();
         const directory = await root.getDirectoryHandle('outgoing-spool');
@@ -71,11 +77,20 @@ async function watchSpool(page: Page) {
       } catch {
         spool.now = 0;
       }
-      const status = Array.from(document.querySelectorAll('[role="status"]'), (e) => e.textContent ?? '').join(' ');
-      if (/Uploading|Submitting/.test(status)) spool.whileUploading = Math.max(spool.whileUploading, spool.now);
-      setTimeout(count, 20);
+      if (before || sending()) spool.whileUploading = Math.max(spool.whileUploading, spool.now);
     };
-    void count();
+    const tick = async () => {
+      await count();
+      setTimeout(tick, 20);
+    };
+    // On a busy machine the upload of 12 MiB can be over between two timed counts.
+    let wasSending = false;
+    new MutationObserver(() => {
+      const now = sending();
+      if (now && !wasSending) void count();
+      wasSending = now;
+    }).observe(document.body, { childList: true, characterData: true, subtree: true });
+    void tick();
   });
 }
 const spoolFiles = (page: Page) => page.evaluate(() => (window as unknown as { spool: SpoolWatch }).spool);
