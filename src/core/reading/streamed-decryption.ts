@@ -7,12 +7,12 @@ import { Base64BlobSink, type BodySink, MimeSkeleton, type StreamedLeaf, type Ta
 import { header } from './mime-tree';
 import type { OpenMessageOptions } from './open-message';
 
-const BEGIN = new TextEncoder().encode('-----BEGIN PGP MESSAGE-----');
+const BEGIN = '-----BEGIN PGP MESSAGE-----';
 const latin1 = new TextDecoder('latin1');
 const IDENTITY_ENCODINGS = new Set(['', '7bit', '8bit', 'binary']);
 /**
- * The armor goes to the decryption in pieces of about this size: OpenPGP.js's stream stages cost
- * per piece, and a download arrives in pieces of a few KiB.
+ * Each pull of the decryption reads at least this much armor ahead: OpenPGP.js's stream stages
+ * cost per pull, and a download arrives in pieces of a few KiB.
  */
 const ARMOR_PIECE = 256 * 1024;
 /** A signed part goes into Blobs this size: few Blob calls, little held in the worker. */
@@ -44,7 +44,7 @@ const isArmorPart = (leaf: StreamedLeaf) =>
 /**
  * The armored body's bytes, from `-----BEGIN PGP MESSAGE-----` on (what comes before is not the
  * message, as the whole-message reader's search for the armor skips it; the armor ends at its END
- * line), for a stream to pull. The bytes are the download's own: it never reuses a buffer.
+ * line), for a stream to pull.
  */
 class ArmorFeed implements BodySink {
   readonly queue: Uint8Array[] = [];
@@ -60,7 +60,8 @@ class ArmorFeed implements BodySink {
       return;
     }
     const seen = joinBytes([this.before, bytes]);
-    const at = indexOfBytes(seen, BEGIN);
+    // Latin-1 gives one character per byte: the text's index is the byte's.
+    const at = latin1.decode(seen).indexOf(BEGIN);
     if (at < 0) {
       this.before = seen.slice(Math.max(0, seen.length - (BEGIN.length - 1)));
       return;
@@ -84,15 +85,6 @@ class ArmorFeed implements BodySink {
   close(): void {
     this.closed = true;
   }
-}
-
-/** Where `needle` first occurs in `haystack`, or -1. */
-function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
-  for (let at = haystack.indexOf(needle[0]!); at >= 0; at = haystack.indexOf(needle[0]!, at + 1)) {
-    if (at + needle.length > haystack.length) return -1;
-    if (needle.every((byte, i) => haystack[at + i] === byte)) return at;
-  }
-  return -1;
 }
 
 /**
