@@ -128,3 +128,39 @@ test('an encrypted message whose submission answer is lost: the retry sends the 
   await page.waitForTimeout(500);
   expect(await ours()).toBe(1);
 });
+
+test('a message too large for the server is refused before it is built, and nothing is lost', async ({
+  page,
+  signInPage,
+  composer,
+}) => {
+  const bobKey = await openpgp.generateKey({ userIDs: [{ email: 'bob@example.test' }], format: 'armored' });
+  await signInPage.signIn();
+  await importKeyText(page, bobKey.publicKey, 1);
+  await page.getByRole('link', { name: 'Compose', exact: true }).click();
+  await composer.addRecipients('To', 'bob@example.test');
+  const encrypt = page.getByRole('switch', { name: 'Encrypt', exact: true });
+  await expect(encrypt).toBeChecked();
+  await composer.field('Subject').fill('too large');
+  const requests: string[] = [];
+  page.on('request', (r) => void requests.push(r.url()));
+  // 60 MiB is 82 MiB in base64 lines, and 113 MiB once encrypted and armored: the backend sends up to 100 MiB.
+  await composer.attachMade('huge.bin', 60 * 1024 * 1024);
+  const told =
+    'With its attachments this message is at least 112.9 MiB encrypted, and the mail server sends messages of at most 100.0 MiB. Remove attachments to send it.';
+  await expect(composer.alert()).toHaveText(`Too large to send. ${told}`);
+  await composer.send().click();
+  await expect(composer.alert()).toHaveText(`Not sent. ${told}`);
+  await expect(page.getByRole('status')).not.toContainText(/Encrypting|Building|Uploading/);
+  expect(requests.filter((url) => url.includes('/jmap/upload/'))).toEqual([]);
+  await expect(composer.chip('bob@example.test')).toBeVisible();
+  await expect(composer.field('Subject')).toHaveValue('too large');
+  // Unencrypted it fits: the stale failure goes with the choice it was about.
+  await encrypt.click();
+  await expect(encrypt).not.toBeChecked();
+  await expect(composer.alert()).toHaveCount(0);
+  await encrypt.click();
+  await expect(composer.alert()).toHaveText(`Too large to send. ${told}`);
+  await page.getByRole('button', { name: 'Remove attachment huge.bin' }).click();
+  await expect(composer.alert()).toHaveCount(0);
+});

@@ -183,4 +183,36 @@ test.describe('against a real Cyrus JMAP server', () => {
       s.cleanup();
     }
   });
+
+  test('Cyrus’s limits: over Postfix’s SIZE is refused before upload; over the advisory attachments limit is sent with a warning', async ({
+    page,
+    signInPage,
+    composer,
+  }) => {
+    test.setTimeout(120_000);
+    const subject = uniqueSubject('Large through Cyrus');
+    await signInPage.signIn(cyrus('alice'));
+    await composer.addRecipients('To', 'bob@example.org');
+    await composer.field('Subject').fill(subject);
+    const uploads: string[] = [];
+    page.on('request', (r) => void (r.url().includes('/jmap/upload/') && uploads.push(r.url())));
+    // Postfix's message_size_limit is 50 MiB, announced as SIZE; 42 MiB is 57.5 MiB in base64 lines.
+    await composer.attachMade('over-size.bin', 42 * 1024 * 1024);
+    await expect(composer.alert()).toContainText('the mail server sends messages of at most 50.0 MiB');
+    await composer.send().click();
+    await expect(composer.alert()).toContainText('Not sent. With its attachments this message is at least 57.5 MiB');
+    expect(uploads).toEqual([]);
+    await page.getByRole('button', { name: 'Remove attachment over-size.bin' }).click();
+    await expect(composer.alert()).toHaveCount(0);
+    // Cyrus advertises 10 MiB of attachments per Email but imports and sends more: a warning, not a block.
+    await composer.attachMade('over-advice.bin', 12 * 1024 * 1024);
+    await expect(page.getByLabel('Attach files', { exact: true })).toHaveAccessibleDescription(
+      'The attachments come to 12.0 MiB; the server says it takes at most 10.0 MiB per message, so it may refuse this one.',
+    );
+    await expect(composer.alert()).toHaveCount(0);
+    await composer.send().click();
+    await expect(composer.status()).toBeVisible({ timeout: 60_000 });
+    const bob = await readMailbox(cyrus('bob'));
+    expect((await bob.waitFor(subject)).size).toBeGreaterThan(12 * 1024 * 1024);
+  });
 });

@@ -1,3 +1,4 @@
+import { formatBytes } from './client';
 import type { SetError } from './types';
 
 /** People-facing text for every RFC 8621 §7.5 EmailSubmission SetError (and the generic ones). */
@@ -19,7 +20,7 @@ export function describeSubmissionError(error: SetError): string {
     case 'invalidEmail':
       return `The server considers the message invalid${error.properties?.length ? ` (${error.properties.join(', ')})` : ''}.${server}`;
     case 'tooLarge':
-      return `The message is too large to send${error.maxSize ? `; the limit is ${error.maxSize} bytes` : ''}.${server}`;
+      return `The message is too large to send${error.maxSize ? `; the limit is ${formatBytes(error.maxSize)}` : ''}.${server}`;
     case 'rateLimit':
       return `Too many messages were sent recently; try again later.${server}`;
     case 'overQuota':

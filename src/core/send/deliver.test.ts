@@ -60,3 +60,32 @@ describe('spool files of a prepared message', () => {
     expect(released).toHaveLength(2);
   });
 });
+
+describe('the exact size of a built message', () => {
+  it('is checked against the SMTP SIZE before the upload: nothing goes to the server, and the copy stays', async () => {
+    let uploads = 0;
+    const jmap = {
+      session: {
+        accountId: 'A',
+        core: { maxSizeUpload: 1000 },
+        mail: {},
+        submission: { submissionExtensions: { size: ['6'] } },
+      },
+      upload: async () => ({ accountId: 'A', blobId: `B${++uploads}`, type: 'message/rfc822', size: 7 }),
+      request: async () => {
+        throw new Error('no request expected');
+      },
+    } as unknown as JmapClient;
+    const prepared: PreparedMessage = { identityId: 'I', messageId: '<m@x>', copies: [copy('big')] };
+    await expect(deliverMessage(prepared, { jmap, mailboxes })).rejects.toMatchObject({
+      code: 'jmap/too-large',
+      detail: 'The mail server sends messages of at most 6 bytes; this message is 7 bytes.',
+    });
+    expect(uploads).toBe(0);
+    expect(prepared.copies[0]!.spools).toEqual(['big']);
+    // At the limit it goes.
+    (jmap.session.submission.submissionExtensions as Record<string, string[]>).size = ['7'];
+    await expect(deliverMessage(prepared, { jmap, mailboxes })).rejects.toThrow('no request expected');
+    expect(uploads).toBe(1);
+  });
+});

@@ -4,6 +4,7 @@ import type { AccountMailboxes } from '../jmap/mail';
 import { findImported, importDraft, submitDraft, type SubmitResult, wasSubmitted } from '../jmap/submission';
 import type { Id } from '../jmap/types';
 import { releaseSpools } from '../bytes/spool';
+import { exactSizeProblem, sizeLimitsOf } from './size-limits';
 
 export type SendStage = 'building' | 'encrypting' | 'uploading' | 'submitting';
 
@@ -101,6 +102,11 @@ export async function deliverMessage(
     }
     if (!copy.emailId) {
       if (!copy.blobId) {
+        // Refused here rather than by the submission server after the upload and import.
+        const size = copy.bytes instanceof Blob ? copy.bytes.size : copy.bytes.byteLength;
+        const tooLarge = exactSizeProblem(size, sizeLimitsOf(jmap.session));
+        if (tooLarge)
+          throw new AppError('jmap/too-large', `Message of ${size} bytes exceeds SMTP SIZE`, { detail: tooLarge });
         onProgress('uploading');
         copy.blobId = (await jmap.upload(copy.bytes, 'message/rfc822', signal)).blobId;
       }

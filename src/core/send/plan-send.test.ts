@@ -41,6 +41,8 @@ function input(over: Partial<SendPlanInput> & { keys?: Record<string, RecipientK
     ownKey: { status: 'valid', fingerprint: 'AAAA', armoredPublic: 'ALICE', unlocked: true },
     retry: null,
     refreshed: false,
+    attachmentSizes: [],
+    limits: { upload: null, smtp: null, attachments: null },
     ...over,
   };
 }
@@ -54,6 +56,26 @@ describe('planSend', () => {
     const plan = planSend(input({ recipients: [{ address: 'bob@example.test' }, { invalid: 'bob@' }] }));
     expect(plan).toMatchObject({ kind: 'blocked', reason: 'invalid-addresses', addresses: ['bob@'] });
     expect(plan.kind === 'blocked' && plan.message).toContain('"bob@" is not a valid e-mail address');
+  });
+
+  it('blocks a message surely too large for the server before anything is built, encrypted or not', () => {
+    const MiB = 1024 * 1024;
+    const limits = { upload: 100 * MiB, smtp: 50 * MiB, attachments: 10 * MiB };
+    // 30 MiB is 41.1 MiB in base64 lines, and 56.4 MiB once that is encrypted and armored.
+    const encrypted = planSend(input({ attachmentSizes: [10 * MiB, 20 * MiB], limits }));
+    expect(encrypted).toMatchObject({ kind: 'blocked', reason: 'too-large' });
+    expect(encrypted.kind === 'blocked' && encrypted.message).toBe(
+      'Not sent. With its attachments this message is at least 56.4 MiB encrypted, and the mail server sends messages of at most 50.0 MiB. Remove attachments to send it.',
+    );
+    expect(planSend(input({ attachmentSizes: [10 * MiB, 20 * MiB], limits, encrypt: false })).kind).toBe('ready');
+    // The tighter limit is the one named; the advisory attachments limit never blocks.
+    const upload = planSend(input({ attachmentSizes: [30 * MiB], limits: { ...limits, upload: 40 * MiB } }));
+    expect(upload.kind === 'blocked' && upload.message).toContain('the server accepts uploads of at most 40.0 MiB');
+    // Decided before keys are looked at: waiting for a key would not help.
+    expect(planSend(input({ attachmentSizes: [30 * MiB], limits, keys: {} }))).toMatchObject({ reason: 'too-large' });
+    // A message already built goes again as it is: its exact size is checked before the upload.
+    const retry = { prepared: { identityId: 'I', messageId: '<m@x>', copies: [] } as PreparedMessage };
+    expect(planSend(input({ attachmentSizes: [30 * MiB], limits, retry })).kind).toBe('resume');
   });
 
   it('blocks without recipients', () => {

@@ -2,6 +2,7 @@ import type { RecipientKey } from '../discovery/resolve-recipient';
 import { addressKey } from '../mime/addresses';
 import type { PreparedMessage } from './deliver';
 import type { Security } from './send-message';
+import { minimumMessageSize, type SizeLimits, sizeProblem } from './size-limits';
 
 /** One recipient as typed: an address, or text that did not parse as one. */
 export type PlannedRecipient = { address: string } | { invalid: string };
@@ -30,9 +31,13 @@ export type SendPlanInput = {
   retry: { prepared: PreparedMessage } | null;
   /** Whether the keys of unusable recipients were already refreshed in this attempt. */
   refreshed: boolean;
+  /** The attachments' sizes in bytes, and what the server takes: a message surely too large is not built. */
+  attachmentSizes: number[];
+  limits: SizeLimits;
 };
 
-export type BlockReason = 'no-identity' | 'invalid-addresses' | 'no-recipients' | 'keys-pending' | 'keys-missing';
+export type BlockReason =
+  'no-identity' | 'invalid-addresses' | 'no-recipients' | 'too-large' | 'keys-pending' | 'keys-missing';
 
 export type SendPlan =
   | { kind: 'blocked'; reason: BlockReason; addresses: string[]; message: string }
@@ -70,6 +75,8 @@ export function planSend(input: SendPlanInput): SendPlan {
   const addresses = input.recipients.flatMap((r) => ('address' in r ? [r.address] : []));
   if (addresses.length === 0) return blocked('no-recipients', [], 'Not sent: add at least one recipient.');
   if (input.retry) return { kind: 'resume', prepared: input.retry.prepared };
+  const tooLarge = sizeProblem(minimumMessageSize(input.attachmentSizes, input.encrypt), input.encrypt, input.limits);
+  if (tooLarge) return blocked('too-large', [], `Not sent. ${tooLarge}`);
 
   const statusOf = (address: string) => input.keyOf(address)?.status ?? 'pending';
   if (input.encrypt) {

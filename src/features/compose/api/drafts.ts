@@ -5,6 +5,7 @@ import type { Identity } from '@/core/jmap/types';
 import { AppError } from '@/core/errors/app-error';
 import { userMessage } from '@/core/errors/user-messages';
 import { createMessageId } from '@/core/mime/message-id';
+import { minimumMessageSize, sizeLimitsOf, sizeProblem } from '@/core/send/size-limits';
 import type { KeyRecord } from '@/core/keystore/records';
 import { draftKeys } from '@/queries/mail';
 import type { OwnKeyStatus } from '@/queries/keyring';
@@ -63,6 +64,15 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
       if (reason === 'manual') store.setStatus({ state: 'failed', message });
       else store.setDraftStatus({ state: 'failed', message });
     }
+    return false;
+  }
+  // Checked before the draft is built and encrypted: autosave would otherwise redo that for nothing.
+  const fileSizes = store.attachments.map(({ file }) => file.size);
+  const tooLarge = sizeProblem(minimumMessageSize(fileSizes, !!own), !!own, sizeLimitsOf(ctx.client.session), 'draft');
+  if (tooLarge) {
+    const message = `Draft not saved. ${tooLarge}`;
+    if (reason === 'manual') store.setStatus({ state: 'failed', message });
+    store.setDraftStatus({ state: 'failed', message });
     return false;
   }
   const revision = store.revision;

@@ -6,11 +6,13 @@ import type { Identity } from '@/core/jmap/types';
 import { createMessageId } from '@/core/mime/message-id';
 import type { PreparedMessage } from '@/core/send/deliver';
 import { type OwnKeyState, planSend, type SendPlanInput } from '@/core/send/plan-send';
+import { sizeLimitsOf } from '@/core/send/size-limits';
 import { useRefreshBeforeSend } from '@/queries/key-refresh';
 import type { OwnKeyStatus } from '@/queries/keyring';
 import { currentRecipientKeys } from '@/queries/recipient-keys';
 import { useServices } from '@/services/services';
 import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
+import { useJmapClient } from '@/stores/session-store';
 import { ensureUnlocked, isUnlockDeclined } from '@/unlock/ensure-unlocked';
 import { type Chip, type RecipientField, reusableOutgoing, useComposerStore } from '../stores/composer-store';
 import { draftSaveSettled, saveDraft, type SaveDraftContext } from './drafts';
@@ -51,6 +53,7 @@ export function useComposeSend(options: ComposeSendOptions) {
   const services = useServices();
   const queryClient = useQueryClient();
   const refreshBeforeSend = useRefreshBeforeSend();
+  const client = useJmapClient();
   const protectHeaders = useDiscoverySettingsStore((s) => s.protectHeaders);
   const send = useSendMessage((stage) => useComposerStore.getState().setStatus({ state: 'sending', stage }));
   const [offerPlain, setOfferPlain] = useState(false);
@@ -103,6 +106,8 @@ export function useComposeSend(options: ComposeSendOptions) {
         ownKey: own,
         retry: reusableOutgoing(state),
         refreshed: false,
+        attachmentSizes: state.attachments.map((a) => a.file.size),
+        limits: sizeLimitsOf(client.session),
       };
       for (;;) {
         const plan = planSend(input);

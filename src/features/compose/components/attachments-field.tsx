@@ -1,7 +1,8 @@
 import { formatBytes } from '@/core/jmap/client';
 import { useComposerStore } from '../stores/composer-store';
 
-export function AttachmentsField({ id }: { id: string }) {
+/** `warning`: a size limit the server advertises but may not apply (see SizeLimits). */
+export function AttachmentsField({ id, warning }: { id: string; warning: string | null }) {
   const attachments = useComposerStore((s) => s.attachments);
   const addFiles = useComposerStore((s) => s.addFiles);
   const removeAttachment = useComposerStore((s) => s.removeAttachment);
@@ -12,11 +13,17 @@ export function AttachmentsField({ id }: { id: string }) {
         id={`${id}-files`}
         type="file"
         multiple
+        aria-describedby={warning ? `${id}-files-warning` : undefined}
         onChange={(e) => {
           addFiles(Array.from(e.target.files ?? []));
           e.target.value = '';
         }}
       />
+      {warning && (
+        <p id={`${id}-files-warning`} className="hint">
+          {warning}
+        </p>
+      )}
       {attachments.length > 0 && (
         <ul aria-label="Attachments" className="attachment-list">
           {attachments.map((a) => (

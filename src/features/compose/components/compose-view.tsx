@@ -3,6 +3,7 @@ import { useEffect, useId } from 'react';
 import { ViewTitle } from '@/components/view-title';
 import { userMessage } from '@/core/errors/user-messages';
 import { useAccountSetup } from '@/queries/account';
+import { attachmentsWarning, minimumMessageSize, sizeLimitsOf, sizeProblem } from '@/core/send/size-limits';
 import { useOwnKeyStatus } from '@/queries/keyring';
 import { useRecipientKeyStatuses } from '@/queries/recipient-keys';
 import { useServices } from '@/services/services';
@@ -81,13 +82,18 @@ export function ComposeView() {
   const send = useComposeSend({ identity, mailboxes: setup.data?.mailboxes, ownKey, encrypt, sign, draftContext });
 
   const invalidChips = FIELDS.flatMap((f) => store.recipients[f]).filter((c) => !c.valid);
+  const limits = sizeLimitsOf(client.session);
+  const fileSizes = store.attachments.map((a) => a.file.size);
+  const tooLarge = sizeProblem(minimumMessageSize(fileSizes, encrypt), encrypt, limits);
   // One alert at a time, so that what failed is never split over several announcements.
   const alert =
     status.state === 'failed'
       ? status.message
       : invalidChips.length
         ? `${invalidChips.map((c) => (c.valid ? '' : c.reason)).join(' ')} Invalid addresses block sending: fix or remove them.`
-        : null;
+        : tooLarge
+          ? `Too large to send. ${tooLarge}`
+          : null;
 
   return (
     <main aria-labelledby={`${id}-title`}>
@@ -131,7 +137,7 @@ export function ComposeView() {
             </button>
           </p>
         )}
-        <AttachmentsField id={id} />
+        <AttachmentsField id={id} warning={tooLarge ? null : attachmentsWarning(fileSizes, encrypt, limits)} />
         <SecurityFieldset
           id={id}
           addresses={addresses}

@@ -132,6 +132,7 @@ const EMPTY = (): Omit<ComposerState, 'fromIdentityId' | 'status'> => ({
 
 /** Edits bump the revision, so that autosave knows there is something new. */
 const edited = (s: { revision: number }) => ({ revision: s.revision + 1 });
+const IDLE: SendStatus = { state: 'idle' };
 
 let counter = 0;
 const nextId = () => `c${++counter}`;
@@ -163,7 +164,7 @@ function withChips(existing: Chip[], entries: string[]): Chip[] {
 
 export const useComposerStore = create<ComposerState & ComposerActions>((set, get) => ({
   fromIdentityId: null,
-  status: { state: 'idle' },
+  status: IDLE,
   ...EMPTY(),
   setFrom: (fromIdentityId) => set((s) => ({ fromIdentityId, ...edited(s) })),
   updateRecipientText: (field, text, commitRest = false) => {
@@ -178,7 +179,7 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set, ge
       const entries = commitRest && rest.trim() ? [...complete, rest] : complete;
       const pending = commitRest ? '' : complete.length ? rest.replace(/^\s+/, '') : text;
       return {
-        ...(entries.length && s.status.state === 'failed' ? { status: { state: 'idle' as const } } : {}),
+        ...(entries.length && s.status.state === 'failed' ? { status: IDLE } : {}),
         // Text still being typed is kept in drafts too: changing it is an edit.
         ...(entries.length || pending !== s.pending[field] ? edited(s) : {}),
         recipients: entries.length
@@ -193,27 +194,34 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set, ge
       ...edited(s),
       recipients: { ...s.recipients, [field]: s.recipients[field].filter((c) => c.id !== id) },
       // The old failure may no longer apply once the recipients change.
-      ...(s.status.state === 'failed' ? { status: { state: 'idle' as const } } : {}),
+      ...(s.status.state === 'failed' ? { status: IDLE } : {}),
     })),
   setSubject: (subject) => set((s) => ({ subject, ...edited(s) })),
   setBody: (body) => set((s) => ({ body, ...edited(s) })),
   addFiles: (files) =>
     set((s) => ({ attachments: [...s.attachments, ...files.map((file) => ({ id: nextId(), file }))], ...edited(s) })),
-  removeAttachment: (id) => set((s) => ({ attachments: s.attachments.filter((a) => a.id !== id), ...edited(s) })),
+  removeAttachment: (id) =>
+    set((s) => ({
+      attachments: s.attachments.filter((a) => a.id !== id),
+      ...edited(s),
+      // The old failure (a message too large, say) may no longer apply.
+      ...(s.status.state === 'failed' ? { status: IDLE } : {}),
+    })),
   setMessageId: (messageId) => set({ messageId }),
   setEncryptChoice: (encryptChoice) =>
     set((s) => {
+      // A failure of the other choice (no key, too large encrypted) may no longer apply.
+      const changed = { encryptChoice, ...edited(s), ...(s.status.state === 'failed' ? { status: IDLE } : {}) };
       // Autocrypt / reading.md §7: text that was only readable encrypted is not sent in clear by default.
       const reply = s.reply;
       if (encryptChoice === false && reply?.encryptedOriginal && !reply.quoteDropped && s.body.includes(reply.quote)) {
         return {
-          encryptChoice,
+          ...changed,
           body: s.body.replace(reply.quote, '').replace(/\s+$/, '\n'),
           reply: { ...reply, quoteDropped: true },
-          ...edited(s),
         };
       }
-      return { encryptChoice, ...edited(s) };
+      return changed;
     }),
   restoreQuote: () =>
     set((s) =>
@@ -250,7 +258,7 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set, ge
         d.threading && (d.threading.inReplyTo.length || d.threading.references.length)
           ? { original: null, ...d.threading, quote: '', encryptedOriginal: false, quoteDropped: false }
           : null,
-      status: { state: 'idle' },
+      status: IDLE,
     }));
   },
   loadReply: (r) => {
@@ -264,7 +272,7 @@ export const useComposerStore = create<ComposerState & ComposerActions>((set, ge
       attachments: r.files.map((file) => ({ id: nextId(), file })),
       encryptChoice: r.encryptChoice,
       reply: { ...r.reply, quoteDropped: false },
-      status: { state: 'idle' },
+      status: IDLE,
     }));
   },
 }));
@@ -276,8 +284,7 @@ useComposerStore.subscribe((state, previous) => {
     void import('@/core/send/deliver').then(({ releasePrepared }) => releasePrepared(dropped));
 });
 
-export const resetComposer = () =>
-  useComposerStore.setState({ fromIdentityId: null, status: { state: 'idle' }, ...EMPTY() });
+export const resetComposer = () => useComposerStore.setState({ fromIdentityId: null, status: IDLE, ...EMPTY() });
 
 /**
  * What a retry must send: the message already built (the same ciphertext) when nothing changed
