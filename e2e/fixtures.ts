@@ -185,7 +185,8 @@ export async function importKeyText(page: Page, armored: string, count: number) 
 
 /**
  * Record every request the page makes, bodies included, across reloads. Playwright does not see
- * Blob bodies (uploads), so fetch bodies are also handed out of the page before each fetch.
+ * Blob bodies (uploads), so fetch and XMLHttpRequest bodies (large uploads, for their progress)
+ * are also handed out of the page before each request goes.
  */
 export async function recordTraffic(page: Page): Promise<() => { all: string; bodies: string[] }> {
   const requests: string[] = [];
@@ -193,15 +194,29 @@ export async function recordTraffic(page: Page): Promise<() => { all: string; bo
   page.on('request', (r) => requests.push(`${r.method()} ${r.url()}\n${r.postDataBuffer()?.toString('latin1') ?? ''}`));
   await page.exposeFunction('__recordBody', (entry: string) => void bodies.push(entry));
   await page.addInitScript(`(() => {
+    const textOf = async (body) => {
+      if (typeof body === 'string') return body;
+      if (body instanceof Blob) return new TextDecoder('latin1').decode(await body.arrayBuffer());
+      if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return new TextDecoder('latin1').decode(body);
+      return '';
+    };
     const original = window.fetch;
     window.fetch = async function (input, init) {
-      const body = init && init.body;
-      let text = '';
-      if (typeof body === 'string') text = body;
-      else if (body instanceof Blob) text = new TextDecoder('latin1').decode(await body.arrayBuffer());
-      else if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) text = new TextDecoder('latin1').decode(body);
+      const text = await textOf(init && init.body);
       await window.__recordBody(String(input instanceof Request ? input.url : input) + '\\n' + text);
       return original.call(this, input, init);
+    };
+    const open = XMLHttpRequest.prototype.open;
+    const send = XMLHttpRequest.prototype.send;
+    XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+      this.__recordedUrl = String(url);
+      return open.call(this, method, url, ...rest);
+    };
+    XMLHttpRequest.prototype.send = function (body) {
+      const xhr = this;
+      void textOf(body)
+        .then((text) => window.__recordBody(xhr.__recordedUrl + '\\n' + text))
+        .then(() => send.call(xhr, body));
     };
   })()`);
   return () => ({ all: [...requests, ...bodies].join('\n'), bodies: [...bodies] });

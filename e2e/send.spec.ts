@@ -72,3 +72,50 @@ test('pasting several addresses makes chips; Enter never submits; one chip per a
   await page.getByRole('button', { name: 'Remove bob@example.test' }).click();
   await expect(composer.chip('bob@example.test')).toHaveCount(0);
 });
+
+test('a slow upload shows how far it got and can be cancelled; Send again sends the message once', async ({
+  page,
+  signInPage,
+  composer,
+  baseURL,
+}) => {
+  test.setTimeout(90_000);
+  const subject = uniqueSubject('Cancelled upload');
+  await signInPage.signIn();
+  await composer.addRecipients('To', 'bob@example.test');
+  await expect(page.getByRole('switch', { name: 'Encrypt', exact: true })).not.toBeChecked();
+  await composer.field('Subject').fill(subject);
+  await composer.attachMade('slow.bin', 6 * 1024 * 1024);
+  // A link that uploads 1 MiB/s: the 8.2 MiB message takes about 8 s.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  const uploadThroughput = async (bytesPerSecond: number) =>
+    cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: bytesPerSecond,
+    });
+  await uploadThroughput(1024 * 1024);
+  await composer.send().click();
+  const uploading = page.getByRole('status').filter({ hasText: 'Uploading…' });
+  const percent = async () => Number(/(\d+)% of 8\.2 MiB/.exec((await uploading.textContent()) ?? '')?.[1] ?? -1);
+  await expect.poll(percent).toBeGreaterThan(0);
+  const first = await percent();
+  await expect.poll(percent).toBeGreaterThan(first);
+  expect(await percent()).toBeLessThan(100);
+  await page.getByRole('button', { name: 'Cancel upload', exact: true }).click();
+  await expect(composer.alert()).toHaveText(
+    'Not sent: you cancelled the upload. Your message is still here; Send uploads it again.',
+  );
+  await expect(page.getByRole('button', { name: 'Cancel upload', exact: true })).toHaveCount(0);
+  await expect(composer.field('Subject')).toHaveValue(subject);
+  await expect(page.getByRole('list', { name: 'Attachments' })).toContainText('slow.bin');
+  const bob = await readMailbox(embedded(baseURL!, 'bob'));
+  await uploadThroughput(-1);
+  await composer.send().click();
+  await expect(composer.status()).toBeVisible();
+  await bob.waitFor(subject);
+  await page.waitForTimeout(500);
+  expect((await bob.list()).filter((e) => e.subject === subject)).toHaveLength(1);
+});

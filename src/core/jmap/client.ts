@@ -1,6 +1,7 @@
 import { AppError } from '../errors/app-error';
 import { authorizationHeader, type JmapAuth } from './auth';
 import { createSlots } from './request-slots';
+import { type UploadProgress, xhrPost } from '../net/xhr-post';
 import { type FetchFn, type JmapSession, sessionTemplateUrl } from './session';
 import type { Invocation, JmapRequest, JmapResponse, UploadResponse } from './types';
 
@@ -11,7 +12,13 @@ export interface JmapClient {
   readonly session: JmapSession;
   /** One API request; returns the raw `methodResponses` (an implicit call may share a call id). */
   request(request: JmapRequest, signal?: AbortSignal): Promise<JmapResponse>;
-  upload(body: Uint8Array | Blob, type: string, signal?: AbortSignal): Promise<UploadResponse>;
+  /** `onProgress`: where the browser can tell (XMLHttpRequest), how much of the body has gone. */
+  upload(
+    body: Uint8Array | Blob,
+    type: string,
+    signal?: AbortSignal,
+    onProgress?: UploadProgress,
+  ): Promise<UploadResponse>;
   download(options: { blobId: string; name: string; type: string; signal?: AbortSignal }): Promise<Uint8Array>;
   /** The same as a Blob: a large download is never copied into the page's memory. */
   downloadBlob(options: { blobId: string; name: string; type: string; signal?: AbortSignal }): Promise<Blob>;
@@ -33,6 +40,9 @@ export interface JmapClient {
 }
 
 const REQUEST_ERROR_PREFIX = 'urn:ietf:params:jmap:error:';
+
+/** Smaller uploads are over before progress would be worth showing: they go through plain fetch. */
+const PROGRESS_FROM_BYTES = 1024 * 1024;
 
 async function readProblem(response: Response): Promise<ProblemDetails | null> {
   try {
@@ -82,10 +92,24 @@ export function createJmapClient(options: {
   const requestSlots = createSlots({ max: numberOr(core.maxConcurrentRequests, 4), name: `${lockName}/request` });
   const uploadSlots = createSlots({ max: numberOr(core.maxConcurrentUpload, 4), name: `${lockName}/upload` });
 
-  async function send(url: string, init: RequestInit, what: string): Promise<Response> {
+  async function send(url: string, init: RequestInit, what: string, onProgress?: UploadProgress): Promise<Response> {
     let response: Response;
     try {
-      response = await fetchFn(url, { ...init, credentials: 'omit', cache: 'no-store' });
+      response =
+        onProgress &&
+        typeof XMLHttpRequest === 'function' &&
+        init.body instanceof Blob &&
+        init.body.size >= PROGRESS_FROM_BYTES
+          ? await xhrPost(
+              url,
+              {
+                headers: init.headers as Record<string, string>,
+                body: init.body,
+                ...(init.signal ? { signal: init.signal } : {}),
+              },
+              onProgress,
+            )
+          : await fetchFn(url, { ...init, credentials: 'omit', cache: 'no-store' });
     } catch (cause) {
       if (init.signal?.aborted) throw cause;
       throw new AppError('jmap/unreachable', `${what}: network error`, { cause });
@@ -116,7 +140,12 @@ export function createJmapClient(options: {
     return body;
   }
 
-  async function upload(body: Uint8Array | Blob, type: string, signal?: AbortSignal): Promise<UploadResponse> {
+  async function upload(
+    body: Uint8Array | Blob,
+    type: string,
+    signal?: AbortSignal,
+    onProgress?: UploadProgress,
+  ): Promise<UploadResponse> {
     const url = sessionTemplateUrl(session, session.uploadUrl, { accountId: session.accountId });
     const maxSize = session.core.maxSizeUpload;
     const size = body instanceof Blob ? body.size : body.byteLength;
@@ -137,6 +166,7 @@ export function createJmapClient(options: {
           ...(signal ? { signal } : {}),
         },
         'Upload',
+        onProgress,
       );
     } catch (e) {
       if (e instanceof AppError && e.code === 'jmap/unreachable') {
@@ -169,7 +199,7 @@ export function createJmapClient(options: {
     session,
     authorization: () => authHeader,
     request: (request, signal) => requestSlots(() => callApi(request, signal)),
-    upload: (body, type, signal) => uploadSlots(() => upload(body, type, signal)),
+    upload: (body, type, signal, onProgress) => uploadSlots(() => upload(body, type, signal, onProgress)),
     downloadUrl,
     async download(options) {
       return new Uint8Array(await (await fetchDownload(options)).arrayBuffer());

@@ -7,6 +7,8 @@ import { releaseSpools } from '../bytes/spool';
 import { exactSizeProblem, sizeLimitsOf } from './size-limits';
 
 export type SendStage = 'building' | 'encrypting' | 'uploading' | 'submitting';
+/** How much of the message has gone up, where the browser can tell. */
+export type UploadedSoFar = { sent: number; total: number };
 
 export type DeliverDeps = { jmap: JmapClient; mailboxes: AccountMailboxes; signal?: AbortSignal };
 
@@ -75,7 +77,7 @@ async function tracked<T>(copy: OutgoingCopy, step: 'import' | 'submit', run: ()
 export async function deliverMessage(
   prepared: PreparedMessage,
   deps: DeliverDeps,
-  onProgress: (stage: SendStage) => void = () => {},
+  onProgress: (stage: SendStage, uploaded?: UploadedSoFar) => void = () => {},
 ): Promise<SubmitResult> {
   const { jmap, mailboxes, signal } = deps;
   for (const copy of prepared.copies) {
@@ -108,7 +110,8 @@ export async function deliverMessage(
         if (tooLarge)
           throw new AppError('jmap/too-large', `Message of ${size} bytes exceeds SMTP SIZE`, { detail: tooLarge });
         onProgress('uploading');
-        copy.blobId = (await jmap.upload(copy.bytes, 'message/rfc822', signal)).blobId;
+        const progress = (sent: number, total: number) => onProgress('uploading', { sent, total });
+        copy.blobId = (await jmap.upload(copy.bytes, 'message/rfc822', signal, progress)).blobId;
       }
       onProgress('submitting');
       try {

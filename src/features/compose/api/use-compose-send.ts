@@ -4,7 +4,7 @@ import { userMessage } from '@/core/errors/user-messages';
 import type { AccountMailboxes } from '@/core/jmap/mail';
 import type { Identity } from '@/core/jmap/types';
 import { createMessageId } from '@/core/mime/message-id';
-import type { PreparedMessage } from '@/core/send/deliver';
+import type { PreparedMessage, SendStage, UploadedSoFar } from '@/core/send/deliver';
 import { type OwnKeyState, planSend, type SendPlanInput } from '@/core/send/plan-send';
 import { sizeLimitsOf } from '@/core/send/size-limits';
 import { useRefreshBeforeSend } from '@/queries/key-refresh';
@@ -14,11 +14,41 @@ import { useServices } from '@/services/services';
 import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { useJmapClient } from '@/stores/session-store';
 import { ensureUnlocked, isUnlockDeclined } from '@/unlock/ensure-unlocked';
-import { type Chip, type RecipientField, reusableOutgoing, useComposerStore } from '../stores/composer-store';
+import {
+  type Chip,
+  type RecipientField,
+  reusableOutgoing,
+  uploadedPercent,
+  useComposerStore,
+} from '../stores/composer-store';
 import { draftSaveSettled, saveDraft, type SaveDraftContext } from './drafts';
-import { useSendMessage } from './use-send-message';
+import { type SendRequest, useSendMessage } from './use-send-message';
 
 const FIELDS: RecipientField[] = ['to', 'cc', 'bcc'];
+
+/** The send under way, for Cancel: kept here, not in a component, so it outlives a visit to another view. */
+let sending: AbortController | null = null;
+
+/** Stop the upload of the message being sent; once it is being submitted it can no longer be stopped. */
+export function cancelUpload(): void {
+  const status = useComposerStore.getState().status;
+  if (status.state === 'sending' && status.stage === 'uploading') sending?.abort();
+}
+
+/** The composer's send status, redrawn for each stage and each percent uploaded, not for every progress event. */
+function showStage(stage: SendStage, uploaded?: UploadedSoFar): void {
+  const store = useComposerStore.getState();
+  const now = store.status;
+  if (
+    uploaded &&
+    now.state === 'sending' &&
+    now.stage === stage &&
+    now.uploaded &&
+    uploadedPercent(now.uploaded) === uploadedPercent(uploaded)
+  )
+    return;
+  store.setStatus({ state: 'sending', stage, ...(uploaded ? { uploaded } : {}) });
+}
 
 type ComposeSendOptions = {
   identity: Identity | undefined;
@@ -55,22 +85,37 @@ export function useComposeSend(options: ComposeSendOptions) {
   const refreshBeforeSend = useRefreshBeforeSend();
   const client = useJmapClient();
   const protectHeaders = useDiscoverySettingsStore((s) => s.protectHeaders);
-  const send = useSendMessage((stage) => useComposerStore.getState().setStatus({ state: 'sending', stage }));
+  const send = useSendMessage(showStage);
   const [offerPlain, setOfferPlain] = useState(false);
 
-  const deliver = (request: Parameters<typeof send.mutate>[0], recipients: number) =>
-    send.mutate(request, {
-      onSuccess: () =>
-        useComposerStore.getState().clearAfterSend(`Sent to ${recipients} recipient${recipients > 1 ? 's' : ''}.`),
-      onError: (e: Error) => {
-        useComposerStore
-          .getState()
-          .setStatus({ state: 'failed', message: failureMessage(e, useComposerStore.getState().outgoing?.prepared) });
-        // Keep it on the server too, encrypted, when the sender has a key (never in clear).
-        const ctx = options.draftContext();
-        if (ctx && options.ownKey.status === 'valid') void saveDraft(ctx, 'after-failure');
+  const deliver = (request: Omit<SendRequest, 'signal'>, recipients: number) => {
+    const controller = new AbortController();
+    sending = controller;
+    send.mutate(
+      { ...request, signal: controller.signal },
+      {
+        onSettled: () => void (sending === controller && (sending = null)),
+        onSuccess: () =>
+          useComposerStore.getState().clearAfterSend(`Sent to ${recipients} recipient${recipients > 1 ? 's' : ''}.`),
+        onError: (e: Error) => {
+          if (controller.signal.aborted) {
+            // The user's own choice: nothing more is uploaded, not even a draft.
+            useComposerStore.getState().setStatus({
+              state: 'failed',
+              message: 'Not sent: you cancelled the upload. Your message is still here; Send uploads it again.',
+            });
+            return;
+          }
+          useComposerStore
+            .getState()
+            .setStatus({ state: 'failed', message: failureMessage(e, useComposerStore.getState().outgoing?.prepared) });
+          // Keep it on the server too, encrypted, when the sender has a key (never in clear).
+          const ctx = options.draftContext();
+          if (ctx && options.ownKey.status === 'valid') void saveDraft(ctx, 'after-failure');
+        },
       },
-    });
+    );
+  };
 
   /** The sender's bound key as the plan needs it, and the name the passphrase dialog shows. */
   async function ownKeyState(): Promise<{ own: OwnKeyState; label: string | null }> {

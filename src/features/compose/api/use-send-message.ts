@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type AccountMailboxes, destroyEmails, setKeywords } from '@/core/jmap/mail';
 import type { Identity } from '@/core/jmap/types';
 import type { Mailbox } from '@/core/mime/addresses';
-import type { PreparedMessage, SendStage } from '@/core/send/deliver';
+import type { PreparedMessage, SendStage, UploadedSoFar } from '@/core/send/deliver';
 import type { Security } from '@/core/send/send-message';
 import { draftKeys, mailboxKeys, sentKeys } from '@/queries/mail';
 import { useServices } from '@/services/services';
@@ -33,14 +33,16 @@ export type SendRequest = {
   draftId: string | null;
   /** The message this answers or forwards, marked `$answered` / `$forwarded` once this is sent. */
   original?: { emailId: string; keyword: '$answered' | '$forwarded' } | null;
+  /** Stops the upload when the user cancels it. */
+  signal: AbortSignal;
 };
 
-export function useSendMessage(onStage: (stage: SendStage) => void) {
+export function useSendMessage(onStage: (stage: SendStage, uploaded?: UploadedSoFar) => void) {
   const client = useJmapClient();
   const services = useServices();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async ({ message, revision, mailboxes, draftId, original }: SendRequest) => {
+    mutationFn: async ({ message, revision, mailboxes, draftId, original, signal }: SendRequest) => {
       const { deliverMessage } = await import('@/core/send/deliver');
       let prepared: PreparedMessage;
       if ('copies' in message) {
@@ -74,7 +76,7 @@ export function useSendMessage(onStage: (stage: SendStage) => void) {
         // Kept for a retry: the same bytes go again, and copies already accepted are skipped.
         useComposerStore.getState().setOutgoing({ revision, prepared });
       }
-      const result = await deliverMessage(prepared, { jmap: client, mailboxes }, onStage);
+      const result = await deliverMessage(prepared, { jmap: client, mailboxes, signal }, onStage);
       // The saved draft goes (best effort: the message is sent; a leftover draft is only clutter),
       // including one an autosave stored while this was sending.
       await draftSaveSettled();

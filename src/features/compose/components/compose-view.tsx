@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId } from 'react';
 import { ViewTitle } from '@/components/view-title';
 import { userMessage } from '@/core/errors/user-messages';
+import { formatBytes } from '@/core/jmap/client';
 import { useAccountSetup } from '@/queries/account';
 import { attachmentsWarning, minimumMessageSize, sizeLimitsOf, sizeProblem } from '@/core/send/size-limits';
 import { useOwnKeyStatus } from '@/queries/keyring';
@@ -11,8 +12,14 @@ import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { useJmapClient } from '@/stores/session-store';
 import { saveDraft, type SaveDraftContext } from '../api/drafts';
 import { useAutosave, useDiscoveryWarmUp } from '../api/use-autosave';
-import { useComposeSend } from '../api/use-compose-send';
-import { type DraftStatus, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
+import { cancelUpload, useComposeSend } from '../api/use-compose-send';
+import {
+  type DraftStatus,
+  type RecipientField as Field,
+  type SendStatus,
+  uploadedPercent,
+  useComposerStore,
+} from '../stores/composer-store';
 import { AttachmentsField } from './attachments-field';
 import { DeliverySummary } from './delivery-summary';
 import { FromRow } from './from-row';
@@ -28,6 +35,12 @@ const STAGE_TEXT = {
   uploading: 'Uploading…',
   submitting: 'Submitting…',
 } as const;
+
+function stageText(status: Extract<SendStatus, { state: 'sending' }>): string {
+  const { stage, uploaded } = status;
+  if (stage !== 'uploading' || !uploaded) return STAGE_TEXT[stage];
+  return `Uploading… ${uploadedPercent(uploaded)}% of ${formatBytes(uploaded.total)}`;
+}
 
 function draftText(draft: DraftStatus): string {
   switch (draft.state) {
@@ -162,9 +175,14 @@ export function ComposeView() {
           >
             Save draft
           </button>
+          {status.state === 'sending' && status.stage === 'uploading' && (
+            <button type="button" onClick={cancelUpload}>
+              Cancel upload
+            </button>
+          )}
           <span role="status" className="status-text" data-draft-state={store.draftStatus.state}>
             {status.state === 'sending'
-              ? STAGE_TEXT[status.stage]
+              ? stageText(status)
               : status.state === 'sent'
                 ? status.summary
                 : draftText(store.draftStatus)}

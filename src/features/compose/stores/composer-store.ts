@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { PreparedMessage } from '@/core/send/deliver';
+import type { PreparedMessage, UploadedSoFar } from '@/core/send/deliver';
 import { type ParsedRecipient, splitRecipientInput } from '@/core/mime/addresses';
 import { loadRecipientParser, recipientParser } from '@/lib/recipient-parser';
 
@@ -9,9 +9,17 @@ export type Attachment = { id: string; file: File };
 
 export type SendStatus =
   | { state: 'idle' }
-  | { state: 'sending'; stage: 'checking-keys' | 'building' | 'encrypting' | 'uploading' | 'submitting' }
+  | {
+      state: 'sending';
+      stage: 'checking-keys' | 'building' | 'encrypting' | 'uploading' | 'submitting';
+      uploaded?: UploadedSoFar;
+    }
   | { state: 'sent'; summary: string }
   | { state: 'failed'; message: string };
+
+/** Whole percent of the message uploaded so far. */
+export const uploadedPercent = (uploaded: UploadedSoFar) =>
+  Math.floor((100 * uploaded.sent) / Math.max(uploaded.total, 1));
 
 type ComposerState = {
   fromIdentityId: string | null;
