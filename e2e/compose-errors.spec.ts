@@ -164,3 +164,26 @@ test('a message too large for the server is refused before it is built, and noth
   await page.getByRole('button', { name: 'Remove attachment huge.bin' }).click();
   await expect(composer.alert()).toHaveCount(0);
 });
+
+test('Send pressed before the address parser has arrived waits for it: the addresses typed are what it checks', async ({
+  page,
+  signInPage,
+  composer,
+}) => {
+  // The parser is not part of the start-up code; here it arrives only after Send was pressed.
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/assets\/recipient-parser-[^/]*\.js$/, async (route) => {
+    await released;
+    await route.continue();
+  });
+  await signInPage.signIn();
+  await composer.addRecipients('To', 'bob@example.test, not an address');
+  await composer.send().click();
+  await page.waitForTimeout(300);
+  release();
+  await expect(composer.alert()).toHaveText(
+    'Not sent: "not an address" is not a valid e-mail address. Fix or remove it to send.',
+  );
+  await expect(composer.chip('bob@example.test')).toBeVisible();
+});

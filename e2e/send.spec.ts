@@ -119,3 +119,38 @@ test('a slow upload shows how far it got and can be cancelled; Send again sends 
   await page.waitForTimeout(500);
   expect((await bob.list()).filter((e) => e.subject === subject)).toHaveLength(1);
 });
+
+test('a send that finishes while another view is open: back in Compose it says Sent, and the composer is empty', async ({
+  page,
+  signInPage,
+  composer,
+  baseURL,
+}) => {
+  test.setTimeout(90_000);
+  const subject = uniqueSubject('Sent meanwhile');
+  await signInPage.signIn();
+  await composer.addRecipients('To', 'bob@example.test');
+  await composer.field('Subject').fill(subject);
+  await composer.attachMade('meanwhile.bin', 6 * 1024 * 1024);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  const uploadThroughput = (bytesPerSecond: number) =>
+    cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: bytesPerSecond,
+    });
+  await uploadThroughput(1024 * 1024);
+  await composer.send().click();
+  await expect(page.getByRole('status').filter({ hasText: 'Uploading…' })).toBeVisible();
+  await page.getByRole('link', { name: 'Inbox', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Inbox' })).toBeVisible();
+  await uploadThroughput(-1);
+  const bob = await readMailbox(embedded(baseURL!, 'bob'));
+  await bob.waitFor(subject);
+  await page.getByRole('link', { name: 'Compose', exact: true }).click();
+  await expect(composer.status()).toHaveText('Sent to 1 recipient.');
+  await expect(composer.field('Subject')).toHaveValue('');
+  await expect(page.getByRole('list', { name: 'Attachments' })).toHaveCount(0);
+});

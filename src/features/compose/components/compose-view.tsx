@@ -12,7 +12,8 @@ import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { useJmapClient } from '@/stores/session-store';
 import { saveDraft, type SaveDraftContext } from '../api/drafts';
 import { useAutosave, useDiscoveryWarmUp } from '../api/use-autosave';
-import { cancelUpload, useComposeSend } from '../api/use-compose-send';
+import { cancelUpload } from '../api/send-control';
+import { useComposeSend } from '../api/use-compose-send';
 import {
   type DraftStatus,
   type RecipientField as Field,
