@@ -185,3 +185,54 @@ test('opening a draft never silently replaces an unsaved message in the composer
   await page.getByRole('link', { name: 'Compose', exact: true }).click();
   await expect(composer.field('Subject')).toHaveValue('Unsaved work');
 });
+
+test('Send stops an autosave still uploading a large draft instead of waiting for it', async ({
+  page,
+  signInPage,
+  composer,
+  baseURL,
+}) => {
+  test.setTimeout(120_000);
+  const carol = embedded(baseURL!, 'carol');
+  const subject = uniqueSubject('Large draft, sent');
+  const box = await readMailbox(carol);
+  const leftovers = await box.list('drafts');
+  if (leftovers.length)
+    await destroyEmails(
+      box.client,
+      leftovers.map((d) => d.id),
+    );
+  await signInPage.signIn(carol);
+  await generateAndBindKey(page, { email: 'carol@example.test', passphrase: PASS });
+  await page.getByRole('link', { name: 'Compose', exact: true }).click();
+  await expect(composer.field('From')).toHaveAttribute('data-key-status', 'valid');
+  await composer.addRecipients('To', 'bob@example.test');
+  await page.getByRole('switch', { name: 'Sign', exact: true }).uncheck();
+  await composer.field('Subject').fill(subject);
+  // Uploads at 512 KiB/s: the 8 MiB encrypted draft would take about 16 s.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  const uploadThroughput = (bytesPerSecond: number) =>
+    cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: bytesPerSecond,
+    });
+  await uploadThroughput(512 * 1024);
+  const uploads: string[] = [];
+  const stopped: string[] = [];
+  page.on('request', (r) => void (r.url().includes('/jmap/upload/') && uploads.push(r.url())));
+  page.on('requestfailed', (r) => void (r.url().includes('/jmap/upload/') && stopped.push(r.failure()!.errorText)));
+  await composer.attachMade('big-draft.bin', 6 * 1024 * 1024);
+  await expect(page.locator('[data-draft-state]')).toHaveAttribute('data-draft-state', 'saving', { timeout: 15_000 });
+  await expect.poll(() => uploads.length).toBe(1);
+  await composer.send().click();
+  await uploadThroughput(-1);
+  await expect.poll(() => stopped).toEqual(['net::ERR_ABORTED']);
+  await expect(composer.status()).toBeVisible();
+  const bob = await readMailbox(embedded(baseURL!, 'bob'));
+  await bob.waitFor(subject);
+  // Nothing of the stopped draft is left.
+  await expect.poll(() => box.list('drafts')).toHaveLength(0);
+});

@@ -10,6 +10,7 @@ import type { Id } from '../jmap/types';
 /**
  * Store a draft: upload, import into Drafts (keywords $draft and $seen), then remove the copy it
  * replaces. The new copy exists before the old one goes, so a failure never loses the draft.
+ * `signal` stops the upload only: an import cut off midway could leave a copy nobody knows of.
  */
 export async function storeDraft(
   client: JmapClient,
@@ -19,14 +20,10 @@ export async function storeDraft(
   const drafts = options.mailboxes.drafts;
   if (!drafts) throw new AppError('jmap/no-drafts-mailbox', 'No mailbox with role drafts');
   const upload = await client.upload(bytes, 'message/rfc822', options.signal);
-  const emailId = await importDraft(client, {
-    blobId: upload.blobId,
-    mailboxes: options.mailboxes,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const emailId = await importDraft(client, { blobId: upload.blobId, mailboxes: options.mailboxes });
   if (options.replaces && options.replaces !== emailId) {
     // Best effort: a leftover older copy is better than a lost draft.
-    await destroyEmails(client, [options.replaces], options.signal).catch(() => undefined);
+    await destroyEmails(client, [options.replaces]).catch(() => undefined);
   }
   return { emailId, blobId: upload.blobId };
 }

@@ -17,6 +17,17 @@ export const AUTOSAVE_DELAY_MS = 4000;
 
 /** Saves run one after another; sending waits for the one in flight, so no stray copy is left behind. */
 let inFlight: Promise<unknown> = Promise.resolve();
+/** The upload of the autosave in flight, which Send stops (see stopAutosaveUpload). */
+let autosaveUpload: AbortController | null = null;
+
+/**
+ * Send needs the link, and the message is about to leave anyway: an autosave still building or
+ * uploading stops before its upload ends (one already being imported finishes, so that no copy is
+ * left that nobody knows of). Saves by hand are not stopped.
+ */
+export function stopAutosaveUpload(): void {
+  autosaveUpload?.abort();
+}
 export const draftSaveSettled = () =>
   inFlight.then(
     () => undefined,
@@ -78,7 +89,10 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
   const revision = store.revision;
   const messageId = store.messageId ?? createMessageId(identity.email);
   store.setMessageId(messageId);
+  const before = store.draftStatus;
   store.setDraftStatus({ state: 'saving' });
+  const upload = reason === 'auto' ? new AbortController() : null;
+  autosaveUpload = upload;
   try {
     const [{ storeDraft }, { releaseSpools }] = await Promise.all([
       import('@/core/drafts/store-draft'),
@@ -117,6 +131,7 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
     const { emailId } = await storeDraft(ctx.client, blob, {
       mailboxes: ctx.mailboxes,
       replaces: store.draftId,
+      ...(upload ? { signal: upload.signal } : {}),
     }).finally(() => releaseSpools(spools));
     useOwnDraftsStore.getState().remember(emailId);
     void ctx.queryClient.invalidateQueries({ queryKey: draftKeys.all });
@@ -129,9 +144,16 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
     now.draftSaved(emailId, revision, encrypted, services.now());
     return true;
   } catch (e) {
+    if (upload?.signal.aborted) {
+      // Stopped for a send: nothing failed that the user should hear about.
+      useComposerStore.getState().setDraftStatus(before);
+      return false;
+    }
     const message = `Draft not saved. ${userMessage(e)}`;
     if (reason === 'manual') useComposerStore.getState().setStatus({ state: 'failed', message });
     useComposerStore.getState().setDraftStatus({ state: 'failed', message });
     return false;
+  } finally {
+    if (autosaveUpload === upload) autosaveUpload = null;
   }
 }

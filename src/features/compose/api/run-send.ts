@@ -23,7 +23,7 @@ import {
   uploadedPercent,
   useComposerStore,
 } from '../stores/composer-store';
-import { draftSaveSettled, saveDraft, type SaveDraftContext } from './drafts';
+import { draftSaveSettled, saveDraft, type SaveDraftContext, stopAutosaveUpload } from './drafts';
 import { beginSend, endSend } from './send-control';
 
 const FIELDS: RecipientField[] = ['to', 'cc', 'bcc'];
@@ -200,6 +200,7 @@ async function ownKeyState({ options, services }: SendContext): Promise<{ own: O
  */
 export async function runSend(context: SendContext): Promise<void> {
   const { options, queryClient, refreshBeforeSend, protectHeaders, client, services, setOfferPlain } = context;
+  stopAutosaveUpload();
   await draftSaveSettled();
   try {
     // Addresses typed before the address parser arrived become chips once it is here: wait for that.
