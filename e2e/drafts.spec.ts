@@ -209,7 +209,7 @@ test('Send stops an autosave still uploading a large draft instead of waiting fo
   await composer.addRecipients('To', 'bob@example.test');
   await page.getByRole('switch', { name: 'Sign', exact: true }).uncheck();
   await composer.field('Subject').fill(subject);
-  // Uploads at 512 KiB/s: the 8 MiB encrypted draft would take about 16 s.
+  // Uploads at 512 KiB/s: the 5.5 MiB encrypted draft would take about 11 s.
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
   const uploadThroughput = (bytesPerSecond: number) =>
@@ -224,8 +224,9 @@ test('Send stops an autosave still uploading a large draft instead of waiting fo
   const stopped: string[] = [];
   page.on('request', (r) => void (r.url().includes('/jmap/upload/') && uploads.push(r.url())));
   page.on('requestfailed', (r) => void (r.url().includes('/jmap/upload/') && stopped.push(r.failure()!.errorText)));
-  await composer.attachMade('big-draft.bin', 6 * 1024 * 1024);
-  await expect(page.locator('[data-draft-state]')).toHaveAttribute('data-draft-state', 'saving', { timeout: 15_000 });
+  await composer.attachMade('big-draft.bin', 3 * 1024 * 1024);
+  // A draft this size is autosaved 8 s after the last edit (autosaveDelay).
+  await expect(page.locator('[data-draft-state]')).toHaveAttribute('data-draft-state', 'saving', { timeout: 20_000 });
   await expect.poll(() => uploads.length).toBe(1);
   await composer.send().click();
   await uploadThroughput(-1);

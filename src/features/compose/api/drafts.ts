@@ -13,7 +13,17 @@ import type { Services } from '@/services/services';
 import { useComposerStore } from '../stores/composer-store';
 import { useOwnDraftsStore } from '../stores/own-drafts-store';
 
-export const AUTOSAVE_DELAY_MS = 4000;
+const AUTOSAVE_DELAY_MS = 4000;
+const MiB = 1024 * 1024;
+
+/**
+ * How long autosave waits after the last edit: each save uploads the whole draft again, so one
+ * with large attachments is saved less often (a second more per MiB, at most a minute), not after
+ * every pause in typing.
+ */
+export function autosaveDelay(draftBytes: number): number {
+  return Math.min(60_000, AUTOSAVE_DELAY_MS + Math.max(0, Math.floor(draftBytes / MiB) - 1) * 1000);
+}
 
 /** Saves run one after another; sending waits for the one in flight, so no stray copy is left behind. */
 let inFlight: Promise<unknown> = Promise.resolve();

@@ -4,7 +4,10 @@ import { cleanup, renderHook } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Services, ServicesProvider } from '@/services/services';
-import { useDiscoveryWarmUp } from './use-autosave';
+import { autosaveDelay, saveDraft, type SaveDraftContext } from './drafts';
+import { useAutosave, useDiscoveryWarmUp } from './use-autosave';
+
+vi.mock('./drafts', async (actual) => ({ ...(await actual<typeof import('./drafts')>()), saveDraft: vi.fn() }));
 
 afterEach(() => {
   cleanup();
@@ -34,5 +37,27 @@ describe('the look-up warm-up', () => {
     rerender({ ready: true });
     await vi.advanceTimersByTimeAsync(5000);
     await vi.waitFor(() => expect(warmUpKeyChecks).toHaveBeenCalledTimes(1));
+  });
+});
+
+describe('autosave', () => {
+  const MiB = 1024 * 1024;
+
+  it('waits longer after the last edit when the draft is large: each save uploads all of it again', () => {
+    expect([0, MiB, 2 * MiB, 20 * MiB, 1024 * MiB].map(autosaveDelay)).toEqual([4000, 4000, 5000, 23_000, 60_000]);
+  });
+
+  it('saves once the delay for the draft’s size has passed since the last edit', async () => {
+    vi.useFakeTimers();
+    const context = {} as SaveDraftContext;
+    const { rerender } = renderHook(({ revision }) => useAutosave(true, revision, 20 * MiB, () => context), {
+      initialProps: { revision: 1 },
+    });
+    await vi.advanceTimersByTimeAsync(20_000);
+    rerender({ revision: 2 }); // an edit re-arms it
+    await vi.advanceTimersByTimeAsync(22_000);
+    expect(saveDraft).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(saveDraft).toHaveBeenCalledExactlyOnceWith(context, 'auto');
   });
 });

@@ -2,22 +2,29 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { warmUpDiscovery } from '@/queries/recipient-keys';
 import { useServices } from '@/services/services';
-import { AUTOSAVE_DELAY_MS, saveDraft, type SaveDraftContext } from './drafts';
+import { autosaveDelay, saveDraft, type SaveDraftContext } from './drafts';
 
 /**
  * Autosave, encrypted to the sender's own key only (a plaintext draft is only ever saved by hand):
- * `enabled` while there are unsaved edits; re-armed by each edit (`revision`).
+ * `enabled` while there are unsaved edits; re-armed by each edit (`revision`); `draftBytes`: about
+ * what the draft weighs (see autosaveDelay).
  */
-export function useAutosave(enabled: boolean, revision: number, draftContext: () => SaveDraftContext | null) {
+export function useAutosave(
+  enabled: boolean,
+  revision: number,
+  draftBytes: number,
+  draftContext: () => SaveDraftContext | null,
+) {
+  const delay = autosaveDelay(draftBytes);
   useEffect(() => {
     if (!enabled) return;
     const timer = setTimeout(() => {
       const ctx = draftContext();
       if (ctx) void saveDraft(ctx, 'auto');
-    }, AUTOSAVE_DELAY_MS);
+    }, delay);
     return () => clearTimeout(timer);
     // eslint-disable-next-line react-hooks/exhaustive-deps -- re-armed by each edit (revision), not by every render
-  }, [enabled, revision]);
+  }, [enabled, revision, delay]);
 }
 
 /**

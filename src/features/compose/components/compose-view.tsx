@@ -91,13 +91,18 @@ export function ComposeView() {
     store.body.trim() !== '' ||
     store.attachments.length > 0;
   const unsaved = store.revision !== store.savedRevision && hasContent;
-  useAutosave(unsaved && ownKey.status === 'valid' && status.state !== 'sending', store.revision, draftContext);
+  const fileSizes = store.attachments.map((a) => a.file.size);
+  useAutosave(
+    unsaved && ownKey.status === 'valid' && status.state !== 'sending',
+    store.revision,
+    minimumMessageSize(fileSizes, true), // autosave encrypts to the sender's key
+    draftContext,
+  );
   useDiscoveryWarmUp(ready);
   const send = useComposeSend({ identity, mailboxes: setup.data?.mailboxes, ownKey, encrypt, sign, draftContext });
 
   const invalidChips = FIELDS.flatMap((f) => store.recipients[f]).filter((c) => !c.valid);
   const limits = sizeLimitsOf(client.session);
-  const fileSizes = store.attachments.map((a) => a.file.size);
   const tooLarge = sizeProblem(minimumMessageSize(fileSizes, encrypt), encrypt, limits);
   // One alert at a time, so that what failed is never split over several announcements.
   const alert =
