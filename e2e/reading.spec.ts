@@ -828,3 +828,39 @@ test.describe('mail from gpg through Postfix into a real Cyrus', () => {
     }
   });
 });
+
+test('a large message says how far its opening got', async ({ page, signInPage, baseURL }) => {
+  test.setTimeout(90_000);
+  const bob = embedded(baseURL!, 'bob');
+  const subject = uniqueSubject('Large to read');
+  const attachment = randomBytes(6 * 1024 * 1024)
+    .toString('base64')
+    .replace(/.{76}/g, '$&\r\n');
+  const id = await deliverRaw(
+    bob,
+    CRLF(
+      `From: carol@example.test\nTo: bob@example.test\nSubject: ${subject}\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nSee the file.\n--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=big.bin\nContent-Transfer-Encoding: base64\n\n`,
+    ) +
+      attachment +
+      '\r\n--b--\r\n',
+  );
+  await signInPage.signIn(bob);
+  // Downloads at 1 MiB/s: the 8.2 MiB message takes about 8 s.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: 1024 * 1024,
+    uploadThroughput: -1,
+  });
+  const article = await openMessage(page, id);
+  const status = article.locator('[data-status-kind="encryption"]');
+  const percent = async () =>
+    Number(/Opening… (\d+)% of 8\.\d MiB/.exec((await status.textContent()) ?? '')?.[1] ?? -1);
+  await expect.poll(percent).toBeGreaterThan(0);
+  const first = await percent();
+  await expect.poll(percent).toBeGreaterThan(first);
+  await expect(article).toHaveAttribute('data-encryption', 'none', { timeout: 30_000 });
+  await expect(article.locator('[data-message-body]')).toContainText('See the file.');
+});

@@ -2,8 +2,14 @@ import { methodNames } from '../crypto/rpc';
 import type { OpenMessageOptions } from './open-message';
 import type { OpenedMessage } from './types';
 
-/** Where the worker downloads a raw message from (the JMAP download URL) and with which credentials. */
-export type MessageDownload = { url: string; authorization: string };
+/**
+ * Where the worker downloads a raw message from (the JMAP download URL) and with which credentials;
+ * `size`: the Email's size, for the progress when the server sends no Content-Length.
+ */
+export type MessageDownload = { url: string; authorization: string; size?: number };
+
+/** How much of the raw message has been downloaded (and read: download and decryption go together). */
+export type ReadProgress = (received: number, total: number) => void;
 
 /**
  * Reading in the crypto worker, where the unlocked keys are: the worker downloads the raw message
@@ -14,7 +20,12 @@ export type MessageDownload = { url: string; authorization: string };
 export type ReadingWorkerApi = {
   /** The key IDs the message's root ciphertext is encrypted to (none when the root is not encrypted). */
   messageKeyIds(download: MessageDownload): Promise<string[]>;
-  openMessage(download: MessageDownload, options: OpenMessageOptions): Promise<OpenedMessage<Blob>>;
+  /** `onProgress` is told each whole percent, when the size is known. */
+  openMessage(
+    download: MessageDownload,
+    options: OpenMessageOptions,
+    onProgress?: ReadProgress,
+  ): Promise<OpenedMessage<Blob>>;
 };
 
 export const READING_WORKER_METHODS = methodNames<ReadingWorkerApi>({ messageKeyIds: true, openMessage: true });

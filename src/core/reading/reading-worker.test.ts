@@ -36,4 +36,36 @@ describe('reading in the worker', () => {
     await expect(api.openMessage(source(1), options)).rejects.toMatchObject({ code: 'jmap/unauthorized' });
     expect(calls).toHaveLength(2);
   });
+
+  it('tells how far a download got, each whole percent, by its Content-Length or else by the size the page knows', async () => {
+    const body = `From: a@example.org\r\nSubject: big\r\nContent-Type: text/plain\r\n\r\n${'x'.repeat(10_000)}\r\n`;
+    const pieces = (bytes: Uint8Array) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let at = 0; at < bytes.length; at += 1000) controller.enqueue(bytes.slice(at, at + 1000));
+          controller.close();
+        },
+      });
+    const bytes = new TextEncoder().encode(body);
+    for (const [headers, download] of [
+      [{ 'Content-Length': String(bytes.length) }, source(9)],
+      [{}, { ...source(9), size: bytes.length }],
+    ] as const) {
+      const fetchFn = (async () => new Response(pieces(bytes), { headers })) as typeof fetch;
+      const seen: [number, number][] = [];
+      const opened = await createReadingWorkerApi(crypto, fetchFn).openMessage(download, options, (received, total) =>
+        seen.push([received, total]),
+      );
+      expect(opened.headers.subject).toBe('big');
+      expect(seen.length).toBe(Math.ceil(bytes.length / 1000));
+      expect(seen.every(([, total]) => total === bytes.length)).toBe(true);
+      expect(seen.at(-1)![0]).toBe(bytes.length);
+      expect(seen.map(([received]) => received)).toEqual([...seen.map(([received]) => received)].sort((a, b) => a - b));
+    }
+    // Without either, nothing is told (there is nothing to measure against).
+    const seen: number[] = [];
+    const fetchFn = (async () => new Response(pieces(bytes))) as typeof fetch;
+    await createReadingWorkerApi(crypto, fetchFn).openMessage(source(9), options, (received) => seen.push(received));
+    expect(seen).toEqual([]);
+  });
 });

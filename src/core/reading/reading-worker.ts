@@ -2,11 +2,29 @@ import type { CryptoApi, StreamingCryptoApi } from '../crypto/types';
 import { AppError } from '../errors/app-error';
 import { requestError } from '../jmap/client';
 import { openMessage, rootKeyIds } from './open-message';
-import type { MessageDownload, ReadingWorkerApi } from './reading-worker-api';
+import { releaseProxy } from 'comlink';
+import type { MessageDownload, ReadingWorkerApi, ReadProgress } from './reading-worker-api';
 
 /** Messages read whole for their key IDs, kept for the opening that follows (small ones only). */
 const KEPT_MESSAGES = 2;
 const KEPT_BYTES = 16 * 1024 * 1024;
+
+/** Passes the bytes on, telling `onProgress` each time another whole percent of `total` went by. */
+function counted(total: number, onProgress: ReadProgress): TransformStream<Uint8Array, Uint8Array> {
+  let received = 0;
+  let told = -1;
+  return new TransformStream({
+    transform(chunk, controller) {
+      received += chunk.byteLength;
+      const percent = Math.floor((100 * Math.min(received, total)) / total);
+      if (percent !== told) {
+        told = percent;
+        onProgress(received, total);
+      }
+      controller.enqueue(chunk);
+    },
+  });
+}
 
 export function createReadingWorkerApi(
   crypto: CryptoApi & StreamingCryptoApi,
@@ -15,7 +33,10 @@ export function createReadingWorkerApi(
   // Blobs never change (RFC 8620 §6), so a URL names the same bytes for ever.
   const kept = new Map<string, Uint8Array>();
 
-  async function download({ url, authorization }: MessageDownload): Promise<ReadableStream<Uint8Array>> {
+  async function download(
+    { url, authorization, size }: MessageDownload,
+    onProgress?: ReadProgress,
+  ): Promise<ReadableStream<Uint8Array>> {
     let response: Response;
     try {
       response = await fetchFn(url, {
@@ -27,7 +48,9 @@ export function createReadingWorkerApi(
       throw new AppError('jmap/unreachable', 'Download: network error', { cause });
     }
     if (!response.ok) throw await requestError(response, 'Download');
-    return response.body ?? new Blob([]).stream();
+    const body = response.body ?? new Blob([]).stream();
+    const total = Number(response.headers.get('Content-Length')) || size || 0;
+    return onProgress && total > 0 ? body.pipeThrough(counted(total, onProgress)) : body;
   }
 
   function keep(url: string, raw: Uint8Array): void {
@@ -48,9 +71,14 @@ export function createReadingWorkerApi(
         (raw) => keep(source.url, raw),
       );
     },
-    async openMessage(source, options) {
+    async openMessage(source, options, onProgress) {
       const whole = kept.get(source.url);
-      return openMessage(whole ?? (() => download(source)), crypto, options);
+      try {
+        return await openMessage(whole ?? (() => download(source, onProgress)), crypto, options);
+      } finally {
+        // A callback from the page arrives as a Comlink proxy, which holds a port until released.
+        (onProgress as { [releaseProxy]?: () => void } | undefined)?.[releaseProxy]?.();
+      }
     },
   };
 }

@@ -1,9 +1,11 @@
+import { proxy } from 'comlink';
 import { isAppError } from '@/core/errors/app-error';
 import type { JmapClient } from '@/core/jmap/client';
 import type { SentEmail } from '@/core/jmap/mail';
 import { keysWithIds, secretKeyFor } from '@/core/keystore/secret-key-for';
 import { addressKey } from '@/core/mime/addresses';
 import { autocryptEvents } from '@/core/reading/autocrypt-events';
+import type { ReadProgress } from '@/core/reading/reading-worker-api';
 import type { OpenedMessage } from '@/core/reading/types';
 import type { Services } from '@/services/services';
 import { ensureUnlocked, isUnlockDeclined } from '@/unlock/ensure-unlocked';
@@ -32,10 +34,12 @@ async function signerKeysFor(services: Services, addresses: string[]) {
  * `extraKeys`: keys the user looked up for this message.
  */
 export async function openReceived(options: {
-  email: Pick<SentEmail, 'blobId' | 'from'>;
+  email: Pick<SentEmail, 'blobId' | 'from' | 'size'>;
   client: JmapClient;
   services: Services;
   extraKeys?: string[];
+  /** How far the download and decryption got; told again from 0 should a second pass be needed. */
+  onProgress?: ReadProgress;
   /** Addresses whose Autocrypt state this message changed (their recipient look-ups are stale). */
   onAutocrypt?: (addresses: string[]) => void;
 }): Promise<OpenedMessage<Blob>> {
@@ -53,7 +57,10 @@ async function openAndVerify(options: Parameters<typeof openReceived>[0]): Promi
   const raw = {
     url: client.downloadUrl({ blobId: email.blobId, name: 'message.eml', type: 'message/rfc822' }),
     authorization: client.authorization(),
+    ...(email.size ? { size: email.size } : {}),
   };
+  // Called from the worker: a Comlink proxy, released by the worker when the opening is done.
+  const onProgress = options.onProgress && proxy(options.onProgress);
   const keyIds = await services.reading.messageKeyIds(raw);
   let cannotDecrypt: 'no-key' | 'locked' | undefined;
   if (keyIds.length) {
@@ -74,12 +81,16 @@ async function openAndVerify(options: Parameters<typeof openReceived>[0]): Promi
   for (const k of options.extraKeys ?? []) first.keys.set(k, k);
   const open = (keys: Map<string, string>, pinned: string | null) =>
     services.reading
-      .openMessage(raw, {
-        verifyWith: [...keys.values()],
-        pinned,
-        maxDecompressedBytes,
-        ...(cannotDecrypt ? { cannotDecrypt } : {}),
-      })
+      .openMessage(
+        raw,
+        {
+          verifyWith: [...keys.values()],
+          pinned,
+          maxDecompressedBytes,
+          ...(cannotDecrypt ? { cannotDecrypt } : {}),
+        },
+        onProgress,
+      )
       .catch(async (e: unknown) => {
         // The key was locked again (its time ran out) between the check and the decryption.
         if (isAppError(e, 'crypto/key-locked')) return openAndVerify(options);

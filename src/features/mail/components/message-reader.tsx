@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { userMessage } from '@/core/errors/user-messages';
+import { formatBytes } from '@/core/jmap/client';
 import { deleteEmail, setKeywords, type SentEmail } from '@/core/jmap/mail';
 import { formatMailbox } from '@/core/mime/addresses';
 import { answer, type Answer, type AnswerKind } from '@/core/reading/reply';
@@ -43,6 +44,13 @@ const names = (list: { name: string | null; address: string }[]) => list.map(for
 const KEEP_OPENED_BELOW = 8 * 1024 * 1024;
 
 /** A message opened in the app's chrome: what is true of it is said here, never inside its content. */
+/** Large messages take a while to download and decrypt: say how far it got. */
+function openingText(progress: { received: number; total: number } | null): string {
+  if (!progress) return 'Opening…';
+  const percent = Math.floor((100 * Math.min(progress.received, progress.total)) / progress.total);
+  return `Opening… ${percent}% of ${formatBytes(progress.total)}`;
+}
+
 export function MessageReader({
   email,
   onAnswer,
@@ -60,20 +68,24 @@ export function MessageReader({
   const [extraKeys, setExtraKeys] = useState<string[]>([]);
   const [showRaw, setShowRaw] = useState(false);
   const [attempt, setAttempt] = useState(0);
+  const [progress, setProgress] = useState<{ received: number; total: number } | null>(null);
   const remember = useOpenedSubjects((s) => s.remember);
   const opened = useQuery({
     queryKey: ['opened', client.session.accountId, email.id, extraKeys.length, attempt],
-    queryFn: () =>
-      openReceived({
+    queryFn: () => {
+      setProgress(null);
+      return openReceived({
         email,
         client,
         services,
         extraKeys,
+        onProgress: (received, total) => setProgress({ received, total }),
         onAutocrypt: (addresses) =>
           addresses.forEach(
             (address) => void queryClient.invalidateQueries({ queryKey: recipientKeyKeys.lookup(address) }),
           ),
-      }),
+      });
+    },
     staleTime: Infinity,
     // A large message's files are dropped as soon as it is closed: opening a few must not add up.
     gcTime: email.size > KEEP_OPENED_BELOW ? 0 : 60_000,
@@ -153,7 +165,7 @@ export function MessageReader({
         </dl>
         <div className="message-security" aria-label="Message security">
           <p data-status-kind="encryption">
-            {encryption === 'pending' ? 'Opening…' : ENCRYPTION_WORDS[encryption]}
+            {encryption === 'pending' ? openingText(progress) : ENCRYPTION_WORDS[encryption]}
             {data?.encryptionProblem && encryption === 'failed' && <> ({data.encryptionProblem})</>}
           </p>
           {data && (
