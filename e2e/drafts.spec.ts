@@ -8,6 +8,8 @@ import {
   readMailbox,
   recordTraffic,
   test,
+  throttle,
+  type MailboxReader,
   uniqueSubject,
 } from './fixtures';
 
@@ -15,6 +17,16 @@ import {
 test.describe.configure({ mode: 'serial' });
 
 const PASS = 'carol long passphrase';
+
+/** Drafts left by an earlier try of a test (CI retries). */
+async function emptyDrafts(box: MailboxReader) {
+  const leftovers = await box.list('drafts');
+  if (leftovers.length)
+    await destroyEmails(
+      box.client,
+      leftovers.map((d) => d.id),
+    );
+}
 
 test('drafts are stored encrypted to the sender, autosaved and saved by hand, reopened after a reload, and removed once sent', async ({
   page,
@@ -30,12 +42,7 @@ test('drafts are stored encrypted to the sender, autosaved and saved by hand, re
   const traffic = await recordTraffic(page);
   const box = await readMailbox(carol);
   const drafts = () => box.list('drafts');
-  const leftovers = await drafts(); // from an earlier try of this test (CI retries)
-  if (leftovers.length)
-    await destroyEmails(
-      box.client,
-      leftovers.map((d) => d.id),
-    );
+  await emptyDrafts(box);
 
   await signInPage.signIn(carol);
   await generateAndBindKey(page, { email: 'carol@example.test', passphrase: PASS });
@@ -158,12 +165,7 @@ test('opening a draft never silently replaces an unsaved message in the composer
 }) => {
   const carol = embedded(baseURL!, 'carol');
   const box = await readMailbox(carol);
-  const leftovers = await box.list('drafts');
-  if (leftovers.length)
-    await destroyEmails(
-      box.client,
-      leftovers.map((d) => d.id),
-    );
+  await emptyDrafts(box);
   await signInPage.signIn(carol);
   await generateAndBindKey(page, { email: 'carol@example.test', passphrase: PASS });
   await page.getByRole('link', { name: 'Compose', exact: true }).click();
@@ -196,12 +198,7 @@ test('Send stops an autosave still uploading a large draft instead of waiting fo
   const carol = embedded(baseURL!, 'carol');
   const subject = uniqueSubject('Large draft, sent');
   const box = await readMailbox(carol);
-  const leftovers = await box.list('drafts');
-  if (leftovers.length)
-    await destroyEmails(
-      box.client,
-      leftovers.map((d) => d.id),
-    );
+  await emptyDrafts(box);
   await signInPage.signIn(carol);
   await generateAndBindKey(page, { email: 'carol@example.test', passphrase: PASS });
   await page.getByRole('link', { name: 'Compose', exact: true }).click();
@@ -210,16 +207,8 @@ test('Send stops an autosave still uploading a large draft instead of waiting fo
   await page.getByRole('switch', { name: 'Sign', exact: true }).uncheck();
   await composer.field('Subject').fill(subject);
   // Uploads at 512 KiB/s: the 5.5 MiB encrypted draft would take about 11 s.
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Network.enable');
-  const uploadThroughput = (bytesPerSecond: number) =>
-    cdp.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: bytesPerSecond,
-    });
-  await uploadThroughput(512 * 1024);
+  const link = await throttle(page);
+  await link({ upload: 512 * 1024 });
   const uploads: string[] = [];
   const stopped: string[] = [];
   page.on('request', (r) => void (r.url().includes('/jmap/upload/') && uploads.push(r.url())));
@@ -229,7 +218,7 @@ test('Send stops an autosave still uploading a large draft instead of waiting fo
   await expect(page.locator('[data-draft-state]')).toHaveAttribute('data-draft-state', 'saving', { timeout: 20_000 });
   await expect.poll(() => uploads.length).toBe(1);
   await composer.send().click();
-  await uploadThroughput(-1);
+  await link({});
   await expect.poll(() => stopped).toEqual(['net::ERR_ABORTED']);
   await expect(composer.status()).toBeVisible();
   const bob = await readMailbox(embedded(baseURL!, 'bob'));

@@ -222,6 +222,23 @@ export async function recordTraffic(page: Page): Promise<() => { all: string; bo
   return () => ({ all: [...requests, ...bodies].join('\n'), bodies: [...bodies] });
 }
 
+/**
+ * A slower link for this page and its workers (Chromium's network emulation): bytes per second up
+ * and down, -1 for no limit. Call again to change it.
+ */
+export async function throttle(page: Page): Promise<(rates: { upload?: number; download?: number }) => Promise<void>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  return async ({ upload = -1, download = -1 }) => {
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: download,
+      uploadThroughput: upload,
+    });
+  };
+}
+
 /** Put a raw message straight into an account's Inbox (JMAP upload + Email/import), as if delivered. */
 export async function deliverRaw(account: Account, raw: string | Uint8Array): Promise<string> {
   const box = await readMailbox(account);

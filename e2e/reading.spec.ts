@@ -19,6 +19,7 @@ import {
   smtpSend,
   storedPublicKey,
   test,
+  throttle,
   uniqueSubject,
 } from './fixtures';
 
@@ -846,14 +847,9 @@ test('a large message says how far its opening got', async ({ page, signInPage, 
   );
   await signInPage.signIn(bob);
   // Downloads at 1 MiB/s: the 8.2 MiB message takes about 8 s.
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.emulateNetworkConditions', {
-    offline: false,
-    latency: 0,
-    downloadThroughput: 1024 * 1024,
-    uploadThroughput: -1,
-  });
+  await (
+    await throttle(page)
+  )({ download: 1024 * 1024 });
   const article = await openMessage(page, id);
   const status = article.locator('[data-status-kind="encryption"]');
   const percent = async () =>

@@ -1,5 +1,5 @@
 import PostalMime from 'postal-mime';
-import { embedded, expect, headersOf, readMailbox, test, uniqueSubject } from './fixtures';
+import { embedded, expect, headersOf, readMailbox, test, throttle, uniqueSubject } from './fixtures';
 
 test('alice sends to bob with Cc, Bcc, a non-ASCII subject and an attachment; it arrives and Bcc stays hidden', async ({
   page,
@@ -87,16 +87,8 @@ test('a slow upload shows how far it got and can be cancelled; Send again sends 
   await composer.field('Subject').fill(subject);
   await composer.attachMade('slow.bin', 6 * 1024 * 1024);
   // A link that uploads 1 MiB/s: the 8.2 MiB message takes about 8 s.
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Network.enable');
-  const uploadThroughput = async (bytesPerSecond: number) =>
-    cdp.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: bytesPerSecond,
-    });
-  await uploadThroughput(1024 * 1024);
+  const link = await throttle(page);
+  await link({ upload: 1024 * 1024 });
   await composer.send().click();
   const uploading = page.getByRole('status').filter({ hasText: 'Uploading…' });
   const percent = async () => Number(/(\d+)% of 8\.2 MiB/.exec((await uploading.textContent()) ?? '')?.[1] ?? -1);
@@ -112,7 +104,7 @@ test('a slow upload shows how far it got and can be cancelled; Send again sends 
   await expect(composer.field('Subject')).toHaveValue(subject);
   await expect(page.getByRole('list', { name: 'Attachments' })).toContainText('slow.bin');
   const bob = await readMailbox(embedded(baseURL!, 'bob'));
-  await uploadThroughput(-1);
+  await link({});
   await composer.send().click();
   await expect(composer.status()).toBeVisible();
   await bob.waitFor(subject);
@@ -132,21 +124,13 @@ test('a send that finishes while another view is open: back in Compose it says S
   await composer.addRecipients('To', 'bob@example.test');
   await composer.field('Subject').fill(subject);
   await composer.attachMade('meanwhile.bin', 6 * 1024 * 1024);
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Network.enable');
-  const uploadThroughput = (bytesPerSecond: number) =>
-    cdp.send('Network.emulateNetworkConditions', {
-      offline: false,
-      latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: bytesPerSecond,
-    });
-  await uploadThroughput(1024 * 1024);
+  const link = await throttle(page);
+  await link({ upload: 1024 * 1024 });
   await composer.send().click();
   await expect(page.getByRole('status').filter({ hasText: 'Uploading…' })).toBeVisible();
   await page.getByRole('link', { name: 'Inbox', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Inbox' })).toBeVisible();
-  await uploadThroughput(-1);
+  await link({});
   const bob = await readMailbox(embedded(baseURL!, 'bob'));
   await bob.waitFor(subject);
   await page.getByRole('link', { name: 'Compose', exact: true }).click();

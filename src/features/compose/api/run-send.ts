@@ -230,6 +230,13 @@ export async function runSend(context: SendContext): Promise<void> {
       attachmentSizes: state.attachments.map((a) => a.file.size),
       limits: sizeLimitsOf(client.session),
     };
+    const request = (message: SendRequest['message']): SendRequest => ({
+      message,
+      revision: state.revision,
+      mailboxes: mailboxes!,
+      draftId: state.draftId,
+      original: state.reply?.original ?? null,
+    });
     for (;;) {
       const plan = planSend(input);
       switch (plan.kind) {
@@ -251,17 +258,7 @@ export async function runSend(context: SendContext): Promise<void> {
         case 'resume':
           // The message was built (and encrypted) by the failed try: send exactly that again.
           state.setStatus({ state: 'sending', stage: 'uploading' });
-          return deliver(
-            {
-              message: plan.prepared,
-              revision: state.revision,
-              mailboxes: mailboxes!,
-              draftId: state.draftId,
-              original: state.reply?.original ?? null,
-            },
-            chips.length,
-            context,
-          );
+          return deliver(request(plan.prepared), chips.length, context);
         case 'ready': {
           const messageId = state.messageId ?? createMessageId(identity!.email);
           state.setMessageId(messageId);
@@ -281,17 +278,7 @@ export async function runSend(context: SendContext): Promise<void> {
               ? { threading: { inReplyTo: state.reply.inReplyTo, references: state.reply.references } }
               : {}),
           };
-          return deliver(
-            {
-              message,
-              revision: state.revision,
-              mailboxes: mailboxes!,
-              draftId: state.draftId,
-              original: state.reply?.original ?? null,
-            },
-            chips.length,
-            context,
-          );
+          return deliver(request(message), chips.length, context);
         }
       }
     }
