@@ -1,6 +1,7 @@
 import type { CryptoApi, StreamingCryptoApi } from '../crypto/types';
 import { AppError } from '../errors/app-error';
 import { requestError } from '../jmap/client';
+import { wholePercent } from '../progress';
 import { openMessage, rootKeyIds } from './open-message';
 import { releaseProxy } from 'comlink';
 import type { MessageDownload, ReadingWorkerApi, ReadProgress } from './reading-worker-api';
@@ -16,7 +17,7 @@ function counted(total: number, onProgress: ReadProgress): TransformStream<Uint8
   return new TransformStream({
     transform(chunk, controller) {
       received += chunk.byteLength;
-      const percent = Math.floor((100 * Math.min(received, total)) / total);
+      const percent = wholePercent(received, total);
       if (percent !== told) {
         told = percent;
         onProgress(received, total);

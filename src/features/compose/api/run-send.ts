@@ -9,6 +9,7 @@ import type { PreparedMessage, SendStage, UploadedSoFar } from '@/core/send/deli
 import { type OwnKeyState, planSend, type SendPlanInput } from '@/core/send/plan-send';
 import type { Security } from '@/core/send/send-message';
 import { sizeLimitsOf } from '@/core/send/size-limits';
+import { wholePercent } from '@/core/progress';
 import type { useRefreshBeforeSend } from '@/queries/key-refresh';
 import type { OwnKeyStatus } from '@/queries/keyring';
 import { draftKeys, mailboxKeys, sentKeys } from '@/queries/mail';
@@ -16,13 +17,7 @@ import { currentRecipientKeys } from '@/queries/recipient-keys';
 import type { Services } from '@/services/services';
 import { loadRecipientParser } from '@/lib/recipient-parser';
 import { ensureUnlocked, isUnlockDeclined } from '@/unlock/ensure-unlocked';
-import {
-  type Chip,
-  type RecipientField,
-  reusableOutgoing,
-  uploadedPercent,
-  useComposerStore,
-} from '../stores/composer-store';
+import { type Chip, type RecipientField, reusableOutgoing, useComposerStore } from '../stores/composer-store';
 import { draftSaveSettled, saveDraft, type SaveDraftContext, stopAutosaveUpload } from './drafts';
 import { beginSend, endSend } from './send-control';
 
@@ -83,7 +78,7 @@ function showStage(stage: SendStage, uploaded?: UploadedSoFar): void {
     now.state === 'sending' &&
     now.stage === stage &&
     now.uploaded &&
-    uploadedPercent(now.uploaded) === uploadedPercent(uploaded)
+    wholePercent(now.uploaded.sent, now.uploaded.total) === wholePercent(uploaded.sent, uploaded.total)
   )
     return;
   store.setStatus({ state: 'sending', stage, ...(uploaded ? { uploaded } : {}) });

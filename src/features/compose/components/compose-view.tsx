@@ -2,9 +2,9 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId } from 'react';
 import { ViewTitle } from '@/components/view-title';
 import { userMessage } from '@/core/errors/user-messages';
-import { formatBytes } from '@/core/jmap/client';
 import { useAccountSetup } from '@/queries/account';
 import { attachmentsWarning, minimumMessageSize, sizeLimitsOf, sizeProblem } from '@/core/send/size-limits';
+import { progressText } from '@/core/progress';
 import { useOwnKeyStatus } from '@/queries/keyring';
 import { useRecipientKeyStatuses } from '@/queries/recipient-keys';
 import { useServices } from '@/services/services';
@@ -18,7 +18,6 @@ import {
   type DraftStatus,
   type RecipientField as Field,
   type SendStatus,
-  uploadedPercent,
   useComposerStore,
 } from '../stores/composer-store';
 import { AttachmentsField } from './attachments-field';
@@ -40,7 +39,7 @@ const STAGE_TEXT = {
 function stageText(status: Extract<SendStatus, { state: 'sending' }>): string {
   const { stage, uploaded } = status;
   if (stage !== 'uploading' || !uploaded) return STAGE_TEXT[stage];
-  return `Uploading… ${uploadedPercent(uploaded)}% of ${formatBytes(uploaded.total)}`;
+  return progressText('Uploading', uploaded.sent, uploaded.total);
 }
 
 function draftText(draft: DraftStatus): string {

@@ -17,10 +17,6 @@ export type SendStatus =
   | { state: 'sent'; summary: string }
   | { state: 'failed'; message: string };
 
-/** Whole percent of the message uploaded so far. */
-export const uploadedPercent = (uploaded: UploadedSoFar) =>
-  Math.floor((100 * uploaded.sent) / Math.max(uploaded.total, 1));
-
 type ComposerState = {
   fromIdentityId: string | null;
   recipients: Record<RecipientField, Chip[]>;

@@ -1,7 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { userMessage } from '@/core/errors/user-messages';
-import { formatBytes } from '@/core/jmap/client';
 import { deleteEmail, setKeywords, type SentEmail } from '@/core/jmap/mail';
 import { formatMailbox } from '@/core/mime/addresses';
 import { answer, type Answer, type AnswerKind } from '@/core/reading/reply';
@@ -9,6 +8,7 @@ import type { OpenedMessage } from '@/core/reading/types';
 import { useAccountSetup } from '@/queries/account';
 import { mailboxKeys, useRawMessage } from '@/queries/mail';
 import { recipientKeyKeys } from '@/queries/recipient-keys';
+import { progressText } from '@/core/progress';
 import { useServices } from '@/services/services';
 import { useJmapClient } from '@/stores/session-store';
 import { openReceived } from '../api/open-received';
@@ -46,9 +46,7 @@ const KEEP_OPENED_BELOW = 8 * 1024 * 1024;
 /** A message opened in the app's chrome: what is true of it is said here, never inside its content. */
 /** Large messages take a while to download and decrypt: say how far it got. */
 function openingText(progress: { received: number; total: number } | null): string {
-  if (!progress) return 'Opening…';
-  const percent = Math.floor((100 * Math.min(progress.received, progress.total)) / progress.total);
-  return `Opening… ${percent}% of ${formatBytes(progress.total)}`;
+  return progress ? progressText('Opening', progress.received, progress.total) : 'Opening…';
 }
 
 export function MessageReader({
