@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import * as openpgp from 'openpgp';
 import { decryptWithAll, scratch } from '../src/testing/interop';
-import { chromiumPid, chromiumRssKiB, launchBenchProfile, startBenchApp } from './bench-lib';
+import { chromiumPeakSampler, chromiumPid, chromiumRssKiB, launchBenchProfile, startBenchApp } from './bench-lib';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1,10,100').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -287,11 +287,9 @@ try {
       for (let run = 0; run < RUNS; run++) {
         const page = await pageWith(keys.alice.privateKey, attachment);
         const idle = chromiumRssKiB(browserPid);
-        let peak = idle;
-        const sampler = setInterval(() => (peak = Math.max(peak, chromiumRssKiB(browserPid))), 50);
+        const sampler = chromiumPeakSampler(browserPid);
         app.push(await prepareInPage(page, keys, fingerprint));
-        clearInterval(sampler);
-        memory.push((Math.max(peak, chromiumRssKiB(browserPid)) - idle) / 1024);
+        memory.push((sampler.stop() - idle) / 1024);
         await page.close();
       }
       const ratio = median(gpg) / median(app);

@@ -1,7 +1,7 @@
 /** What the benchmarks share: Debian's Chromium with quiet flags, its memory, and the app server. */
 import { chromium } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type AppServerOptions, startAppServer } from '../server/app-server';
@@ -67,24 +67,58 @@ export const chromiumPid = () =>
       .split('\n')[0],
   );
 
-/** Total RSS (KiB) of every process under Chromium's browser process. */
-export function chromiumRssKiB(rootPid: number): number {
-  const ps = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='])
-    .toString()
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number, number]);
-  const tree = new Set([rootPid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const [pid, ppid] of ps) {
-      if (tree.has(ppid) && !tree.has(pid)) {
-        tree.add(pid);
-        grew = true;
-      }
+/** Chromium's browser process and all its descendants, from /proc. */
+function processTree(rootPid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      // "pid (comm) state ppid …": the command name may hold spaces and parentheses.
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // The process ended while the list was read.
     }
   }
-  return ps.filter(([pid]) => tree.has(pid)).reduce((sum, [, , rss]) => sum + rss, 0);
+  const tree = [rootPid];
+  for (let i = 0; i < tree.length; i++) for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
+  return tree;
+}
+
+const PAGE_KIB = Number(execFileSync('getconf', ['PAGESIZE']).toString()) / 1024;
+
+function rssKiB(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/statm`, 'latin1').split(' ')[1]) * PAGE_KIB;
+    } catch {
+      // Gone: it holds no memory now.
+    }
+  }
+  return total;
+}
+
+/** Total RSS (KiB) of every process under Chromium's browser process. */
+export const chromiumRssKiB = (rootPid: number): number => rssKiB(processTree(rootPid));
+
+/**
+ * The peak of chromiumRssKiB while a measurement runs, sampled every `everyMs`. Only the known
+ * processes' own files are read per sample, the process list once a second: a `ps` per sample
+ * cost a third of a core, taken from the app under test while gpg ran without it.
+ */
+export function chromiumPeakSampler(rootPid: number, everyMs = 50): { stop(): number } {
+  let pids = processTree(rootPid);
+  let peak = rssKiB(pids);
+  const sample = setInterval(() => (peak = Math.max(peak, rssKiB(pids))), everyMs);
+  const rescan = setInterval(() => (pids = processTree(rootPid)), 1000);
+  return {
+    stop() {
+      clearInterval(sample);
+      clearInterval(rescan);
+      return Math.max(peak, chromiumRssKiB(rootPid));
+    },
+  };
 }
 
 /** The production build and the embedded backend in a throw-away data folder; `close()` removes it. */

@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
-import { chromiumPid, chromiumRssKiB, launchBenchChromium, startBenchApp } from './bench-lib';
+import { chromiumPeakSampler, chromiumPid, chromiumRssKiB, launchBenchChromium, startBenchApp } from './bench-lib';
 import { deliverRaw, embedded, importKeyText, SignInPage } from '../e2e/fixtures';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1,10').split(',').map(Number);
@@ -184,14 +184,14 @@ try {
         if (kind === 'encrypted') gpg.push(gpgSeconds(raw));
         const reader = await freshReader();
         const idle = chromiumRssKiB(browserPid);
+        const sampler = chromiumPeakSampler(browserPid, 100);
         let peak = idle;
-        const sampler = setInterval(() => (peak = Math.max(peak, chromiumRssKiB(browserPid))), 100);
         try {
           const { seconds, longTasks } = await openAndMeasure(reader.page, id, kind);
           app.push(seconds);
           tasks.push(...longTasks);
         } finally {
-          clearInterval(sampler);
+          peak = sampler.stop();
           await reader.context.close();
         }
         peaks.push((peak - idle) / 1024);
