@@ -185,7 +185,7 @@ try {
         const reader = await freshReader();
         const idle = chromiumRssKiB(browserPid);
         const sampler = chromiumPeakSampler(browserPid, 100);
-        let peak = idle;
+        let peak: number;
         try {
           const { seconds, longTasks } = await openAndMeasure(reader.page, id, kind);
           app.push(seconds);
