@@ -29,6 +29,7 @@ import { armorMessage, dearmorStream } from './impl/armor';
 import { encryptToArmoredBlob, type StreamedEncryption } from './impl/stream/encrypt-stream';
 import { CrlfCheck, SIGNATURE_TYPE, type StreamSigner, streamSigner } from './impl/stream/signer';
 import { openpgpStreamSigner } from './impl/stream/openpgp-signer';
+import { openSeipdV1 } from './impl/stream/seipd-v1-open';
 import { payloadBytes, payloadChunks, payloadSize } from '../mime/payload-parts';
 import { openSpool } from '../bytes/spool';
 import { discard } from '../bytes/join';
@@ -325,18 +326,22 @@ export function createCryptoApi(options: { now?: () => Date } = {}): CryptoApi &
       }
       const keys = decryptionKeysFor(message);
       const verificationKeys = await readKeys(verifyWith);
+      // Plaintext is released before the MDC is checked, but only to the caller, which shows
+      // nothing unless the stream ends without an error (the error comes at its end).
+      const config = { maxDecompressedMessageSize: maxDecompressedBytes, allowUnauthenticatedStream: true };
+      const date = now();
       let opened;
       try {
-        opened = await decrypt({
-          message,
-          decryptionKeys: keys,
-          ...(verificationKeys.length ? { verificationKeys } : {}),
-          format: 'binary',
-          date: now(),
-          // Plaintext is released before the MDC is checked, but only to the caller, which shows
-          // nothing unless the stream ends without an error (the error comes at its end).
-          config: { maxDecompressedMessageSize: maxDecompressedBytes, allowUnauthenticatedStream: true },
-        });
+        opened =
+          (await openSeipdV1(message, keys, verificationKeys, date, config)) ??
+          (await decrypt({
+            message,
+            decryptionKeys: keys,
+            ...(verificationKeys.length ? { verificationKeys } : {}),
+            format: 'binary',
+            date,
+            config,
+          }));
       } catch (cause) {
         throw openFailure(cause);
       }
