@@ -22,8 +22,9 @@ import { discard, joinBytes } from '../../../bytes/join';
  * 156, the largest part of opening a large encrypted message. Here noble's CFB decrypts each piece
  * whole (0.9–1.0 s for 64 MB) and the MDC's SHA-1 runs in WebAssembly (0.13 s). OpenPGP.js stays
  * in charge of the session key, of the packets inside — read with its message grammar — and of
- * the signatures; messages this does not cover (other ciphers, several candidate session keys,
- * packets other than key packets before the data) take OpenPGP.js's own path.
+ * the signatures; messages this does not cover (SEIPDv2, ciphers other than AES, several candidate
+ * session keys, packets other than key packets before the data) take OpenPGP.js's own path. The
+ * measured gain in the app: a 50 MB attachment opened in 4.99 s instead of 8.02 s (bench:read).
  */
 
 const BLOCK = 16;
