@@ -193,6 +193,18 @@ describe('SEIPDv1 read as it streams', () => {
       expect(opened.error?.code, `byte ${at - start}`).toBe('crypto/integrity');
       expect(opened.error?.detail, `byte ${at - start}`).toMatch(/Modification detected/);
     }
+    // In a large body: the prefix, the packet headers inside (a parse error there waits for the
+    // MDC, read to the end), the middle of the data, the MDC packet.
+    const large = await seipdV1(random(300_000));
+    const largeStart = (await layout(large)).ciphertextStart;
+    const length = large.length - largeStart;
+    for (const at of [0, 17, 18, 19, 25, 40, 150_000, length - 22, length - 1]) {
+      const altered = large.slice();
+      altered[largeStart + at]! ^= 0x80;
+      const opened = await open(altered, 65_536);
+      expect(opened.data, `byte ${at} of ${length}`).toBeUndefined();
+      expect(opened.error?.detail, `byte ${at} of ${length}`).toMatch(/Modification detected/);
+    }
   });
 
   it('a ciphertext cut short, by a byte or by its whole MDC, is modified, not opened', async () => {
