@@ -9,7 +9,7 @@ import { READING_WORKER_METHODS, type ReadingWorkerApi } from '@/core/reading/re
 import { SEND_ARG_TRANSFERS, SEND_WORKER_METHODS, type SendWorkerApi } from '@/core/send/send-worker-api';
 import { createCredentialVault } from '@/lib/credential-vault';
 import { createFrameScheduler } from '@/lib/frame-scheduler';
-import { loadOnce } from '@/lib/load-once';
+import { loadOnce } from '@/core/load-once';
 import { PAGE_ID, type Services } from '@/services/services';
 import { currentDiscoverySettings } from '@/stores/discovery-settings-store';
 

@@ -1,10 +1,10 @@
 import type { parseRecipient } from '@/core/mime/recipient-parser';
-import { loadOnce } from './load-once';
+import { loadCode } from '@/core/load-once';
 
 let loaded: typeof parseRecipient | null = null;
 
 /** The address parser, fetched once: it is not part of the start-up bundle (issue 16). */
-export const loadRecipientParser = loadOnce(() =>
+export const loadRecipientParser = loadCode(() =>
   import('@/core/mime/recipient-parser').then((m) => (loaded = m.parseRecipient)),
 );
 

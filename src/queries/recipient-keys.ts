@@ -6,7 +6,7 @@ import { normalizeAddress } from '@/core/keystore/records';
 import { userMessage } from '@/core/errors/user-messages';
 import { loadRecipientParser } from '@/lib/recipient-parser';
 import { keyringKeys } from './keyring';
-import { loadOnce } from '@/lib/load-once';
+import { loadOnce } from '@/core/load-once';
 import { type Services, useServices } from '@/services/services';
 
 export const recipientKeyKeys = {

@@ -1,6 +1,7 @@
-import { type Remote, wrap } from 'comlink';
+import { loadCode, loadOnce } from '../load-once';
 import { AppError } from '../errors/app-error';
-import { type ArgTransfers, type EnvelopeApi, fromEnvelopeApi, methodNames } from './rpc';
+import { type ArgTransfers, methodNames } from './api-shape';
+import type { EnvelopeApi } from './rpc';
 import type { CryptoApi } from './types';
 
 export const CRYPTO_METHODS = methodNames<CryptoApi>({
@@ -32,25 +33,32 @@ export const CRYPTO_METHODS = methodNames<CryptoApi>({
  * keys it holds serve every API.
  */
 export function createWorkerConnection(startWorker: () => Worker) {
-  let remote: Remote<Record<string, unknown>> | undefined;
-  const get = () => {
-    if (remote) return remote;
+  // Comlink and the envelope code load with the worker: neither is needed before the first call.
+  const messaging = loadCode(() => Promise.all([import('comlink'), import('./rpc')]));
+  const connect = loadOnce(async () => {
+    const [{ wrap }, { fromEnvelopeApi }] = await messaging();
     let worker: Worker;
     try {
       worker = startWorker();
     } catch (cause) {
       throw new AppError('crypto/unavailable', 'Worker failed to start', { cause });
     }
-    remote = wrap(worker);
-    return remote;
-  };
+    return { remote: wrap<Record<string, unknown>>(worker), fromEnvelopeApi };
+  });
   return {
     api<T extends object>(namespace: string, methods: (keyof T)[], transfers: ArgTransfers<T> = {}): T {
       let api: T | undefined;
       const out: Record<string, unknown> = {};
       for (const name of methods) {
-        out[name as string] = (...args: unknown[]) => {
-          api ??= fromEnvelopeApi((get() as unknown as Record<string, EnvelopeApi<T>>)[namespace]!, methods, transfers);
+        out[name as string] = async (...args: unknown[]) => {
+          if (!api) {
+            const { remote, fromEnvelopeApi } = await connect();
+            api ??= fromEnvelopeApi(
+              (remote as unknown as Record<string, EnvelopeApi<T>>)[namespace]!,
+              methods,
+              transfers,
+            );
+          }
           return (api[name] as (...a: unknown[]) => Promise<unknown>)(...args);
         };
       }

@@ -3,7 +3,8 @@ import { expose, wrap } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors/app-error';
-import { fromEnvelopeApi, methodNames, toEnvelopeApi, type EnvelopeApi } from './rpc';
+import { methodNames } from './api-shape';
+import { fromEnvelopeApi, toEnvelopeApi, type EnvelopeApi } from './rpc';
 
 type Api = { ok(n: number): Promise<number>; fail(): Promise<void> };
 

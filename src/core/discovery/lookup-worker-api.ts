@@ -1,7 +1,7 @@
 import type { AutocryptKey } from '../keystore/autocrypt-peers';
 import type { KeyLookup } from './key-lookup';
 import type { DiscoveryResult, DiscoverySettings } from './types';
-import { methodNames } from '../crypto/rpc';
+import { methodNames } from '../crypto/api-shape';
 
 /**
  * Key look-ups in the crypto worker: the WKD and key-server requests, their answers and the key

@@ -3,6 +3,7 @@
  * a developer message (never secrets) and an optional cause. People see `userMessage()`.
  */
 export type ErrorCode =
+  | 'app/code-unavailable'
   | 'jmap/unreachable'
   | 'jmap/unauthorized'
   | 'jmap/forbidden'

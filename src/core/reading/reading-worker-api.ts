@@ -1,4 +1,4 @@
-import { methodNames } from '../crypto/rpc';
+import { methodNames } from '../crypto/api-shape';
 import type { OpenMessageOptions } from './open-message';
 import type { OpenedMessage } from './types';
 

@@ -1,4 +1,4 @@
-import { distinctBuffers, type ArgTransfers, methodNames } from '../crypto/rpc';
+import { distinctBuffers, type ArgTransfers, methodNames } from '../crypto/api-shape';
 import type { DraftContent, DraftKey } from '../drafts/drafts';
 import type { OutgoingAttachment } from '../mime/build-message';
 import type { PreparedMessage } from './deliver';

@@ -1,3 +1,5 @@
+import { AppError } from './errors/app-error';
+
 /**
  * `load()` run once, for code split off the start-up bundle. Once loaded, the value comes back
  * directly: awaiting a dynamic import() of a module that is already there still waits for a task,
@@ -17,3 +19,11 @@ export function loadOnce<T>(load: () => Promise<T>): () => T | Promise<T> {
           },
         ));
 }
+
+/** loadOnce for a piece of the app's own code (a dynamic import): a failed download says what failed. */
+export const loadCode = <T>(load: () => Promise<T>): (() => T | Promise<T>) =>
+  loadOnce(() =>
+    load().catch((cause: unknown) => {
+      throw new AppError('app/code-unavailable', 'A module of the app failed to load', { cause });
+    }),
+  );
