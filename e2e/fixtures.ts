@@ -1,6 +1,7 @@
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import { createJmapClient, type JmapClient } from '../src/core/jmap/client';
-import { listMailbox, loadAccountSetup, type SentEmail } from '../src/core/jmap/mail';
+import { loadAccountSetup } from '../src/core/jmap/account-setup';
+import { listMailbox, type SentEmail } from '../src/core/jmap/mail';
 import { discoverSession } from '../src/core/jmap/session';
 
 export type Account = { server: string; username: string; password: string };

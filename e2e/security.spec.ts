@@ -1,5 +1,6 @@
 import * as openpgp from 'openpgp';
-import { destroyEmails, loadAccountSetup } from '../src/core/jmap/mail';
+import { loadAccountSetup } from '../src/core/jmap/account-setup';
+import { destroyEmails } from '../src/core/jmap/mail';
 import { importDraft } from '../src/core/jmap/submission';
 import { embedded, expect, generateAndBindKey, readMailbox, storedPublicKey, test } from './fixtures';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineProxy, startTestServer } from './testing/test-server';
 import { createJmapClient, type JmapClient } from '../src/core/jmap/client';
-import { loadAccountSetup } from '../src/core/jmap/mail';
+import { loadAccountSetup } from '../src/core/jmap/account-setup';
 import { importDraft, submitDraft } from '../src/core/jmap/submission';
 import { discoverSession } from '../src/core/jmap/session';
 import { startAppServer, type RunningAppServer } from './app-server';

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { loadCompanionConfig } from '@/core/companion/companion';
 import { useServices } from '@/services/services';
-import { loadAccountSetup } from '@/core/jmap/mail';
+import { loadAccountSetup } from '@/core/jmap/account-setup';
 import { useJmapClient } from '@/stores/session-store';
 
 /** Query keys shared by several features. */

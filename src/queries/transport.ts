@@ -1,5 +1,8 @@
-import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
-import { createTransportClient, type TransportClient, type TransportView } from '@/core/transport/transport-client';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { loadCode } from '@/core/load-once';
+import { userMessage } from '@/core/errors/user-messages';
+import type { TransportClient } from '@/core/transport/transport-client';
+import type { TransportView } from '@/core/transport/transport-status';
 import { useServices } from '@/services/services';
 import { useCompanionConfig } from './account';
 
@@ -7,20 +10,31 @@ import { useCompanionConfig } from './account';
 const TRANSPORT_STALE_MS = 10 * 60_000;
 const UNKNOWN_STALE_MS = 30_000;
 
+const transportCode = loadCode(() => import('@/core/transport/transport-client'));
 const clients = new Map<string, TransportClient>();
-function clientFor(fetchFn: typeof fetch, url: string | null): TransportClient {
-  const key = url ?? '';
-  let client = clients.get(key);
-  if (!client) clients.set(key, (client = createTransportClient({ fetch: fetchFn, url })));
-  return client;
+
+/** Once its code is here, the client is called in the same turn: domains asked together share a request. */
+function statusOf(fetchFn: typeof fetch, url: string | null, domain: string): Promise<TransportView> {
+  const ask = ({ createTransportClient }: Awaited<ReturnType<typeof transportCode>>) => {
+    const key = url ?? '';
+    let client = clients.get(key);
+    if (!client) clients.set(key, (client = createTransportClient({ fetch: fetchFn, url })));
+    return client.statusOf(domain);
+  };
+  const code = transportCode();
+  if (!(code instanceof Promise)) return ask(code);
+  return code.then(ask, (e: unknown) => ({ domain, status: 'unknown' as const, detail: userMessage(e) }));
 }
+
+/** Fetched ahead when the composer is idle, so the first recipient's check does not wait for it. */
+export const preloadTransportCode = (): void => void Promise.resolve(transportCode()).catch(() => undefined);
 
 export const transportKeys = { domain: (domain: string) => ['transport', domain] as const };
 
 function transportQuery(fetchFn: typeof fetch, url: string | null, domain: string, enabled: boolean) {
   return {
     queryKey: [...transportKeys.domain(domain), url],
-    queryFn: () => clientFor(fetchFn, url).statusOf(domain),
+    queryFn: () => statusOf(fetchFn, url, domain),
     enabled,
     // An unknown answer (the companion or a name server failed) is asked again soon.
     staleTime: (q: { state: { data?: TransportView } }) =>
@@ -35,20 +49,6 @@ export function useTransportStatus(domain: string, enabled = true): TransportVie
   const companion = useCompanionConfig();
   const url = companion.data?.transportUrl ?? null;
   return useQuery(transportQuery(services.fetch, url, domain, enabled && !companion.isPending && !!domain)).data;
-}
-
-/**
- * The transport status of each domain (`pending` until known). Domains asked for together share
- * one request to the companion; without a companion every domain is `unknown`, with the reason.
- */
-export function useTransportStatuses(domains: string[]): Map<string, TransportView | { status: 'pending' }> {
-  const services = useServices();
-  const companion = useCompanionConfig();
-  const url = companion.data?.transportUrl ?? null;
-  const results = useQueries({
-    queries: domains.map((domain) => transportQuery(services.fetch, url, domain, !companion.isPending)),
-  });
-  return new Map(domains.map((d, i) => [d, results[i]?.data ?? { status: 'pending' as const }]));
 }
 
 /** Start the checks of new recipients' domains from the input event, before their chips mount. */

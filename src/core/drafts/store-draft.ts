@@ -1,6 +1,7 @@
 import { AppError } from '../errors/app-error';
 import type { JmapClient } from '../jmap/client';
-import { type AccountMailboxes, destroyEmails } from '../jmap/mail';
+import type { AccountMailboxes } from '../jmap/account-setup';
+import { destroyEmails } from '../jmap/mail';
 import { importDraft } from '../jmap/submission';
 import type { Id } from '../jmap/types';
 

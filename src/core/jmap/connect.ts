@@ -1,6 +1,6 @@
 import type { JmapAuth } from './auth';
 import { createJmapClient, type JmapClient } from './client';
-import { loadAccountSetup } from './mail';
+import { loadAccountSetup } from './account-setup';
 import { discoverSession, type FetchFn } from './session';
 
 export type Connection = { client: JmapClient; setup: Awaited<ReturnType<typeof loadAccountSetup>> };

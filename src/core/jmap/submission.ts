@@ -1,6 +1,7 @@
 import { AppError } from '../errors/app-error';
 import { getMethodResponse, type JmapClient } from './client';
-import { type AccountMailboxes, destroyEmails } from './mail';
+import type { AccountMailboxes } from './account-setup';
+import { destroyEmails } from './mail';
 import { describeSubmissionError } from './submission-errors';
 import { CAPABILITY, type Envelope, type Id, SEND_USING, type SetError } from './types';
 

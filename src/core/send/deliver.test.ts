@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JmapClient } from '../jmap/client';
-import type { AccountMailboxes } from '../jmap/mail';
+import type { AccountMailboxes } from '../jmap/account-setup';
 import type { Invocation } from '../jmap/types';
 import { AppError } from '../errors/app-error';
 import { deliverMessage, type PreparedMessage, releasePrepared } from './deliver';

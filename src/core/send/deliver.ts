@@ -1,6 +1,6 @@
 import { AppError } from '../errors/app-error';
 import type { JmapClient } from '../jmap/client';
-import type { AccountMailboxes } from '../jmap/mail';
+import type { AccountMailboxes } from '../jmap/account-setup';
 import { findImported, importDraft, submitDraft, type SubmitResult, wasSubmitted } from '../jmap/submission';
 import type { Id } from '../jmap/types';
 import { releaseSpools } from '../bytes/spool';

@@ -1,7 +1,7 @@
 import { AppError } from '../errors/app-error';
 import type { CryptoApi } from '../crypto/types';
 import type { JmapClient } from '../jmap/client';
-import type { AccountMailboxes } from '../jmap/mail';
+import type { AccountMailboxes } from '../jmap/account-setup';
 import type { SubmitResult } from '../jmap/submission';
 import { deliverMessage, type PreparedMessage } from './deliver';
 import type { Identity } from '../jmap/types';

@@ -1,7 +1,7 @@
 import { QueryClient } from '@tanstack/react-query';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JmapClient } from '@/core/jmap/client';
-import type { AccountMailboxes } from '@/core/jmap/mail';
+import type { AccountMailboxes } from '@/core/jmap/account-setup';
 import type { Identity } from '@/core/jmap/types';
 import type { Services } from '@/services/services';
 import { resetComposer, useComposerStore } from '../stores/composer-store';

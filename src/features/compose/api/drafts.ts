@@ -1,6 +1,7 @@
 import type { QueryClient } from '@tanstack/react-query';
 import type { JmapClient } from '@/core/jmap/client';
-import { type AccountMailboxes, destroyEmails } from '@/core/jmap/mail';
+import type { AccountMailboxes } from '@/core/jmap/account-setup';
+import { destroyEmails } from '@/core/jmap/mail';
 import type { Identity } from '@/core/jmap/types';
 import { AppError } from '@/core/errors/app-error';
 import { userMessage } from '@/core/errors/user-messages';
@@ -12,18 +13,6 @@ import type { OwnKeyStatus } from '@/queries/keyring';
 import type { Services } from '@/services/services';
 import { useComposerStore } from '../stores/composer-store';
 import { useOwnDraftsStore } from '../stores/own-drafts-store';
-
-const AUTOSAVE_DELAY_MS = 4000;
-const MiB = 1024 * 1024;
-
-/**
- * How long autosave waits after the last edit: each save uploads the whole draft again, so one
- * with large attachments is saved less often (a second more per MiB, at most a minute), not after
- * every pause in typing.
- */
-export function autosaveDelay(draftBytes: number): number {
-  return Math.min(60_000, AUTOSAVE_DELAY_MS + Math.max(0, Math.floor(draftBytes / MiB) - 1) * 1000);
-}
 
 /** Saves run one after another; sending waits for the one in flight, so no stray copy is left behind. */
 let inFlight: Promise<unknown> = Promise.resolve();

@@ -1,6 +1,7 @@
 import type { QueryClient } from '@tanstack/react-query';
 import type { JmapClient } from '@/core/jmap/client';
-import { destroyEmails, setKeywords, type AccountMailboxes } from '@/core/jmap/mail';
+import type { AccountMailboxes } from '@/core/jmap/account-setup';
+import { destroyEmails, setKeywords } from '@/core/jmap/mail';
 import type { Identity } from '@/core/jmap/types';
 import { userMessage } from '@/core/errors/user-messages';
 import type { Mailbox } from '@/core/mime/addresses';
@@ -10,7 +11,7 @@ import { type OwnKeyState, planSend, type SendPlanInput } from '@/core/send/plan
 import type { Security } from '@/core/send/send-message';
 import { sizeLimitsOf } from '@/core/send/size-limits';
 import { wholePercent } from '@/core/progress';
-import type { useRefreshBeforeSend } from '@/queries/key-refresh';
+import { refreshBeforeSend } from '@/queries/refresh-before-send';
 import type { OwnKeyStatus } from '@/queries/keyring';
 import { draftKeys, mailboxKeys, sentKeys } from '@/queries/mail';
 import { currentRecipientKeys } from '@/queries/recipient-keys';
@@ -64,7 +65,6 @@ export type SendContext = {
   services: Services;
   queryClient: QueryClient;
   client: JmapClient;
-  refreshBeforeSend: ReturnType<typeof useRefreshBeforeSend>;
   protectHeaders: boolean;
   setOfferPlain: (offer: boolean) => void;
 };
@@ -194,7 +194,7 @@ async function ownKeyState({ options, services }: SendContext): Promise<{ own: O
  * worker, deliver, resume a failed try) and reports in the composer store.
  */
 export async function runSend(context: SendContext): Promise<void> {
-  const { options, queryClient, refreshBeforeSend, protectHeaders, client, services, setOfferPlain } = context;
+  const { options, queryClient, protectHeaders, client, services, setOfferPlain } = context;
   stopAutosaveUpload();
   await draftSaveSettled();
   try {
@@ -241,7 +241,12 @@ export async function runSend(context: SendContext): Promise<void> {
         case 'needs-refresh': {
           state.setStatus({ state: 'sending', stage: 'checking-keys' });
           // The fresh answers land in the query cache, which keyOf reads.
-          await refreshBeforeSend(plan.addresses, currentRecipientKeys(queryClient, plan.addresses));
+          await refreshBeforeSend(
+            services,
+            queryClient,
+            plan.addresses,
+            currentRecipientKeys(queryClient, plan.addresses),
+          );
           input.refreshed = true;
           state.setStatus({ state: 'idle' });
           continue;

@@ -4,8 +4,8 @@ import { cleanup, renderHook } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Services, ServicesProvider } from '@/services/services';
-import { autosaveDelay, saveDraft, type SaveDraftContext } from './drafts';
-import { useAutosave, useDiscoveryWarmUp } from './use-autosave';
+import { saveDraft, type SaveDraftContext } from './drafts';
+import { autosaveDelay, useAutosave, useDiscoveryWarmUp } from './use-autosave';
 
 vi.mock('./drafts', async (actual) => ({ ...(await actual<typeof import('./drafts')>()), saveDraft: vi.fn() }));
 
@@ -58,6 +58,6 @@ describe('autosave', () => {
     await vi.advanceTimersByTimeAsync(22_000);
     expect(saveDraft).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(1000);
-    expect(saveDraft).toHaveBeenCalledExactlyOnceWith(context, 'auto');
+    await vi.waitFor(() => expect(saveDraft).toHaveBeenCalledExactlyOnceWith(context, 'auto'));
   });
 });

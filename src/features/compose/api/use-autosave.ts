@@ -1,8 +1,22 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { warmUpDiscovery } from '@/queries/recipient-keys';
+import { preloadTransportCode } from '@/queries/transport';
 import { useServices } from '@/services/services';
-import { autosaveDelay, saveDraft, type SaveDraftContext } from './drafts';
+import { preloadComposeActions, saveDraft } from './compose-actions';
+import type { SaveDraftContext } from './drafts';
+
+const AUTOSAVE_DELAY_MS = 4000;
+const MiB = 1024 * 1024;
+
+/**
+ * How long autosave waits after the last edit: each save uploads the whole draft again, so one
+ * with large attachments is saved less often (a second more per MiB, at most a minute), not after
+ * every pause in typing.
+ */
+export function autosaveDelay(draftBytes: number): number {
+  return Math.min(60_000, AUTOSAVE_DELAY_MS + Math.max(0, Math.floor(draftBytes / MiB) - 1) * 1000);
+}
 
 /**
  * Autosave, encrypted to the sender's own key only (a plaintext draft is only ever saved by hand):
@@ -28,9 +42,9 @@ export function useAutosave(
 }
 
 /**
- * Start the crypto worker and get the look-up code ready once the composer is ready and idle, so
- * the first recipients' keys are not held up by loading OpenPGP.js (not part of the initial bundle)
- * or by cold code. Not before it is ready: the wait for the account and the keystore is idle time
+ * Start the crypto worker and get the look-up, saving and sending code ready once the composer is
+ * ready and idle, so the first recipients' keys are not held up by loading OpenPGP.js (not part of
+ * the initial bundle) or by cold code, nor the first Save or Send by a download. Not before it is ready: the wait for the account and the keystore is idle time
  * too, and the warm-up would then compete with what the composer needs first.
  */
 export function useDiscoveryWarmUp(ready: boolean) {
@@ -39,6 +53,8 @@ export function useDiscoveryWarmUp(ready: boolean) {
   useEffect(() => {
     if (!ready) return;
     const warm = () => {
+      preloadComposeActions();
+      preloadTransportCode();
       void warmUpDiscovery(services, queryClient)
         .then(() => performance.mark('compose-warm')) // for scripts/bench-discovery.ts
         .catch(() => undefined);

@@ -1,10 +1,10 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useRefreshBeforeSend } from '@/queries/key-refresh';
 import { useServices } from '@/services/services';
 import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { useJmapClient } from '@/stores/session-store';
-import { type ComposeSendOptions, runSend } from './run-send';
+import { runSend } from './compose-actions';
+import type { ComposeSendOptions } from './run-send';
 
 /**
  * Send, and `offerPlain`: the message was blocked for recipients without keys, so the choices
@@ -13,14 +13,13 @@ import { type ComposeSendOptions, runSend } from './run-send';
 export function useComposeSend(options: ComposeSendOptions) {
   const services = useServices();
   const queryClient = useQueryClient();
-  const refreshBeforeSend = useRefreshBeforeSend();
   const client = useJmapClient();
   const protectHeaders = useDiscoverySettingsStore((s) => s.protectHeaders);
   const [offerPlain, setOfferPlain] = useState(false);
 
   async function submit(): Promise<void> {
     setOfferPlain(false);
-    await runSend({ options, services, queryClient, client, refreshBeforeSend, protectHeaders, setOfferPlain });
+    await runSend({ options, services, queryClient, client, protectHeaders, setOfferPlain });
   }
 
   return { submit, offerPlain, dismissOfferPlain: () => setOfferPlain(false) };

@@ -1,6 +1,6 @@
-import { domainOf, TRANSPORT_WORDS } from '@/core/transport/transport-client';
+import { domainOf, TRANSPORT_WORDS } from '@/core/transport/transport-status';
 import { useRecipientKeyStatuses } from '@/queries/recipient-keys';
-import { useTransportStatuses } from '@/queries/transport';
+import { useTransportStatus } from '@/queries/transport';
 
 /**
  * Above Send, always: who gets this message without end-to-end encryption, and what (if
@@ -11,7 +11,6 @@ export function DeliverySummary({ addresses, encrypt }: { addresses: string[]; e
   const recipients = [...new Set(addresses)];
   // With encryption on, a recipient without a usable key blocks Send: listed too, so the choice is clear.
   const unprotected = encrypt ? recipients.filter((_, i) => keyStatuses[i] !== 'valid') : recipients;
-  const transport = useTransportStatuses([...new Set(unprotected.map(domainOf))]);
   return (
     <section className="delivery-summary" aria-label="Delivery summary" aria-live="polite">
       <h2 className="visually-hidden">Delivery summary</h2>
@@ -27,17 +26,22 @@ export function DeliverySummary({ addresses, encrypt }: { addresses: string[]; e
               : 'Not end-to-end encrypted. On its way to each recipient’s mail server it is protected only by what their domain promises:'}
           </p>
           <ul>
-            {unprotected.map((address) => {
-              const status = transport.get(domainOf(address))?.status ?? 'pending';
-              return (
-                <li key={address} data-summary-recipient={address} data-transport={status}>
-                  {address}: {TRANSPORT_WORDS[status]}
-                </li>
-              );
-            })}
+            {unprotected.map((address) => (
+              <SummaryRow key={address} address={address} />
+            ))}
           </ul>
         </>
       )}
     </section>
+  );
+}
+
+/** Rows of one domain share its query, and rows that mount together share one request to the companion. */
+function SummaryRow({ address }: { address: string }) {
+  const status = useTransportStatus(domainOf(address))?.status ?? 'pending';
+  return (
+    <li data-summary-recipient={address} data-transport={status}>
+      {address}: {TRANSPORT_WORDS[status]}
+    </li>
   );
 }

@@ -3,7 +3,7 @@ import type { RecipientKey } from '@/core/discovery/resolve-recipient';
 import { formatMailbox } from '@/core/mime/addresses';
 import { useRecipientKey } from '@/queries/recipient-keys';
 import { useTransportStatus } from '@/queries/transport';
-import { domainOf } from '@/core/transport/transport-client';
+import { domainOf } from '@/core/transport/transport-status';
 import type { Chip } from '../stores/composer-store';
 
 /** The data-* view of a recipient's key state (UI contract). */

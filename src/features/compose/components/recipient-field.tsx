@@ -3,7 +3,7 @@ import { usePrefetchRecipientKeys, useRecipientKey, useRecipientKeyActions } fro
 import { type Chip, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
 import { RecipientChip } from './recipient-chip';
 import { usePrefetchTransport, useTransportStatus } from '@/queries/transport';
-import { domainOf } from '@/core/transport/transport-client';
+import { domainOf } from '@/core/transport/transport-status';
 
 const LABELS: Record<Field, string> = { to: 'To', cc: 'Cc', bcc: 'Bcc' };
 

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { keyStatusWords } from '@/components/key-status-icon';
 import type { RecipientKey } from '@/core/discovery/resolve-recipient';
 import type { FoundKey, SourceFailure } from '@/core/discovery/types';
-import { TRANSPORT_WORDS, type TransportView } from '@/core/transport/transport-client';
+import { TRANSPORT_WORDS, type TransportView } from '@/core/transport/transport-status';
 import { userMessage } from '@/core/errors/user-messages';
 import { formatDate, groupFingerprint } from '@/lib/format';
 import { useRecipientKeyActions } from '@/queries/recipient-keys';

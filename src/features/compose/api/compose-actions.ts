@@ -1,0 +1,38 @@
+import { loadCode } from '@/core/load-once';
+import { userMessage } from '@/core/errors/user-messages';
+import { useComposerStore } from '../stores/composer-store';
+import type { SaveDraftContext } from './drafts';
+import type { SendContext } from './run-send';
+
+// Saving and sending load when the composer is idle (preloadComposeActions) or on first use, not
+// with the page: the composer is usable before them.
+const drafts = loadCode(() => import('./drafts'));
+const sending = loadCode(() => import('./run-send'));
+
+export function preloadComposeActions(): void {
+  void Promise.all([drafts(), sending()]).catch(() => undefined); // tried again on first use
+}
+
+export async function saveDraft(ctx: SaveDraftContext, reason: 'manual' | 'auto'): Promise<void> {
+  let module: Awaited<ReturnType<typeof drafts>>;
+  try {
+    module = await drafts();
+  } catch (e) {
+    const message = `Draft not saved. ${userMessage(e)}`;
+    const store = useComposerStore.getState();
+    if (reason === 'manual') store.setStatus({ state: 'failed', message });
+    store.setDraftStatus({ state: 'failed', message });
+    return;
+  }
+  await module.saveDraft(ctx, reason);
+}
+
+export async function runSend(context: SendContext): Promise<void> {
+  let module: Awaited<ReturnType<typeof sending>>;
+  try {
+    module = await sending();
+  } catch (e) {
+    return useComposerStore.getState().setStatus({ state: 'failed', message: `Not sent. ${userMessage(e)}` });
+  }
+  await module.runSend(context);
+}
