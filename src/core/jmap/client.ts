@@ -1,7 +1,8 @@
 import { AppError } from '../errors/app-error';
 import { authorizationHeader, type JmapAuth } from './auth';
 import { createSlots } from './request-slots';
-import { type UploadProgress, xhrPost } from '../net/xhr-post';
+import { loadCode } from '../load-once';
+import type { UploadProgress } from '../net/xhr-post';
 import { type FetchFn, type JmapSession, sessionTemplateUrl } from './session';
 import type { Invocation, JmapRequest, JmapResponse, UploadResponse } from './types';
 
@@ -78,6 +79,9 @@ function isJmapResponse(body: unknown): body is JmapResponse {
   return typeof body === 'object' && body !== null && Array.isArray((body as JmapResponse).methodResponses);
 }
 
+/** Only large uploads go through XMLHttpRequest (for their progress): its code loads with the first. */
+const xhrCode = loadCode(() => import('../net/xhr-post'));
+
 export function createJmapClient(options: {
   session: JmapSession;
   auth: JmapAuth;
@@ -93,21 +97,24 @@ export function createJmapClient(options: {
   const uploadSlots = createSlots({ max: numberOr(core.maxConcurrentUpload, 4), name: `${lockName}/upload` });
 
   async function send(url: string, init: RequestInit, what: string, onProgress?: UploadProgress): Promise<Response> {
+    const body = init.body;
+    const large =
+      onProgress && typeof XMLHttpRequest === 'function' && body instanceof Blob && body.size >= PROGRESS_FROM_BYTES
+        ? { body, onProgress }
+        : null;
+    const xhrPost = large ? (await xhrCode()).xhrPost : null;
     let response: Response;
     try {
       response =
-        onProgress &&
-        typeof XMLHttpRequest === 'function' &&
-        init.body instanceof Blob &&
-        init.body.size >= PROGRESS_FROM_BYTES
+        xhrPost && large
           ? await xhrPost(
               url,
               {
                 headers: init.headers as Record<string, string>,
-                body: init.body,
+                body: large.body,
                 ...(init.signal ? { signal: init.signal } : {}),
               },
-              onProgress,
+              large.onProgress,
             )
           : await fetchFn(url, { ...init, credentials: 'omit', cache: 'no-store' });
     } catch (cause) {

@@ -1,4 +1,4 @@
-import { type QueryClient, useMutation, useQueryClient } from '@tanstack/react-query';
+import { type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { accountKeys } from '@/queries/account';
 import { useEffect } from 'react';
 import type { JmapAuth } from '@/core/jmap/auth';
@@ -9,7 +9,7 @@ import { type Services, useServices } from '@/services/services';
 import { useSessionStore } from '@/stores/session-store';
 
 /** Connects; a later change of the server's session swaps in the renewed client while signed in. */
-function connect(services: Services, queryClient: QueryClient, serverUrl: string, auth: JmapAuth) {
+export function connect(services: Services, queryClient: QueryClient, serverUrl: string, auth: JmapAuth) {
   return connectAccount({
     serverUrl,
     auth,
@@ -17,24 +17,6 @@ function connect(services: Services, queryClient: QueryClient, serverUrl: string
     renewed: ({ client, setup }) => {
       const { session, signedIn } = useSessionStore.getState();
       if (session.phase !== 'signed-in' || session.serverUrl !== serverUrl) return;
-      queryClient.setQueryData(accountKeys.setup(client.session.accountId), setup);
-      signedIn(client, serverUrl);
-    },
-  });
-}
-
-/** Sign in: discover the session, check it works, then keep the credentials (sealed) for reloads. */
-export function useSignIn() {
-  const services = useServices();
-  const queryClient = useQueryClient();
-  const signedIn = useSessionStore((s) => s.signedIn);
-  return useMutation({
-    mutationFn: async ({ serverUrl, auth }: { serverUrl: string; auth: JmapAuth }) => {
-      const { client, setup } = await connect(services, queryClient, serverUrl, auth);
-      await services.vault.save({ serverUrl, auth });
-      return { client, setup, serverUrl };
-    },
-    onSuccess: ({ client, setup, serverUrl }) => {
       queryClient.setQueryData(accountKeys.setup(client.session.accountId), setup);
       signedIn(client, serverUrl);
     },

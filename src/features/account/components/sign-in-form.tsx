@@ -3,7 +3,7 @@ import { userMessage } from '@/core/errors/user-messages';
 import type { JmapAuth } from '@/core/jmap/auth';
 import { useSessionStore } from '@/stores/session-store';
 import { useCompanionConfig } from '@/queries/account';
-import { useSignIn } from '../api/session-actions';
+import { useSignIn } from '../api/sign-in';
 
 export function SignInForm() {
   const session = useSessionStore((s) => s.session);
