@@ -1,11 +1,12 @@
 import { AppError } from '../errors/app-error';
 import type { CryptoApi, GeneratedKey, InspectedKey, KeySummary } from '../crypto/types';
 import { createAddressIndex } from './address-index';
-import { type AutocryptEvent, type AutocryptPeerRecord, updatePeer } from './autocrypt-peers';
+import { loadCode } from '../load-once';
+import type { AutocryptEvent, AutocryptPeerRecord } from './autocrypt-peers';
 import { type Migration, requestDone } from './migrations';
 import { createPinWriter } from './pin-writes';
 import { deleteRecord, getRecord, putRecord } from './record-writes';
-import { type StoreResult, storeInspectedKeys } from './store-inspected';
+import type { StoreResult } from './store-inspected';
 import { createBatchedReader } from './read-batch';
 import {
   type BindingsRecord,
@@ -29,6 +30,11 @@ export type KeystoreChange = { type: 'keystore-changed' } | { type: 'pins-change
 export type ChangeChannel = { postMessage(message: KeystoreChange): void };
 
 export type Keystore = ReturnType<typeof createKeystore>;
+
+// Writing imported keys and Autocrypt state is not needed to start the composer: that code loads
+// on first use, before its transaction opens (IndexedDB commits a transaction left waiting).
+const storeCode = loadCode(() => import('./store-inspected'));
+const autocryptCode = loadCode(() => import('./autocrypt-peers'));
 
 /**
  * The keystore: public keys and passphrase-protected secret keys in IndexedDB, one record per key
@@ -153,8 +159,8 @@ export function createKeystore(options: {
      * Store inspected keys: refused ones are named with their reason, a key already stored is merged
      * (never duplicated), and secret keys without a passphrase get `passphrases[fingerprint]` first.
      */
-    storeInspected: (keys: InspectedKey[], passphrases: Record<string, string> = {}): Promise<StoreResult> =>
-      storeInspectedKeys({ crypto, now, read, write }, keys, passphrases),
+    storeInspected: async (keys: InspectedKey[], passphrases: Record<string, string> = {}): Promise<StoreResult> =>
+      (await storeCode()).storeInspectedKeys({ crypto, now, read, write }, keys, passphrases),
 
     /** Store a key generated in this browser, with its revocation certificate. */
     async storeGenerated(generated: GeneratedKey): Promise<KeySummary> {
@@ -225,6 +231,7 @@ export function createKeystore(options: {
      */
     async recordAutocrypt(events: AutocryptEvent[]): Promise<string[]> {
       if (!events.length) return [];
+      const { updatePeer } = await autocryptCode();
       const changed: string[] = [];
       await write(
         async (s) => {
