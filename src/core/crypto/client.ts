@@ -48,18 +48,21 @@ export function createWorkerConnection(startWorker: () => Worker) {
   return {
     api<T extends object>(namespace: string, methods: (keyof T)[], transfers: ArgTransfers<T> = {}): T {
       let api: T | undefined;
+      const apiOf = ({ remote, fromEnvelopeApi }: Awaited<ReturnType<typeof connect>>): T =>
+        (api ??= fromEnvelopeApi(
+          (remote as unknown as Record<string, EnvelopeApi<T>>)[namespace]!,
+          methods,
+          transfers,
+        ));
       const out: Record<string, unknown> = {};
       for (const name of methods) {
-        out[name as string] = async (...args: unknown[]) => {
-          if (!api) {
-            const { remote, fromEnvelopeApi } = await connect();
-            api ??= fromEnvelopeApi(
-              (remote as unknown as Record<string, EnvelopeApi<T>>)[namespace]!,
-              methods,
-              transfers,
-            );
-          }
-          return (api[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+        out[name as string] = (...args: unknown[]): Promise<unknown> => {
+          const invoke = (ready: T) => (ready[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+          if (api) return invoke(api);
+          // Once connected, the message leaves in this turn: a look-up started from an input event
+          // must reach the worker before the page renders the new chips, not after.
+          const connection = connect();
+          return connection instanceof Promise ? connection.then((c) => invoke(apiOf(c))) : invoke(apiOf(connection));
         };
       }
       return out as T;
