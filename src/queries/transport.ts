@@ -27,7 +27,11 @@ function statusOf(fetchFn: typeof fetch, url: string | null, domain: string): Pr
 }
 
 /** Fetched ahead when the composer is idle, so the first recipient's check does not wait for it. */
-export const preloadTransportCode = (): void => void Promise.resolve(transportCode()).catch(() => undefined);
+export const preloadTransportCode = (): Promise<void> =>
+  Promise.resolve(transportCode()).then(
+    () => undefined,
+    () => undefined,
+  );
 
 export const transportKeys = { domain: (domain: string) => ['transport', domain] as const };
 

@@ -9,9 +9,12 @@ import type { SendContext } from './run-send';
 const drafts = loadCode(() => import('./drafts'));
 const sending = loadCode(() => import('./run-send'));
 
-export function preloadComposeActions(): void {
-  void Promise.all([drafts(), sending()]).catch(() => undefined); // tried again on first use
-}
+/** Resolves once both are here, or failed (they are then tried again on first use). */
+export const preloadComposeActions = (): Promise<void> =>
+  Promise.all([drafts(), sending()]).then(
+    () => undefined,
+    () => undefined,
+  );
 
 export async function saveDraft(ctx: SaveDraftContext, reason: 'manual' | 'auto'): Promise<void> {
   let module: Awaited<ReturnType<typeof drafts>>;

@@ -42,10 +42,11 @@ export function useAutosave(
 }
 
 /**
- * Start the crypto worker and get the look-up, saving and sending code ready once the composer is
- * ready and idle, so the first recipients' keys are not held up by loading OpenPGP.js (not part of
- * the initial bundle) or by cold code, nor the first Save or Send by a download. Not before it is ready: the wait for the account and the keystore is idle time
- * too, and the warm-up would then compete with what the composer needs first.
+ * Once the composer is ready and idle: start the crypto worker and get the look-up, transport,
+ * saving and sending code ready, so neither the first recipients' keys nor the first Save or Send
+ * wait for OpenPGP.js (not part of the initial bundle) or for a download. Not before the composer
+ * is ready: the wait for the account and the keystore is idle time too, and the warm-up would then
+ * compete with what the composer needs first.
  */
 export function useDiscoveryWarmUp(ready: boolean) {
   const services = useServices();
@@ -53,9 +54,7 @@ export function useDiscoveryWarmUp(ready: boolean) {
   useEffect(() => {
     if (!ready) return;
     const warm = () => {
-      preloadComposeActions();
-      preloadTransportCode();
-      void warmUpDiscovery(services, queryClient)
+      void Promise.all([warmUpDiscovery(services, queryClient), preloadTransportCode(), preloadComposeActions()])
         .then(() => performance.mark('compose-warm')) // for scripts/bench-discovery.ts
         .catch(() => undefined);
     };

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { domainOf, TRANSPORT_WORDS } from '@/core/transport/transport-status';
 import { useRecipientKeyStatuses } from '@/queries/recipient-keys';
 import { useTransportStatus } from '@/queries/transport';
@@ -36,12 +37,15 @@ export function DeliverySummary({ addresses, encrypt }: { addresses: string[]; e
   );
 }
 
-/** Rows of one domain share its query, and rows that mount together share one request to the companion. */
-function SummaryRow({ address }: { address: string }) {
+/**
+ * Rows of one domain share its query, and rows that mount together share one request to the
+ * companion. Memoised: each recipient key that settles re-renders the summary, not every row.
+ */
+const SummaryRow = memo(function SummaryRow({ address }: { address: string }) {
   const status = useTransportStatus(domainOf(address))?.status ?? 'pending';
   return (
     <li data-summary-recipient={address} data-transport={status}>
       {address}: {TRANSPORT_WORDS[status]}
     </li>
   );
-}
+});
