@@ -1,7 +1,7 @@
 import { AppError } from '../errors/app-error';
 import type { CryptoApi, GeneratedKey, InspectedKey, KeySummary } from '../crypto/types';
-import { createAddressIndex } from './address-index';
 import { loadCode } from '../load-once';
+import { createAddressIndex } from './address-index';
 import type { AutocryptEvent, AutocryptPeerRecord } from './autocrypt-peers';
 import { type Migration, requestDone } from './migrations';
 import { createPinWriter } from './pin-writes';

@@ -1,4 +1,7 @@
-/** What the composer shows of a domain's transport security; the client that asks the companion loads when first needed. */
+/**
+ * What the composer shows of a domain's transport security, apart from the client that asks the
+ * companion (transport-client.ts), which loads when first needed.
+ */
 
 /** The contract's `data-transport` values (README, "Transport status"). */
 export type TransportStatus =
