@@ -20,6 +20,13 @@ export function loadOnce<T>(load: () => Promise<T>): () => T | Promise<T> {
         ));
 }
 
+/**
+ * Call `apply` with the value of a loadOnce() getter in this turn when it is already here (a message
+ * posted or a request batched before the page renders), else once it arrives.
+ */
+export const whenLoaded = <T, R>(value: T | Promise<T>, apply: (loaded: T) => Promise<R>): Promise<R> =>
+  value instanceof Promise ? value.then(apply) : apply(value);
+
 /** loadOnce for a piece of the app's own code (a dynamic import): a failed download says what failed. */
 export const loadCode = <T>(load: () => Promise<T>): (() => T | Promise<T>) =>
   loadOnce(() =>

@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { loadCode } from '@/core/load-once';
+import { loadCode, whenLoaded } from '@/core/load-once';
 import { userMessage } from '@/core/errors/user-messages';
 import type { TransportClient } from '@/core/transport/transport-client';
 import type { TransportView } from '@/core/transport/transport-status';
@@ -21,9 +21,12 @@ function statusOf(fetchFn: typeof fetch, url: string | null, domain: string): Pr
     if (!client) clients.set(key, (client = createTransportClient({ fetch: fetchFn, url })));
     return client.statusOf(domain);
   };
-  const code = transportCode();
-  if (!(code instanceof Promise)) return ask(code);
-  return code.then(ask, (e: unknown) => ({ domain, status: 'unknown' as const, detail: userMessage(e) }));
+  // statusOf() itself never fails: what can is the download of the client's code.
+  return whenLoaded(transportCode(), ask).catch((e: unknown) => ({
+    domain,
+    status: 'unknown' as const,
+    detail: userMessage(e),
+  }));
 }
 
 /** Fetched ahead when the composer is idle, so the first recipient's check does not wait for it. */

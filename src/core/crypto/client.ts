@@ -1,4 +1,4 @@
-import { loadCode, loadOnce } from '../load-once';
+import { loadCode, loadOnce, whenLoaded } from '../load-once';
 import { AppError } from '../errors/app-error';
 import { type ArgTransfers, methodNames } from './api-shape';
 import type { EnvelopeApi } from './rpc';
@@ -61,8 +61,7 @@ export function createWorkerConnection(startWorker: () => Worker) {
           if (api) return invoke(api);
           // Once connected, the message leaves in this turn: a look-up started from an input event
           // must reach the worker before the page renders the new chips, not after.
-          const connection = connect();
-          return connection instanceof Promise ? connection.then((c) => invoke(apiOf(c))) : invoke(apiOf(connection));
+          return whenLoaded(connect(), (connection) => invoke(apiOf(connection)));
         };
       }
       return out as T;

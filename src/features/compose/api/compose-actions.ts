@@ -1,6 +1,6 @@
 import { loadCode } from '@/core/load-once';
 import { userMessage } from '@/core/errors/user-messages';
-import { useComposerStore } from '../stores/composer-store';
+import { draftNotSaved, useComposerStore } from '../stores/composer-store';
 import type { SaveDraftContext } from './drafts';
 import type { SendContext } from './run-send';
 
@@ -21,11 +21,7 @@ export async function saveDraft(ctx: SaveDraftContext, reason: 'manual' | 'auto'
   try {
     module = await drafts();
   } catch (e) {
-    const message = `Draft not saved. ${userMessage(e)}`;
-    const store = useComposerStore.getState();
-    if (reason === 'manual') store.setStatus({ state: 'failed', message });
-    store.setDraftStatus({ state: 'failed', message });
-    return;
+    return draftNotSaved(reason, `Draft not saved. ${userMessage(e)}`);
   }
   await module.saveDraft(ctx, reason);
 }

@@ -11,7 +11,7 @@ import type { KeyRecord } from '@/core/keystore/records';
 import { draftKeys } from '@/queries/mail';
 import type { OwnKeyStatus } from '@/queries/keyring';
 import type { Services } from '@/services/services';
-import { useComposerStore } from '../stores/composer-store';
+import { draftNotSaved, useComposerStore } from '../stores/composer-store';
 import { useOwnDraftsStore } from '../stores/own-drafts-store';
 
 /** Saves run one after another; sending waits for the one in flight, so no stray copy is left behind. */
@@ -80,9 +80,7 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
   const fileSizes = store.attachments.map(({ file }) => file.size);
   const tooLarge = sizeProblem(minimumMessageSize(fileSizes, !!own), !!own, sizeLimitsOf(ctx.client.session), 'draft');
   if (tooLarge) {
-    const message = `Draft not saved. ${tooLarge}`;
-    if (reason === 'manual') store.setStatus({ state: 'failed', message });
-    store.setDraftStatus({ state: 'failed', message });
+    draftNotSaved(reason, `Draft not saved. ${tooLarge}`);
     return false;
   }
   const revision = store.revision;
@@ -148,9 +146,7 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
       useComposerStore.getState().setDraftStatus(before);
       return false;
     }
-    const message = `Draft not saved. ${userMessage(e)}`;
-    if (reason === 'manual') useComposerStore.getState().setStatus({ state: 'failed', message });
-    useComposerStore.getState().setDraftStatus({ state: 'failed', message });
+    draftNotSaved(reason, `Draft not saved. ${userMessage(e)}`);
     return false;
   } finally {
     if (autosaveUpload === upload) autosaveUpload = null;

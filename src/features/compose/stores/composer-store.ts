@@ -288,6 +288,13 @@ useComposerStore.subscribe((state, previous) => {
     void import('@/core/send/deliver').then(({ releasePrepared }) => releasePrepared(dropped));
 });
 
+/** A draft that was not saved: in the draft status, and in the alert too when it was saved by hand. */
+export function draftNotSaved(reason: 'manual' | 'auto' | 'after-failure', message: string): void {
+  const store = useComposerStore.getState();
+  if (reason === 'manual') store.setStatus({ state: 'failed', message });
+  store.setDraftStatus({ state: 'failed', message });
+}
+
 export const resetComposer = () => useComposerStore.setState({ fromIdentityId: null, status: IDLE, ...EMPTY() });
 
 /**
