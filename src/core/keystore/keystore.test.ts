@@ -316,13 +316,13 @@ describe('keystore', () => {
     const otherTab = createKeystore({ store, crypto });
     await otherTab.setPin(pin('from-the-other-tab@example.test'));
     expect(ks.mayHold('from-the-other-tab@example.test')).toBe(false); // not announced yet: a hint may lag
-    ks.noteOutsideChange();
+    ks.noteOutsideChange({ type: 'pins-changed', addresses: ['from-the-other-tab@example.test'] });
     expect(ks.mayHold('from-the-other-tab@example.test')).toBeUndefined();
     await ks.loadAddressIndex();
     expect(ks.mayHold('from-the-other-tab@example.test')).toBe(true);
 
     // A pin recorded while the index is being read is not lost by that read.
-    ks.noteOutsideChange();
+    ks.noteOutsideChange({ type: 'keystore-changed' });
     const reading = ks.loadAddressIndex();
     await ks.setPin(pin('during-read@example.test'));
     await reading;
@@ -330,6 +330,25 @@ describe('keystore', () => {
     await ks.loadAddressIndex();
     expect(ks.mayHold('during-read@example.test')).toBe(true);
     await crypto.lockAll();
+  });
+
+  it('tells its subscribers of each change: its own writes, and those noted from other tabs', async () => {
+    const posted: unknown[] = [];
+    const ks = createKeystore({ store: freshStore(), crypto, channel: { postMessage: (m) => posted.push(m) } });
+    const heard: unknown[] = [];
+    const unsubscribe = ks.subscribe((change) => heard.push(change));
+    await ks.storeGenerated(alice);
+    await ks.bind('alice@example.test', alice.summary.fingerprint);
+    ks.noteOutsideChange({ type: 'pins-changed', addresses: ['bob@example.test'] });
+    expect(heard).toEqual([
+      { type: 'keystore-changed' },
+      { type: 'keystore-changed' },
+      { type: 'pins-changed', addresses: ['bob@example.test'] },
+    ]);
+    expect(posted).toEqual(heard.slice(0, 2)); // other tabs hear of this page's writes only
+    unsubscribe();
+    await ks.remove(alice.summary.fingerprint);
+    expect(heard).toHaveLength(3);
   });
 
   it('never stores a passphrase or an unprotected secret key', async () => {

@@ -59,6 +59,8 @@ export function createKeystore(options: {
   const { open } = access;
   const read = createBatchedReader({ store: options.store, open });
   const addressIndex = createAddressIndex(() => read(addressAndPinKeys, 'Listing stored addresses'));
+  const listeners = new Set<(change: KeystoreChange) => void>();
+  const changed = (change: KeystoreChange) => listeners.forEach((listener) => listener(change));
 
   async function write(
     callback: (s: IDBObjectStore) => Promise<void> | void,
@@ -67,7 +69,10 @@ export function createKeystore(options: {
   ): Promise<void> {
     await access.write(callback, what);
     if (change?.type === 'keystore-changed') addressIndex.invalidate();
-    if (change) options.channel?.postMessage(change);
+    if (change) {
+      options.channel?.postMessage(change);
+      changed(change);
+    }
   }
 
   const pinWriter = createPinWriter({
@@ -117,7 +122,16 @@ export function createKeystore(options: {
     mayHold: addressIndex.mayHold,
 
     /** Another tab wrote to the keystore: mayHold() does not know until the index is read again. */
-    noteOutsideChange: addressIndex.invalidate,
+    noteOutsideChange(change: KeystoreChange): void {
+      addressIndex.invalidate();
+      changed(change);
+    },
+
+    /** Hear of every change, this page's writes and those noted from other tabs. */
+    subscribe(listener: (change: KeystoreChange) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
 
     bindings,
     eligibleKeys,
