@@ -187,3 +187,44 @@ test('Send pressed before the address parser has arrived waits for it: the addre
   );
   await expect(composer.chip('bob@example.test')).toBeVisible();
 });
+
+test('when the query layer cannot be downloaded, the chips say their look-ups failed and Send says why; the next change tries again', async ({
+  page,
+  signInPage,
+  composer,
+}) => {
+  // TanStack Query is not part of the start-up code: the composer is usable without it.
+  let offline = false;
+  await page.route(/\/assets\/query-layer-impl-[^/]*\.js$/, (route) => (offline ? route.abort() : route.continue()));
+  const bobKey = await openpgp.generateKey({ userIDs: [{ email: 'bob@example.test' }], format: 'armored' });
+  await signInPage.signIn();
+  await importKeyText(page, bobKey.publicKey, 1);
+  offline = true;
+  await page.goto('/#/compose');
+  await page.reload();
+  await composer.field('Subject').fill('kept');
+  await composer.addRecipients('To', 'bob@example.test');
+  const bob = composer.chip('bob@example.test');
+  await expect(bob).toHaveAttribute('data-key-status', 'error');
+  await expect(bob).toHaveAttribute('data-transport', 'unknown');
+  await expect(page.locator('[data-summary-recipient="bob@example.test"]')).toHaveAttribute(
+    'data-transport',
+    'unknown',
+  );
+  await composer.send().click();
+  await expect(composer.alert()).toHaveText(/^Not sent\. Part of the app could not be loaded from the server/);
+  await expect(composer.field('Subject')).toHaveValue('kept');
+
+  // Back online: a change in another field brings the code, and every chip's look-up runs.
+  offline = false;
+  await composer.addRecipients('Cc', 'carol@example.test');
+  await expect(bob).toHaveAttribute('data-key-status', 'valid');
+  await expect(bob).toHaveAttribute('data-key-source', 'keystore');
+  await expect(bob).toHaveAttribute('data-transport', 'local');
+  await expect(composer.chip('carol@example.test')).toHaveAttribute('data-transport', 'local');
+  await expect(page.locator('[data-summary-recipient="carol@example.test"]')).toHaveAttribute(
+    'data-transport',
+    'local',
+  );
+  await expect(composer.field('Subject')).toHaveValue('kept');
+});

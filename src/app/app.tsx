@@ -1,11 +1,16 @@
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useState } from 'react';
+import { ErrorBoundary } from 'react-error-boundary';
 import { useRestoreSession, useSignOut, useSignOutElsewhere } from '@/features/account/api/session-actions';
-import { useAccountSetup, useCompanionConfig } from '@/queries/account';
+import { companionConfig, useAccountSetup } from '@/queries/account';
+import { lazyWithQueries } from '@/queries/query-layer';
+import { useServices } from '@/services/services';
 import { loadAnswer } from '@/features/compose/api/load-answer';
 import type { OnAnswer } from '@/features/mail/components/message-reader';
 import { ComposeView } from '@/features/compose/components/compose-view';
 import { resetComposer } from '@/features/compose/stores/composer-store';
 import { ViewErrorBoundary } from '@/components/view-error-boundary';
+import { toAppError } from '@/core/errors/app-error';
+import { tryFailedDownloadsAgain } from '@/core/load-once';
 import { useUnlockStore } from '@/unlock/unlock-store';
 import { useScheduledKeyRefresh } from '@/queries/key-refresh';
 import { useKeystoreSync } from '@/queries/keystore-sync';
@@ -13,20 +18,14 @@ import { DEFAULT_KEY_SERVER, useDiscoverySettingsStore } from '@/stores/discover
 import { useSessionStore } from '@/stores/session-store';
 import { type Route, useRoute } from './routes';
 
-// Compose is what opens first; the other views load when visited.
-const SignInForm = lazy(() =>
-  import('@/features/account/components/sign-in-form').then((m) => ({ default: m.SignInForm })),
-);
-const UnlockDialog = lazy(() => import('@/unlock/unlock-dialog').then((m) => ({ default: m.UnlockDialog })));
-const KeysView = lazy(() => import('@/features/keys/components/keys-view').then((m) => ({ default: m.KeysView })));
-const DraftsView = lazy(() =>
-  import('@/features/compose/components/drafts-view').then((m) => ({ default: m.DraftsView })),
-);
-const MailboxView = lazy(() =>
-  import('@/features/mail/components/mailbox-view').then((m) => ({ default: m.MailboxView })),
-);
-const SettingsView = lazy(() =>
-  import('@/features/settings/components/settings-view').then((m) => ({ default: m.SettingsView })),
+// Compose is what opens first; the other views load when visited, with the query layer.
+const SignInForm = lazyWithQueries(async () => (await import('@/features/account/components/sign-in-form')).SignInForm);
+const UnlockDialog = lazyWithQueries(async () => (await import('@/unlock/unlock-dialog')).UnlockDialog);
+const KeysView = lazyWithQueries(async () => (await import('@/features/keys/components/keys-view')).KeysView);
+const DraftsView = lazyWithQueries(async () => (await import('@/features/compose/components/drafts-view')).DraftsView);
+const MailboxView = lazyWithQueries(async () => (await import('@/features/mail/components/mailbox-view')).MailboxView);
+const SettingsView = lazyWithQueries(
+  async () => (await import('@/features/settings/components/settings-view')).SettingsView,
 );
 
 const NAV: { route: Route; label: string }[] = [
@@ -38,41 +37,67 @@ const NAV: { route: Route; label: string }[] = [
   { route: 'settings', label: 'Settings' },
 ];
 
-/** The passphrase dialog loads when a key is first needed, then stays (closing it returns focus). */
+/**
+ * The passphrase dialog loads when a key is first needed, then stays (closing it returns focus).
+ * If it cannot be downloaded, whatever asked for the passphrase is told so (Send: "Not sent…"), and
+ * the next request tries the download again.
+ */
 function UnlockDialogHost() {
   const asked = useUnlockStore((s) => s.request !== null);
   const [needed, setNeeded] = useState(false);
   if (asked && !needed) setNeeded(true); // remembered during render: no extra pass through an effect
-  if (!asked && !needed) return null;
+  if (!needed) return null;
   return (
-    <Suspense fallback={null}>
-      <UnlockDialog />
-    </Suspense>
+    <ErrorBoundary fallbackRender={({ error }) => <UnlockUnavailable error={error} onGone={() => setNeeded(false)} />}>
+      <Suspense fallback={null}>
+        <UnlockDialog />
+      </Suspense>
+    </ErrorBoundary>
   );
+}
+
+function UnlockUnavailable({ error, onGone }: { error: unknown; onGone: () => void }) {
+  useEffect(() => {
+    useUnlockStore.getState().finish({ failure: toAppError(error) });
+    tryFailedDownloadsAgain();
+    onGone();
+  }, [error, onGone]);
+  return null;
+}
+
+/** The companion's look-up proxy, and its key server unless the user chose one. */
+function useCompanionDiscoverySettings() {
+  const services = useServices();
+  const setDiscovery = useDiscoverySettingsStore((s) => s.update);
+  useEffect(() => {
+    let unsubscribe: (() => void) | undefined;
+    let cancelled = false;
+    void companionConfig(services).then((config) => {
+      if (cancelled) return;
+      setDiscovery({ proxyBase: config?.wkdProxyUrl ? new URL(config.wkdProxyUrl).origin : null });
+      const adoptKeyServer = () => {
+        if (config?.keyServerUrl && useDiscoverySettingsStore.getState().keyServer === DEFAULT_KEY_SERVER) {
+          setDiscovery({ keyServer: config.keyServerUrl });
+        }
+      };
+      if (useDiscoverySettingsStore.persist.hasHydrated()) adoptKeyServer();
+      else unsubscribe = useDiscoverySettingsStore.persist.onFinishHydration(adoptKeyServer);
+    });
+    return () => {
+      cancelled = true;
+      unsubscribe?.();
+    };
+  }, [services, setDiscovery]);
 }
 
 function SignedInShell({ username }: { username: string }) {
   const route = useRoute();
   const setup = useAccountSetup();
-  const openAnswer: OnAnswer = (answer, emailId) => loadAnswer(answer, emailId, setup.data?.identities ?? []);
+  const openAnswer: OnAnswer = (answer, emailId) => loadAnswer(answer, emailId, setup.identities);
   const signOut = useSignOut();
   useKeystoreSync();
   useScheduledKeyRefresh();
-  const companion = useCompanionConfig();
-  const setDiscovery = useDiscoverySettingsStore((s) => s.update);
-  useEffect(() => {
-    if (!companion.isSuccess) return;
-    const config = companion.data;
-    setDiscovery({ proxyBase: config?.wkdProxyUrl ? new URL(config.wkdProxyUrl).origin : null });
-    // The companion's key server is the default; a key server the user chose stays.
-    const adoptKeyServer = () => {
-      if (config?.keyServerUrl && useDiscoverySettingsStore.getState().keyServer === DEFAULT_KEY_SERVER) {
-        setDiscovery({ keyServer: config.keyServerUrl });
-      }
-    };
-    if (useDiscoverySettingsStore.persist.hasHydrated()) adoptKeyServer();
-    else return useDiscoverySettingsStore.persist.onFinishHydration(adoptKeyServer);
-  }, [companion.isSuccess, companion.data, setDiscovery]);
+  useCompanionDiscoverySettings();
   return (
     <>
       <header className="app-header">
@@ -131,15 +156,17 @@ export function App() {
   }
   if (session.phase === 'signed-out') {
     return (
-      <Suspense
-        fallback={
-          <main>
-            <p role="status">Loading…</p>
-          </main>
-        }
-      >
-        <SignInForm />
-      </Suspense>
+      <ViewErrorBoundary resetKey="sign-in">
+        <Suspense
+          fallback={
+            <main>
+              <p role="status">Loading…</p>
+            </main>
+          }
+        >
+          <SignInForm />
+        </Suspense>
+      </ViewErrorBoundary>
     );
   }
   return <SignedInShell username={session.client.session.username} />;

@@ -1,10 +1,15 @@
 import type { ReactNode } from 'react';
 import { ErrorBoundary, type FallbackProps } from 'react-error-boundary';
+import { isAppError } from '@/core/errors/app-error';
+import { CODE_UNAVAILABLE_MESSAGE, tryFailedDownloadsAgain } from '@/core/load-once';
 
-function ViewFailed({ resetErrorBoundary }: FallbackProps) {
+function ViewFailed({ error, resetErrorBoundary }: FallbackProps) {
   return (
     <div role="alert" className="alert">
-      <p>This view failed to show. What you entered is kept; nothing was sent or deleted.</p>
+      <p>
+        This view failed to show{isAppError(error, 'app/code-unavailable') ? `: ${CODE_UNAVAILABLE_MESSAGE}` : '.'} What
+        you entered is kept; nothing was sent or deleted.
+      </p>
       <button type="button" onClick={resetErrorBoundary}>
         Try again
       </button>
@@ -19,7 +24,7 @@ function ViewFailed({ resetErrorBoundary }: FallbackProps) {
  */
 export function ViewErrorBoundary({ resetKey, children }: { resetKey: string; children: ReactNode }) {
   return (
-    <ErrorBoundary FallbackComponent={ViewFailed} resetKeys={[resetKey]}>
+    <ErrorBoundary FallbackComponent={ViewFailed} resetKeys={[resetKey]} onReset={tryFailedDownloadsAgain}>
       {children}
     </ErrorBoundary>
   );

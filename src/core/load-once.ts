@@ -27,6 +27,10 @@ export function loadOnce<T>(load: () => Promise<T>): () => T | Promise<T> {
 export const whenLoaded = <T, R>(value: T | Promise<T>, apply: (loaded: T) => Promise<R>): Promise<R> =>
   value instanceof Promise ? value.then(apply) : apply(value);
 
+/** What the user reads when a piece of the app's code cannot be downloaded (error `app/code-unavailable`). */
+export const CODE_UNAVAILABLE_MESSAGE =
+  'Part of the app could not be loaded from the server (the connection failed, or the app was updated). Check the connection and try again, or reload the page.';
+
 /** loadOnce for a piece of the app's own code (a dynamic import): a failed download says what failed. */
 export const loadCode = <T>(load: () => Promise<T>): (() => T | Promise<T>) =>
   loadOnce(() =>
@@ -34,3 +38,15 @@ export const loadCode = <T>(load: () => Promise<T>): (() => T | Promise<T>) =>
       throw new AppError('app/code-unavailable', 'A module of the app failed to load', { cause });
     }),
   );
+
+let retries = 0;
+
+/**
+ * The user asked to try again (a view's Try again, or going to another view): code whose download
+ * failed is asked for afresh at its next use. Not before: a render that failed is retried by React
+ * at once, and would ask the server again and again.
+ */
+export const tryFailedDownloadsAgain = (): void => void retries++;
+
+/** How often the user asked to try again, for code that keeps a failure until then. */
+export const downloadRetries = (): number => retries;

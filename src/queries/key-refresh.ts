@@ -1,16 +1,15 @@
-import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { currentDiscoverySettings } from '@/stores/discovery-settings-store';
-import { keyringKeys } from './keyring';
-import { recipientKeyKeys } from './recipient-keys';
 import { useServices } from '@/services/services';
+import { useQueryLayer } from './query-layer';
+import { keyringKeys, recipientKeyKeys } from './query-keys';
 
 /** Start-up is for the composer: the daily refresh of stored and pinned keys waits a little. */
 const START_DELAY_MS = 10_000;
 
 export function useScheduledKeyRefresh() {
   const services = useServices();
-  const queryClient = useQueryClient();
+  const queries = useQueryLayer();
   useEffect(() => {
     const abort = new AbortController();
     const timer = setTimeout(() => {
@@ -27,7 +26,8 @@ export function useScheduledKeyRefresh() {
           }),
         )
         .then((stats) => {
-          if (stats.updated) {
+          const queryClient = queries.current()?.queryClient;
+          if (stats.updated && queryClient) {
             void queryClient.invalidateQueries({ queryKey: keyringKeys.all });
             void queryClient.invalidateQueries({ queryKey: recipientKeyKeys.all });
           }
@@ -38,5 +38,5 @@ export function useScheduledKeyRefresh() {
       clearTimeout(timer);
       abort.abort();
     };
-  }, [services, queryClient]);
+  }, [services, queries]);
 }

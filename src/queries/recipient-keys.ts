@@ -1,18 +1,11 @@
-import { hashKey, notifyManager, type QueryClient, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useMemo, useSyncExternalStore } from 'react';
+import { type QueryClient, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { EarlyLookUp } from '@/core/discovery/discover-key';
 import type { RecipientKey } from '@/core/discovery/resolve-recipient';
-import { normalizeAddress } from '@/core/keystore/records';
 import { userMessage } from '@/core/errors/user-messages';
 import { loadRecipientParser } from '@/lib/recipient-parser';
-import { keyringKeys } from './keyring';
 import { loadOnce } from '@/core/load-once';
 import { type Services, useServices } from '@/services/services';
-
-export const recipientKeyKeys = {
-  all: ['recipient-key'] as const,
-  lookup: (address: string) => [...recipientKeyKeys.all, 'lookup', normalizeAddress(address)] as const,
-};
+import { keyringKeys, recipientKeyKeys } from './query-keys';
 
 const FOUND_STALE_MS = 10 * 60_000;
 const MISS_STALE_MS = 60_000;
@@ -105,35 +98,8 @@ export function useRecipientKey(address: string, enabled = true) {
  * Start the look-ups of new chips at once, from the input event: the chips' own queries would
  * start only after twenty chips have rendered and mounted.
  */
-export function usePrefetchRecipientKeys() {
-  const services = useServices();
-  const queryClient = useQueryClient();
-  return (addresses: string[]) => {
-    for (const address of addresses) void queryClient.prefetchQuery(recipientKeyQuery(services, address));
-  };
-}
-
-type KeyStatusOf = RecipientKey['status'] | 'pending';
-
-/**
- * Something about the key statuses of `addresses` (as their chips show them: 'pending' until
- * answered), read from the query cache. The component re-renders only when `pick` returns a
- * different value, not for every answer: the chips own the look-ups (and cancel them on removal).
- */
-export function useRecipientKeyStatuses<T extends string | number | boolean>(
-  addresses: string[],
-  pick: (statuses: KeyStatusOf[]) => T,
-): T {
-  const cache = useQueryClient().getQueryCache();
-  const subscribe = useCallback((onChange: () => void) => cache.subscribe(notifyManager.batchCalls(onChange)), [cache]);
-  const joined = addresses.join('\n');
-  const hashes = useMemo(
-    () => (joined ? joined.split('\n').map((a) => hashKey(recipientKeyKeys.lookup(a))) : []),
-    [joined],
-  );
-  const read = () =>
-    pick(hashes.map((hash) => (cache.get(hash)?.state.data as RecipientKey | undefined)?.status ?? 'pending'));
-  return useSyncExternalStore(subscribe, read);
+export function prefetchRecipientKeys(queryClient: QueryClient, services: Services, addresses: string[]): void {
+  for (const address of addresses) void queryClient.prefetchQuery(recipientKeyQuery(services, address));
 }
 
 /** The answers the chips show now, for what the user just asked for (Send). */

@@ -2,7 +2,7 @@ import type { QueryClient } from '@tanstack/react-query';
 import type { RecipientKey } from '@/core/discovery/resolve-recipient';
 import type { Services } from '@/services/services';
 import { currentDiscoverySettings } from '@/stores/discovery-settings-store';
-import { keyringKeys } from './keyring';
+import { keyringKeys } from './query-keys';
 import { recipientKeyQuery } from './recipient-keys';
 
 /**

@@ -1,10 +1,12 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { type QueryClient, useQuery } from '@tanstack/react-query';
+import type { CompanionConfig } from '@/core/companion/companion';
 import { loadCode, whenLoaded } from '@/core/load-once';
 import { userMessage } from '@/core/errors/user-messages';
 import type { TransportClient } from '@/core/transport/transport-client';
 import type { TransportView } from '@/core/transport/transport-status';
-import { useServices } from '@/services/services';
-import { useCompanionConfig } from './account';
+import { type Services, useServices } from '@/services/services';
+import { useCompanionConfig } from './companion';
+import { accountKeys } from './query-keys';
 
 /** A report is kept this long: DNS and policies change slowly, and the companion caches too. */
 const TRANSPORT_STALE_MS = 10 * 60_000;
@@ -59,14 +61,10 @@ export function useTransportStatus(domain: string, enabled = true): TransportVie
 }
 
 /** Start the checks of new recipients' domains from the input event, before their chips mount. */
-export function usePrefetchTransport() {
-  const services = useServices();
-  const queryClient = useQueryClient();
-  const companion = useCompanionConfig();
-  return (domains: string[]) => {
-    if (companion.isPending) return;
-    const url = companion.data?.transportUrl ?? null;
-    for (const domain of new Set(domains))
-      void queryClient.prefetchQuery(transportQuery(services.fetch, url, domain, true));
-  };
+export function prefetchTransport(queryClient: QueryClient, services: Services, domains: string[]): void {
+  const companion = queryClient.getQueryState<CompanionConfig | null>(accountKeys.companion);
+  if (companion?.status !== 'success') return; // the chips ask once the companion has answered
+  const url = companion.data?.transportUrl ?? null;
+  for (const domain of new Set(domains))
+    void queryClient.prefetchQuery(transportQuery(services.fetch, url, domain, true));
 }

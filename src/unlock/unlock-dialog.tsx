@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { userMessage } from '@/core/errors/user-messages';
-import { keyringKeys } from '@/queries/keyring';
+import { keyringKeys } from '@/queries/query-keys';
 import { useServices } from '@/services/services';
 import { usePreferencesStore } from '@/stores/preferences-store';
 import { useUnlockStore } from '@/unlock/unlock-store';

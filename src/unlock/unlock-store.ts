@@ -10,7 +10,8 @@ type UnlockStore = {
    * `unlock/cancelled` (the dialog was dismissed) or `unlock/superseded` (another request replaced it).
    */
   ask: (fingerprint: string, label: string) => Promise<void>;
-  finish: (outcome: 'unlocked' | 'cancelled') => void;
+  /** `failure`: the dialog itself could not be shown (its code did not download). */
+  finish: (outcome: 'unlocked' | 'cancelled' | { failure: AppError }) => void;
 };
 
 export const useUnlockStore = create<UnlockStore>((set, get) => ({
@@ -24,6 +25,7 @@ export const useUnlockStore = create<UnlockStore>((set, get) => ({
     const request = get().request;
     set({ request: null });
     if (outcome === 'unlocked') request?.resolve();
-    else request?.reject(new AppError('unlock/cancelled', 'Unlock cancelled'));
+    else
+      request?.reject(outcome === 'cancelled' ? new AppError('unlock/cancelled', 'Unlock cancelled') : outcome.failure);
   },
 }));

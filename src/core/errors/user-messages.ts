@@ -1,8 +1,8 @@
+import { CODE_UNAVAILABLE_MESSAGE } from '../load-once';
 import { type AppError, type ErrorCode, toAppError } from './app-error';
 
 const USER_MESSAGES: Record<ErrorCode, string> = {
-  'app/code-unavailable':
-    'Part of the app could not be loaded from the server (the connection failed, or the app was updated). Check the connection and try again, or reload the page.',
+  'app/code-unavailable': CODE_UNAVAILABLE_MESSAGE,
   'jmap/unreachable':
     'The server could not be reached. Check the address and your connection; if the server is on another origin it must allow this app (CORS).',
   'jmap/unauthorized': 'The server refused the user name or password.',

@@ -9,8 +9,10 @@ export type AccountMailboxes = {
   all: Mailbox[];
 };
 
+export type AccountSetup = { mailboxes: AccountMailboxes; identities: Identity[] };
+
 /** Mailboxes (for the drafts and sent roles) and identities, in one request. */
-export async function loadAccountSetup(client: JmapClient, signal?: AbortSignal) {
+export async function loadAccountSetup(client: JmapClient, signal?: AbortSignal): Promise<AccountSetup> {
   const accountId = client.session.accountId;
   const { methodResponses } = await client.request(
     {
@@ -31,7 +33,7 @@ export async function loadAccountSetup(client: JmapClient, signal?: AbortSignal)
       sent: mailboxes.find((m) => m.role === 'sent'),
       inbox: mailboxes.find((m) => m.role === 'inbox'),
       trash: mailboxes.find((m) => m.role === 'trash'),
-    } satisfies AccountMailboxes,
+    },
     identities,
   };
 }

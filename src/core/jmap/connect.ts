@@ -1,9 +1,9 @@
 import type { JmapAuth } from './auth';
 import { createJmapClient, type JmapClient } from './client';
-import { loadAccountSetup } from './account-setup';
+import { type AccountSetup, loadAccountSetup } from './account-setup';
 import { discoverSession, type FetchFn } from './session';
 
-export type Connection = { client: JmapClient; setup: Awaited<ReturnType<typeof loadAccountSetup>> };
+export type Connection = { client: JmapClient; setup: AccountSetup };
 
 /**
  * Discover the session and check that mail and submission work with these credentials. When an

@@ -1,8 +1,8 @@
 // @vitest-environment jsdom
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { act, cleanup, renderHook } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createQueryLayer, QueryLayerProvider } from '@/queries/query-layer';
 import { type Services, ServicesProvider } from '@/services/services';
 import { useSignOut } from './session-actions';
 
@@ -26,7 +26,7 @@ describe('signing out', () => {
     } as unknown as Services;
     const wrapper = ({ children }: { children: ReactNode }) => (
       <ServicesProvider services={services}>
-        <QueryClientProvider client={new QueryClient()}>{children}</QueryClientProvider>
+        <QueryLayerProvider value={createQueryLayer()}>{children}</QueryLayerProvider>
       </ServicesProvider>
     );
     const { result } = renderHook(() => useSignOut(), { wrapper });

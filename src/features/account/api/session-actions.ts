@@ -1,15 +1,13 @@
-import { type QueryClient, useQueryClient } from '@tanstack/react-query';
-import { accountKeys } from '@/queries/account';
 import { useEffect } from 'react';
 import type { JmapAuth } from '@/core/jmap/auth';
 import { connectAccount } from '@/core/jmap/connect';
 import { isAppError } from '@/core/errors/app-error';
-import { userMessage } from '@/core/errors/user-messages';
+import { useQueryLayer } from '@/queries/query-layer';
 import { type Services, useServices } from '@/services/services';
 import { useSessionStore } from '@/stores/session-store';
 
 /** Connects; a later change of the server's session swaps in the renewed client while signed in. */
-export function connect(services: Services, queryClient: QueryClient, serverUrl: string, auth: JmapAuth) {
+export function connect(services: Services, serverUrl: string, auth: JmapAuth) {
   return connectAccount({
     serverUrl,
     auth,
@@ -17,8 +15,7 @@ export function connect(services: Services, queryClient: QueryClient, serverUrl:
     renewed: ({ client, setup }) => {
       const { session, signedIn } = useSessionStore.getState();
       if (session.phase !== 'signed-in' || session.serverUrl !== serverUrl) return;
-      queryClient.setQueryData(accountKeys.setup(client.session.accountId), setup);
-      signedIn(client, serverUrl);
+      signedIn(client, serverUrl, setup);
     },
   });
 }
@@ -26,7 +23,6 @@ export function connect(services: Services, queryClient: QueryClient, serverUrl:
 /** On start-up: reconnect with the stored credentials, or show the sign-in form with the reason. */
 export function useRestoreSession() {
   const services = useServices();
-  const queryClient = useQueryClient();
   const { signedIn, signedOut } = useSessionStore();
   const phase = useSessionStore((s) => s.session.phase);
   useEffect(() => {
@@ -36,16 +32,15 @@ export function useRestoreSession() {
       const stored = await services.vault.load().catch(() => null);
       if (!stored) return void (cancelled || signedOut());
       try {
-        const { client, setup } = await connect(services, queryClient, stored.serverUrl, stored.auth);
+        const { client, setup } = await connect(services, stored.serverUrl, stored.auth);
         if (cancelled) return;
-        queryClient.setQueryData(accountKeys.setup(client.session.accountId), setup);
-        signedIn(client, stored.serverUrl);
+        signedIn(client, stored.serverUrl, setup);
       } catch (e) {
         if (cancelled) return;
         const rejected = isAppError(e, 'jmap/unauthorized') || isAppError(e, 'jmap/forbidden');
         if (rejected) await services.vault.clear();
         signedOut({
-          notice: `Could not reconnect to ${stored.serverUrl}: ${userMessage(e)}`,
+          reconnectFailure: e,
           lastServer: stored.serverUrl,
           ...(stored.auth.kind === 'basic' ? { lastUsername: stored.auth.username } : {}),
         });
@@ -54,7 +49,7 @@ export function useRestoreSession() {
     return () => {
       cancelled = true;
     };
-  }, [phase, services, queryClient, signedIn, signedOut]);
+  }, [phase, services, signedIn, signedOut]);
 }
 
 /** Tabs of this origin tell each other of a sign-out: signing out in one signs out all. */
@@ -62,13 +57,13 @@ const SESSION_CHANNEL = 'pgp-composer-session';
 
 export function useSignOut() {
   const services = useServices();
-  const queryClient = useQueryClient();
+  const queries = useQueryLayer();
   const signedOut = useSessionStore((s) => s.signedOut);
   return async () => {
     // The credentials are forgotten at once, not after a busy worker answers: a reload or a closed
     // tab right after Sign out must not find them. Unlocked keys do not outlive the session.
     await Promise.all([services.vault.clear(), services.crypto.lockAll().catch(() => undefined)]);
-    queryClient.clear();
+    queries.current()?.queryClient.clear();
     signedOut();
     if (typeof BroadcastChannel !== 'undefined') {
       const channel = new BroadcastChannel(SESSION_CHANNEL);
@@ -81,7 +76,7 @@ export function useSignOut() {
 /** Another tab signed out: lock this tab's keys (its own worker) and show the sign-in form here too. */
 export function useSignOutElsewhere() {
   const services = useServices();
-  const queryClient = useQueryClient();
+  const queries = useQueryLayer();
   const signedOut = useSessionStore((s) => s.signedOut);
   useEffect(() => {
     if (typeof BroadcastChannel === 'undefined') return;
@@ -92,10 +87,10 @@ export function useSignOutElsewhere() {
         .lockAll()
         .catch(() => undefined)
         .then(() => {
-          queryClient.clear();
+          queries.current()?.queryClient.clear();
           signedOut({ notice: 'You signed out in another tab.' });
         });
     };
     return () => channel.close();
-  }, [services, queryClient, signedOut]);
+  }, [services, queries, signedOut]);
 }

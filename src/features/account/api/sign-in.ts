@@ -1,6 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import type { JmapAuth } from '@/core/jmap/auth';
-import { accountKeys } from '@/queries/account';
 import { useServices } from '@/services/services';
 import { useSessionStore } from '@/stores/session-store';
 import { connect } from './session-actions';
@@ -8,17 +7,15 @@ import { connect } from './session-actions';
 /** Sign in: discover the session, check it works, then keep the credentials (sealed) for reloads. */
 export function useSignIn() {
   const services = useServices();
-  const queryClient = useQueryClient();
   const signedIn = useSessionStore((s) => s.signedIn);
   return useMutation({
     mutationFn: async ({ serverUrl, auth }: { serverUrl: string; auth: JmapAuth }) => {
-      const { client, setup } = await connect(services, queryClient, serverUrl, auth);
+      const { client, setup } = await connect(services, serverUrl, auth);
       await services.vault.save({ serverUrl, auth });
       return { client, setup, serverUrl };
     },
     onSuccess: ({ client, setup, serverUrl }) => {
-      queryClient.setQueryData(accountKeys.setup(client.session.accountId), setup);
-      signedIn(client, serverUrl);
+      signedIn(client, serverUrl, setup);
     },
   });
 }

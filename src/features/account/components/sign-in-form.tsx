@@ -2,12 +2,16 @@ import { type FormEvent, useId, useState } from 'react';
 import { userMessage } from '@/core/errors/user-messages';
 import type { JmapAuth } from '@/core/jmap/auth';
 import { useSessionStore } from '@/stores/session-store';
-import { useCompanionConfig } from '@/queries/account';
+import { useCompanionConfig } from '@/queries/companion';
 import { useSignIn } from '../api/sign-in';
 
 export function SignInForm() {
   const session = useSessionStore((s) => s.session);
   const previous = session.phase === 'signed-out' ? session : null;
+  const notice =
+    previous && 'reconnectFailure' in previous
+      ? `Could not reconnect to ${previous.lastServer}: ${userMessage(previous.reconnectFailure)}`
+      : previous?.notice;
   const companion = useCompanionConfig();
   const signIn = useSignIn();
   // null = untouched: show the default (last server on reconnect, else the companion's pre-fill).
@@ -110,9 +114,9 @@ export function SignInForm() {
             />
           </>
         )}
-        {(formError || signIn.isError || previous?.notice) && (
+        {(formError || signIn.isError || notice) && (
           <p role="alert" className="alert">
-            {formError ?? (signIn.isError ? userMessage(signIn.error) : previous?.notice)}
+            {formError ?? (signIn.isError ? userMessage(signIn.error) : notice)}
           </p>
         )}
         <div className="actions">

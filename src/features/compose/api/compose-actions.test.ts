@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { resetComposer, useComposerStore } from '../stores/composer-store';
 import { runSend, saveDraft } from './compose-actions';
 import type { SaveDraftContext } from './drafts';
-import type { SendContext } from './run-send';
+import { createQueryLayer } from '@/queries/query-layer';
 
 // A page whose saving and sending code can no longer be downloaded (offline, or the app was updated).
 vi.mock('./drafts', () => {
@@ -17,7 +17,7 @@ describe('saving and sending when their code cannot be loaded', () => {
 
   it('Send says the message was not sent and why, and the message stays in the composer', async () => {
     useComposerStore.getState().setSubject('Kept');
-    await runSend({} as SendContext);
+    await runSend({ queries: createQueryLayer() } as Parameters<typeof runSend>[0]);
     const { status, subject } = useComposerStore.getState();
     expect(status).toEqual({
       state: 'failed',

@@ -1,6 +1,6 @@
-import { loadCode } from '@/core/load-once';
-import { userMessage } from '@/core/errors/user-messages';
+import { CODE_UNAVAILABLE_MESSAGE, loadCode } from '@/core/load-once';
 import { draftNotSaved, useComposerStore } from '../stores/composer-store';
+import type { QueryLayer } from '@/queries/query-layer';
 import type { SaveDraftContext } from './drafts';
 import type { SendContext } from './run-send';
 
@@ -20,18 +20,23 @@ export async function saveDraft(ctx: SaveDraftContext, reason: 'manual' | 'auto'
   let module: Awaited<ReturnType<typeof drafts>>;
   try {
     module = await drafts();
-  } catch (e) {
-    return draftNotSaved(reason, `Draft not saved. ${userMessage(e)}`);
+  } catch {
+    return draftNotSaved(reason, `Draft not saved. ${CODE_UNAVAILABLE_MESSAGE}`);
   }
   await module.saveDraft(ctx, reason);
 }
 
-export async function runSend(context: SendContext): Promise<void> {
+/** Send reads the recipients' keys from the query layer: it loads with the sending code if need be. */
+export async function runSend({
+  queries,
+  ...context
+}: Omit<SendContext, 'queryClient'> & { queries: QueryLayer }): Promise<void> {
   let module: Awaited<ReturnType<typeof sending>>;
+  let queryClient: SendContext['queryClient'];
   try {
-    module = await sending();
-  } catch (e) {
-    return useComposerStore.getState().setStatus({ state: 'failed', message: `Not sent. ${userMessage(e)}` });
+    [module, { queryClient }] = await Promise.all([sending(), queries.load()]);
+  } catch {
+    return useComposerStore.getState().setStatus({ state: 'failed', message: `Not sent. ${CODE_UNAVAILABLE_MESSAGE}` });
   }
-  await module.runSend(context);
+  await module.runSend({ ...context, queryClient });
 }

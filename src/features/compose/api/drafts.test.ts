@@ -1,8 +1,8 @@
-import { QueryClient } from '@tanstack/react-query';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JmapClient } from '@/core/jmap/client';
 import type { AccountMailboxes } from '@/core/jmap/account-setup';
 import type { Identity } from '@/core/jmap/types';
+import { createQueryLayer } from '@/queries/query-layer';
 import type { Services } from '@/services/services';
 import { resetComposer, useComposerStore } from '../stores/composer-store';
 import { saveDraft } from './drafts';
@@ -22,7 +22,7 @@ describe('saving a draft', () => {
     const context = {
       services,
       client,
-      queryClient: new QueryClient(),
+      queries: createQueryLayer(),
       identity: { id: 'I', name: '', email: 'alice@example.org' } as Identity,
       mailboxes: {} as AccountMailboxes,
       ownKey: { status: 'valid' as const, fingerprint: 'F' },

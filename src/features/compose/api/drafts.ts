@@ -1,4 +1,3 @@
-import type { QueryClient } from '@tanstack/react-query';
 import type { JmapClient } from '@/core/jmap/client';
 import type { AccountMailboxes } from '@/core/jmap/account-setup';
 import { destroyEmails } from '@/core/jmap/mail';
@@ -9,7 +8,8 @@ import { createMessageId } from '@/core/mime/message-id';
 import { minimumMessageSize, sizeLimitsOf, sizeProblem } from '@/core/send/size-limits';
 import type { KeyRecord } from '@/core/keystore/records';
 import { draftKeys } from '@/queries/mail';
-import type { OwnKeyStatus } from '@/queries/keyring';
+import type { OwnKeyStatus } from '@/queries/own-key-status';
+import type { QueryLayer } from '@/queries/query-layer';
 import type { Services } from '@/services/services';
 import { draftNotSaved, useComposerStore } from '../stores/composer-store';
 import { useOwnDraftsStore } from '../stores/own-drafts-store';
@@ -36,7 +36,7 @@ export const draftSaveSettled = () =>
 export type SaveDraftContext = {
   services: Services;
   client: JmapClient;
-  queryClient: QueryClient;
+  queries: QueryLayer;
   identity: Identity;
   mailboxes: AccountMailboxes;
   ownKey: OwnKeyStatus;
@@ -131,7 +131,7 @@ async function saveNow(ctx: SaveDraftContext, reason: 'manual' | 'auto' | 'after
       ...(upload ? { signal: upload.signal } : {}),
     }).finally(() => releaseSpools(spools));
     useOwnDraftsStore.getState().remember(emailId);
-    void ctx.queryClient.invalidateQueries({ queryKey: draftKeys.all });
+    void ctx.queries.current()?.queryClient.invalidateQueries({ queryKey: draftKeys.all });
     const now = useComposerStore.getState();
     if (now.messageId !== messageId) {
       // The composer moved on (sent, or another draft opened) while this was saving.

@@ -12,7 +12,7 @@ import type { Security } from '@/core/send/send-message';
 import { sizeLimitsOf } from '@/core/send/size-limits';
 import { wholePercent } from '@/core/progress';
 import { refreshBeforeSend } from '@/queries/refresh-before-send';
-import type { OwnKeyStatus } from '@/queries/keyring';
+import type { OwnKeyStatus } from '@/queries/own-key-status';
 import { draftKeys, mailboxKeys, sentKeys } from '@/queries/mail';
 import { currentRecipientKeys } from '@/queries/recipient-keys';
 import type { Services } from '@/services/services';

@@ -1,8 +1,8 @@
 // @vitest-environment jsdom
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, renderHook } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createQueryLayer, QueryLayerProvider } from '@/queries/query-layer';
 import { type Services, ServicesProvider } from '@/services/services';
 import { saveDraft, type SaveDraftContext } from './drafts';
 import { autosaveDelay, useAutosave, useDiscoveryWarmUp } from './use-autosave';
@@ -25,7 +25,7 @@ describe('the look-up warm-up', () => {
     } as unknown as Services;
     const wrapper = ({ children }: { children: ReactNode }) => (
       <ServicesProvider services={services}>
-        <QueryClientProvider client={new QueryClient()}>{children}</QueryClientProvider>
+        <QueryLayerProvider value={createQueryLayer()}>{children}</QueryLayerProvider>
       </ServicesProvider>
     );
     const { rerender } = renderHook(({ ready }) => useDiscoveryWarmUp(ready), {

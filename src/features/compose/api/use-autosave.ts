@@ -1,10 +1,9 @@
-import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import { warmUpDiscovery } from '@/queries/recipient-keys';
-import { preloadTransportCode } from '@/queries/transport';
-import { useServices } from '@/services/services';
+import { type QueryLayer, useQueryLayer } from '@/queries/query-layer';
+import { type Services, useServices } from '@/services/services';
 import { preloadComposeActions, saveDraft } from './compose-actions';
 import type { SaveDraftContext } from './drafts';
+import { recipientLive } from './recipient-live-code';
 
 const AUTOSAVE_DELAY_MS = 4000;
 const MiB = 1024 * 1024;
@@ -41,20 +40,30 @@ export function useAutosave(
   }, [enabled, revision, delay]);
 }
 
+/** The query layer and the composer's side of it, with the look-up code warm and the companion's offer asked. */
+async function warmUpRecipients(services: Services, queries: QueryLayer): Promise<void> {
+  const [{ queryClient }, live] = await Promise.all([queries.load(), recipientLive()]);
+  await Promise.all([
+    live.warmUpDiscovery(services, queryClient),
+    live.preloadTransportCode(),
+    live.prefetchCompanionConfig(queryClient, services),
+  ]);
+}
+
 /**
- * Once the composer is ready and idle: start the crypto worker and get the look-up, transport,
- * saving and sending code ready, so neither the first recipients' keys nor the first Save or Send
+ * Once the composer is ready and idle: start the crypto worker and get the query layer, look-up,
+ * transport, saving and sending code ready, so neither the first recipients' keys nor the first Save or Send
  * wait for OpenPGP.js (not part of the initial bundle) or for a download. Not before the composer
  * is ready: the wait for the account and the keystore is idle time too, and the warm-up would then
  * compete with what the composer needs first.
  */
 export function useDiscoveryWarmUp(ready: boolean) {
   const services = useServices();
-  const queryClient = useQueryClient();
+  const queries = useQueryLayer();
   useEffect(() => {
     if (!ready) return;
     const warm = () => {
-      void Promise.all([warmUpDiscovery(services, queryClient), preloadTransportCode(), preloadComposeActions()])
+      void Promise.all([warmUpRecipients(services, queries), preloadComposeActions()])
         .then(() => performance.mark('compose-warm')) // for scripts/bench-discovery.ts
         .catch(() => undefined);
     };
@@ -64,5 +73,5 @@ export function useDiscoveryWarmUp(ready: boolean) {
       typeof cancelIdleCallback === 'function'
         ? cancelIdleCallback(handle as number)
         : clearTimeout(handle as ReturnType<typeof setTimeout>);
-  }, [ready, services, queryClient]);
+  }, [ready, services, queries]);
 }

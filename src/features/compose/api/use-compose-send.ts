@@ -1,5 +1,5 @@
-import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useQueryLayer } from '@/queries/query-layer';
 import { useServices } from '@/services/services';
 import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { useJmapClient } from '@/stores/session-store';
@@ -12,14 +12,14 @@ import type { ComposeSendOptions } from './run-send';
  */
 export function useComposeSend(options: ComposeSendOptions) {
   const services = useServices();
-  const queryClient = useQueryClient();
+  const queries = useQueryLayer();
   const client = useJmapClient();
   const protectHeaders = useDiscoverySettingsStore((s) => s.protectHeaders);
   const [offerPlain, setOfferPlain] = useState(false);
 
   async function submit(): Promise<void> {
     setOfferPlain(false);
-    await runSend({ options, services, queryClient, client, protectHeaders, setOfferPlain });
+    await runSend({ options, services, queries, client, protectHeaders, setOfferPlain });
   }
 
   return { submit, offerPlain, dismissOfferPlain: () => setOfferPlain(false) };

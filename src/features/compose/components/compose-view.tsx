@@ -1,12 +1,11 @@
-import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId } from 'react';
 import { ViewTitle } from '@/components/view-title';
-import { userMessage } from '@/core/errors/user-messages';
 import { useAccountSetup } from '@/queries/account';
 import { attachmentsWarning, minimumMessageSize, sizeLimitsOf, sizeProblem } from '@/core/send/size-limits';
 import { progressText } from '@/core/progress';
-import { useOwnKeyStatus } from '@/queries/keyring';
-import { useRecipientKeyStatuses } from '@/queries/recipient-keys';
+import { useOwnKeyStatus } from '@/queries/own-key-status';
+import { useQueryLayer } from '@/queries/query-layer';
+import { useRecipientKeyStatuses } from '@/queries/recipient-key-statuses';
 import { useServices } from '@/services/services';
 import { useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { useJmapClient } from '@/stores/session-store';
@@ -60,7 +59,7 @@ export function ComposeView() {
   const id = useId();
   const setup = useAccountSetup();
   const store = useComposerStore();
-  const identities = setup.data?.identities ?? [];
+  const identities = setup.identities;
   const identity = identities.find((i) => i.id === store.fromIdentityId) ?? identities[0];
   const ownKey = useOwnKeyStatus(identity?.email);
   const ready = ownKey.status !== 'pending' && !!identity;
@@ -80,11 +79,9 @@ export function ComposeView() {
   }, [ready]);
   const services = useServices();
   const client = useJmapClient();
-  const queryClient = useQueryClient();
+  const queries = useQueryLayer();
   const draftContext = (): SaveDraftContext | null =>
-    identity && setup.data
-      ? { services, client, queryClient, identity, mailboxes: setup.data.mailboxes, ownKey, encrypt }
-      : null;
+    identity ? { services, client, queries, identity, mailboxes: setup.mailboxes, ownKey, encrypt } : null;
   const hasContent =
     FIELDS.some((f) => store.recipients[f].length > 0 || store.pending[f].trim() !== '') ||
     store.subject.trim() !== '' ||
@@ -99,7 +96,7 @@ export function ComposeView() {
     draftContext,
   );
   useDiscoveryWarmUp(ready);
-  const send = useComposeSend({ identity, mailboxes: setup.data?.mailboxes, ownKey, encrypt, sign, draftContext });
+  const send = useComposeSend({ identity, mailboxes: setup.mailboxes, ownKey, encrypt, sign, draftContext });
 
   const invalidChips = FIELDS.flatMap((f) => store.recipients[f]).filter((c) => !c.valid);
   const limits = sizeLimitsOf(client.session);
@@ -117,11 +114,6 @@ export function ComposeView() {
   return (
     <main aria-labelledby={`${id}-title`}>
       <ViewTitle id={`${id}-title`}>Compose</ViewTitle>
-      {setup.isError && (
-        <p role="alert" className="alert">
-          Could not load your identities: {userMessage(setup.error)}
-        </p>
-      )}
       <form
         className="composer"
         onSubmit={(e) => {
@@ -135,7 +127,7 @@ export function ComposeView() {
             e.preventDefault();
         }}
       >
-        <FromRow id={id} identities={identities} identity={identity} pending={setup.isPending} ownKey={ownKey} />
+        <FromRow id={id} identities={identities} identity={identity} ownKey={ownKey} />
         {FIELDS.map((field) => (
           <RecipientField key={field} field={field} />
         ))}

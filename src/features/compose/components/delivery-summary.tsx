@@ -1,7 +1,7 @@
-import { memo } from 'react';
-import { domainOf, TRANSPORT_WORDS } from '@/core/transport/transport-status';
-import { useRecipientKeyStatuses } from '@/queries/recipient-keys';
-import { useTransportStatus } from '@/queries/transport';
+import { TRANSPORT_WORDS, type TransportStatus } from '@/core/transport/transport-status';
+import { useQueryIsland } from '@/queries/query-layer';
+import { useRecipientKeyStatuses } from '@/queries/recipient-key-statuses';
+import { recipientLive } from '../api/recipient-live-code';
 
 /**
  * Above Send, always: who gets this message without end-to-end encryption, and what (if
@@ -26,26 +26,35 @@ export function DeliverySummary({ addresses, encrypt }: { addresses: string[]; e
               ? 'These recipients have no usable key, so the message cannot be encrypted to them:'
               : 'Not end-to-end encrypted. On its way to each recipient’s mail server it is protected only by what their domain promises:'}
           </p>
-          <ul>
-            {unprotected.map((address) => (
-              <SummaryRow key={address} address={address} />
-            ))}
-          </ul>
+          <SummaryRows addresses={unprotected} />
         </>
       )}
     </section>
   );
 }
 
-/**
- * Rows of one domain share its query, and rows that mount together share one request to the
- * companion. Memoised: each recipient key that settles re-renders the summary, not every row.
- */
-const SummaryRow = memo(function SummaryRow({ address }: { address: string }) {
-  const status = useTransportStatus(domainOf(address))?.status ?? 'pending';
+/** A failed download is tried again when the list changes. */
+function SummaryRows({ addresses }: { addresses: string[] }) {
+  const island = useQueryIsland(recipientLive, addresses.join('\n'));
+  if (typeof island === 'string')
+    return <RowsWithout addresses={addresses} status={island === 'failed' ? 'unknown' : 'pending'} />;
+  const { QueryClientProvider, queryClient } = island.layer;
   return (
-    <li data-summary-recipient={address} data-transport={status}>
-      {address}: {TRANSPORT_WORDS[status]}
-    </li>
+    <QueryClientProvider client={queryClient}>
+      <island.code.LiveSummaryRows addresses={addresses} />
+    </QueryClientProvider>
   );
-});
+}
+
+/** The rows before their transport checks can run, or when that code failed to load. */
+function RowsWithout({ addresses, status }: { addresses: string[]; status: TransportStatus }) {
+  return (
+    <ul>
+      {addresses.map((address) => (
+        <li key={address} data-summary-recipient={address} data-transport={status}>
+          {address}: {TRANSPORT_WORDS[status]}
+        </li>
+      ))}
+    </ul>
+  );
+}

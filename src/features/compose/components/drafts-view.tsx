@@ -22,12 +22,12 @@ export function DraftsView() {
   const services = useServices();
   const queryClient = useQueryClient();
   const setup = useAccountSetup();
-  const draftsBox = setup.data?.mailboxes.drafts;
+  const draftsBox = setup.mailboxes.drafts;
   const [replacing, setReplacing] = useState<SentEmail | null>(null);
   const list = useDraftList(draftsBox);
   const [untrusted, setUntrusted] = useState<ReadDraft | null>(null);
   const toComposer = (read: ReadDraft) => {
-    loadIntoComposer(read, setup.data?.identities ?? []);
+    loadIntoComposer(read, setup.identities);
     window.location.hash = '#/compose';
   };
   const open = useMutation({
@@ -58,7 +58,7 @@ export function DraftsView() {
     setReplacing(null);
     open.mutate(email);
   };
-  const failure = open.error ?? remove.error ?? list.error ?? setup.error;
+  const failure = open.error ?? remove.error ?? list.error;
 
   return (
     <main aria-labelledby={`${id}-title`}>
@@ -72,7 +72,7 @@ export function DraftsView() {
         Drafts are stored on your mail server encrypted to your own key when a key is bound to the From address; they
         are decrypted here, in the browser.
       </p>
-      {setup.data && !draftsBox && (
+      {!draftsBox && (
         <p role="alert" className="alert">
           This account has no Drafts mailbox.
         </p>

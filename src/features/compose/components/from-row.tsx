@@ -1,7 +1,7 @@
 import { KeyStatusIcon } from '@/components/key-status-icon';
 import type { Identity } from '@/core/jmap/types';
 import { formatDate } from '@/lib/format';
-import type { OwnKeyStatus } from '@/queries/keyring';
+import type { OwnKeyStatus } from '@/queries/own-key-status';
 import { useComposerStore } from '../stores/composer-store';
 
 function ownKeyText(ownKey: OwnKeyStatus & { expiresSoon: boolean }, address: string | undefined): string {
@@ -24,7 +24,6 @@ export function FromRow(props: {
   id: string;
   identities: Identity[];
   identity: Identity | undefined;
-  pending: boolean;
   ownKey: OwnKeyStatus & { expiresSoon: boolean };
 }) {
   const { id, identities, identity, ownKey } = props;
@@ -37,7 +36,7 @@ export function FromRow(props: {
           id={`${id}-from`}
           value={identity?.id ?? ''}
           onChange={(e) => setFrom(e.target.value)}
-          data-key-status={props.pending ? 'pending' : ownKey.status}
+          data-key-status={ownKey.status}
           {...(ownKey.fingerprint ? { 'data-key-fingerprint': ownKey.fingerprint } : {})}
           disabled={!identities.length}
           aria-describedby={`${id}-from-key`}

@@ -1,16 +1,13 @@
 import { KeyStatusButton, type KeyStatus } from '@/components/key-status-icon';
 import type { RecipientKey } from '@/core/discovery/resolve-recipient';
 import { formatMailbox } from '@/core/mime/addresses';
-import { useRecipientKey } from '@/queries/recipient-keys';
-import { useTransportStatus } from '@/queries/transport';
-import { domainOf } from '@/core/transport/transport-status';
+import type { TransportStatus } from '@/core/transport/transport-status';
 import type { Chip } from '../stores/composer-store';
 
+export type ChipKey = { status: KeyStatus; source?: string; fingerprint?: string };
+
 /** The data-* view of a recipient's key state (UI contract). */
-export function keyAttributes(
-  state: RecipientKey | undefined,
-  pending: boolean,
-): { status: KeyStatus; source?: string; fingerprint?: string } {
+export function keyAttributes(state: RecipientKey | undefined, pending: boolean): ChipKey {
   if (!state || pending) return { status: 'pending' };
   if (state.status === 'changed')
     return { status: 'changed', source: state.found.source, fingerprint: state.found.fingerprint };
@@ -19,25 +16,26 @@ export function keyAttributes(
   return { status: state.status };
 }
 
+export type ChipProps = {
+  chip: Chip;
+  detailsId: string;
+  detailsOpen: boolean;
+  onToggleDetails: () => void;
+  onRemove: () => void;
+};
+
+/** One recipient: its key icon and transport status (as looked up, or `pending`), address and remove button. */
 export function RecipientChip({
   chip,
   detailsId,
   detailsOpen,
   onToggleDetails,
   onRemove,
-}: {
-  chip: Chip;
-  detailsId: string;
-  detailsOpen: boolean;
-  onToggleDetails: () => void;
-  onRemove: () => void;
-}) {
-  const lookup = useRecipientKey(chip.valid ? chip.mailbox.address : '', chip.valid);
-  const transport = useTransportStatus(chip.valid ? domainOf(chip.mailbox.address) : '', chip.valid);
+  keyState,
+  transport,
+}: ChipProps & { keyState: ChipKey; transport: TransportStatus }) {
   const subject = chip.valid ? chip.mailbox.address : chip.input;
-  const key = chip.valid
-    ? keyAttributes(lookup.data, lookup.isPending || (lookup.isFetching && !lookup.data))
-    : { status: 'none' as const };
+  const key = chip.valid ? keyState : { status: 'none' as const };
   return (
     <li
       className={chip.valid ? `chip chip-${key.status}` : 'chip chip-invalid'}
@@ -45,7 +43,7 @@ export function RecipientChip({
       data-key-status={key.status}
       {...(key.source ? { 'data-key-source': key.source } : {})}
       {...(key.fingerprint ? { 'data-key-fingerprint': key.fingerprint } : {})}
-      {...(chip.valid ? { 'data-transport': transport?.status ?? 'pending' } : {})}
+      {...(chip.valid ? { 'data-transport': transport } : {})}
       aria-invalid={chip.valid ? undefined : 'true'}
       title={chip.valid ? undefined : chip.reason}
     >

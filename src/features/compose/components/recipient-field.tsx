@@ -1,17 +1,75 @@
-import { type KeyboardEvent, lazy, memo, Suspense, useId, useState } from 'react';
-import { usePrefetchRecipientKeys, useRecipientKey, useRecipientKeyActions } from '@/queries/recipient-keys';
+import { type KeyboardEvent, memo, useId, useState } from 'react';
+import { CODE_UNAVAILABLE_MESSAGE } from '@/core/load-once';
+import { domainOf } from '@/core/transport/transport-status';
+import { useQueryIsland, useQueryLayer } from '@/queries/query-layer';
+import { useServices } from '@/services/services';
+import { recipientLive, recipientLiveIfLoaded } from '../api/recipient-live-code';
 import { type Chip, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
 import { RecipientChip } from './recipient-chip';
-import { usePrefetchTransport, useTransportStatus } from '@/queries/transport';
-import { domainOf } from '@/core/transport/transport-status';
 
 const LABELS: Record<Field, string> = { to: 'To', cc: 'Cc', bcc: 'Bcc' };
+
+export type ChipListProps = {
+  chips: Chip[];
+  detailsId: string;
+  openChip: string | null;
+  onToggleDetails: (chipId: string) => void;
+  onRemove: (chipId: string) => void;
+};
+
+/** The chips before their look-ups can run (`pending`), or when that code failed to load (`error`). */
+function ChipsWithout({ status, ...props }: ChipListProps & { status: 'pending' | 'error' }) {
+  return (
+    <ul className="chips">
+      {props.chips.map((chip) => (
+        <RecipientChip
+          key={chip.id}
+          chip={chip}
+          detailsId={props.detailsId}
+          detailsOpen={props.openChip === chip.id}
+          onToggleDetails={() => props.onToggleDetails(chip.id)}
+          onRemove={() => props.onRemove(chip.id)}
+          keyState={{ status }}
+          transport={status === 'error' ? 'unknown' : 'pending'}
+        />
+      ))}
+    </ul>
+  );
+}
+
+/** A failed download is tried again with the next change to the chips. */
+function ChipList(props: ChipListProps) {
+  const island = useQueryIsland(recipientLive, props.chips);
+  if (typeof island === 'string') return <ChipsWithout {...props} status={island === 'failed' ? 'error' : 'pending'} />;
+  const { QueryClientProvider, queryClient } = island.layer;
+  return (
+    <QueryClientProvider client={queryClient}>
+      <island.code.LiveChipList {...props} />
+    </QueryClientProvider>
+  );
+}
+
+/** The details panel of the chip whose key icon was pressed. */
+function KeyDetails({ id, chip }: { id: string; chip: Extract<Chip, { valid: true }> }) {
+  const island = useQueryIsland(recipientLive, chip);
+  if (island === 'pending') return <p role="status">Loading…</p>;
+  if (island === 'failed')
+    return (
+      <p id={id} role="alert" className="alert">
+        {CODE_UNAVAILABLE_MESSAGE}
+      </p>
+    );
+  const { QueryClientProvider, queryClient } = island.layer;
+  return (
+    <QueryClientProvider client={queryClient}>
+      <island.code.LiveKeyDetails id={id} chip={chip} />
+    </QueryClientProvider>
+  );
+}
 
 /**
  * One recipient field: chips for finished addresses and a one-line textarea for typing
  * (a textarea, because pasted line breaks must survive to separate addresses).
- */
-/**
  * Memoised: each key look-up that settles re-renders the composer; the fields only need to when
  * their own chips or text change (they subscribe to those themselves).
  */
@@ -22,16 +80,21 @@ export const RecipientField = memo(function RecipientField({ field }: { field: F
   const update = useComposerStore((s) => s.updateRecipientText);
   const remove = useComposerStore((s) => s.removeRecipient);
   const label = LABELS[field];
-  const prefetch = usePrefetchRecipientKeys();
-  const prefetchTransport = usePrefetchTransport();
+  const services = useServices();
+  const queries = useQueryLayer();
   const edit = (value: string, commitRest = false) => {
     const before = new Set(chips.map((c) => c.id));
     update(field, value, commitRest);
     const added = useComposerStore
       .getState()
       .recipients[field].flatMap((c) => (c.valid && !before.has(c.id) ? [c.mailbox.address] : []));
-    prefetch(added);
-    prefetchTransport(added.map(domainOf));
+    if (!added.length) return;
+    // The look-ups start from the input event, before twenty new chips have rendered and mounted.
+    const live = recipientLiveIfLoaded();
+    const queryClient = queries.current()?.queryClient;
+    if (!live || !queryClient) return; // the chips start them once the code is here
+    live.prefetchRecipientKeys(queryClient, services, added);
+    live.prefetchTransport(queryClient, services, added.map(domainOf));
   };
   const [openChip, setOpenChip] = useState<string | null>(null);
   const open = chips.find((c) => c.id === openChip && c.valid);
@@ -50,18 +113,13 @@ export const RecipientField = memo(function RecipientField({ field }: { field: F
       <label htmlFor={id}>{label}</label>
       <div className="recipient-box">
         {chips.length > 0 && (
-          <ul className="chips">
-            {chips.map((chip) => (
-              <RecipientChip
-                key={chip.id}
-                chip={chip}
-                detailsId={`${id}-details`}
-                detailsOpen={openChip === chip.id}
-                onToggleDetails={() => setOpenChip(openChip === chip.id ? null : chip.id)}
-                onRemove={() => remove(field, chip.id)}
-              />
-            ))}
-          </ul>
+          <ChipList
+            chips={chips}
+            detailsId={`${id}-details`}
+            openChip={openChip}
+            onToggleDetails={(chipId) => setOpenChip(openChip === chipId ? null : chipId)}
+            onRemove={(chipId) => remove(field, chipId)}
+          />
         )}
         <textarea
           id={id}
@@ -75,29 +133,7 @@ export const RecipientField = memo(function RecipientField({ field }: { field: F
           onBlur={() => text.trim() && edit(text, true)}
         />
       </div>
-      {open?.valid && <OpenDetails id={`${id}-details`} chip={open} />}
+      {open?.valid && <KeyDetails id={`${id}-details`} chip={open} />}
     </div>
   );
 });
-
-const RecipientKeyDetails = lazy(() =>
-  import('./recipient-key-details').then((m) => ({ default: m.RecipientKeyDetails })),
-);
-
-/** The details panel of the chip whose key icon was pressed (shares that chip's query). */
-function OpenDetails({ id, chip }: { id: string; chip: Extract<Chip, { valid: true }> }) {
-  const lookup = useRecipientKey(chip.mailbox.address);
-  const transport = useTransportStatus(domainOf(chip.mailbox.address));
-  const { retry } = useRecipientKeyActions();
-  return (
-    <Suspense fallback={<p role="status">Loading…</p>}>
-      <RecipientKeyDetails
-        id={id}
-        address={chip.mailbox.address}
-        state={lookup.data}
-        transport={transport}
-        onRetry={() => void retry(chip.mailbox.address)}
-      />
-    </Suspense>
-  );
-}

@@ -1,5 +1,5 @@
 import { type Chip, type RecipientField, useComposerStore } from '../stores/composer-store';
-import { useRecipientKeyStatuses } from '@/queries/recipient-keys';
+import { useRecipientKeyStatuses } from '@/queries/recipient-key-statuses';
 
 const FIELDS: RecipientField[] = ['to', 'cc', 'bcc'];
 

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { GenerateKeyInput, InspectedKey } from '@/core/crypto/types';
-import { keyringKeys } from '@/queries/keyring';
+import { keyringKeys } from '@/queries/query-keys';
 import { useServices } from '@/services/services';
 import { ensureUnlocked } from '@/unlock/ensure-unlocked';
 

@@ -15,7 +15,7 @@ export function KeysView() {
   const list = useKeyList();
   const [generating, setGenerating] = useState(false);
   const [selected, setSelected] = useState<string | null>(null);
-  const identities = setup.data?.identities ?? [];
+  const identities = setup.identities;
   const entries = list.data ?? [];
   const listed = list.isSuccess;
   useEffect(() => {

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { userMessage } from '@/core/errors/user-messages';
-import { keyringKeys } from '@/queries/keyring';
+import { keyringKeys } from '@/queries/query-keys';
 import { useServices } from '@/services/services';
 
 /**

@@ -61,7 +61,7 @@ function ListedMessage({
 export function MailboxView({ role, onAnswer }: { role: 'inbox' | 'sent'; onAnswer: OnAnswer }) {
   const id = useId();
   const setup = useAccountSetup();
-  const mailbox = setup.data?.mailboxes[role];
+  const mailbox = setup.mailboxes[role];
   const pages = useMailboxPages(mailbox);
   useMailboxUpdates();
   const [openId, setOpenId] = useState<string | null>(null);
@@ -76,14 +76,14 @@ export function MailboxView({ role, onAnswer }: { role: 'inbox' | 'sent'; onAnsw
           Refresh
         </button>
       </div>
-      {setup.data && !mailbox && (
+      {!mailbox && (
         <p role="alert" className="alert">
           This account has no {title} mailbox.
         </p>
       )}
-      {(pages.isError || setup.isError) && (
+      {pages.isError && (
         <p role="alert" className="alert">
-          Could not load the messages: {userMessage(pages.error ?? setup.error)}
+          Could not load the messages: {userMessage(pages.error)}
         </p>
       )}
       {pages.isPending && mailbox && <p role="status">Loading…</p>}

@@ -7,7 +7,7 @@ import { answer, type Answer, type AnswerKind } from '@/core/reading/reply';
 import type { OpenedMessage } from '@/core/reading/types';
 import { useAccountSetup } from '@/queries/account';
 import { mailboxKeys, useRawMessage } from '@/queries/mail';
-import { recipientKeyKeys } from '@/queries/recipient-keys';
+import { recipientKeyKeys } from '@/queries/query-keys';
 import { progressText } from '@/core/progress';
 import { useServices } from '@/services/services';
 import { useJmapClient } from '@/stores/session-store';
@@ -112,13 +112,13 @@ export function MessageReader({
   });
 
   const remove = useMutation({
-    mutationFn: () => deleteEmail(client, email.id, setup.data!.mailboxes),
+    mutationFn: () => deleteEmail(client, email.id, setup.mailboxes),
     onSuccess: () => {
       onClose();
       return queryClient.invalidateQueries({ queryKey: mailboxKeys.all });
     },
   });
-  const own = (setup.data?.identities ?? []).map((i) => i.email);
+  const own = setup.identities.map((i) => i.email);
   const start = (kind: AnswerKind) => data && onAnswer(answer(data, kind, own), email.id);
   const encryption = data?.encryption ?? (opened.isError ? 'failed' : 'pending');
   const signature = data?.signature ?? (opened.isError ? 'unsigned' : 'pending');
@@ -217,7 +217,7 @@ export function MessageReader({
           <button type="button" onClick={() => start('forward')} disabled={!data}>
             Forward
           </button>
-          <button type="button" onClick={() => remove.mutate()} disabled={!setup.data || remove.isPending}>
+          <button type="button" onClick={() => remove.mutate()} disabled={remove.isPending}>
             Delete
           </button>
           <button type="button" onClick={() => setShowRaw((v) => !v)} aria-pressed={showRaw}>

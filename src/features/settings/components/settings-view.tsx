@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { recipientKeyKeys } from '@/queries/recipient-keys';
+import { recipientKeyKeys } from '@/queries/query-keys';
 import { DEFAULT_KEY_SERVER, useDiscoverySettingsStore } from '@/stores/discovery-settings-store';
 import { UNLOCK_CHOICES, usePreferencesStore } from '@/stores/preferences-store';
 import { useSessionStore } from '@/stores/session-store';
