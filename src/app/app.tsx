@@ -2,7 +2,7 @@ import { Suspense, useEffect, useState } from 'react';
 import { ErrorBoundary } from 'react-error-boundary';
 import { useRestoreSession, useSignOut, useSignOutElsewhere } from '@/features/account/api/session-actions';
 import { companionConfig, useAccountSetup } from '@/queries/account';
-import { lazyWithQueries } from '@/queries/query-layer';
+import { withQueries } from '@/queries/query-layer';
 import { useServices } from '@/services/services';
 import { loadAnswer } from '@/features/compose/api/load-answer';
 import type { OnAnswer } from '@/features/mail/components/message-reader';
@@ -10,7 +10,6 @@ import { ComposeView } from '@/features/compose/components/compose-view';
 import { resetComposer } from '@/features/compose/stores/composer-store';
 import { ViewErrorBoundary } from '@/components/view-error-boundary';
 import { toAppError } from '@/core/errors/app-error';
-import { tryFailedDownloadsAgain } from '@/core/load-once';
 import { useUnlockStore } from '@/unlock/unlock-store';
 import { useScheduledKeyRefresh } from '@/queries/key-refresh';
 import { useKeystoreSync } from '@/queries/keystore-sync';
@@ -19,13 +18,24 @@ import { useSessionStore } from '@/stores/session-store';
 import { type Route, useRoute } from './routes';
 
 // Compose is what opens first; the other views load when visited, with the query layer.
-const SignInForm = lazyWithQueries(async () => (await import('@/features/account/components/sign-in-form')).SignInForm);
-const UnlockDialog = lazyWithQueries(async () => (await import('@/unlock/unlock-dialog')).UnlockDialog);
-const KeysView = lazyWithQueries(async () => (await import('@/features/keys/components/keys-view')).KeysView);
-const DraftsView = lazyWithQueries(async () => (await import('@/features/compose/components/drafts-view')).DraftsView);
-const MailboxView = lazyWithQueries(async () => (await import('@/features/mail/components/mailbox-view')).MailboxView);
-const SettingsView = lazyWithQueries(
+const loading = <p role="status">Loading…</p>;
+const SignInForm = withQueries(
+  async () => (await import('@/features/account/components/sign-in-form')).SignInForm,
+  <main>{loading}</main>,
+);
+const UnlockDialog = withQueries(async () => (await import('@/unlock/unlock-dialog')).UnlockDialog);
+const KeysView = withQueries(async () => (await import('@/features/keys/components/keys-view')).KeysView, loading);
+const DraftsView = withQueries(
+  async () => (await import('@/features/compose/components/drafts-view')).DraftsView,
+  loading,
+);
+const MailboxView = withQueries(
+  async () => (await import('@/features/mail/components/mailbox-view')).MailboxView,
+  loading,
+);
+const SettingsView = withQueries(
   async () => (await import('@/features/settings/components/settings-view')).SettingsView,
+  loading,
 );
 
 const NAV: { route: Route; label: string }[] = [
@@ -49,9 +59,7 @@ function UnlockDialogHost() {
   if (!needed) return null;
   return (
     <ErrorBoundary fallbackRender={({ error }) => <UnlockUnavailable error={error} onGone={() => setNeeded(false)} />}>
-      <Suspense fallback={null}>
-        <UnlockDialog />
-      </Suspense>
+      <UnlockDialog />
     </ErrorBoundary>
   );
 }
@@ -59,8 +67,7 @@ function UnlockDialogHost() {
 function UnlockUnavailable({ error, onGone }: { error: unknown; onGone: () => void }) {
   useEffect(() => {
     useUnlockStore.getState().finish({ failure: toAppError(error) });
-    tryFailedDownloadsAgain();
-    onGone();
+    onGone(); // the next request downloads it again
   }, [error, onGone]);
   return null;
 }
@@ -128,7 +135,7 @@ function SignedInShell({ username }: { username: string }) {
       </header>
       <div className="view">
         <ViewErrorBoundary resetKey={route}>
-          <Suspense fallback={<p role="status">Loading…</p>}>
+          <Suspense fallback={loading}>
             {route === 'compose' && <ComposeView />}
             {route === 'drafts' && <DraftsView />}
             {route === 'inbox' && <MailboxView role="inbox" onAnswer={openAnswer} />}
@@ -157,15 +164,7 @@ export function App() {
   if (session.phase === 'signed-out') {
     return (
       <ViewErrorBoundary resetKey="sign-in">
-        <Suspense
-          fallback={
-            <main>
-              <p role="status">Loading…</p>
-            </main>
-          }
-        >
-          <SignInForm />
-        </Suspense>
+        <SignInForm />
       </ViewErrorBoundary>
     );
   }

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { ErrorBoundary, type FallbackProps } from 'react-error-boundary';
 import { isAppError } from '@/core/errors/app-error';
-import { CODE_UNAVAILABLE_MESSAGE, tryFailedDownloadsAgain } from '@/core/load-once';
+import { CODE_UNAVAILABLE_MESSAGE } from '@/core/load-once';
 
 function ViewFailed({ error, resetErrorBoundary }: FallbackProps) {
   return (
@@ -24,7 +24,7 @@ function ViewFailed({ error, resetErrorBoundary }: FallbackProps) {
  */
 export function ViewErrorBoundary({ resetKey, children }: { resetKey: string; children: ReactNode }) {
   return (
-    <ErrorBoundary FallbackComponent={ViewFailed} resetKeys={[resetKey]} onReset={tryFailedDownloadsAgain}>
+    <ErrorBoundary FallbackComponent={ViewFailed} resetKeys={[resetKey]}>
       {children}
     </ErrorBoundary>
   );

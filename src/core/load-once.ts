@@ -38,15 +38,3 @@ export const loadCode = <T>(load: () => Promise<T>): (() => T | Promise<T>) =>
       throw new AppError('app/code-unavailable', 'A module of the app failed to load', { cause });
     }),
   );
-
-let retries = 0;
-
-/**
- * The user asked to try again (a view's Try again, or going to another view): code whose download
- * failed is asked for afresh at its next use. Not before: a render that failed is retried by React
- * at once, and would ask the server again and again.
- */
-export const tryFailedDownloadsAgain = (): void => void retries++;
-
-/** How often the user asked to try again, for code that keeps a failure until then. */
-export const downloadRetries = (): number => retries;

@@ -1,9 +1,12 @@
 // @vitest-environment jsdom
-import { act, cleanup, renderHook } from '@testing-library/react';
+import { act, cleanup, render, renderHook, screen } from '@testing-library/react';
+import { ErrorBoundary } from 'react-error-boundary';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadOnce } from '@/core/load-once';
-import { createQueryLayer, QueryLayerProvider, useLoadedQueryLayer, useQueryIsland } from './query-layer';
+import { useQueryClient } from '@tanstack/react-query';
+import { isAppError } from '@/core/errors/app-error';
+import { createQueryLayer, QueryLayerProvider, useLoadedQueryLayer, useQueryIsland, withQueries } from './query-layer';
 
 const imports = vi.hoisted(() => ({ count: 0 }));
 vi.mock('./query-layer-impl', async (actual) => {
@@ -89,5 +92,42 @@ describe('a part of a view that needs the query layer (useQueryIsland)', () => {
     await code();
     const { result } = renderHook(() => useQueryIsland(code, 'k'), { wrapper });
     expect(result.current).not.toBe('pending');
+  });
+});
+
+describe('a view that needs the query layer (withQueries)', () => {
+  it('shows its placeholder, then the view inside the app’s query client; a failed download goes to the error boundary, and its Try again downloads again', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined); // React reports the caught error
+    const layer = createQueryLayer();
+    let online = false;
+    function Keys() {
+      return <p>client {useQueryClient() === layer.current()!.queryClient ? 'shared' : 'other'}</p>;
+    }
+    const View = withQueries(
+      async () => {
+        if (!online) throw new TypeError('Failed to fetch dynamically imported module');
+        return Keys;
+      },
+      <p>Loading…</p>,
+    );
+    const caught: unknown[] = [];
+    render(
+      <QueryLayerProvider value={layer}>
+        <ErrorBoundary
+          onError={(e) => caught.push(e)}
+          fallbackRender={({ resetErrorBoundary }) => <button onClick={resetErrorBoundary}>Try again</button>}
+        >
+          <View />
+        </ErrorBoundary>
+      </QueryLayerProvider>,
+    );
+    expect(screen.getByText('Loading…')).toBeTruthy();
+    await screen.findByText('Try again');
+    expect(caught).toHaveLength(1);
+    expect(isAppError(caught[0], 'app/code-unavailable')).toBe(true);
+    online = true;
+    act(() => screen.getByText('Try again').click());
+    await screen.findByText('client shared');
+    expect(caught).toHaveLength(1);
   });
 });

@@ -1,6 +1,15 @@
-import { type ComponentType, createContext, lazy, useContext, useEffect, useState, useSyncExternalStore } from 'react';
+import {
+  type ComponentType,
+  createContext,
+  type ReactNode,
+  useContext,
+  useEffect,
+  useState,
+  useSyncExternalStore,
+} from 'react';
+import { AppError } from '@/core/errors/app-error';
 import type { QueryClient } from '@tanstack/react-query';
-import { downloadRetries, loadCode } from '@/core/load-once';
+import { loadCode } from '@/core/load-once';
 
 // TanStack Query, which every view but the composer's first render needs, loads after the composer
 // is usable (when it is idle, with the first recipient, or with the first other view), not with the
@@ -69,35 +78,23 @@ export function useLoadedQueryLayer(): LoadedQueryLayer | null {
 }
 
 /**
- * A component split off the start-up bundle that uses TanStack Query: it loads with the layer, and
- * renders inside the app's query client. A failed download is tried again at the next mount.
+ * A component split off the start-up bundle that uses TanStack Query (a view, the passphrase
+ * dialog): `pending` shows until it and the query layer are here. It never suspends: React holds
+ * back content revealed after a Suspense fallback (by up to 300 ms). A failed download throws
+ * `app/code-unavailable` to the nearest error boundary; the next mount (its Try again, another
+ * visit) downloads again.
  */
-export function lazyWithQueries<P extends object>(load: () => Promise<ComponentType<P>>): ComponentType<P> {
-  let failedAt: number | null = null;
-  const make = () =>
-    lazy(async () => {
-      try {
-        await layerCode();
-        return { default: withQueryClient(await load()) };
-      } catch (e) {
-        failedAt = downloadRetries();
-        throw e;
-      }
-    });
-  let loading = make();
-  return function LazyWithQueries(props: P) {
-    // React keeps a failed lazy component failed: once the user asks to try again, a new one loads.
-    if (failedAt !== null && failedAt !== downloadRetries()) [failedAt, loading] = [null, make()];
-    const Loading = loading;
-    return <Loading {...props} />;
-  };
-}
-
-function withQueryClient<P extends object>(Component: ComponentType<P>): ComponentType<P> {
-  return function WithQueryClient(props: P) {
-    const layer = useQueryLayer();
-    const { QueryClientProvider, queryClient } = layer.current()!;
-    useEffect(() => void layer.load(), [layer]); // what waits for the layer hears of it
+export function withQueries<P extends object>(
+  load: () => Promise<ComponentType<P>>,
+  pending: ReactNode = null,
+): ComponentType<P> {
+  const code = loadCode(load);
+  return function WithQueries(props: P) {
+    const island = useQueryIsland(code, null);
+    if (island === 'pending') return pending;
+    if (island === 'failed') throw new AppError('app/code-unavailable', 'A module of the app failed to load');
+    const { QueryClientProvider, queryClient } = island.layer;
+    const Component = island.code;
     return (
       <QueryClientProvider client={queryClient}>
         <Component {...props} />
