@@ -8,9 +8,9 @@
  * companion's peak RSS growth during each send (uploads stream to disk; 3× the message before).
  * BENCH_RUNS=3 runs each (median, min–max); BENCH_MB=25 for another size.
  */
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import type { Page } from '@playwright/test';
@@ -32,14 +32,31 @@ const app = await startBenchApp();
 const browser = await launchBenchProfile({ baseURL: app.url });
 const page = await browser.newPage();
 
-/** Peak RSS growth of this process (the companion runs in it) while `work` runs, in MB. */
-async function withServerMemory<T>(work: () => Promise<T>): Promise<[T, number]> {
+/**
+ * CPU time used on the whole machine so far (every process: browser, companion, anything else),
+ * in seconds, from /proc/stat; null where there is none.
+ */
+function machineCpuSeconds(): number | null {
+  if (!existsSync('/proc/stat')) return null;
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) / 100; // USER_HZ
+}
+
+/**
+ * Peak RSS growth of this process (the companion runs in it) while `work` runs, in MB, and the CPU
+ * seconds the machine spent meanwhile (NaN without /proc/stat).
+ */
+async function withServerMemory<T>(work: () => Promise<T>): Promise<[T, number, number]> {
   const idle = process.memoryUsage().rss;
+  const cpuBefore = machineCpuSeconds();
   let peak = idle;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   try {
     const result = await work();
-    return [result, (Math.max(peak, process.memoryUsage().rss) - idle) / 1024 / 1024];
+    const cpuAfter = machineCpuSeconds();
+    const cpu = cpuBefore === null || cpuAfter === null ? NaN : cpuAfter - cpuBefore;
+    return [result, (Math.max(peak, process.memoryUsage().rss) - idle) / 1024 / 1024, cpu];
   } finally {
     clearInterval(sampler);
   }
@@ -137,33 +154,44 @@ try {
   await page.getByRole('dialog').getByRole('button', { name: 'Unlock', exact: true }).click();
   await page.getByRole('status').filter({ hasText: 'Sent' }).waitFor({ timeout: 300_000 });
 
-  const rows: Record<string, { seconds: number[]; server: number[] }> = {
-    'bare upload': { seconds: [], server: [] },
-    unencrypted: { seconds: [], server: [] },
-    'encrypted + signed': { seconds: [], server: [] },
+  const rows: Record<string, { seconds: number[]; server: number[]; cpu: number[] }> = {
+    'bare upload': { seconds: [], server: [], cpu: [] },
+    unencrypted: { seconds: [], server: [], cpu: [] },
+    'encrypted + signed': { seconds: [], server: [], cpu: [] },
   };
   let messageBytes = 0;
   for (let run = 0; run < RUNS; run++) {
     await compose(page, `plain ${run}`, false);
-    const [plain, plainMemory] = await withServerMemory(() => send(page));
+    const [plain, plainMemory, plainCpu] = await withServerMemory(() => send(page));
     rows.unencrypted!.seconds.push(plain);
     rows.unencrypted!.server.push(plainMemory);
+    rows.unencrypted!.cpu.push(plainCpu);
     // The unencrypted message's size: base64 of the attachment plus its headers and text.
     messageBytes = Math.ceil((MB * 1024 * 1024) / 57) * 78 + 2000;
-    const [bare, bareMemory] = await withServerMemory(() => bareUpload(page, messageBytes));
+    const [bare, bareMemory, bareCpu] = await withServerMemory(() => bareUpload(page, messageBytes));
     rows['bare upload']!.seconds.push(bare);
     rows['bare upload']!.server.push(bareMemory);
+    rows['bare upload']!.cpu.push(bareCpu);
     await compose(page, `encrypted ${run}`, true);
-    const [encrypted, encryptedMemory] = await withServerMemory(() => send(page));
+    const [encrypted, encryptedMemory, encryptedCpu] = await withServerMemory(() => send(page));
     rows['encrypted + signed']!.seconds.push(encrypted);
     rows['encrypted + signed']!.server.push(encryptedMemory);
+    rows['encrypted + signed']!.cpu.push(encryptedCpu);
   }
   console.log(
     `\nbench:send — ${MB} MB attachment, Chromium ${browser.version} (${browser.profile} profile), built app against the embedded backend; median (min–max) of ${RUNS}\n`,
   );
-  console.log(`${'way'.padEnd(20)} ${'seconds'.padStart(20)} ${'companion +MB'.padStart(14)}`);
-  for (const [name, r] of Object.entries(rows))
-    console.log(`${name.padEnd(20)} ${range(r.seconds).padStart(20)} ${median(r.server).toFixed(0).padStart(14)}`);
+  // CPU: what the whole machine spent during each (the timing of the bare upload starts in the page,
+  // its CPU with the call); cores busy = CPU seconds / seconds, of the cores this machine has.
+  console.log(
+    `${'way'.padEnd(20)} ${'seconds'.padStart(20)} ${'companion +MB'.padStart(14)} ${'CPU s'.padStart(7)} ${`cores busy (of ${availableParallelism()})`.padStart(21)}`,
+  );
+  for (const [name, r] of Object.entries(rows)) {
+    const cpu = median(r.cpu);
+    console.log(
+      `${name.padEnd(20)} ${range(r.seconds).padStart(20)} ${median(r.server).toFixed(0).padStart(14)} ${cpu.toFixed(2).padStart(7)} ${(cpu / median(r.seconds)).toFixed(2).padStart(21)}`,
+    );
+  }
   const ratio = (a: string, b: string) => median(rows[a]!.seconds) / median(rows[b]!.seconds);
   console.log(
     `\nencrypted / unencrypted = ${ratio('encrypted + signed', 'unencrypted').toFixed(2)}× (goal ≤ 1.5×)\n` +
