@@ -410,6 +410,8 @@ describe('keystore', () => {
     const messages: unknown[] = [];
     const store = freshStore();
     const ks = createKeystore({ store, crypto, channel: { postMessage: (m) => messages.push(m) } });
+    const heard: unknown[] = [];
+    ks.subscribe((change) => heard.push(change));
     const date = new Date('2026-11-20T10:00:00Z');
     const event = {
       kind: 'header' as const,
@@ -421,6 +423,7 @@ describe('keystore', () => {
     };
     expect(await ks.recordAutocrypt([event])).toEqual(['carol@example.test']);
     expect(messages).toContainEqual({ type: 'pins-changed', addresses: ['carol@example.test'] });
+    expect(heard).toEqual(messages);
     expect(await ks.autocryptPeer('CAROL@example.test')).toMatchObject({ fingerprint: 'C1', publicKey: 'AAAA' });
     // The same message read again: no write, no announcement.
     messages.length = 0;

@@ -60,7 +60,12 @@ export function createKeystore(options: {
   const read = createBatchedReader({ store: options.store, open });
   const addressIndex = createAddressIndex(() => read(addressAndPinKeys, 'Listing stored addresses'));
   const listeners = new Set<(change: KeystoreChange) => void>();
-  const changed = (change: KeystoreChange) => listeners.forEach((listener) => listener(change));
+  const heard = (change: KeystoreChange) => listeners.forEach((listener) => listener(change));
+  /** This page's write: other tabs and this page's subscribers hear of it. */
+  const announce = (change: KeystoreChange) => {
+    options.channel?.postMessage(change);
+    heard(change);
+  };
 
   async function write(
     callback: (s: IDBObjectStore) => Promise<void> | void,
@@ -69,10 +74,7 @@ export function createKeystore(options: {
   ): Promise<void> {
     await access.write(callback, what);
     if (change?.type === 'keystore-changed') addressIndex.invalidate();
-    if (change) {
-      options.channel?.postMessage(change);
-      changed(change);
-    }
+    if (change) announce(change);
   }
 
   const pinWriter = createPinWriter({
@@ -124,7 +126,7 @@ export function createKeystore(options: {
     /** Another tab wrote to the keystore: mayHold() does not know until the index is read again. */
     noteOutsideChange(change: KeystoreChange): void {
       addressIndex.invalidate();
-      changed(change);
+      heard(change);
     },
 
     /** Hear of every change, this page's writes and those noted from other tabs. */
@@ -264,7 +266,7 @@ export function createKeystore(options: {
       );
       if (changed.length) {
         changed.forEach((address) => addressIndex.add(address));
-        options.channel?.postMessage({ type: 'pins-changed', addresses: changed });
+        announce({ type: 'pins-changed', addresses: changed });
       }
       return changed;
     },
