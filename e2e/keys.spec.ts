@@ -173,6 +173,27 @@ test('a key imported in one tab appears in another', async ({ page, signInPage }
   await expect(other.locator('[data-key-count]')).toHaveAttribute('data-key-count', '1');
 });
 
+test('a key bound in one tab shows beside From in another tab’s composer, and unbinding it there too', async ({
+  page,
+  signInPage,
+}) => {
+  await signInPage.signIn();
+  const other = await page.context().newPage();
+  await other.goto('/#/compose');
+  const from = other.getByLabel('From', { exact: true });
+  await expect(from).toHaveAttribute('data-key-status', 'none');
+  await openKeys(page);
+  const fingerprint = await generate(page, 'alice@example.test');
+  const use = page.getByRole('switch', { name: 'Use key for alice@example.test', exact: true });
+  await use.check();
+  await expect(from).toHaveAttribute('data-key-status', 'valid');
+  await expect(from).toHaveAttribute('data-key-fingerprint', fingerprint);
+  await expect(other.getByText('Your key for alice@example.test is ready.')).toBeVisible();
+  await use.uncheck();
+  await expect(from).toHaveAttribute('data-key-status', 'none');
+  await expect(from).not.toHaveAttribute('data-key-fingerprint', /./);
+});
+
 test('a dropped binary key file is imported like a chosen one', async ({ page, signInPage }) => {
   const { publicKey } = await openpgp.generateKey({ userIDs: [{ email: 'dropped@example.org' }], format: 'binary' });
   await signInPage.signIn();
