@@ -1,5 +1,5 @@
 import * as openpgp from 'openpgp';
-import { embedded, expect, importKeyText, readMailbox, test, uniqueSubject } from './fixtures';
+import { embedded, expect, generateAndBindKey, importKeyText, readMailbox, test, uniqueSubject } from './fixtures';
 
 test('an invalid recipient is marked and blocks Send; nothing is lost', async ({ page, signInPage, composer }) => {
   await signInPage.signIn();
@@ -227,4 +227,25 @@ test('when the query layer cannot be downloaded, the chips say their look-ups fa
     'local',
   );
   await expect(composer.field('Subject')).toHaveValue('kept');
+});
+
+test('when the passphrase dialog cannot be downloaded, Send says why and keeps the message; the next Send asks again', async ({
+  page,
+  signInPage,
+  composer,
+}) => {
+  let offline = true;
+  await page.route(/\/assets\/unlock-dialog-[^/]*\.js$/, (route) => (offline ? route.abort() : route.continue()));
+  await signInPage.signIn();
+  await generateAndBindKey(page, { email: 'alice@example.test', passphrase: 'dialog offline pass' });
+  await page.getByRole('link', { name: 'Compose', exact: true }).click();
+  await composer.addRecipients('To', 'bob@example.test');
+  await composer.field('Subject').fill('signed, kept');
+  await expect(page.getByRole('switch', { name: 'Sign', exact: true })).toBeChecked();
+  await composer.send().click();
+  await expect(composer.alert()).toHaveText(/^Not sent\. Part of the app could not be loaded from the server/);
+  await expect(composer.field('Subject')).toHaveValue('signed, kept');
+  offline = false;
+  await composer.send().click();
+  await expect(page.getByRole('dialog').getByLabel('Passphrase', { exact: true })).toBeVisible();
 });
