@@ -249,3 +249,23 @@ test('when the passphrase dialog cannot be downloaded, Send says why and keeps t
   await composer.send().click();
   await expect(page.getByRole('dialog').getByLabel('Passphrase', { exact: true })).toBeVisible();
 });
+
+test('a view that cannot be downloaded says so; Try again loads it, and the composer keeps what was typed', async ({
+  page,
+  signInPage,
+  composer,
+}) => {
+  let offline = true;
+  await page.route(/\/assets\/keys-view-[^/]*\.js$/, (route) => (offline ? route.abort() : route.continue()));
+  await signInPage.signIn();
+  await composer.field('Subject').fill('typed before');
+  await page.getByRole('link', { name: 'Keys', exact: true }).click();
+  await expect(page.getByRole('alert')).toContainText(
+    'This view failed to show: Part of the app could not be loaded from the server',
+  );
+  offline = false;
+  await page.getByRole('button', { name: 'Try again', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Keys', exact: true })).toBeVisible();
+  await page.getByRole('link', { name: 'Compose', exact: true }).click();
+  await expect(composer.field('Subject')).toHaveValue('typed before');
+});
