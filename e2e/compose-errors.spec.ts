@@ -1,5 +1,15 @@
 import * as openpgp from 'openpgp';
+import type { Page } from '@playwright/test';
 import { embedded, expect, generateAndBindKey, importKeyText, readMailbox, test, uniqueSubject } from './fixtures';
+
+/** The app's code chunk `name` (/assets/<name>-<hash>.js), failing to download while `offline`. */
+async function unreachableChunk(page: Page, name: string, offline = true) {
+  const chunk = { offline };
+  await page.route(new RegExp(`/assets/${name}-[^/]*\\.js$`), (route) =>
+    chunk.offline ? route.abort() : route.continue(),
+  );
+  return chunk;
+}
 
 test('an invalid recipient is marked and blocks Send; nothing is lost', async ({ page, signInPage, composer }) => {
   await signInPage.signIn();
@@ -194,12 +204,11 @@ test('when the query layer cannot be downloaded, the chips say their look-ups fa
   composer,
 }) => {
   // TanStack Query is not part of the start-up code: the composer is usable without it.
-  let offline = false;
-  await page.route(/\/assets\/query-layer-impl-[^/]*\.js$/, (route) => (offline ? route.abort() : route.continue()));
+  const chunk = await unreachableChunk(page, 'query-layer-impl', false);
   const bobKey = await openpgp.generateKey({ userIDs: [{ email: 'bob@example.test' }], format: 'armored' });
   await signInPage.signIn();
   await importKeyText(page, bobKey.publicKey, 1);
-  offline = true;
+  chunk.offline = true;
   await page.goto('/#/compose');
   await page.reload();
   await composer.field('Subject').fill('kept');
@@ -216,7 +225,7 @@ test('when the query layer cannot be downloaded, the chips say their look-ups fa
   await expect(composer.field('Subject')).toHaveValue('kept');
 
   // Back online: a change in another field brings the code, and every chip's look-up runs.
-  offline = false;
+  chunk.offline = false;
   await composer.addRecipients('Cc', 'carol@example.test');
   await expect(bob).toHaveAttribute('data-key-status', 'valid');
   await expect(bob).toHaveAttribute('data-key-source', 'keystore');
@@ -234,8 +243,7 @@ test('when the passphrase dialog cannot be downloaded, Send says why and keeps t
   signInPage,
   composer,
 }) => {
-  let offline = true;
-  await page.route(/\/assets\/unlock-dialog-[^/]*\.js$/, (route) => (offline ? route.abort() : route.continue()));
+  const chunk = await unreachableChunk(page, 'unlock-dialog');
   await signInPage.signIn();
   await generateAndBindKey(page, { email: 'alice@example.test', passphrase: 'dialog offline pass' });
   await page.getByRole('link', { name: 'Compose', exact: true }).click();
@@ -245,7 +253,7 @@ test('when the passphrase dialog cannot be downloaded, Send says why and keeps t
   await composer.send().click();
   await expect(composer.alert()).toHaveText(/^Not sent\. Part of the app could not be loaded from the server/);
   await expect(composer.field('Subject')).toHaveValue('signed, kept');
-  offline = false;
+  chunk.offline = false;
   await composer.send().click();
   await expect(page.getByRole('dialog').getByLabel('Passphrase', { exact: true })).toBeVisible();
 });
@@ -255,15 +263,14 @@ test('a view that cannot be downloaded says so; Try again loads it, and the comp
   signInPage,
   composer,
 }) => {
-  let offline = true;
-  await page.route(/\/assets\/keys-view-[^/]*\.js$/, (route) => (offline ? route.abort() : route.continue()));
+  const chunk = await unreachableChunk(page, 'keys-view');
   await signInPage.signIn();
   await composer.field('Subject').fill('typed before');
   await page.getByRole('link', { name: 'Keys', exact: true }).click();
   await expect(page.getByRole('alert')).toContainText(
     'This view failed to show: Part of the app could not be loaded from the server',
   );
-  offline = false;
+  chunk.offline = false;
   await page.getByRole('button', { name: 'Try again', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Keys', exact: true })).toBeVisible();
   await page.getByRole('link', { name: 'Compose', exact: true }).click();

@@ -93,14 +93,19 @@ export function withQueries<P extends object>(
     const island = useQueryIsland(code, null);
     if (island === 'pending') return pending;
     if (island === 'failed') throw new AppError('app/code-unavailable', 'A module of the app failed to load');
-    const { QueryClientProvider, queryClient } = island.layer;
     const Component = island.code;
     return (
-      <QueryClientProvider client={queryClient}>
+      <InQueryClient layer={island.layer}>
         <Component {...props} />
-      </QueryClientProvider>
+      </InQueryClient>
     );
   };
+}
+
+/** `children` inside this app's query client, once the layer is here (see useQueryIsland). */
+export function InQueryClient({ layer, children }: { layer: LoadedQueryLayer; children: ReactNode }) {
+  const { QueryClientProvider, queryClient } = layer;
+  return <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>;
 }
 
 /** Told when an island's code arrived: the others that failed to download it have it now too. */

@@ -1,5 +1,5 @@
 import { TRANSPORT_WORDS, type TransportStatus } from '@/core/transport/transport-status';
-import { useQueryIsland } from '@/queries/query-layer';
+import { InQueryClient, useQueryIsland } from '@/queries/query-layer';
 import { useRecipientKeyStatuses } from '@/queries/recipient-key-statuses';
 import { recipientLive } from '../api/recipient-live-code';
 
@@ -38,11 +38,10 @@ function SummaryRows({ addresses }: { addresses: string[] }) {
   const island = useQueryIsland(recipientLive, addresses.join('\n'));
   if (typeof island === 'string')
     return <RowsWithout addresses={addresses} status={island === 'failed' ? 'unknown' : 'pending'} />;
-  const { QueryClientProvider, queryClient } = island.layer;
   return (
-    <QueryClientProvider client={queryClient}>
+    <InQueryClient layer={island.layer}>
       <island.code.LiveSummaryRows addresses={addresses} />
-    </QueryClientProvider>
+    </InQueryClient>
   );
 }
 

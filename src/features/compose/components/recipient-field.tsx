@@ -1,7 +1,7 @@
 import { type KeyboardEvent, memo, useId, useState } from 'react';
 import { CODE_UNAVAILABLE_MESSAGE } from '@/core/load-once';
 import { domainOf } from '@/core/transport/transport-status';
-import { useQueryIsland, useQueryLayer } from '@/queries/query-layer';
+import { InQueryClient, useQueryIsland, useQueryLayer } from '@/queries/query-layer';
 import { useServices } from '@/services/services';
 import { recipientLive, recipientLiveIfLoaded } from '../api/recipient-live-code';
 import { type Chip, type RecipientField as Field, useComposerStore } from '../stores/composer-store';
@@ -41,11 +41,10 @@ function ChipsWithout({ status, ...props }: ChipListProps & { status: 'pending' 
 function ChipList(props: ChipListProps) {
   const island = useQueryIsland(recipientLive, props.chips);
   if (typeof island === 'string') return <ChipsWithout {...props} status={island === 'failed' ? 'error' : 'pending'} />;
-  const { QueryClientProvider, queryClient } = island.layer;
   return (
-    <QueryClientProvider client={queryClient}>
+    <InQueryClient layer={island.layer}>
       <island.code.LiveChipList {...props} />
-    </QueryClientProvider>
+    </InQueryClient>
   );
 }
 
@@ -59,11 +58,10 @@ function KeyDetails({ id, chip }: { id: string; chip: Extract<Chip, { valid: tru
         {CODE_UNAVAILABLE_MESSAGE}
       </p>
     );
-  const { QueryClientProvider, queryClient } = island.layer;
   return (
-    <QueryClientProvider client={queryClient}>
+    <InQueryClient layer={island.layer}>
       <island.code.LiveKeyDetails id={id} chip={chip} />
-    </QueryClientProvider>
+    </InQueryClient>
   );
 }
 
