@@ -8,17 +8,16 @@
  * idle page, each run in a fresh page.
  * Run: npm run bench:encrypt   (BENCH_SIZES=1,10 to pick sizes; BENCH_RUNS=3 runs each, median)
  */
-import { spawnSync, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import * as openpgp from 'openpgp';
 import { decryptWithAll, scratch } from '../src/testing/interop';
 import { chromiumPeakSampler, chromiumPid, chromiumRssKiB, launchBenchProfile, startBenchApp } from './bench-lib';
+import { gpgBaseline, writeMimeEntity } from './bench-gpg';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1,10,100').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -40,73 +39,26 @@ async function keysFor(version: 4 | 6) {
   return { alice, bob };
 }
 
-// gpg: the same v4 keys, trusted, passphrase by loopback.
-const gnupgHome = mkdtempSync(join(tmpdir(), 'bench-gpg-'));
 type Keys = Awaited<ReturnType<typeof keysFor>>;
 const v4 = await keysFor(4);
 const v6 = await keysFor(6);
-const gpgArgs = [
-  '--batch',
-  '--homedir',
-  gnupgHome,
-  '--pinentry-mode',
-  'loopback',
-  '--passphrase',
-  PASS,
-  '--trust-model',
-  'always',
-];
-for (const armored of [v4.alice.privateKey, v4.bob.publicKey])
-  execFileSync('gpg', [...gpgArgs, '--import'], { input: armored, stdio: ['pipe', 'ignore', 'ignore'] });
-// gpg-agent is started (and the key unlocked once) before any timing: its start-up is not gpg's speed.
-execFileSync('gpg', [...gpgArgs, '--armor', '--sign', '-u', 'alice@bench.example', '-o', '-'], {
-  input: 'warm-up',
-  stdio: ['pipe', 'ignore', 'ignore'],
+// gpg: the same v4 keys.
+const gpg = await gpgBaseline({
+  signer: { secretKey: v4.alice.privateKey, email: 'alice@bench.example' },
+  recipients: [
+    { publicKey: v4.bob.publicKey, email: 'bob@bench.example' },
+    { publicKey: null, email: 'alice@bench.example' },
+  ],
+  passphrase: PASS,
 });
-const gpgVersion = execFileSync('gpg', ['--version']).toString().split('\n')[0];
+const gnupgHome = gpg.home;
 
-function gpgSeconds(file: string): number {
-  const out = `${file}.asc`;
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync('gpg', [
-    ...gpgArgs,
-    '--armor',
-    '--compress-algo',
-    'none',
-    '--encrypt',
-    '--sign',
-    '-r',
-    'bob@bench.example',
-    '-r',
-    'alice@bench.example',
-    '-u',
-    'alice@bench.example',
-    '--yes',
-    '-o',
-    out,
-    file,
-  ]);
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`gpg failed: ${r.stderr}`);
-  rmSync(out);
-  return seconds;
-}
-
-/** An attachment of random bytes, and a MIME entity holding it (base64 in 76-column lines) for gpg. */
+/** An attachment of random bytes, and a MIME entity holding it for gpg. */
 function filesFor(megabytes: number): { attachment: string; entity: string } {
   const attachment = join(gnupgHome, `attachment-${megabytes}.bin`);
   writeFileSync(attachment, randomBytes(megabytes * 1024 * 1024));
-  const base64 = readFileSync(attachment).toString('base64');
-  const lines: string[] = [];
-  for (let at = 0; at < base64.length; at += 76) lines.push(base64.slice(at, at + 76));
   const entity = join(gnupgHome, `entity-${megabytes}.eml`);
-  writeFileSync(
-    entity,
-    'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nbench\r\n--b\r\n' +
-      'Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n' +
-      lines.join('\r\n') +
-      '\r\n--b--\r\n',
-  );
+  writeMimeEntity(attachment, entity);
   return { attachment, entity };
 }
 
@@ -266,7 +218,7 @@ async function readersCheck(size: number) {
 
 try {
   console.log(
-    `\nWhole-message encryption benchmark — Chromium ${browser.version} (${browser.profile} profile; app worker, production build) vs ${gpgVersion}; median (min–max) of ${RUNS}\n` +
+    `\nWhole-message encryption benchmark — Chromium ${browser.version} (${browser.profile} profile; app worker, production build) vs ${gpg.version}; median (min–max) of ${RUNS}\n` +
       'app: attachment File → armored, signed PGP/MIME Blob ready to upload (MIME, base64, encrypt, sign, armor).\n' +
       'gpg: gpg --encrypt --sign --armor --compress-algo none of a MIME entity of the same size, v4 keys.\n',
   );
@@ -275,8 +227,8 @@ try {
   );
   for (const size of SIZES) {
     const { attachment, entity } = filesFor(size);
-    const gpg: number[] = [];
-    for (let run = 0; run < RUNS; run++) gpg.push(gpgSeconds(entity));
+    const gpgRuns: number[] = [];
+    for (let run = 0; run < RUNS; run++) gpgRuns.push(gpg.encryptSignSeconds(entity));
     for (const [mode, keys, goal] of [
       ['SEIPDv1 (v4 keys)', v4, 0.6],
       ['SEIPDv2 GCM (v6)', v6, 0.8],
@@ -292,9 +244,9 @@ try {
         memory.push((sampler.stop() - idle) / 1024);
         await page.close();
       }
-      const ratio = median(gpg) / median(app);
+      const ratio = median(gpgRuns) / median(app);
       console.log(
-        `${mode.padEnd(18)} ${`${size}MB`.padStart(6)} ${range(app).padStart(18)} ${range(gpg).padStart(18)} ${`${ratio.toFixed(2)}× (≥${goal})`.padStart(13)} ${range(memory, 0).padStart(16)} ${(median(memory) / size).toFixed(2).padStart(12)}`,
+        `${mode.padEnd(18)} ${`${size}MB`.padStart(6)} ${range(app).padStart(18)} ${range(gpgRuns).padStart(18)} ${`${ratio.toFixed(2)}× (≥${goal})`.padStart(13)} ${range(memory, 0).padStart(16)} ${(median(memory) / size).toFixed(2).padStart(12)}`,
       );
     }
   }
@@ -306,5 +258,5 @@ try {
 } finally {
   await browser.close();
   await server.close();
-  rmSync(gnupgHome, { recursive: true, force: true });
+  gpg.close();
 }

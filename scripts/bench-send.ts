@@ -6,15 +6,19 @@
  *   encrypted   — Send encrypted to Bob and signed by Alice (v4 keys, SEIPDv1), the same way.
  * Goals (issue 16): encrypted ≤ 1.5× unencrypted, unencrypted ≤ 2× bare upload. Also prints the
  * companion's peak RSS growth during each send (uploads stream to disk; 3× the message before).
+ * Native reference, in the same runs: gpg encrypting to both and signing (v4 keys, armored, no
+ * compression) a MIME entity the size of the unencrypted message — what encrypting adds to the
+ * unencrypted send's work at native speed, before the larger upload.
  * BENCH_RUNS=3 runs each (median, min–max); BENCH_MB=25 for another size.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import type { Page } from '@playwright/test';
 import { launchBenchProfile, startBenchApp } from './bench-lib';
+import { gpgBaseline, writeMimeEntity } from './bench-gpg';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const MB = Number(process.env.BENCH_MB ?? 25);
@@ -27,6 +31,24 @@ const scratch = mkdtempSync(join(tmpdir(), 'bench-send-'));
 const attachment = join(scratch, 'big.bin');
 writeFileSync(attachment, randomBytes(MB * 1024 * 1024));
 const bob = await openpgp.generateKey({ userIDs: [{ email: 'bob@example.test' }], format: 'armored' });
+// gpg's signer has the algorithms of the key the app generates for Alice (v4 Ed25519/X25519).
+const gpgSigner = await openpgp.generateKey({
+  type: 'ecc',
+  curve: 'curve25519Legacy',
+  userIDs: [{ email: 'alice@example.test' }],
+  passphrase: PASS,
+  format: 'armored',
+});
+const gpg = await gpgBaseline({
+  signer: { secretKey: gpgSigner.privateKey, email: 'alice@example.test' },
+  recipients: [
+    { publicKey: bob.publicKey, email: 'bob@example.test' },
+    { publicKey: null, email: 'alice@example.test' },
+  ],
+  passphrase: PASS,
+});
+const entity = join(scratch, 'message.eml');
+writeMimeEntity(attachment, entity);
 
 const app = await startBenchApp();
 const browser = await launchBenchProfile({ baseURL: app.url });
@@ -158,6 +180,7 @@ try {
     'bare upload': { seconds: [], server: [], cpu: [] },
     unencrypted: { seconds: [], server: [], cpu: [] },
     'encrypted + signed': { seconds: [], server: [], cpu: [] },
+    'gpg (reference)': { seconds: [], server: [], cpu: [] },
   };
   let messageBytes = 0;
   for (let run = 0; run < RUNS; run++) {
@@ -177,6 +200,10 @@ try {
     rows['encrypted + signed']!.seconds.push(encrypted);
     rows['encrypted + signed']!.server.push(encryptedMemory);
     rows['encrypted + signed']!.cpu.push(encryptedCpu);
+    const [native, , nativeCpu] = await withServerMemory(async () => gpg.encryptSignSeconds(entity));
+    rows['gpg (reference)']!.seconds.push(native);
+    rows['gpg (reference)']!.server.push(0);
+    rows['gpg (reference)']!.cpu.push(nativeCpu);
   }
   console.log(
     `\nbench:send — ${MB} MB attachment, Chromium ${browser.version} (${browser.profile} profile), built app against the embedded backend; median (min–max) of ${RUNS}\n`,
@@ -195,10 +222,12 @@ try {
   const ratio = (a: string, b: string) => median(rows[a]!.seconds) / median(rows[b]!.seconds);
   console.log(
     `\nencrypted / unencrypted = ${ratio('encrypted + signed', 'unencrypted').toFixed(2)}× (goal ≤ 1.5×)\n` +
-      `unencrypted / bare upload = ${ratio('unencrypted', 'bare upload').toFixed(2)}× (goal ≤ 2×; bare upload of ${(messageBytes / 1024 / 1024).toFixed(1)} MB)`,
+      `unencrypted / bare upload = ${ratio('unencrypted', 'bare upload').toFixed(2)}× (goal ≤ 2×; bare upload of ${(messageBytes / 1024 / 1024).toFixed(1)} MB)\n` +
+      `(unencrypted + gpg) / unencrypted = ${(1 + ratio('gpg (reference)', 'unencrypted')).toFixed(2)}× — the unencrypted send, then encrypting at ${gpg.version}'s speed (${(statSync(entity).size / 1024 / 1024).toFixed(1)} MB entity)`,
   );
 } finally {
   await browser.close();
   await app.close();
+  gpg.close();
   rmSync(scratch, { recursive: true, force: true });
 }
