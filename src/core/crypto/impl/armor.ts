@@ -12,7 +12,7 @@ import { BlobSink, type ByteSink } from '../../bytes/sink';
  * CRC-24 tables for eight bytes per step ("slicing by 8"): the 24-bit register is kept in the top
  * of a 32-bit word, TABLES[k][b] is byte b pushed through k + 1 bytes of the polynomial. The bytes
  * are read as two 32-bit words: at 34 MB this took 21–33 ms in Chromium 156, four bytes a step
- * read one by one 116–170 ms, the most of the armor worker's time.
+ * read one by one 116–170 ms, then the most of the armor's time.
  */
 const CRC24_TABLES = (() => {
   const poly = 0x864cfb00;

@@ -1,8 +1,8 @@
 import type { ByteSink } from '../../../bytes/sink';
 import { payloadChunks, payloadSize, type PayloadPart } from '../../../mime/payload-parts';
-import { openArmor } from './armor-off-thread';
 import { PartialPacket, uint32 } from './packets';
-import { openSeipd, type SymmetricName } from './seipd';
+import { openSealing } from './seal-off-thread';
+import type { SymmetricName } from './seipd';
 import type { StreamSigner } from './signer';
 
 export type StreamedEncryption = {
@@ -19,10 +19,14 @@ export type StreamedEncryption = {
  * signature] — what OpenPGP.js's `encrypt` writes (RFC 9580 §10.3), without compression.
  */
 export async function encryptToArmoredBlob(parts: PayloadPart[], options: StreamedEncryption): Promise<Blob> {
-  const output = await openArmor(!options.sessionKey.aeadAlgorithm, payloadSize(parts));
+  const output = await openSealing({
+    sessionKey: options.sessionKey,
+    keyPackets: options.keyPackets,
+    expectedBytes: payloadSize(parts),
+  });
   try {
-    await output.sink.write(options.keyPackets);
-    const encrypted = await openSeipd(options.sessionKey, new PartialPacket(18, output.sink));
+    // What goes inside the encrypted packet; the sealing stages encrypt and armor it.
+    const encrypted = output.sink;
     const { signer } = options;
     if (signer) await encrypted.write(signer.onePass);
     const keepOpen: ByteSink = { write: (chunk) => encrypted.write(chunk), close: () => {} };
