@@ -1,4 +1,5 @@
 import { Rechunker, type ByteSink } from '../../../bytes/sink';
+import { AppError } from '../../../errors/app-error';
 
 /**
  * One stage of a streamed encryption handing its output to the next stage in another worker:
@@ -61,27 +62,37 @@ export function pipeTo<Job>(
     for (const w of watched) w.removeEventListener('error', onError);
     options.settled?.();
   };
+  const stop = (error: Error) => {
+    failure = error;
+    fail(failure);
+    end();
+    wake?.();
+    wake = null;
+  };
   const onMessage = (event: MessageEvent<PipeReply>) => {
     const message = event.data;
     if (message.type === 'free') {
       inFlight--;
       free.push(message.buffer);
+      wake?.();
+      wake = null;
     } else if (message.type === 'done') {
       finish(message.blob);
       end();
     } else {
-      failure = new Error(`Encryption failed: ${message.message}`);
-      fail(failure);
-      end();
+      stop(new Error(message.message));
     }
-    wake?.();
-    wake = null;
   };
-  // A worker that cannot load or dies takes the job with it, never leaves it waiting.
+  // A worker that cannot load or dies takes the job with it, never leaves it waiting. One whose
+  // script could not be downloaded reports a plain Event; one that failed while running, an ErrorEvent.
   const onError = (event: Event) => {
     event.preventDefault();
     options.onStopped?.();
-    onMessage(new MessageEvent('message', { data: { type: 'error', message: options.stopped } }));
+    stop(
+      typeof ErrorEvent !== 'undefined' && event instanceof ErrorEvent && event.message
+        ? new Error(`${options.stopped}: ${event.message}`)
+        : new AppError('app/code-unavailable', `${options.stopped}: its code could not be loaded`),
+    );
   };
   if ('terminate' in endpoint) watched.push(endpoint as Worker);
   endpoint.addEventListener('message', onMessage as EventListener);
