@@ -1,5 +1,5 @@
 /// <reference lib="webworker" />
-import { armorHere, type ArmorJob } from './armor-off-thread';
+import { armorHere, type ArmorJob } from './armor-stage';
 import { servePipe } from './batch-pipe';
 
 /**

@@ -62,20 +62,22 @@ export function pipeTo<Job>(
     for (const w of watched) w.removeEventListener('error', onError);
     options.settled?.();
   };
+  const wakeWriter = () => {
+    wake?.();
+    wake = null;
+  };
   const stop = (error: Error) => {
     failure = error;
     fail(failure);
     end();
-    wake?.();
-    wake = null;
+    wakeWriter();
   };
   const onMessage = (event: MessageEvent<PipeReply>) => {
     const message = event.data;
     if (message.type === 'free') {
       inFlight--;
       free.push(message.buffer);
-      wake?.();
-      wake = null;
+      wakeWriter();
     } else if (message.type === 'done') {
       finish(message.blob);
       end();

@@ -1,4 +1,4 @@
-import { armorHere, type ArmorJob } from './armor-off-thread';
+import { armorHere, type ArmorJob } from './armor-stage';
 import { pipeTo, type StagedOutput } from './batch-pipe';
 import { PartialPacket } from './packets';
 import { openSeipd, type SymmetricName } from './seipd';
@@ -25,7 +25,7 @@ export async function openSealStages(job: SealJob, armorPort: MessagePort | null
   try {
     await output.sink.write(job.keyPackets);
     const sink = await openSeipd(job.sessionKey, new PartialPacket(18, output.sink));
-    return { sink, blob: () => output.blob(), abort: () => output.abort() };
+    return { ...output, sink };
   } catch (e) {
     output.abort();
     throw e;
